@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import { trustedPublicKeys, type SigningKey } from './modules/auth/keys.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { createTokenService } from './modules/auth/token-service.ts';
+import { opsRoutes } from './modules/ops/routes.ts';
+import authPlugin from './plugins/auth.ts';
+import openapiPlugin from './plugins/openapi.ts';
+import { registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  logger: FastifyBaseLogger;
+  clock: () => Date;
+  keys: { signing: SigningKey; patientKeySecret: string };
+}
+
+export const apiAudience = (publicUrl: string) => `${publicUrl}/v1`;
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the service. No side effects: no listening, no signals, no migrations. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database, logger, clock, keys } = deps;
+  const db = database.db;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    // Echo a caller's well-formed x-request-id so their logs and ours join up; otherwise mint one.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+  registerNotFound(app);
+
+  const issuer = config.publicUrl;
+  await app.register(openapiPlugin, { publicUrl: config.publicUrl });
+  await app.register(authPlugin, {
+    db,
+    clock,
+    issuer,
+    audience: apiAudience(issuer),
+    tokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+
+  const tokens = createTokenService({
+    db,
+    clock,
+    signingKey: keys.signing,
+    issuer,
+    audience: apiAudience(issuer),
+    tokenEndpoint: `${issuer}/v1/oauth/token`,
+    ttlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+  await app.register(authRoutes, {
+    tokens,
+    publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
+  });
+  await app.register(opsRoutes, { db, databaseKind: database.kind });
+  return app;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start-up into a typed, nested object.
+ * A bad setting stops boot with every problem listed (see `ConfigError`).
+ */
+const durationSeconds = z.coerce.number().int().positive();
+
+const environment = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PATIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_SIGNING_KEY: z.string().optional(),
+  ACCESS_TOKEN_TTL: durationSeconds.max(86_400).default(900),
+  ADMIN_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/).default('admin'),
+  ADMIN_CLIENT_SECRET: z.string().min(12, 'must be at least 12 characters').optional(),
+  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: z.infer<typeof environment>['LOG_LEVEL'];
+  database: { url: string | null; poolSize: number; dataDir: string };
+  patientKeySecret: string | null;
+  auth: {
+    signingKey: string | null;
+    accessTokenTtlSeconds: number;
+    adminClientId: string;
+    adminClientSecret: string | null;
+  };
+  demoData: boolean;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(emptyAsUnset(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.DATABASE_URL) {
+    // A server database is shared and long-lived: its secrets must be set, never generated.
+    if (!e.PATIENT_KEY_SECRET) problems.push('PATIENT_KEY_SECRET: required when DATABASE_URL is set');
+    if (!e.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required when DATABASE_URL is set');
+  }
+  if (e.AUTH_SIGNING_KEY) {
+    try {
+      const jwk = JSON.parse(e.AUTH_SIGNING_KEY) as { kty?: string; crv?: string; d?: string };
+      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('not a private P-256 key');
+    } catch {
+      problems.push('AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+    patientKeySecret: e.PATIENT_KEY_SECRET ?? null,
+    auth: {
+      signingKey: e.AUTH_SIGNING_KEY ?? null,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      adminClientId: e.ADMIN_CLIENT_ID,
+      adminClientSecret: e.ADMIN_CLIENT_SECRET ?? null,
+    },
+    demoData: e.DEMO_DATA === 'auto',
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+function emptyAsUnset(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'postgres' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * One decision for both drivers: int8 (counts, sums) and numeric (yuan, mSv) come back as JS numbers,
+ * `date` as its 'YYYY-MM-DD' text. Counts stay far below 2^53 and money is rounded to fen.
+ */
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const asNumber = (value: string) => Number(value);
+const asText = (value: string) => value;
+
+export interface DatabaseOptions {
+  url: string | null;
+  poolSize: number;
+  /** Embedded only: a directory, or 'memory'. */
+  dataDir: string;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) return openPostgres(options.url, options.poolSize);
+  return openEmbedded(options.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): DatabaseHandle {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8 || oid === NUMERIC) return asNumber;
+      if (oid === DATE) return asText;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as pg.CustomTypesConfig });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: once(() => db.destroy()) };
+}
+
+async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  const inMemory = dataDir === 'memory';
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(inMemory ? undefined : `${dataDir}/pgdata`, {
+    parsers: { [INT8]: asNumber, [NUMERIC]: asNumber, [DATE]: asText },
+  });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'embedded',
+    close: once(async () => {
+      await db.destroy();
+      await pglite.close();
+    }),
+  };
+}
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= close());
+}

@@ -1,0 +1,221 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** Table types. int8 and numeric are parsed as numbers by both drivers (see database.ts). */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
+
+export interface ClientsTable {
+  client_id: string;
+  hospital_id: string | null;
+  scopes: string[];
+  secret_hash: string | null;
+  jwks: Json<{ keys: Record<string, unknown>[] }> | null;
+  description: string | null;
+  created_at: CreatedAt;
+  disabled_at: Timestamp | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  public_jwk: Json<Record<string, unknown>>;
+  first_used_at: CreatedAt;
+  retired_at: Timestamp | null;
+}
+
+export interface ClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: Timestamp;
+}
+
+export interface HospitalsTable {
+  id: string;
+  name: string;
+  tier: string;
+  grade: string | null;
+  province: string;
+  city: string;
+  county: string | null;
+  price_tier: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ScopesTable {
+  id: string;
+  level: string;
+  name: string;
+  region: string | null;
+  members: string[] | null;
+  items: string[] | null;
+  updated_at: Timestamp;
+}
+
+export interface ItemsTable {
+  code: string;
+  name: string;
+  name_zh: string | null;
+  category: string;
+  validity_days: number;
+  negative_list: boolean;
+  analytes: string[] | null;
+  prices: Json<Record<string, number>>;
+  minutes_saved: number;
+  radiation_msv: number | null;
+  loinc: string[] | null;
+  updated_at: Timestamp;
+}
+
+export interface CodeMapsTable {
+  hospital_id: string;
+  local_code: string;
+  item_code: string;
+}
+
+export interface CertificationEventsTable {
+  id: Generated<number>;
+  hospital_id: string;
+  item_code: string | null;
+  category: string | null;
+  scope_id: string;
+  status: string;
+  effective_from: Timestamp;
+  note: string | null;
+  recorded_at: CreatedAt;
+  recorded_by: string;
+}
+
+export interface ResultsTable {
+  id: Generated<string>;
+  issuing_hospital_id: string;
+  accession_no: string;
+  patient_key: string;
+  item_code: string;
+  local_code: string | null;
+  kind: string;
+  status: string;
+  performed_at: Timestamp;
+  reported_at: Timestamp | null;
+  images_available: boolean | null;
+  study_uid: string | null;
+  critical_open: boolean;
+  equipment: Json<Record<string, unknown>> | null;
+  analytes: Json<AnalyteValue[]> | null;
+  analyte_codes: string[];
+  findings: string | null;
+  content_hash: string;
+  version: number;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AnalyteValue {
+  code: string;
+  value: string | number;
+  unit?: string;
+  referenceRange?: string;
+  flag?: string;
+}
+
+export interface ResultVersionsTable {
+  result_id: string;
+  version: number;
+  content: Json<Record<string, unknown>>;
+  content_hash: string;
+  recorded_at: CreatedAt;
+  recorded_by: string;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  occurred_at: CreatedAt;
+  action: string;
+  client_id: string;
+  hospital_id: string | null;
+  practitioner_id: string | null;
+  purpose: string | null;
+  patient_key: string | null;
+  check_id: string | null;
+  result_ids: string[];
+}
+
+export interface RuleSetsTable {
+  version: number;
+  tier_direction: string;
+  lookback_days: number;
+  created_at: CreatedAt;
+  created_by: string;
+}
+
+export interface RecognitionChecksTable {
+  id: Generated<string>;
+  receiving_hospital_id: string;
+  client_id: string;
+  practitioner_id: string;
+  patient_key: string;
+  purpose: string;
+  context: Json<Record<string, boolean>>;
+  rule_set_version: number;
+  created_at: CreatedAt;
+}
+
+export interface CheckItemsTable {
+  check_id: string;
+  item_code: string;
+  position: number;
+  has_recognizable: boolean;
+}
+
+export interface CheckCandidatesTable {
+  check_id: string;
+  item_code: string;
+  result_id: string;
+  issuing_hospital_id: string;
+  outcome: string;
+  retest_permitted: boolean;
+  reasons: string[];
+  advisories: string[];
+  yuan: number;
+  minutes: number;
+  radiation_msv: number;
+}
+
+export interface RecognitionDecisionsTable {
+  id: Generated<string>;
+  check_id: string;
+  item_code: string;
+  result_id: string;
+  receiving_hospital_id: string;
+  issuing_hospital_id: string;
+  client_id: string;
+  practitioner_id: string;
+  action: string;
+  reason_code: string | null;
+  reason_text: string | null;
+  flagged: boolean;
+  yuan: number;
+  minutes: number;
+  radiation_msv: number;
+  rule_set_version: number;
+  decided_at: CreatedAt;
+}
+
+export interface DB {
+  clients: ClientsTable;
+  signing_keys: SigningKeysTable;
+  client_assertions: ClientAssertionsTable;
+  hospitals: HospitalsTable;
+  scopes: ScopesTable;
+  items: ItemsTable;
+  code_maps: CodeMapsTable;
+  certification_events: CertificationEventsTable;
+  results: ResultsTable;
+  result_versions: ResultVersionsTable;
+  audit_events: AuditEventsTable;
+  rule_sets: RuleSetsTable;
+  recognition_checks: RecognitionChecksTable;
+  check_items: CheckItemsTable;
+  check_candidates: CheckCandidatesTable;
+  recognition_decisions: RecognitionDecisionsTable;
+}

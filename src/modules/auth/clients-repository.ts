@@ -1,0 +1,68 @@
+import type { Selectable } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { ClientsTable } from '../../db/schema.ts';
+
+export type ClientRow = Selectable<ClientsTable>;
+
+const clientColumns = [
+  'client_id',
+  'hospital_id',
+  'scopes',
+  'secret_hash',
+  'jwks',
+  'description',
+  'created_at',
+  'disabled_at',
+] as const;
+
+export function findClient(db: Database, clientId: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').select(clientColumns).where('client_id', '=', clientId).executeTakeFirst();
+}
+
+export function listClients(db: Database, hospitalId: string | null): Promise<ClientRow[]> {
+  let query = db.selectFrom('clients').select(clientColumns).orderBy('client_id');
+  query = hospitalId === null ? query.where('hospital_id', 'is', null) : query.where('hospital_id', '=', hospitalId);
+  return query.execute();
+}
+
+/** Inserts a client; false when the id is taken. */
+export async function insertClient(
+  db: Database,
+  client: { clientId: string; hospitalId: string | null; scopes: string[]; secretHash: string | null; jwks: object | null; description?: string | null },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('clients')
+    .values({
+      client_id: client.clientId,
+      hospital_id: client.hospitalId,
+      scopes: client.scopes,
+      secret_hash: client.secretHash,
+      jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
+      description: client.description ?? null,
+    })
+    .onConflict((oc) => oc.column('client_id').doNothing())
+    .returning('client_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function disableClient(db: Database, clientId: string, at: Date): Promise<ClientRow | undefined> {
+  return db
+    .updateTable('clients')
+    .set((eb) => ({ disabled_at: eb.fn.coalesce('disabled_at', eb.val(at)) }))
+    .where('client_id', '=', clientId)
+    .returning(clientColumns)
+    .executeTakeFirst();
+}
+
+/** Records a client assertion's jti; false when it was seen before (a replay). */
+export async function claimAssertionId(db: Database, clientId: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  await db.deleteFrom('client_assertions').where('expires_at', '<', now).execute();
+  const inserted = await db
+    .insertInto('client_assertions')
+    .values({ client_id: clientId, jti, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
+    .returning('jti')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}

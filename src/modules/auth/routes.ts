@@ -1,0 +1,108 @@
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyError } from 'fastify';
+import { z } from 'zod';
+import { OAuthError, type TokenService } from './token-service.ts';
+import type { JWK } from 'jose';
+
+const tokenRequest = z
+  .object({
+    grant_type: z.string().optional().describe('Must be client_credentials'),
+    scope: z.string().optional().describe('Space-separated scopes; omitted: every scope of the client'),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional().describe('client_secret_post'),
+    client_assertion_type: z.string().optional().describe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer'),
+    client_assertion: z.string().optional().describe('private_key_jwt: a JWT signed with a key of the client JWKS'),
+  })
+  .meta({ id: 'TokenRequest' });
+
+const tokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    scope: z.string(),
+  })
+  .meta({ id: 'TokenResponse' });
+
+const oauthError = z
+  .object({ error: z.string(), error_description: z.string() })
+  .meta({ id: 'OAuthError', description: 'RFC 6749 §5.2 error' });
+
+const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'JWKS' });
+
+export interface AuthRoutesOptions {
+  tokens: TokenService;
+  publicKeys: () => Promise<JWK[]>;
+}
+
+function basicCredentials(header: string | undefined) {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials');
+  // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+  const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+  return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) };
+}
+
+export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, { tokens, publicKeys }) => {
+  await app.register(formbody);
+
+  app.post('/v1/oauth/token', {
+    schema: {
+      operationId: 'issueToken',
+      tags: ['auth'],
+      summary: 'Obtain an access token (OAuth 2.0 client credentials)',
+      description:
+        'RFC 6749 §4.4. Authenticate with client_secret_basic, client_secret_post or private_key_jwt (RFC 7523, as in SMART Backend Services: ' +
+        'iss = sub = client_id, aud = this endpoint URL, exp at most 5 minutes ahead, a jti never reused). Errors follow RFC 6749 §5.2, not problem+json.',
+      consumes: ['application/x-www-form-urlencoded'],
+      body: tokenRequest,
+      response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 500: oauthError },
+    },
+    attachValidation: true,
+    errorHandler: (error: FastifyError, request, reply) => {
+      const oauth = error instanceof OAuthError
+        ? error
+        : error.statusCode && error.statusCode < 500
+          ? new OAuthError('invalid_request', error.message)
+          : null;
+      if (!oauth) {
+        request.log.error({ err: error }, 'token request failed');
+        return reply.status(500).send({ error: 'server_error', error_description: 'The server failed to answer' });
+      }
+      if (oauth.status === 401) reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
+      return reply.status(oauth.status as 400 | 401).header('cache-control', 'no-store').send({ error: oauth.error, error_description: oauth.message });
+    },
+    handler: async (request, reply) => {
+      if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
+      }
+      if (request.validationError) throw new OAuthError('invalid_request', 'Each parameter must appear once, as text');
+      const body = request.body;
+      const issued = await tokens.issue({
+        grantType: body.grant_type,
+        scope: body.scope,
+        basic: basicCredentials(request.headers.authorization),
+        clientId: body.client_id,
+        clientSecret: body.client_secret,
+        clientAssertionType: body.client_assertion_type,
+        clientAssertion: body.client_assertion,
+      });
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued);
+    },
+  });
+
+  app.get('/.well-known/jwks.json', {
+    schema: {
+      operationId: 'getJwks',
+      tags: ['auth'],
+      summary: 'The public keys that verify access tokens',
+      description: 'Includes recently rotated-out keys until the tokens they signed have expired.',
+      response: { 200: jwks },
+    },
+    handler: async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({ keys: await publicKeys() }),
+  });
+};

@@ -1,0 +1,13 @@
+/** OAuth scopes. `admin` is the health commission; the others are granted to hospital clients. */
+export const hospitalScopes = ['results:write', 'results:read', 'recognition', 'reports:read'] as const;
+export const allScopes = ['admin', ...hospitalScopes] as const;
+export type Scope = (typeof allScopes)[number];
+
+/** Who is calling: one per authenticated request, checked in one place (plugins/auth.ts). */
+export interface Actor {
+  clientId: string;
+  /** The hospital a hospital client always acts as; null for administrators. */
+  hospitalId: string | null;
+  scopes: ReadonlySet<string>;
+  isAdmin: boolean;
+}

@@ -1,0 +1,38 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const scrypt = (secret: string, salt: Buffer, length: number, options: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCallback(secret, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+
+// scrypt (RFC 7914) with N=2^15: about 50 ms and 32 MiB per hash, slow enough to make a stolen
+// table expensive to brute-force, cheap enough for a token request every few minutes per client.
+const params = { N: 32_768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const keyLength = 32;
+
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(secret, salt, keyLength, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** Constant-time comparison; a malformed stored hash never matches. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(secret, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: params.maxmem,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A hash of a random secret, verified against when a client id is unknown, so timing tells nothing. */
+export const decoyHash = hashSecret(randomBytes(16).toString('hex'));
+
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}

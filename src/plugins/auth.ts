@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import type { Database } from '../db/database.ts';
+import { Forbidden, ProblemError } from '../errors.ts';
+import { findClient } from '../modules/auth/clients-repository.ts';
+import { trustedPublicKeys } from '../modules/auth/keys.ts';
+import type { Actor } from '../modules/auth/scopes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on every route that declares `config.scopes`; absent on public routes. */
+    actor: Actor;
+  }
+  interface FastifyContextConfig {
+    /** The caller needs at least one of these scopes ('any' = any authenticated client). */
+    scopes?: readonly string[];
+  }
+}
+
+class InvalidToken extends ProblemError {
+  constructor(detail: string) {
+    super(401, 'unauthorized', 'Unauthorized', detail);
+  }
+}
+
+export interface AuthOptions {
+  db: Database;
+  clock: () => Date;
+  issuer: string;
+  audience: string;
+  tokenTtlSeconds: number;
+}
+
+/**
+ * Authentication and authorisation in one place. A route declares the scopes it needs in
+ * `config.scopes`; this plugin documents the security requirement in OpenAPI, verifies the bearer
+ * token (signature, issuer, audience, expiry), refuses disabled clients, and sets `request.actor`.
+ * Hospital-level checks ("only your own hospital") use `assertHospital`.
+ */
+async function authPlugin(app: FastifyInstance, options: AuthOptions) {
+  const keys = createKeyResolver(options);
+
+  const authenticate: onRequestHookHandler = async (request, reply) => {
+    try {
+      request.actor = await actorFrom(request, options, keys);
+    } catch (error) {
+      if (error instanceof InvalidToken) {
+        const description = error.message.replace(/"/g, "'");
+        reply.header('www-authenticate', `Bearer realm="mutual-recognition", error="invalid_token", error_description="${description}"`);
+      }
+      throw error;
+    }
+    const needed = request.routeOptions.config.scopes ?? [];
+    if (!needed.includes('any') && !needed.some((s) => request.actor.scopes.has(s))) {
+      throw new Forbidden(`This operation needs scope ${needed.join(' or ')}`);
+    }
+  };
+
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.addHook('onRoute', (route) => {
+    const scopes = route.config?.scopes;
+    if (!scopes) return;
+    route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()];
+    if (route.schema) {
+      route.schema.security = [{ bearerAuth: [] }, { oauth2: scopes.filter((s) => s !== 'any') }];
+    }
+  });
+}
+
+async function actorFrom(request: FastifyRequest, options: AuthOptions, keys: KeyResolver): Promise<Actor> {
+  const header = request.headers.authorization;
+  if (!header) throw new InvalidToken('A bearer access token is required');
+  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+  if (!match) throw new InvalidToken('The Authorization header must be "Bearer <token>"');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(match[1], keys.resolve, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ['ES256'],
+      currentDate: options.clock(),
+      requiredClaims: ['exp', 'sub'],
+    }));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new InvalidToken(code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is invalid');
+  }
+  const client = await findClient(options.db, String(payload.sub));
+  if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
+  const scopes = new Set(String(payload.scope ?? '').split(' ').filter((s) => client.scopes.includes(s)));
+  return { clientId: client.client_id, hospitalId: client.hospital_id, scopes, isAdmin: scopes.has('admin') };
+}
+
+type KeyResolver = ReturnType<typeof createKeyResolver>;
+
+/** Trusted verification keys by kid, reloaded from the database when an unknown kid appears. */
+function createKeyResolver(options: AuthOptions) {
+  let cache = new Map<string, CryptoKey>();
+  let loadedAt = 0;
+  async function reload() {
+    const now = options.clock();
+    const jwks = await trustedPublicKeys(options.db, now, options.tokenTtlSeconds);
+    const next = new Map<string, CryptoKey>();
+    for (const jwk of jwks) next.set(String(jwk.kid), (await importJWK(jwk as JWK, 'ES256')) as CryptoKey);
+    cache = next;
+    loadedAt = now.getTime();
+  }
+  return {
+    resolve: async (header: JWTHeaderParameters): Promise<CryptoKey> => {
+      const kid = header.kid ?? '';
+      // Refresh at most every 30 s, and whenever a kid is unknown: a rotated-out key drops out.
+      if (!cache.has(kid) || options.clock().getTime() - loadedAt > 30_000) await reload();
+      const key = cache.get(kid);
+      if (!key) throw new InvalidToken('The access token was signed by an unknown key');
+      return key;
+    },
+  };
+}
+
+/** A hospital client may act only as its own hospital; administrators may act for any. */
+export function assertHospital(actor: Actor, hospitalId: string): void {
+  if (actor.isAdmin) return;
+  if (actor.hospitalId !== hospitalId) throw new Forbidden(`This client acts for hospital ${actor.hospitalId ?? '(none)'}, not ${hospitalId}`);
+}
+
+/** The hospital a hospital-only operation acts as (a token's hospital). */
+export function actingHospital(actor: Actor): string {
+  if (!actor.hospitalId) throw new Forbidden('This operation is for hospital clients; administrators have no hospital');
+  return actor.hospitalId;
+}
+
+export default fp(authPlugin, { name: 'auth' });

@@ -1,0 +1,110 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
+import FindMyWay from 'find-my-way';
+import { ProblemError, problemTypeBase, type FieldError } from '../errors.ts';
+
+export const problemContentType = 'application/problem+json; charset=utf-8';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  [extension: string]: unknown;
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+) {
+  const problem: Problem = {
+    type: problemTypeBase + slug,
+    title,
+    status,
+    detail,
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+    ...extensions,
+  };
+  return reply.status(status).type(problemContentType).serializer(JSON.stringify).send(problem);
+}
+
+/** Fastify's own error codes, mapped to a stable problem type. */
+const frameworkErrors: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'Payload too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'Unsupported media type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'malformed-body', 'Malformed body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed-body', 'Malformed body'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed-body', 'Malformed body'],
+  FST_ERR_VALIDATION: [400, 'validation', 'Invalid request'],
+};
+
+/** Dot-notation paths: ['patient', 'idNumber'] → 'patient.idNumber'; items[2].code → 'items.2.code'. */
+function fieldPath(context: string, instancePath: string): string {
+  const segments = instancePath.split('/').filter(Boolean);
+  const root = context === 'body' ? [] : [context];
+  return [...root, ...segments].join('.') || context;
+}
+
+export function registerProblemHandlers(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ProblemError) {
+      return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors: FieldError[] = error.validation.map((v) => ({
+        field: fieldPath(error.validationContext ?? 'body', v.instancePath),
+        message: v.message ?? 'is invalid',
+      }));
+      const detail = `${errors.length} field${errors.length === 1 ? '' : 's'} failed validation: ${errors
+        .map((e) => e.field)
+        .join(', ')}`;
+      return sendProblem(request, reply, 400, 'validation', 'Invalid request', detail, { errors });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return sendProblem(request, reply, 500, 'internal', 'Internal server error', 'The server failed to answer');
+    }
+    const known = error.code ? frameworkErrors[error.code] : undefined;
+    if (known) return sendProblem(request, reply, known[0], known[1], known[2], error.message);
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      // Never leak internals: log the error with the request id, answer a generic problem.
+      request.log.error({ err: error }, 'request failed');
+      return sendProblem(request, reply, 500, 'internal', 'Internal server error', 'The server failed to answer; quote the request id when reporting it');
+    }
+    return sendProblem(request, reply, status, 'client-error', 'Bad request', error.message);
+  });
+}
+
+/**
+ * 404 for unknown paths, 405 (with Allow) for a known path with another method. A shadow router
+ * mirrors every registered route so the not-found handler can tell the two apart.
+ */
+export function registerNotFound(app: FastifyInstance) {
+  const shadow = FindMyWay({ ignoreTrailingSlash: false });
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || shadow.hasRoute(method as 'GET', route.url)) continue;
+      shadow.on(method as 'GET', route.url, () => undefined);
+      methods.add(method);
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = [...methods].filter((m) => m !== request.method && shadow.find(m as 'GET', path));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(request, reply, 405, 'method-not-allowed', 'Method not allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`);
+    }
+    return sendProblem(request, reply, 404, 'not-found', 'Not found', `No route for ${request.method} ${path}`);
+  });
+}

@@ -1,0 +1,54 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.ts';
+import { prepareDatabase } from './bootstrap.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { resolveKeys } from './keys.ts';
+import { shutdown } from './lifecycle.ts';
+import { createLogger } from './logger.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config.database);
+  const keys = await resolveKeys(config);
+  await prepareDatabase(database.db, config, keys);
+
+  const app = await buildApp({ config, database, logger, clock: () => new Date(), keys });
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await shutdown(app, database);
+  });
+  await app.listen({ host: config.host, port: config.port });
+  printWelcome(config.publicUrl, config.auth.adminClientId, database.kind === 'embedded' ? keys.adminClientSecret : null, database.kind);
+}
+
+function printWelcome(url: string, adminId: string, adminSecret: string | null, kind: string) {
+  const lines = [
+    '',
+    `Mutual Recognition Exchange is listening on ${url} (database: ${kind})`,
+    `  API docs:     ${url}/docs`,
+    `  OpenAPI:      ${url}/openapi.json`,
+  ];
+  // The generated embedded-mode secret is shown so a newcomer can start; a configured one never is.
+  lines.push(
+    '  Administrator token:',
+    `    curl -s -u '${adminId}:${adminSecret ?? '$ADMIN_CLIENT_SECRET'}' -d grant_type=client_credentials ${url}/v1/oauth/token`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

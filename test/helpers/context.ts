@@ -1,0 +1,93 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { prepareDatabase } from '../../src/bootstrap.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/database.ts';
+import { generateSigningJwk, importSigningKey } from '../../src/modules/auth/keys.ts';
+import type { ServiceKeys } from '../../src/keys.ts';
+import { createLogger } from '../../src/logger.ts';
+import { cloneTemplate } from './postgres.ts';
+
+export const adminCredentials = { clientId: 'test-admin', clientSecret: 'test-admin-secret-0123456789' };
+export const patientKeySecret = 'test-patient-key-secret-0123456789abcdef';
+
+/** A clock tests can pin and move. */
+export interface TestClock {
+  (): Date;
+  set(at: Date | string): void;
+  advance(ms: number): void;
+  release(): void;
+}
+
+export function createClock(): TestClock {
+  let pinned: Date | null = null;
+  const clock = (() => (pinned ? new Date(pinned) : new Date())) as TestClock;
+  clock.set = (at) => (pinned = new Date(at));
+  clock.advance = (ms) => (pinned = new Date((pinned ?? new Date()).getTime() + ms));
+  clock.release = () => (pinned = null);
+  return clock;
+}
+
+export interface TestContext {
+  app: FastifyInstance;
+  db: Database;
+  database: DatabaseHandle;
+  config: Config;
+  keys: ServiceKeys;
+  clock: TestClock;
+  /** Every log line written so far, as text. */
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+/** An isolated app and database: a cloned PostgreSQL database with DATABASE_URL, else in-memory PGlite. */
+export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+  const clone = process.env.DATABASE_URL ? await cloneTemplate(process.env.DATABASE_URL) : null;
+  const signingJwk = await generateSigningJwk();
+  const config = loadConfig({
+    DATA_DIR: 'memory',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: 'http://exchange.test',
+    ADMIN_CLIENT_ID: adminCredentials.clientId,
+    ADMIN_CLIENT_SECRET: adminCredentials.clientSecret,
+    PATIENT_KEY_SECRET: patientKeySecret,
+    AUTH_SIGNING_KEY: JSON.stringify(signingJwk),
+    DATABASE_POOL_SIZE: '8',
+    ...(clone ? { DATABASE_URL: clone.url } : {}),
+    ...env,
+  });
+  const database = await openDatabase(config.database);
+  const keys: ServiceKeys = {
+    signing: await importSigningKey(signingJwk),
+    patientKeySecret,
+    adminClientSecret: adminCredentials.clientSecret,
+  };
+  await prepareDatabase(database.db, config, keys);
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const clock = createClock();
+  const app = await buildApp({ config, database, logger: createLogger(config.logLevel, sink), clock, keys });
+  await app.ready();
+  return {
+    app,
+    db: database.db,
+    database,
+    config,
+    keys,
+    clock,
+    logs: () => chunks.join(''),
+    close: async () => {
+      await app.close();
+      await database.close();
+      await clone?.drop();
+    },
+  };
+}
