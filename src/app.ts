@@ -7,6 +7,10 @@ import { trustedPublicKeys, type SigningKey } from './modules/auth/keys.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { createTokenService } from './modules/auth/token-service.ts';
 import { opsRoutes } from './modules/ops/routes.ts';
+import { clientRoutes } from './modules/auth/client-routes.ts';
+import { createClientService } from './modules/auth/client-service.ts';
+import { registryRoutes } from './modules/registry/routes.ts';
+import { createRegistryService } from './modules/registry/service.ts';
 import authPlugin from './plugins/auth.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import { registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
@@ -71,5 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
   });
   await app.register(opsRoutes, { db, databaseKind: database.kind });
+  await app.register(clientRoutes, { clients: createClientService({ db, clock }) });
+  await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
   return app;
 }

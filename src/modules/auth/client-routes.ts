@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { z } from 'zod';
+import { identifier, problemResponses, timestamp } from '../../http/schemas.ts';
+import type { ClientService } from './client-service.ts';
+import { hospitalScopes } from './scopes.ts';
+
+const client = z
+  .object({
+    clientId: z.string(),
+    hospitalId: z.string().nullable(),
+    scopes: z.array(z.string()),
+    authMethod: z.enum(['client_secret', 'private_key_jwt']),
+    description: z.string().nullable(),
+    createdAt: timestamp,
+    disabledAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Client' });
+
+const registeredClient = client
+  .extend({ clientSecret: z.string().optional().describe('Returned once, at registration, for secret-based clients; store it now') })
+  .meta({ id: 'RegisteredClient' });
+
+const clientInput = z
+  .object({
+    clientId: identifier.optional().describe('Omitted: generated'),
+    jwks: z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+      .optional()
+      .describe('Public keys for private_key_jwt; omitted: a client secret is generated'),
+    scopes: z.array(z.enum(hospitalScopes)).min(1).optional().describe('Omitted: every hospital scope'),
+    description: z.string().max(200).optional(),
+  })
+  .strict()
+  .meta({ id: 'ClientInput' });
+
+const admin = { scopes: ['admin'] } as const;
+const tags = ['auth'];
+
+export const clientRoutes: FastifyPluginAsyncZod<{ clients: ClientService }> = async (app, { clients }) => {
+  app.post('/v1/hospitals/:hospitalId/clients', {
+    config: admin,
+    schema: {
+      operationId: 'registerClient', tags, summary: 'Register an API client for a hospital',
+      description: 'A hospital client always acts as its hospital. Without `jwks`, a client secret is generated and returned once.',
+      params: z.object({ hospitalId: identifier }), body: clientInput, response: { 201: registeredClient, ...problemResponses },
+    },
+    handler: async (request, reply) => reply.status(201).send(await clients.register(request.params.hospitalId, request.body)),
+  });
+
+  app.get('/v1/hospitals/:hospitalId/clients', {
+    config: admin,
+    schema: {
+      operationId: 'listClients', tags, summary: "A hospital's API clients",
+      params: z.object({ hospitalId: identifier }), response: { 200: z.object({ clients: z.array(client) }), ...problemResponses },
+    },
+    handler: async (request) => clients.list(request.params.hospitalId),
+  });
+
+  app.post('/v1/clients/:clientId/disable', {
+    config: admin,
+    schema: {
+      operationId: 'disableClient', tags, summary: 'Disable a client: it gets no new tokens and its current tokens stop working',
+      params: z.object({ clientId: identifier }), response: { 200: client, ...problemResponses },
+    },
+    handler: async (request) => clients.disable(request.params.clientId),
+  });
+};

@@ -1,0 +1,148 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DB, HospitalsTable, ItemsTable, ScopesTable, CertificationEventsTable } from '../../db/schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+export type HospitalRow = Selectable<HospitalsTable>;
+export type ScopeRow = Selectable<ScopesTable>;
+export type ItemRow = Selectable<ItemsTable>;
+export type CertificationRow = Selectable<CertificationEventsTable>;
+
+const hospitalColumns = ['id', 'name', 'tier', 'grade', 'province', 'city', 'county', 'price_tier', 'created_at', 'updated_at'] as const;
+const scopeColumns = ['id', 'level', 'name', 'region', 'members', 'items', 'updated_at'] as const;
+export const itemColumns = [
+  'code', 'name', 'name_zh', 'category', 'validity_days', 'negative_list', 'analytes', 'prices', 'minutes_saved', 'radiation_msv', 'loinc', 'updated_at',
+] as const;
+const certificationColumns = ['id', 'hospital_id', 'item_code', 'category', 'scope_id', 'status', 'effective_from', 'note', 'recorded_at', 'recorded_by'] as const;
+
+export type HospitalValues = Omit<HospitalRow, 'created_at' | 'updated_at'>;
+
+/** Insert or update; `created` tells which (xmax = 0 only for a freshly inserted row). */
+export async function upsertHospital(db: Executor, hospital: HospitalValues, now: Date): Promise<{ row: HospitalRow; created: boolean }> {
+  const { id: _id, ...changes } = hospital;
+  const row = await db
+    .insertInto('hospitals')
+    .values({ ...hospital, updated_at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...changes, updated_at: now }))
+    .returning([...hospitalColumns, sql<boolean>`xmax = 0`.as('created')])
+    .executeTakeFirstOrThrow();
+  const { created, ...rest } = row;
+  return { row: rest, created };
+}
+
+export function findHospital(db: Executor, id: string): Promise<HospitalRow | undefined> {
+  return db.selectFrom('hospitals').select(hospitalColumns).where('id', '=', id).executeTakeFirst();
+}
+
+export function listHospitals(
+  db: Executor,
+  filter: { province?: string; city?: string; tier?: string; after?: string; limit: number },
+): Promise<HospitalRow[]> {
+  let query = db.selectFrom('hospitals').select(hospitalColumns).orderBy('id').limit(filter.limit);
+  if (filter.province) query = query.where('province', '=', filter.province);
+  if (filter.city) query = query.where('city', '=', filter.city);
+  if (filter.tier) query = query.where('tier', '=', filter.tier);
+  if (filter.after) query = query.where('id', '>', filter.after);
+  return query.execute();
+}
+
+export async function existingHospitalIds(db: Executor, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('hospitals').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Consortium and alliance scopes listing each of the given hospitals. */
+export async function membershipsOf(db: Executor, hospitalIds: readonly string[]): Promise<Map<string, string[]>> {
+  const memberships = new Map<string, string[]>(hospitalIds.map((id) => [id, []]));
+  if (hospitalIds.length === 0) return memberships;
+  const rows = await db
+    .selectFrom('scopes')
+    .select(['id', 'members'])
+    .where('members', 'is not', null)
+    .where(sql<boolean>`members && ${sql.val(hospitalIds)}::text[]`)
+    .orderBy('id')
+    .execute();
+  for (const row of rows) for (const member of row.members ?? []) memberships.get(member)?.push(row.id);
+  return memberships;
+}
+
+export async function upsertScope(db: Executor, scope: Omit<ScopeRow, 'updated_at'>, now: Date): Promise<{ row: ScopeRow; created: boolean }> {
+  const { id: _id, ...changes } = scope;
+  const row = await db
+    .insertInto('scopes')
+    .values({ ...scope, updated_at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...changes, updated_at: now }))
+    .returning([...scopeColumns, sql<boolean>`xmax = 0`.as('created')])
+    .executeTakeFirstOrThrow();
+  const { created, ...rest } = row;
+  return { row: rest, created };
+}
+
+export function listScopes(db: Executor): Promise<ScopeRow[]> {
+  return db.selectFrom('scopes').select(scopeColumns).orderBy('id').execute();
+}
+
+export function findScope(db: Executor, id: string): Promise<ScopeRow | undefined> {
+  return db.selectFrom('scopes').select(scopeColumns).where('id', '=', id).executeTakeFirst();
+}
+
+export type ItemValues = Omit<ItemRow, 'updated_at' | 'prices'> & { prices: Record<string, number> };
+
+export async function upsertItem(db: Executor, item: ItemValues, now: Date): Promise<{ row: ItemRow; created: boolean }> {
+  const values = { ...item, prices: JSON.stringify(item.prices), updated_at: now };
+  const { code: _code, ...changes } = values;
+  const row = await db
+    .insertInto('items')
+    .values(values)
+    .onConflict((oc) => oc.column('code').doUpdateSet(changes))
+    .returning([...itemColumns, sql<boolean>`xmax = 0`.as('created')])
+    .executeTakeFirstOrThrow();
+  const { created, ...rest } = row;
+  return { row: rest, created };
+}
+
+export function listItems(db: Executor, category?: string): Promise<ItemRow[]> {
+  let query = db.selectFrom('items').select(itemColumns).orderBy('code');
+  if (category) query = query.where('category', '=', category);
+  return query.execute();
+}
+
+export function findItem(db: Executor, code: string): Promise<ItemRow | undefined> {
+  return db.selectFrom('items').select(itemColumns).where('code', '=', code).executeTakeFirst();
+}
+
+export async function existingItemCodes(db: Executor, codes: readonly string[]): Promise<Set<string>> {
+  if (codes.length === 0) return new Set();
+  const rows = await db.selectFrom('items').select('code').where('code', 'in', codes).execute();
+  return new Set(rows.map((r) => r.code));
+}
+
+export async function upsertCodeMap(db: Executor, entry: { hospital_id: string; local_code: string; item_code: string }): Promise<boolean> {
+  const row = await db
+    .insertInto('code_maps')
+    .values(entry)
+    .onConflict((oc) => oc.columns(['hospital_id', 'local_code']).doUpdateSet({ item_code: entry.item_code }))
+    .returning(sql<boolean>`xmax = 0`.as('created'))
+    .executeTakeFirstOrThrow();
+  return row.created;
+}
+
+export function listCodeMap(db: Executor, hospitalId: string) {
+  return db.selectFrom('code_maps').select(['hospital_id', 'local_code', 'item_code']).where('hospital_id', '=', hospitalId).orderBy('local_code').execute();
+}
+
+export function insertCertificationEvent(db: Executor, event: Omit<CertificationRow, 'id' | 'recorded_at'>): Promise<CertificationRow> {
+  return db.insertInto('certification_events').values(event).returning(certificationColumns).executeTakeFirstOrThrow();
+}
+
+export function listCertificationEvents(db: Executor, hospitalIds: readonly string[]): Promise<CertificationRow[]> {
+  if (hospitalIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('certification_events')
+    .select(certificationColumns)
+    .where('hospital_id', 'in', hospitalIds)
+    .orderBy('effective_from')
+    .orderBy('recorded_at')
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { identifier, instant, timestamp } from '../../http/schemas.ts';
+import { categories, certificationStatuses, scopeLevels, tiers } from '../rules/codes.ts';
+
+const priceTier = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be 1-16 letters, digits, underscore or hyphen');
+const place = z.string().trim().min(1).max(100);
+
+export const hospitalParams = z.object({ hospitalId: identifier });
+
+export const hospitalBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    tier: z.enum(tiers),
+    grade: z.enum(['A', 'B', 'C']).optional(),
+    province: place,
+    city: place,
+    county: place.optional(),
+    priceTier: priceTier.optional().describe('The price tier the hospital charges at; omitted: priced at the lowest listed price'),
+  })
+  .strict()
+  .meta({ id: 'HospitalInput' });
+
+export const hospital = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    tier: z.enum(tiers),
+    grade: z.enum(['A', 'B', 'C']).nullable(),
+    province: z.string(),
+    city: z.string(),
+    county: z.string().nullable(),
+    priceTier: z.string().nullable(),
+    memberships: z.array(z.string()).describe('Consortium and alliance scopes listing this hospital'),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Hospital' });
+
+export const hospitalQuery = z.object({
+  province: place.optional(),
+  city: place.optional(),
+  tier: z.enum(tiers).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+});
+
+export const hospitalPage = z.object({ hospitals: z.array(hospital), nextCursor: z.string().nullable() }).meta({ id: 'HospitalPage' });
+
+export const scopeParams = z.object({ scopeId: identifier });
+
+export const scopeBody = z
+  .object({
+    level: z.enum(scopeLevels),
+    name: z.string().trim().min(1).max(200),
+    region: place.optional().describe('The city (level city) or province (level province) a hospital must be located in'),
+    members: z.array(identifier).min(1).max(5000).optional().describe('Hospital ids (consortium, alliance): both issuer and receiver must be members'),
+    items: z.array(identifier).min(1).max(5000).optional().describe('Item codes recognised in this scope; omitted: every catalogue item'),
+  })
+  .strict()
+  .superRefine((scope, ctx) => {
+    const needsRegion = scope.level === 'city' || scope.level === 'province';
+    const needsMembers = scope.level === 'consortium' || scope.level === 'alliance';
+    if (needsRegion && !scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is required for a ${scope.level} scope` });
+    if (!needsRegion && scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is only for city and province scopes` });
+    if (needsMembers && !scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: `are required for a ${scope.level} scope` });
+    if (!needsMembers && scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: 'are only for consortium and alliance scopes' });
+  })
+  .meta({ id: 'ScopeInput' });
+
+export const scope = z
+  .object({
+    id: z.string(),
+    level: z.enum(scopeLevels),
+    name: z.string(),
+    region: z.string().nullable(),
+    members: z.array(z.string()).nullable(),
+    items: z.array(z.string()).nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Scope' });
+
+export const itemParams = z.object({ itemCode: identifier });
+
+export const itemBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    nameZh: z.string().trim().min(1).max(200).optional(),
+    category: z.enum(categories),
+    validityDays: z.number().int().min(1).max(3650),
+    negativeList: z.boolean().optional().describe('Never recognised (results that change too fast)'),
+    analytes: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/)).min(1).max(200).optional().describe('Lab analyte codes the item reports'),
+    prices: z.record(priceTier, z.number().nonnegative().max(1_000_000)).refine((p) => Object.keys(p).length > 0, 'needs at least one price tier'),
+    minutesSaved: z.number().int().min(0).max(10_000),
+    radiationMsv: z.number().nonnegative().max(1000).optional(),
+    loinc: z.array(z.string().regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4')).max(50).optional(),
+  })
+  .strict()
+  .meta({ id: 'ItemInput' });
+
+export const item = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    nameZh: z.string().nullable(),
+    category: z.enum(categories),
+    validityDays: z.number().int(),
+    negativeList: z.boolean(),
+    analytes: z.array(z.string()).nullable(),
+    prices: z.record(z.string(), z.number()),
+    minutesSaved: z.number().int(),
+    radiationMsv: z.number().nullable(),
+    loinc: z.array(z.string()).nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Item' });
+
+export const itemQuery = z.object({ category: z.enum(categories).optional() });
+
+export const codeMapParams = z.object({ hospitalId: identifier, localCode: identifier });
+export const codeMapBody = z.object({ itemCode: identifier }).strict().meta({ id: 'CodeMapInput' });
+export const codeMapEntry = z.object({ hospitalId: z.string(), localCode: z.string(), itemCode: z.string() }).meta({ id: 'CodeMapEntry' });
+
+export const certificationBody = z
+  .object({
+    itemCode: identifier.optional(),
+    category: z.enum(categories).optional(),
+    scopeId: identifier,
+    status: z.enum(certificationStatuses),
+    effectiveFrom: instant,
+    note: z.string().max(500).optional(),
+  })
+  .strict()
+  .refine((c) => !(c.itemCode && c.category), { path: ['category'], message: 'give itemCode or category, not both' })
+  .meta({ id: 'CertificationEventInput', description: 'Neither itemCode nor category: the event covers every item' });
+
+export const certificationEvent = z
+  .object({
+    id: z.number().int(),
+    hospitalId: z.string(),
+    itemCode: z.string().nullable(),
+    category: z.enum(categories).nullable(),
+    scopeId: z.string(),
+    status: z.enum(certificationStatuses),
+    effectiveFrom: timestamp,
+    note: z.string().nullable(),
+    recordedAt: timestamp,
+    recordedBy: z.string(),
+  })
+  .meta({ id: 'CertificationEvent' });
+
+export const certificationTimeline = z
+  .object({
+    hospitalId: z.string(),
+    timeline: z.array(certificationEvent).describe('Every event, by effectiveFrom then recordedAt'),
+    current: z
+      .array(
+        z.object({
+          scopeId: z.string(),
+          itemCode: z.string().nullable(),
+          category: z.enum(categories).nullable(),
+          status: z.enum(certificationStatuses).nullable().describe('null: the first event is not yet effective'),
+        }),
+      )
+      .describe('The status now of each (scope, coverage) the timeline names'),
+  })
+  .meta({ id: 'CertificationTimeline' });

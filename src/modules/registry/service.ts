@@ -1,0 +1,192 @@
+import type { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { BadRequest, NotFound } from '../../errors.ts';
+import { statusAt } from '../rules/certification.ts';
+import type { Category } from '../rules/codes.ts';
+import { certificationFact, certificationView, hospitalView, itemView, scopeView } from './mappers.ts';
+import * as repo from './repository.ts';
+import type { certificationBody, hospitalBody, hospitalQuery, itemBody, scopeBody } from './schemas.ts';
+
+export interface RegistryDeps {
+  db: Database;
+  clock: () => Date;
+}
+
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new BadRequest('The cursor is not one this service issued', [{ field: 'cursor', message: 'is invalid' }]);
+  return id;
+}
+
+export function createRegistryService({ db, clock }: RegistryDeps) {
+  async function hospitalOrThrow(id: string) {
+    const row = await repo.findHospital(db, id);
+    if (!row) throw new NotFound(`Hospital ${id} is not registered`);
+    return row;
+  }
+
+  async function withMemberships(rows: repo.HospitalRow[]) {
+    const memberships = await repo.membershipsOf(db, rows.map((r) => r.id));
+    return rows.map((row) => hospitalView(row, memberships.get(row.id) ?? []));
+  }
+
+  return {
+    async putHospital(id: string, body: z.infer<typeof hospitalBody>) {
+      const { row, created } = await repo.upsertHospital(
+        db,
+        {
+          id,
+          name: body.name,
+          tier: body.tier,
+          grade: body.grade ?? null,
+          province: body.province,
+          city: body.city,
+          county: body.county ?? null,
+          price_tier: body.priceTier ?? null,
+        },
+        clock(),
+      );
+      return { created, hospital: (await withMemberships([row]))[0] };
+    },
+
+    async getHospital(id: string) {
+      return (await withMemberships([await hospitalOrThrow(id)]))[0];
+    },
+
+    async listHospitals(query: z.infer<typeof hospitalQuery>) {
+      const rows = await repo.listHospitals(db, { ...query, after: query.cursor ? decodeCursor(query.cursor) : undefined, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      return {
+        hospitals: await withMemberships(page),
+        nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+      };
+    },
+
+    async putScope(id: string, body: z.infer<typeof scopeBody>) {
+      const errors = [];
+      const members = body.members ? [...new Set(body.members)] : null;
+      const items = body.items ? [...new Set(body.items)] : null;
+      if (members) {
+        const known = await repo.existingHospitalIds(db, members);
+        const unknown = members.filter((m) => !known.has(m));
+        if (unknown.length > 0) errors.push({ field: 'members', message: `unknown hospitals: ${unknown.join(', ')}` });
+      }
+      if (items) {
+        const known = await repo.existingItemCodes(db, items);
+        const unknown = items.filter((i) => !known.has(i));
+        if (unknown.length > 0) errors.push({ field: 'items', message: `unknown item codes: ${unknown.join(', ')}` });
+      }
+      if (errors.length > 0) throw new BadRequest('The scope names hospitals or items that are not registered', errors);
+      const { row, created } = await repo.upsertScope(
+        db,
+        { id, level: body.level, name: body.name, region: body.region ?? null, members, items },
+        clock(),
+      );
+      return { created, scope: scopeView(row) };
+    },
+
+    async getScope(id: string) {
+      const row = await repo.findScope(db, id);
+      if (!row) throw new NotFound(`Scope ${id} is not registered`);
+      return scopeView(row);
+    },
+
+    async listScopes() {
+      return { scopes: (await repo.listScopes(db)).map(scopeView) };
+    },
+
+    async putItem(code: string, body: z.infer<typeof itemBody>) {
+      if (body.analytes && body.category !== 'lab') {
+        throw new BadRequest('Only lab items list analytes', [{ field: 'analytes', message: 'are only for category lab' }]);
+      }
+      const { row, created } = await repo.upsertItem(
+        db,
+        {
+          code,
+          name: body.name,
+          name_zh: body.nameZh ?? null,
+          category: body.category,
+          validity_days: body.validityDays,
+          negative_list: body.negativeList ?? false,
+          analytes: body.analytes ?? null,
+          prices: body.prices,
+          minutes_saved: body.minutesSaved,
+          radiation_msv: body.radiationMsv ?? null,
+          loinc: body.loinc ?? null,
+        },
+        clock(),
+      );
+      return { created, item: itemView(row) };
+    },
+
+    async getItem(code: string) {
+      const row = await repo.findItem(db, code);
+      if (!row) throw new NotFound(`Item ${code} is not in the catalogue`);
+      return itemView(row);
+    },
+
+    async listItems(category?: string) {
+      return { items: (await repo.listItems(db, category)).map(itemView) };
+    },
+
+    async putCodeMap(hospitalId: string, localCode: string, itemCode: string) {
+      await hospitalOrThrow(hospitalId);
+      if (!(await repo.findItem(db, itemCode))) {
+        throw new BadRequest(`Item ${itemCode} is not in the catalogue`, [{ field: 'itemCode', message: 'is not a catalogue item' }]);
+      }
+      const created = await repo.upsertCodeMap(db, { hospital_id: hospitalId, local_code: localCode, item_code: itemCode });
+      return { created, entry: { hospitalId, localCode, itemCode } };
+    },
+
+    async listCodeMap(hospitalId: string) {
+      await hospitalOrThrow(hospitalId);
+      const rows = await repo.listCodeMap(db, hospitalId);
+      return { entries: rows.map((r) => ({ hospitalId: r.hospital_id, localCode: r.local_code, itemCode: r.item_code })) };
+    },
+
+    async addCertification(hospitalId: string, body: z.infer<typeof certificationBody>, recordedBy: string) {
+      await hospitalOrThrow(hospitalId);
+      const errors = [];
+      if (!(await repo.findScope(db, body.scopeId))) errors.push({ field: 'scopeId', message: 'is not a registered scope' });
+      if (body.itemCode && !(await repo.findItem(db, body.itemCode))) errors.push({ field: 'itemCode', message: 'is not a catalogue item' });
+      if (errors.length > 0) throw new BadRequest('The certification names an unknown scope or item', errors);
+      const row = await repo.insertCertificationEvent(db, {
+        hospital_id: hospitalId,
+        item_code: body.itemCode ?? null,
+        category: body.category ?? null,
+        scope_id: body.scopeId,
+        status: body.status,
+        effective_from: body.effectiveFrom,
+        note: body.note ?? null,
+        recorded_by: recordedBy,
+      });
+      return certificationView(row);
+    },
+
+    /**
+     * The timeline and, for each (scope, coverage) it names, the status now. How levels combine
+     * when the engine judges an item: see rules/certification.ts statusAt (latest effective event
+     * over item, category and all-items events wins; on a tie the more specific one).
+     */
+    async certificationTimeline(hospitalId: string) {
+      await hospitalOrThrow(hospitalId);
+      const rows = await repo.listCertificationEvents(db, [hospitalId]);
+      const groups = new Map<string, repo.CertificationRow[]>();
+      for (const row of rows) {
+        const key = JSON.stringify([row.scope_id, row.item_code, row.category]);
+        groups.set(key, [...(groups.get(key) ?? []), row]);
+      }
+      const now = clock();
+      const current = [...groups.values()].map((events) => ({
+        scopeId: events[0].scope_id,
+        itemCode: events[0].item_code,
+        category: events[0].category as Category | null,
+        status: statusAt(events.map(certificationFact), now),
+      }));
+      return { hospitalId, timeline: rows.map(certificationView), current };
+    },
+  };
+}
+
+export type RegistryService = ReturnType<typeof createRegistryService>;
