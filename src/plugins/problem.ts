@@ -72,6 +72,10 @@ export function registerProblemHandlers(app: FastifyInstance) {
       request.log.error({ err: error }, 'response did not match its schema');
       return sendProblem(request, reply, 500, 'internal', 'Internal server error', 'The server failed to answer');
     }
+    if (error.code === '23505') {
+      // A unique constraint caught a race the service did not: the same thing was written twice.
+      return sendProblem(request, reply, 409, 'conflict', 'Conflict', 'A concurrent request already recorded this');
+    }
     const known = error.code ? frameworkErrors[error.code] : undefined;
     if (known) return sendProblem(request, reply, known[0], known[1], known[2], error.message);
     const status = error.statusCode ?? 500;

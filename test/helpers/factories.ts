@@ -122,3 +122,48 @@ export async function makeHospitalClient(
     .execute();
   return { clientId, clientSecret };
 }
+
+export interface ResultSeed {
+  hospitalId: string;
+  patientKey: string;
+  itemCode: string;
+  performedAt: Date | string;
+  accessionNo?: string;
+  status?: string;
+  kind?: 'data' | 'images' | 'conclusion';
+  imagesAvailable?: boolean | null;
+  studyUid?: string | null;
+  criticalOpen?: boolean;
+  analyteCodes?: string[];
+  equipment?: Record<string, unknown> | null;
+}
+
+/** A result row written straight to the index (the HTTP path is tested in results tests). */
+export async function makeResult(db: Database, seed: ResultSeed): Promise<string> {
+  const row = await db
+    .insertInto('results')
+    .values({
+      issuing_hospital_id: seed.hospitalId,
+      accession_no: seed.accessionNo ?? `ACC-${suffix()}`,
+      patient_key: seed.patientKey,
+      item_code: seed.itemCode,
+      local_code: null,
+      kind: seed.kind ?? 'data',
+      status: seed.status ?? 'final',
+      performed_at: new Date(seed.performedAt),
+      reported_at: null,
+      images_available: seed.imagesAvailable ?? null,
+      study_uid: seed.studyUid === undefined ? '1.2.840.99.1' : seed.studyUid,
+      critical_open: seed.criticalOpen ?? false,
+      equipment: seed.equipment ? JSON.stringify(seed.equipment) : null,
+      analytes: null,
+      analyte_codes: seed.analyteCodes ?? [],
+      findings: null,
+      content_hash: suffix(),
+      version: 1,
+      updated_at: new Date(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

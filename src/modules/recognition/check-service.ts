@@ -1,0 +1,126 @@
+import type { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { BadRequest, Forbidden } from '../../errors.ts';
+import type { Actor } from '../auth/scopes.ts';
+import { catalogueItem, hospitalFacts } from '../registry/mappers.ts';
+import { findHospital } from '../registry/repository.ts';
+import { derivePatientKey } from '../results/submission.ts';
+import { DAY_MS, decide } from '../rules/engine.ts';
+import { explain, type Locale } from '../rules/explain.ts';
+import type { CatalogueItem, CheckContext, Decision, DecisionFacts, ResultFacts } from '../rules/types.ts';
+import { currentRuleSet } from '../settings/repository.ts';
+import { insertCheck, loadCandidateFacts, resolveRequestedItems, type CandidateRow, type StoredCandidate } from './repository.ts';
+import type { checkRequest } from './schemas.ts';
+
+export interface RecognitionDeps {
+  db: Database;
+  clock: () => Date;
+  patientKeySecret: string;
+}
+
+/**
+ * Whether a prior result stands for a requested item: the same item, or a lab result whose
+ * analytes cover the requested item's analytes (judged under the requested item's entry).
+ */
+export function coversRequest(requested: CatalogueItem, candidate: Pick<CandidateRow, 'result' | 'resultItem'>): boolean {
+  if (candidate.result.itemCode === requested.code) return true;
+  if (requested.category !== 'lab' || candidate.resultItem.category !== 'lab' || !requested.analytes?.length) return false;
+  const offered = new Set(candidate.result.analyteCodes.length > 0 ? candidate.result.analyteCodes : (candidate.resultItem.analytes ?? []));
+  return requested.analytes.every((a) => offered.has(a));
+}
+
+const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }, b: { decision: Decision; result: ResultFacts }) =>
+  Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
+  b.result.performedAt.getTime() - a.result.performedAt.getTime();
+
+export function createCheckService({ db, clock, patientKeySecret }: RecognitionDeps) {
+  return {
+    /**
+     * Runs a recognition check: loads every fact in a fixed number of queries, judges each
+     * candidate with the pure engine, and stores the check, its outcomes and the audit event in
+     * one transaction.
+     */
+    async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale) {
+      // Gate 1: the purpose is checked once, before any result is looked at.
+      if (request.purpose !== 'treatment') throw new Forbidden(`Purpose "${request.purpose}" does not permit access to prior results; only treatment does`);
+      const receiverId = actor.hospitalId!;
+      const now = clock();
+      const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
+      if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
+      const requestedCodes = [...new Set(request.items)];
+      const [receiverRow, ruleSet, resolved] = await Promise.all([
+        findHospital(db, receiverId),
+        currentRuleSet(db),
+        resolveRequestedItems(db, receiverId, requestedCodes),
+      ]);
+      if (!receiverRow) throw new Forbidden(`Hospital ${receiverId} is not registered`);
+      const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
+      if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);
+
+      const receiver = hospitalFacts(receiverRow);
+      const context: CheckContext = request.context ?? {};
+      const { candidates, scopes, certifications } = await loadCandidateFacts(db, patientKey, new Date(now.getTime() - ruleSet.lookbackDays * DAY_MS));
+      const seen = new Set<string>();
+      const items = requestedCodes.flatMap((requestedCode) => {
+        const requestedItem = catalogueItem(resolved.get(requestedCode)!);
+        if (seen.has(requestedItem.code)) return []; // a local code and its catalogue code asked together
+        seen.add(requestedItem.code);
+        const judged = candidates
+          .filter((c) => coversRequest(requestedItem, c))
+          .map((c) => {
+            const facts: DecisionFacts = { ...c, requestedItem, receiver, scopes, certifications: certifications.get(c.issuer.id) ?? [], context };
+            return { facts, result: c.result, decision: decide(ruleSet, facts, now) };
+          })
+          .sort(byRecognisableThenNewest);
+        return [{ requestedCode, requestedItem, judged }];
+      });
+
+      const stored: StoredCandidate[] = items.flatMap(({ requestedItem, judged }) =>
+        judged.map(({ result, decision }) => ({
+          itemCode: requestedItem.code,
+          resultId: result.id,
+          issuingHospitalId: result.issuingHospitalId,
+          outcome: decision.outcome,
+          retestPermitted: decision.retestPermitted,
+          reasons: decision.reasons,
+          advisories: decision.advisories,
+          yuan: decision.savings.yuan,
+          minutes: decision.savings.minutes,
+          radiationMsv: decision.savings.radiationMsv,
+        })),
+      );
+      const checkId = await db.transaction().execute((trx) =>
+        insertCheck(
+          trx,
+          { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
+          items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+          stored,
+        ),
+      );
+
+      return {
+        checkId,
+        ruleSetVersion: ruleSet.version,
+        items: items.map(({ requestedCode, requestedItem, judged }) => ({
+          itemCode: requestedItem.code,
+          requestedCode,
+          candidates: judged.map(({ facts, result, decision }) => ({
+            resultId: result.id,
+            accessionNo: result.accessionNo,
+            issuingHospitalId: result.issuingHospitalId,
+            itemCode: result.itemCode,
+            performedAt: result.performedAt.toISOString(),
+            outcome: decision.outcome,
+            retestPermitted: decision.retestPermitted,
+            reasons: decision.reasons,
+            advisories: decision.advisories,
+            explanation: explain(decision, facts, locale),
+            savings: decision.savings,
+          })),
+        })),
+      };
+    },
+  };
+}
+
+export type CheckService = ReturnType<typeof createCheckService>;

@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
+import type { Actor } from '../auth/scopes.ts';
+import type { DeclineCode } from '../rules/codes.ts';
+import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
+import type { decisionsRequest } from './schemas.ts';
+
+type DecisionInput = z.infer<typeof decisionsRequest>['decisions'][number];
+
+export function decisionView(row: DecisionRow) {
+  return {
+    decisionId: row.id,
+    resultId: row.result_id,
+    itemCode: row.item_code,
+    action: row.action as 'recognized' | 'declined',
+    reasonCode: row.reason_code as DeclineCode | null,
+    reasonText: row.reason_text,
+    flagged: row.flagged,
+    savings: { yuan: row.yuan, minutes: row.minutes, radiationMsv: row.radiation_msv },
+  };
+}
+
+/** Field-level checks that need no database: decline codes and their free text. */
+function checkDeclineReasons(decisions: DecisionInput[]): void {
+  const errors: FieldError[] = [];
+  decisions.forEach((d, i) => {
+    if (d.action === 'declined' && !d.reasonCode) errors.push({ field: `decisions.${i}.reasonCode`, message: 'is required to decline' });
+    if (d.action === 'recognized' && (d.reasonCode || d.reasonText)) errors.push({ field: `decisions.${i}.reasonCode`, message: 'is only for declines' });
+    if (d.reasonCode === 'D6_OTHER' && !d.reasonText) errors.push({ field: `decisions.${i}.reasonText`, message: 'is required with D6_OTHER' });
+  });
+  if (errors.length > 0) throw new BadRequest('Some decisions are incomplete', errors);
+}
+
+/** The candidate a decision names: by result, and by item when the result stands for several. */
+function candidateFor(check: CheckForDecision, d: DecisionInput, index: number) {
+  const matching = check.candidates.filter((c) => c.resultId === d.resultId && (!d.itemCode || c.itemCode === d.itemCode));
+  if (matching.length === 0) {
+    throw new BadRequest(`Result ${d.resultId} is not a candidate of check ${check.id}${d.itemCode ? ` for ${d.itemCode}` : ''}`, [
+      { field: `decisions.${index}.resultId`, message: 'is not a candidate of this check' },
+    ]);
+  }
+  if (matching.length > 1) {
+    throw new BadRequest('The result is a candidate for several requested items: name one', [{ field: `decisions.${index}.itemCode`, message: 'is required for this result' }]);
+  }
+  return matching[0];
+}
+
+export function createDecisionService({ db, clock }: { db: Database; clock: () => Date }) {
+  return {
+    /**
+     * Records the doctor's decisions on a check's candidates, all or nothing, in one transaction
+     * with their savings. Repeats of an earlier decision are idempotent; contradictions are 409.
+     */
+    async decide(actor: Actor, checkId: string, decisions: DecisionInput[]) {
+      checkDeclineReasons(decisions);
+      return db.transaction().execute(async (trx) => {
+        const check = await lockCheck(trx, checkId);
+        if (!check) throw new NotFound(`Recognition check ${checkId} does not exist`);
+        if (check.receiverId !== actor.hospitalId) throw new Forbidden('Only the hospital that made the check may decide on it');
+        const now = clock();
+        const answers: ({ existing: DecisionRow } | { fresh: NewDecision })[] = [];
+        const key = (itemCode: string, resultId: string) => `${itemCode}/${resultId}`;
+        const decided = new Map<string, { action: string; stored?: DecisionRow }>(
+          check.decisions.map((row) => [key(row.item_code, row.result_id), { action: row.action, stored: row }]),
+        );
+        const recognisedItems = new Set(check.decisions.filter((d) => d.action === 'recognized').map((d) => d.item_code));
+        decisions.forEach((d, index) => {
+          const candidate = candidateFor(check, d, index);
+          const prior = decided.get(key(candidate.itemCode, candidate.resultId));
+          if (prior) {
+            if (prior.action !== d.action) throw new Conflict(`Result ${candidate.resultId} was already ${prior.action} in this check`, 'decision-conflict');
+            if (prior.stored) answers.push({ existing: prior.stored }); // an idempotent repeat
+            return;
+          }
+          decided.set(key(candidate.itemCode, candidate.resultId), { action: d.action });
+          if (d.action === 'recognized') {
+            if (candidate.outcome !== 'RECOGNIZABLE') throw new Conflict(`Result ${candidate.resultId} is not recognisable; it may be viewed for reference only`, 'not-recognizable');
+            if (recognisedItems.has(candidate.itemCode)) throw new Conflict(`A result was already recognised for ${candidate.itemCode} in this check`, 'already-recognized');
+            recognisedItems.add(candidate.itemCode);
+          }
+          const recognised = d.action === 'recognized';
+          answers.push({
+            fresh: {
+              checkId,
+              itemCode: candidate.itemCode,
+              resultId: candidate.resultId,
+              receiverId: check.receiverId,
+              issuerId: candidate.issuingHospitalId,
+              clientId: actor.clientId,
+              practitionerId: check.practitionerId,
+              action: d.action,
+              reasonCode: d.reasonCode ?? null,
+              reasonText: d.reasonText ?? null,
+              // Declining a recognisable result that had no advisory behind it goes to review.
+              flagged: !recognised && candidate.outcome === 'RECOGNIZABLE' && candidate.advisories.length === 0,
+              yuan: recognised ? candidate.yuan : 0,
+              minutes: recognised ? candidate.minutes : 0,
+              radiationMsv: recognised ? candidate.radiationMsv : 0,
+              ruleSetVersion: check.ruleSetVersion,
+              decidedAt: now,
+            },
+          });
+        });
+        const inserted = await insertDecisions(trx, answers.flatMap((a) => ('fresh' in a ? [a.fresh] : [])));
+        let next = 0;
+        const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
+        return { created: inserted.length > 0, decisions: rows.map(decisionView) };
+      });
+    },
+  };
+}
+
+export type DecisionService = ReturnType<typeof createDecisionService>;

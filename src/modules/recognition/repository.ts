@@ -1,0 +1,167 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { catalogueItem, certificationFact, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
+import { itemColumns, type ItemRow } from '../registry/repository.ts';
+import type { ReportStatus } from '../rules/codes.ts';
+import type { CatalogueItem, CertificationEvent, HospitalFacts, ResultFacts, ScopeFacts } from '../rules/types.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+/** Requested codes → catalogue items: a catalogue code, or the receiver's local code for one. */
+export async function resolveRequestedItems(db: Executor, receiverId: string, codes: readonly string[]): Promise<Map<string, ItemRow>> {
+  const direct = await db.selectFrom('items').select(itemColumns).where('code', 'in', codes).execute();
+  const mapped = await db
+    .selectFrom('code_maps as m')
+    .innerJoin('items as i', 'i.code', 'm.item_code')
+    .select(itemColumns.map((c) => `i.${c}` as const))
+    .select('m.local_code')
+    .where('m.hospital_id', '=', receiverId)
+    .where('m.local_code', 'in', codes)
+    .execute();
+  const byRequested = new Map<string, ItemRow>();
+  for (const { local_code, ...row } of mapped) byRequested.set(local_code, row);
+  for (const row of direct) byRequested.set(row.code, row); // a catalogue code wins over a local code
+  return byRequested;
+}
+
+export interface CandidateRow {
+  result: ResultFacts;
+  resultItem: CatalogueItem;
+  issuer: HospitalFacts;
+}
+
+/** Everything the engine needs about a patient's results since `since`, in a fixed number of queries. */
+export async function loadCandidateFacts(
+  db: Executor,
+  patientKey: string,
+  since: Date,
+): Promise<{ candidates: CandidateRow[]; scopes: ScopeFacts[]; certifications: Map<string, CertificationEvent[]> }> {
+  const rows = await db
+    .selectFrom('results as r')
+    .innerJoin('hospitals as h', 'h.id', 'r.issuing_hospital_id')
+    .innerJoin('items as i', 'i.code', 'r.item_code')
+    .select([
+      'r.id', 'r.accession_no', 'r.issuing_hospital_id', 'r.item_code', 'r.kind', 'r.status', 'r.performed_at', 'r.reported_at',
+      'r.images_available', 'r.study_uid', 'r.critical_open', 'r.equipment', 'r.analyte_codes',
+      'h.name as h_name', 'h.tier as h_tier', 'h.province as h_province', 'h.city as h_city', 'h.price_tier as h_price_tier',
+      'i.code as i_code', 'i.name as i_name', 'i.name_zh as i_name_zh', 'i.category as i_category', 'i.validity_days as i_validity_days',
+      'i.negative_list as i_negative_list', 'i.analytes as i_analytes', 'i.prices as i_prices', 'i.minutes_saved as i_minutes_saved',
+      'i.radiation_msv as i_radiation_msv', 'i.loinc as i_loinc', 'i.updated_at as i_updated_at',
+    ])
+    .where('r.patient_key', '=', patientKey)
+    .where('r.performed_at', '>=', since)
+    .orderBy('r.performed_at', 'desc')
+    .execute();
+  const issuerIds = [...new Set(rows.map((r) => r.issuing_hospital_id))];
+  const [scopeRows, eventRows] = await Promise.all([
+    db.selectFrom('scopes').select(['id', 'level', 'name', 'region', 'members', 'items', 'updated_at']).execute(),
+    issuerIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('certification_events')
+          .select(['id', 'hospital_id', 'item_code', 'category', 'scope_id', 'status', 'effective_from', 'note', 'recorded_at', 'recorded_by'])
+          .where('hospital_id', 'in', issuerIds)
+          .execute(),
+  ]);
+  const certifications = new Map<string, CertificationEvent[]>(issuerIds.map((id) => [id, []]));
+  for (const row of eventRows) certifications.get(row.hospital_id)?.push(certificationFact(row));
+  const candidates = rows.map((r) => ({
+    result: {
+      id: r.id,
+      accessionNo: r.accession_no,
+      issuingHospitalId: r.issuing_hospital_id,
+      itemCode: r.item_code,
+      kind: r.kind as ResultFacts['kind'],
+      status: r.status as ReportStatus,
+      performedAt: r.performed_at,
+      reportedAt: r.reported_at,
+      imagesAvailable: r.images_available,
+      studyUid: r.study_uid,
+      criticalOpen: r.critical_open,
+      equipment: r.equipment as ResultFacts['equipment'],
+      analyteCodes: r.analyte_codes,
+    },
+    issuer: hospitalFacts({ id: r.issuing_hospital_id, name: r.h_name, tier: r.h_tier, province: r.h_province, city: r.h_city, price_tier: r.h_price_tier }),
+    resultItem: catalogueItem({
+      code: r.i_code, name: r.i_name, name_zh: r.i_name_zh, category: r.i_category, validity_days: r.i_validity_days,
+      negative_list: r.i_negative_list, analytes: r.i_analytes, prices: r.i_prices, minutes_saved: r.i_minutes_saved,
+      radiation_msv: r.i_radiation_msv, loinc: r.i_loinc, updated_at: r.i_updated_at,
+    }),
+  }));
+  return { candidates, scopes: scopeRows.map(scopeFacts), certifications };
+}
+
+export interface StoredCandidate {
+  itemCode: string;
+  resultId: string;
+  issuingHospitalId: string;
+  outcome: string;
+  retestPermitted: boolean;
+  reasons: string[];
+  advisories: string[];
+  yuan: number;
+  minutes: number;
+  radiationMsv: number;
+}
+
+/** The check, its items and candidates, and the audit event of the read, in the caller's transaction. */
+export async function insertCheck(
+  trx: Transaction<DB>,
+  check: { receiverId: string; clientId: string; practitionerId: string; patientKey: string; purpose: string; context: Record<string, boolean>; ruleSetVersion: number; now: Date },
+  items: { itemCode: string; hasRecognizable: boolean }[],
+  candidates: StoredCandidate[],
+): Promise<string> {
+  const { id } = await trx
+    .insertInto('recognition_checks')
+    .values({
+      receiving_hospital_id: check.receiverId,
+      client_id: check.clientId,
+      practitioner_id: check.practitionerId,
+      patient_key: check.patientKey,
+      purpose: check.purpose,
+      context: JSON.stringify(check.context),
+      rule_set_version: check.ruleSetVersion,
+      created_at: check.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('check_items')
+    .values(items.map((item, position) => ({ check_id: id, item_code: item.itemCode, position, has_recognizable: item.hasRecognizable })))
+    .execute();
+  if (candidates.length > 0) {
+    await trx
+      .insertInto('check_candidates')
+      .values(
+        candidates.map((c) => ({
+          check_id: id,
+          item_code: c.itemCode,
+          result_id: c.resultId,
+          issuing_hospital_id: c.issuingHospitalId,
+          outcome: c.outcome,
+          retest_permitted: c.retestPermitted,
+          reasons: c.reasons,
+          advisories: c.advisories,
+          yuan: c.yuan,
+          minutes: c.minutes,
+          radiation_msv: c.radiationMsv,
+        })),
+      )
+      .execute();
+  }
+  await trx
+    .insertInto('audit_events')
+    .values({
+      occurred_at: check.now,
+      action: 'recognition.check',
+      client_id: check.clientId,
+      hospital_id: check.receiverId,
+      practitioner_id: check.practitionerId,
+      purpose: check.purpose,
+      patient_key: check.patientKey,
+      check_id: id,
+      result_ids: sql<string[]>`${sql.val([...new Set(candidates.map((c) => c.resultId))])}::uuid[]`,
+    })
+    .execute();
+  return id;
+}
