@@ -3,13 +3,23 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fa
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
+import { dashboardRoutes } from './dashboard/plugin.ts';
 import { trustedPublicKeys, type SigningKey } from './modules/auth/keys.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { createTokenService } from './modules/auth/token-service.ts';
 import { opsRoutes } from './modules/ops/routes.ts';
+import { auditRoutes } from './modules/audit/routes.ts';
+import { resultRoutes } from './modules/results/routes.ts';
 import { clientRoutes } from './modules/auth/client-routes.ts';
 import { createClientService } from './modules/auth/client-service.ts';
 import { registryRoutes } from './modules/registry/routes.ts';
+import { createCheckService } from './modules/recognition/check-service.ts';
+import { createDecisionService } from './modules/recognition/decision-service.ts';
+import { recognitionRoutes } from './modules/recognition/routes.ts';
+import { settingsRoutes } from './modules/settings/routes.ts';
+import { reportRoutes } from './modules/reports/routes.ts';
+import { createReportService } from './modules/reports/service.ts';
+import { createWhatIfService } from './modules/reports/what-if.ts';
 import { createRegistryService } from './modules/registry/service.ts';
 import authPlugin from './plugins/auth.ts';
 import openapiPlugin from './plugins/openapi.ts';
@@ -75,7 +85,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
   });
   await app.register(opsRoutes, { db, databaseKind: database.kind });
+  await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
+  await app.register(auditRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
   await app.register(clientRoutes, { clients: createClientService({ db, clock }) });
   await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
+  await app.register(settingsRoutes, { db, clock });
+  await app.register(recognitionRoutes, {
+    checks: createCheckService({ db, clock, patientKeySecret: keys.patientKeySecret }),
+    decisions: createDecisionService({ db, clock }),
+  });
+  await app.register(reportRoutes, { reports: createReportService({ db, clock }), whatIf: createWhatIfService({ db }) });
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -19,7 +19,8 @@ const environment = z.object({
   ACCESS_TOKEN_TTL: durationSeconds.max(86_400).default(900),
   ADMIN_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/).default('admin'),
   ADMIN_CLIENT_SECRET: z.string().min(12, 'must be at least 12 characters').optional(),
-  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  // No default here: it depends on DATABASE_URL (see demoDataWanted).
+  DEMO_DATA: z.enum(['auto', 'off']).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
 });
 
@@ -47,26 +48,15 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environment.safeParse(emptyAsUnset(env));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const raw = emptyAsUnset(env);
+  const parsed = environment.safeParse(raw);
+  // Cross-setting checks run on the raw values too, so one start lists every problem at once.
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+    ...crossSettingProblems(raw),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
-  if (e.DATABASE_URL) {
-    // A server database is shared and long-lived: its secrets must be set, never generated.
-    if (!e.PATIENT_KEY_SECRET) problems.push('PATIENT_KEY_SECRET: required when DATABASE_URL is set');
-    if (!e.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required when DATABASE_URL is set');
-  }
-  if (e.AUTH_SIGNING_KEY) {
-    try {
-      const jwk = JSON.parse(e.AUTH_SIGNING_KEY) as { kty?: string; crv?: string; d?: string };
-      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('not a private P-256 key');
-    } catch {
-      problems.push('AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256');
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
   const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
     host: e.HOST,
@@ -81,9 +71,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminClientId: e.ADMIN_CLIENT_ID,
       adminClientSecret: e.ADMIN_CLIENT_SECRET ?? null,
     },
-    demoData: e.DEMO_DATA === 'auto',
+    demoData: demoDataWanted(e.DEMO_DATA, e.DATABASE_URL),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
+}
+
+/**
+ * DEMO_DATA=auto loads the demo province into an empty registry at start. It defaults to auto only
+ * on the embedded database (a try-out); with DATABASE_URL it defaults to off, because a PostgreSQL
+ * deployment is presumed real and demo hospitals with published credentials must never appear in
+ * production. An explicit DEMO_DATA wins either way.
+ */
+function demoDataWanted(setting: 'auto' | 'off' | undefined, databaseUrl: string | undefined): boolean {
+  return (setting ?? (databaseUrl ? 'off' : 'auto')) === 'auto';
+}
+
+function crossSettingProblems(raw: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (raw.DATABASE_URL) {
+    // A server database is shared and long-lived: its secrets must be set, never generated.
+    if (!raw.PATIENT_KEY_SECRET) problems.push('PATIENT_KEY_SECRET: required when DATABASE_URL is set');
+    if (!raw.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required when DATABASE_URL is set');
+  }
+  if (raw.AUTH_SIGNING_KEY) {
+    try {
+      const jwk = JSON.parse(raw.AUTH_SIGNING_KEY) as { kty?: string; crv?: string; d?: string } | null;
+      if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('not a private P-256 key');
+    } catch {
+      problems.push('AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256');
+    }
+  }
+  return problems;
 }
 
 function emptyAsUnset(env: NodeJS.ProcessEnv): Record<string, string> {

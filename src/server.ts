@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { prepareDatabase } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { loadDemoDataIfEmpty } from './demo/load.ts';
 import { resolveKeys } from './keys.ts';
 import { shutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -19,9 +20,11 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'));
   const keys = await resolveKeys(config);
   await prepareDatabase(database.db, config, keys);
+  // DEMO_DATA=auto (the default on the embedded database only): an empty registry gets the demo province.
+  if (config.demoData) await loadDemoDataIfEmpty(database.db, keys.patientKeySecret, logger);
 
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys });
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
@@ -39,11 +42,13 @@ function printWelcome(url: string, adminId: string, adminSecret: string | null, 
     `Mutual Recognition Exchange is listening on ${url} (database: ${kind})`,
     `  API docs:     ${url}/docs`,
     `  OpenAPI:      ${url}/openapi.json`,
+    `  Dashboard:    ${url}/dashboard`,
   ];
   // The generated embedded-mode secret is shown so a newcomer can start; a configured one never is.
   lines.push(
     '  Administrator token:',
-    `    curl -s -u '${adminId}:${adminSecret ?? '$ADMIN_CLIENT_SECRET'}' -d grant_type=client_credentials ${url}/v1/oauth/token`,
+    // Double quotes, so that the $ADMIN_CLIENT_SECRET placeholder expands when pasted (generated secrets are base64url).
+    `    curl -s -u "${adminId}:${adminSecret ?? '$ADMIN_CLIENT_SECRET'}" -d grant_type=client_credentials ${url}/v1/oauth/token`,
   );
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

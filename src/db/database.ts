@@ -30,12 +30,15 @@ export interface DatabaseOptions {
   dataDir: string;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.poolSize);
+/** Told when an idle pooled connection breaks (a server restart, a network cut); the pool replaces it. */
+export type IdleConnectionError = (error: Error) => void;
+
+export async function openDatabase(options: DatabaseOptions, onIdleError: IdleConnectionError = () => {}): Promise<DatabaseHandle> {
+  if (options.url) return openPostgres(options.url, options.poolSize, onIdleError);
   return openEmbedded(options.dataDir);
 }
 
-function openPostgres(url: string, poolSize: number): DatabaseHandle {
+function openPostgres(url: string, poolSize: number, onIdleError: IdleConnectionError): DatabaseHandle {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === INT8 || oid === NUMERIC) return asNumber;
@@ -44,6 +47,9 @@ function openPostgres(url: string, poolSize: number): DatabaseHandle {
     },
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as pg.CustomTypesConfig });
+  // Without a listener, an idle client's error (e.g. 57P01 when PostgreSQL restarts) is re-emitted by
+  // the pool as an unhandled 'error' event and kills the process. The pool discards that client anyway.
+  pool.on('error', onIdleError);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: once(() => db.destroy()) };
 }

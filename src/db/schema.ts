@@ -201,6 +201,58 @@ export interface RecognitionDecisionsTable {
   decided_at: CreatedAt;
 }
 
+/** Report aggregates: `local_day` is an Asia/Shanghai calendar day, 'YYYY-MM-DD'. */
+export interface AggCheckItemsTable {
+  local_day: string;
+  receiving_hospital_id: string;
+  item_code: string;
+  check_items: number;
+  with_recognizable: number;
+  recognized: number;
+}
+
+export interface AggIssuerCandidatesTable {
+  local_day: string;
+  issuing_hospital_id: string;
+  receiving_hospital_id: string;
+  item_code: string;
+  check_items: number;
+  with_recognizable: number;
+}
+
+export interface AggDecisionsTable {
+  local_day: string;
+  receiving_hospital_id: string;
+  issuing_hospital_id: string;
+  item_code: string;
+  same_hospital: boolean;
+  recognitions: number;
+  declines: number;
+  flagged_declines: number;
+  yuan: number;
+  minutes: number;
+  radiation_msv: number;
+}
+
+export interface AggDeclinesTable {
+  local_day: string;
+  receiving_hospital_id: string;
+  practitioner_id: string;
+  reason_code: string;
+  declines: number;
+  flagged: number;
+}
+
+export interface AggRecognizedPatientsTable {
+  local_day: string;
+  receiving_hospital_id: string;
+  issuing_hospital_id: string;
+  item_code: string;
+  same_hospital: boolean;
+  /** int8, passed as a decimal string. */
+  patient_hash: ColumnType<number, string, string>;
+}
+
 export interface DB {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
@@ -218,4 +270,9 @@ export interface DB {
   check_items: CheckItemsTable;
   check_candidates: CheckCandidatesTable;
   recognition_decisions: RecognitionDecisionsTable;
+  agg_check_items: AggCheckItemsTable;
+  agg_issuer_candidates: AggIssuerCandidatesTable;
+  agg_decisions: AggDecisionsTable;
+  agg_declines: AggDeclinesTable;
+  agg_recognized_patients: AggRecognizedPatientsTable;
 }

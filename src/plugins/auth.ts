@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
 import type { Database } from '../db/database.ts';
 import { Forbidden, ProblemError } from '../errors.ts';
 import { findClient } from '../modules/auth/clients-repository.ts';
@@ -83,8 +83,10 @@ async function actorFrom(request: FastifyRequest, options: AuthOptions, keys: Ke
       requiredClaims: ['exp', 'sub'],
     }));
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new InvalidToken(code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is invalid');
+    // Only a token fault is a 401; a failure to load the keys (database down) is the server's, a 500.
+    if (error instanceof InvalidToken) throw error;
+    if (!(error instanceof joseErrors.JOSEError)) throw error;
+    throw new InvalidToken(error.code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is invalid');
   }
   const client = await findClient(options.db, String(payload.sub));
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');

@@ -29,6 +29,7 @@ async function openapiPlugin(app: FastifyInstance, { publicUrl }: { publicUrl: s
         { name: 'recognition', description: 'Recognition checks and decisions' },
         { name: 'settings', description: 'Rule settings' },
         { name: 'audit', description: 'Audit trail of patient-data reads' },
+        { name: 'reports', description: 'Savings, declines, flows, certification health and policy what-if' },
         { name: 'operations', description: 'Health and readiness' },
       ],
       components: {

@@ -43,8 +43,13 @@ export interface TestContext {
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
+export interface TestContextOptions {
+  /** Adds test-only routes or hooks to the app before it is made ready. */
+  extend?: (app: FastifyInstance) => void | Promise<void>;
+}
+
 /** An isolated app and database: a cloned PostgreSQL database with DATABASE_URL, else in-memory PGlite. */
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): Promise<TestContext> {
   const clone = process.env.DATABASE_URL ? await cloneTemplate(process.env.DATABASE_URL) : null;
   const signingJwk = await generateSigningJwk();
   const config = loadConfig({
@@ -75,6 +80,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   });
   const clock = createClock();
   const app = await buildApp({ config, database, logger: createLogger(config.logLevel, sink), clock, keys });
+  await options.extend?.(app);
   await app.ready();
   return {
     app,

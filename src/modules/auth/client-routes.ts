@@ -31,7 +31,7 @@ const clientInput = z
     description: z.string().max(200).optional(),
   })
   .strict()
-  .meta({ id: 'ClientInput' });
+  .meta({ id: 'ClientRegistration' });
 
 const admin = { scopes: ['admin'] } as const;
 const tags = ['auth'];

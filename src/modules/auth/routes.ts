@@ -43,7 +43,13 @@ function basicCredentials(header: string | undefined) {
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials');
   // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
-  const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials');
+    }
+  };
   return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) };
 }
 

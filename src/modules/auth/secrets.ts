@@ -10,10 +10,17 @@ const scrypt = (secret: string, salt: Buffer, length: number, options: ScryptOpt
 const params = { N: 32_768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const keyLength = 32;
 
-export async function hashSecret(secret: string): Promise<string> {
+export type ScryptCost = Pick<typeof params, 'N' | 'r' | 'p'>;
+
+/**
+ * The cost is stored in the hash, so verifySecret needs no parameter. Pass a lower `cost` only for a
+ * secret that is published anyway (the documented demo clients): hashing cannot protect it, and
+ * full-cost hashing of every demo client would dominate the demo's first start.
+ */
+export async function hashSecret(secret: string, cost: ScryptCost = params): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(secret, salt, keyLength, params);
-  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), hash.toString('base64')].join('$');
+  const hash = await scrypt(secret, salt, keyLength, { ...cost, maxmem: params.maxmem });
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
 /** Constant-time comparison; a malformed stored hash never matches. */

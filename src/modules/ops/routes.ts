@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { isMigrated } from '../../db/migrator.ts';
+import { problemSchema } from '../../http/schemas.ts';
 import { sendProblem } from '../../plugins/problem.ts';
 
 const health = z.object({ status: z.enum(['ok']), database: z.string().optional() }).meta({ id: 'Health' });
@@ -17,7 +18,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{ db: Database; databaseKind: stri
       operationId: 'getReadiness',
       tags: ['operations'],
       summary: 'Readiness: the database is reachable and fully migrated (503 otherwise)',
-      response: { 200: health },
+      response: { 200: health, 503: problemSchema },
     },
     handler: async (request, reply) => {
       try {

@@ -2,14 +2,13 @@ import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
-import { catalogueItem, hospitalFacts } from '../registry/mappers.ts';
-import { findHospital } from '../registry/repository.ts';
+import { catalogueItem } from '../registry/mappers.ts';
 import { derivePatientKey } from '../results/submission.ts';
-import { DAY_MS, decide } from '../rules/engine.ts';
+import { decide } from '../rules/engine.ts';
 import { explain, type Locale } from '../rules/explain.ts';
 import type { CatalogueItem, CheckContext, Decision, DecisionFacts, ResultFacts } from '../rules/types.ts';
-import { currentRuleSet } from '../settings/repository.ts';
-import { insertCheck, loadCandidateFacts, resolveRequestedItems, type CandidateRow, type StoredCandidate } from './repository.ts';
+import { loadCheckFacts, recordCheck } from './check-store.ts';
+import type { CandidateRow, StoredCandidate } from './repository.ts';
 import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {
@@ -36,9 +35,9 @@ const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }
 export function createCheckService({ db, clock, patientKeySecret }: RecognitionDeps) {
   return {
     /**
-     * Runs a recognition check: loads every fact in a fixed number of queries, judges each
-     * candidate with the pure engine, and stores the check, its outcomes and the audit event in
-     * one transaction.
+     * Runs a recognition check: loads every fact in one statement, judges each candidate with the
+     * pure engine, and stores the check, its outcomes, the audit event and the report counts in
+     * another.
      */
     async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale) {
       // Gate 1: the purpose is checked once, before any result is looked at.
@@ -48,18 +47,12 @@ export function createCheckService({ db, clock, patientKeySecret }: RecognitionD
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
       if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
       const requestedCodes = [...new Set(request.items)];
-      const [receiverRow, ruleSet, resolved] = await Promise.all([
-        findHospital(db, receiverId),
-        currentRuleSet(db),
-        resolveRequestedItems(db, receiverId, requestedCodes),
-      ]);
-      if (!receiverRow) throw new Forbidden(`Hospital ${receiverId} is not registered`);
+      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, receiverId, requestedCodes, patientKey, now);
+      if (!receiver) throw new Forbidden(`Hospital ${receiverId} is not registered`);
       const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
       if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);
 
-      const receiver = hospitalFacts(receiverRow);
       const context: CheckContext = request.context ?? {};
-      const { candidates, scopes, certifications } = await loadCandidateFacts(db, patientKey, new Date(now.getTime() - ruleSet.lookbackDays * DAY_MS));
       const seen = new Set<string>();
       const items = requestedCodes.flatMap((requestedCode) => {
         const requestedItem = catalogueItem(resolved.get(requestedCode)!);
@@ -89,13 +82,11 @@ export function createCheckService({ db, clock, patientKeySecret }: RecognitionD
           radiationMsv: decision.savings.radiationMsv,
         })),
       );
-      const checkId = await db.transaction().execute((trx) =>
-        insertCheck(
-          trx,
+      const checkId = await recordCheck(
+          db,
           { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
           items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
           stored,
-        ),
       );
 
       return {

@@ -5,6 +5,8 @@ export interface CheckForDecision {
   id: string;
   receiverId: string;
   practitionerId: string;
+  patientKey: string;
+  createdAt: Date;
   ruleSetVersion: number;
   candidates: {
     itemCode: string;
@@ -42,7 +44,7 @@ const decisionColumns = ['id', 'item_code', 'result_id', 'action', 'reason_code'
 export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<CheckForDecision | null> {
   const check = await trx
     .selectFrom('recognition_checks')
-    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id'])
+    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id', 'patient_key', 'created_at'])
     .where('id', '=', checkId)
     .forUpdate()
     .executeTakeFirst();
@@ -57,6 +59,8 @@ export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<
     id: check.id,
     receiverId: check.receiving_hospital_id,
     practitionerId: check.practitioner_id,
+    patientKey: check.patient_key,
+    createdAt: check.created_at,
     ruleSetVersion: check.rule_set_version,
     candidates: candidates.map((c) => ({
       itemCode: c.item_code,

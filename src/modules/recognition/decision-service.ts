@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
+import { countDecisions, shanghaiDay } from '../reports/aggregates.ts';
 import type { DeclineCode } from '../rules/codes.ts';
 import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
 import type { decisionsRequest } from './schemas.ts';
@@ -102,7 +103,18 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
             },
           });
         });
-        const inserted = await insertDecisions(trx, answers.flatMap((a) => ('fresh' in a ? [a.fresh] : [])));
+        const fresh = answers.flatMap((a) => ('fresh' in a ? [a.fresh] : []));
+        const inserted = await insertDecisions(trx, fresh);
+        await countDecisions(
+          trx,
+          fresh.map((d) => ({
+            ...d,
+            checkDay: shanghaiDay(check.createdAt),
+            decisionDay: shanghaiDay(d.decidedAt),
+            issuerId: d.issuerId,
+            patientKey: check.patientKey,
+          })),
+        );
         let next = 0;
         const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
         return { created: inserted.length > 0, decisions: rows.map(decisionView) };

@@ -1,28 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { catalogueItem, certificationFact, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
-import { itemColumns, type ItemRow } from '../registry/repository.ts';
 import type { ReportStatus } from '../rules/codes.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, ResultFacts, ScopeFacts } from '../rules/types.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
-
-/** Requested codes → catalogue items: a catalogue code, or the receiver's local code for one. */
-export async function resolveRequestedItems(db: Executor, receiverId: string, codes: readonly string[]): Promise<Map<string, ItemRow>> {
-  const direct = await db.selectFrom('items').select(itemColumns).where('code', 'in', codes).execute();
-  const mapped = await db
-    .selectFrom('code_maps as m')
-    .innerJoin('items as i', 'i.code', 'm.item_code')
-    .select(itemColumns.map((c) => `i.${c}` as const))
-    .select('m.local_code')
-    .where('m.hospital_id', '=', receiverId)
-    .where('m.local_code', 'in', codes)
-    .execute();
-  const byRequested = new Map<string, ItemRow>();
-  for (const { local_code, ...row } of mapped) byRequested.set(local_code, row);
-  for (const row of direct) byRequested.set(row.code, row); // a catalogue code wins over a local code
-  return byRequested;
-}
 
 export interface CandidateRow {
   result: ResultFacts;
@@ -30,13 +12,15 @@ export interface CandidateRow {
   issuer: HospitalFacts;
 }
 
-/** Everything the engine needs about a patient's results since `since`, in a fixed number of queries. */
+/**
+ * Everything the engine needs about the given results, with their issuers' certification timelines
+ * and every scope, in a fixed number of queries (the what-if replay; checks use check-store.ts).
+ */
 export async function loadCandidateFacts(
   db: Executor,
-  patientKey: string,
-  since: Date,
+  resultIds: readonly string[],
 ): Promise<{ candidates: CandidateRow[]; scopes: ScopeFacts[]; certifications: Map<string, CertificationEvent[]> }> {
-  const rows = await db
+  let query = db
     .selectFrom('results as r')
     .innerJoin('hospitals as h', 'h.id', 'r.issuing_hospital_id')
     .innerJoin('items as i', 'i.code', 'r.item_code')
@@ -48,10 +32,9 @@ export async function loadCandidateFacts(
       'i.negative_list as i_negative_list', 'i.analytes as i_analytes', 'i.prices as i_prices', 'i.minutes_saved as i_minutes_saved',
       'i.radiation_msv as i_radiation_msv', 'i.loinc as i_loinc', 'i.updated_at as i_updated_at',
     ])
-    .where('r.patient_key', '=', patientKey)
-    .where('r.performed_at', '>=', since)
-    .orderBy('r.performed_at', 'desc')
-    .execute();
+    .orderBy('r.performed_at', 'desc');
+  query = query.where('r.id', 'in', resultIds.length > 0 ? resultIds : ['00000000-0000-0000-0000-000000000000']);
+  const rows = await query.execute();
   const issuerIds = [...new Set(rows.map((r) => r.issuing_hospital_id))];
   const [scopeRows, eventRows] = await Promise.all([
     db.selectFrom('scopes').select(['id', 'level', 'name', 'region', 'members', 'items', 'updated_at']).execute(),
@@ -102,66 +85,4 @@ export interface StoredCandidate {
   yuan: number;
   minutes: number;
   radiationMsv: number;
-}
-
-/** The check, its items and candidates, and the audit event of the read, in the caller's transaction. */
-export async function insertCheck(
-  trx: Transaction<DB>,
-  check: { receiverId: string; clientId: string; practitionerId: string; patientKey: string; purpose: string; context: Record<string, boolean>; ruleSetVersion: number; now: Date },
-  items: { itemCode: string; hasRecognizable: boolean }[],
-  candidates: StoredCandidate[],
-): Promise<string> {
-  const { id } = await trx
-    .insertInto('recognition_checks')
-    .values({
-      receiving_hospital_id: check.receiverId,
-      client_id: check.clientId,
-      practitioner_id: check.practitionerId,
-      patient_key: check.patientKey,
-      purpose: check.purpose,
-      context: JSON.stringify(check.context),
-      rule_set_version: check.ruleSetVersion,
-      created_at: check.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('check_items')
-    .values(items.map((item, position) => ({ check_id: id, item_code: item.itemCode, position, has_recognizable: item.hasRecognizable })))
-    .execute();
-  if (candidates.length > 0) {
-    await trx
-      .insertInto('check_candidates')
-      .values(
-        candidates.map((c) => ({
-          check_id: id,
-          item_code: c.itemCode,
-          result_id: c.resultId,
-          issuing_hospital_id: c.issuingHospitalId,
-          outcome: c.outcome,
-          retest_permitted: c.retestPermitted,
-          reasons: c.reasons,
-          advisories: c.advisories,
-          yuan: c.yuan,
-          minutes: c.minutes,
-          radiation_msv: c.radiationMsv,
-        })),
-      )
-      .execute();
-  }
-  await trx
-    .insertInto('audit_events')
-    .values({
-      occurred_at: check.now,
-      action: 'recognition.check',
-      client_id: check.clientId,
-      hospital_id: check.receiverId,
-      practitioner_id: check.practitionerId,
-      purpose: check.purpose,
-      patient_key: check.patientKey,
-      check_id: id,
-      result_ids: sql<string[]>`${sql.val([...new Set(candidates.map((c) => c.resultId))])}::uuid[]`,
-    })
-    .execute();
-  return id;
 }

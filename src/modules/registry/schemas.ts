@@ -18,7 +18,7 @@ export const hospitalBody = z
     priceTier: priceTier.optional().describe('The price tier the hospital charges at; omitted: priced at the lowest listed price'),
   })
   .strict()
-  .meta({ id: 'HospitalInput' });
+  .meta({ id: 'HospitalDefinition' });
 
 export const hospital = z
   .object({
@@ -64,7 +64,7 @@ export const scopeBody = z
     if (needsMembers && !scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: `are required for a ${scope.level} scope` });
     if (!needsMembers && scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: 'are only for consortium and alliance scopes' });
   })
-  .meta({ id: 'ScopeInput' });
+  .meta({ id: 'ScopeDefinition' });
 
 export const scope = z
   .object({
@@ -94,7 +94,7 @@ export const itemBody = z
     loinc: z.array(z.string().regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4')).max(50).optional(),
   })
   .strict()
-  .meta({ id: 'ItemInput' });
+  .meta({ id: 'ItemDefinition' });
 
 export const item = z
   .object({
@@ -116,7 +116,7 @@ export const item = z
 export const itemQuery = z.object({ category: z.enum(categories).optional() });
 
 export const codeMapParams = z.object({ hospitalId: identifier, localCode: identifier });
-export const codeMapBody = z.object({ itemCode: identifier }).strict().meta({ id: 'CodeMapInput' });
+export const codeMapBody = z.object({ itemCode: identifier }).strict().meta({ id: 'CodeMapTarget' });
 export const codeMapEntry = z.object({ hospitalId: z.string(), localCode: z.string(), itemCode: z.string() }).meta({ id: 'CodeMapEntry' });
 
 export const certificationBody = z
@@ -130,7 +130,7 @@ export const certificationBody = z
   })
   .strict()
   .refine((c) => !(c.itemCode && c.category), { path: ['category'], message: 'give itemCode or category, not both' })
-  .meta({ id: 'CertificationEventInput', description: 'Neither itemCode nor category: the event covers every item' });
+  .meta({ id: 'CertificationEventDraft', description: 'Neither itemCode nor category: the event covers every item' });
 
 export const certificationEvent = z
   .object({

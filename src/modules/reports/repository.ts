@@ -1,0 +1,115 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { SavingsGrouping } from './schemas.ts';
+
+/** Report queries. They read the agg_* tables only, never the log. */
+
+export interface ReportFilter {
+  from: string;
+  to: string;
+  hospitalId?: string;
+  city?: string;
+  category?: string;
+}
+
+/** Group key and label expressions over aliases a (aggregate), rh (receiver), ih (issuer), i (item). */
+const groupings: Record<SavingsGrouping | 'total', { key: string; label: string }> = {
+  total: { key: `'total'`, label: `'total'` },
+  day: { key: `to_char(a.local_day, 'YYYY-MM-DD')`, label: `to_char(a.local_day, 'YYYY-MM-DD')` },
+  month: { key: `to_char(a.local_day, 'YYYY-MM')`, label: `to_char(a.local_day, 'YYYY-MM')` },
+  'receiving-hospital': { key: 'a.receiving_hospital_id', label: 'rh.name' },
+  'issuing-hospital': { key: 'a.issuing_hospital_id', label: 'ih.name' },
+  item: { key: 'a.item_code', label: 'i.name' },
+  category: { key: 'i.category', label: 'i.category' },
+  city: { key: 'rh.city', label: 'rh.city' },
+};
+
+function where(filter: ReportFilter): RawBuilder<unknown> {
+  const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
+  if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
+  if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
+  if (filter.category) conditions.push(sql`i.category = ${filter.category}`);
+  return sql.join(conditions, sql` and `);
+}
+
+const joins = (withIssuer: boolean) =>
+  sql.raw(
+    'join hospitals rh on rh.id = a.receiving_hospital_id join items i on i.code = a.item_code' +
+      (withIssuer ? ' join hospitals ih on ih.id = a.issuing_hospital_id' : ''),
+  );
+
+export interface CheckFigures { key: string; label: string; checks: number; with_recognizable: number; recognized: number | null }
+export interface DecisionFigures {
+  key: string; label: string; recognitions: number; declines: number; flagged: number; yuan: number; minutes: number; msv: number;
+  own_recognitions: number; own_yuan: number; own_minutes: number; own_msv: number;
+}
+export interface PatientFigures { key: string; label: string; patients: number }
+
+export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter) {
+  const g = groupings[groupBy];
+  const key = sql.raw(g.key);
+  const label = sql.raw(g.label);
+  const byIssuer = groupBy === 'issuing-hospital';
+  // The issuer's view of checks comes from the per-issuer candidate counts.
+  const checks = byIssuer
+    ? sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, null as recognized
+        from agg_issuer_candidates a ${joins(true)} where ${where(filter)} group by 1, 2`
+    : sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized
+        from agg_check_items a ${joins(false)} where ${where(filter)} group by 1, 2`;
+  const decisions = sql<DecisionFigures>`
+    select ${key} as key, ${label} as label,
+      coalesce(sum(a.recognitions) filter (where not a.same_hospital), 0) as recognitions,
+      sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
+      coalesce(sum(a.yuan) filter (where not a.same_hospital), 0) as yuan,
+      coalesce(sum(a.minutes) filter (where not a.same_hospital), 0) as minutes,
+      coalesce(sum(a.radiation_msv) filter (where not a.same_hospital), 0) as msv,
+      coalesce(sum(a.recognitions) filter (where a.same_hospital), 0) as own_recognitions,
+      coalesce(sum(a.yuan) filter (where a.same_hospital), 0) as own_yuan,
+      coalesce(sum(a.minutes) filter (where a.same_hospital), 0) as own_minutes,
+      coalesce(sum(a.radiation_msv) filter (where a.same_hospital), 0) as own_msv
+    from agg_decisions a ${joins(byIssuer)} where ${where(filter)} group by 1, 2`;
+  const patients = sql<PatientFigures>`
+    select ${key} as key, ${label} as label, count(distinct a.patient_hash) as patients
+    from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
+  const [c, d, p] = [await checks.execute(db), await decisions.execute(db), await patients.execute(db)];
+  return { checks: c.rows, decisions: d.rows, patients: p.rows };
+}
+
+export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter) {
+  const key = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: `a.receiving_hospital_id || '/' || a.practitioner_id` }[groupBy];
+  const label = { code: 'a.reason_code', hospital: 'rh.name', practitioner: `a.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
+  const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
+  if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
+  const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
+    select ${sql.raw(key)} as key, ${sql.raw(label)} as label, sum(a.declines) as declines, sum(a.flagged) as flagged
+    from agg_declines a join hospitals rh on rh.id = a.receiving_hospital_id
+    where ${sql.join(conditions, sql` and `)}
+    group by 1, 2 order by declines desc, key`.execute(db);
+  return result.rows;
+}
+
+export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit = 1000) {
+  const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`, sql`not a.same_hospital`];
+  if (filter.hospitalId) conditions.push(sql`(a.receiving_hospital_id = ${filter.hospitalId} or a.issuing_hospital_id = ${filter.hospitalId})`);
+  if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
+  const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number }>`
+    select a.issuing_hospital_id as issuer_id, ih.name as issuer_name, a.receiving_hospital_id as receiver_id, rh.name as receiver_name,
+           sum(a.recognitions) as recognitions, sum(a.yuan) as yuan
+    from agg_decisions a join hospitals rh on rh.id = a.receiving_hospital_id join hospitals ih on ih.id = a.issuing_hospital_id
+    where ${sql.join(conditions, sql` and `)}
+    group by 1, 2, 3, 4 having sum(a.recognitions) > 0
+    order by recognitions desc, yuan desc, issuer_id, receiver_id limit ${limit}`.execute(db);
+  return result.rows;
+}
+
+/** Every certification event with the category it concerns ('all' for every-item events). */
+export async function certificationEvents(db: Database, filter: { hospitalId?: string; city?: string }) {
+  let query = db
+    .selectFrom('certification_events as e')
+    .innerJoin('hospitals as h', 'h.id', 'e.hospital_id')
+    .leftJoin('items as i', 'i.code', 'e.item_code')
+    .select(['e.hospital_id', 'h.name as hospital_name', 'e.scope_id', 'e.item_code', 'e.category', 'i.category as item_category', 'e.status', 'e.effective_from', 'e.recorded_at']);
+  if (filter.hospitalId) query = query.where('e.hospital_id', '=', filter.hospitalId);
+  if (filter.city) query = query.where('h.city', '=', filter.city);
+  return query.orderBy('e.hospital_id').execute();
+}

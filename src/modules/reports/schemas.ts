@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { calendarDate, identifier } from '../../http/schemas.ts';
+import { categories } from '../rules/codes.ts';
+
+export const savingsGroupings = ['day', 'month', 'receiving-hospital', 'issuing-hospital', 'item', 'category', 'city'] as const;
+export type SavingsGrouping = (typeof savingsGroupings)[number];
+
+const period = {
+  from: calendarDate.optional().describe('First Asia/Shanghai day (default: 29 days before `to`)'),
+  to: calendarDate.optional().describe('Last Asia/Shanghai day, inclusive (default: today)'),
+};
+
+export const savingsQuery = z.object({
+  ...period,
+  groupBy: z.enum(savingsGroupings).default('day'),
+  hospitalId: identifier.optional().describe('The receiving hospital (hospital clients: their own, implied)'),
+  city: z.string().max(100).optional().describe('The receiving hospital’s city'),
+  category: z.enum(categories).optional(),
+});
+
+const figures = {
+  checks: z.number().int().describe('Requested items checked'),
+  checksWithRecognizable: z.number().int().describe('Checked items with at least one recognisable candidate'),
+  recognitions: z.number().int().describe('Mutual (inter-hospital) recognitions'),
+  declines: z.number().int(),
+  flaggedDeclines: z.number().int().describe('Declines of a recognisable result with no advisory: for review'),
+  recognitionRate: z.number().nullable().describe('Checked items with a recognition / checked items with a recognisable candidate'),
+  yuan: z.number(),
+  minutes: z.number(),
+  radiationMsv: z.number(),
+  patients: z.number().int().describe('Distinct patients with a mutual recognition'),
+  minutesPerPatient: z.number().nullable(),
+  sameHospital: z
+    .object({ recognitions: z.number().int(), yuan: z.number(), minutes: z.number(), radiationMsv: z.number() })
+    .describe('Reuse of the receiver’s own earlier results (duplicate-order alerts), kept apart from mutual recognition'),
+};
+
+export const savingsRow = z.object({ key: z.string(), label: z.string(), ...figures }).meta({ id: 'SavingsRow' });
+export const savingsReport = z
+  .object({ from: z.string(), to: z.string(), groupBy: z.enum(savingsGroupings), totals: z.object(figures), rows: z.array(savingsRow) })
+  .meta({ id: 'SavingsReport' });
+
+export const declinesQuery = z.object({
+  ...period,
+  groupBy: z.enum(['code', 'hospital', 'practitioner']).default('code'),
+  hospitalId: identifier.optional(),
+});
+export const declinesReport = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    groupBy: z.enum(['code', 'hospital', 'practitioner']),
+    totals: z.object({ declines: z.number().int(), flagged: z.number().int() }),
+    rows: z.array(z.object({ key: z.string(), label: z.string(), declines: z.number().int(), flagged: z.number().int() })),
+  })
+  .meta({ id: 'DeclinesReport' });
+
+export const flowsQuery = z.object({ ...period, hospitalId: identifier.optional().describe('Flows into or out of this hospital'), city: z.string().max(100).optional() });
+export const flowsReport = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    rows: z.array(z.object({ issuerId: z.string(), issuerName: z.string(), receiverId: z.string(), receiverName: z.string(), recognitions: z.number().int(), yuan: z.number() })),
+  })
+  .meta({ id: 'FlowsReport' });
+
+export const certificationsQuery = z.object({ hospitalId: identifier.optional(), city: z.string().max(100).optional() });
+export const certificationsReport = z
+  .object({
+    asOf: z.string(),
+    rows: z.array(
+      z.object({
+        hospitalId: z.string(),
+        hospitalName: z.string(),
+        category: z.string().describe('An item category, or "all" for events covering every item'),
+        active: z.number().int(),
+        suspended: z.number().int(),
+        revoked: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'CertificationsReport' });

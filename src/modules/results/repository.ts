@@ -1,0 +1,149 @@
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { DB, ResultsTable, ResultVersionsTable } from '../../db/schema.ts';
+
+/** Repository functions run on the database or inside the caller's transaction. */
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export type NewResult = Insertable<ResultsTable>;
+export type NewResultVersion = Insertable<ResultVersionsTable>;
+
+const resultColumns = [
+  'results.id',
+  'results.accession_no',
+  'results.issuing_hospital_id',
+  'results.item_code',
+  'results.local_code',
+  'results.kind',
+  'results.status',
+  'results.performed_at',
+  'results.reported_at',
+  'results.images_available',
+  'results.study_uid',
+  'results.critical_open',
+  'results.equipment',
+  'results.analytes',
+  'results.findings',
+  'results.version',
+  'results.created_at',
+  'results.updated_at',
+] as const;
+
+/**
+ * Catalogue items named by a batch, in one round trip: by recognition code, and by the hospital's
+ * local codes through its code map. `via` says which list a row answers.
+ */
+export async function resolveItems(db: Executor, hospitalId: string, itemCodes: string[], localCodes: string[]) {
+  if (itemCodes.length === 0 && localCodes.length === 0) return [];
+  return db
+    .selectFrom('items')
+    .select([sql<'code' | 'local'>`'code'`.as('via'), 'items.code as given', 'items.code', 'items.category'])
+    .where('items.code', '=', (eb) => eb.fn.any(eb.val(itemCodes)))
+    .unionAll(
+      db
+        .selectFrom('code_maps')
+        .innerJoin('items', 'items.code', 'code_maps.item_code')
+        .select([sql<'code' | 'local'>`'local'`.as('via'), 'code_maps.local_code as given', 'items.code', 'items.category'])
+        .where('code_maps.hospital_id', '=', hospitalId)
+        .where('code_maps.local_code', '=', (eb) => eb.fn.any(eb.val(localCodes))),
+    )
+    .execute();
+}
+
+/**
+ * One statement for many results, race-safe on the unique (issuing_hospital_id, accession_no):
+ * new accessions are inserted (version 1); existing ones are amended only when the content hash
+ * differs (version + 1, under the row lock PostgreSQL takes for ON CONFLICT DO UPDATE); identical
+ * content returns no row. Callers sort rows by accession so concurrent batches lock in one order.
+ */
+export async function upsertResults(db: Executor, rows: NewResult[]) {
+  if (rows.length === 0) return [];
+  return db
+    .insertInto('results')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(['issuing_hospital_id', 'accession_no'])
+        .doUpdateSet((eb) => ({
+          patient_key: eb.ref('excluded.patient_key'),
+          item_code: eb.ref('excluded.item_code'),
+          local_code: eb.ref('excluded.local_code'),
+          kind: eb.ref('excluded.kind'),
+          status: eb.ref('excluded.status'),
+          performed_at: eb.ref('excluded.performed_at'),
+          reported_at: eb.ref('excluded.reported_at'),
+          images_available: eb.ref('excluded.images_available'),
+          study_uid: eb.ref('excluded.study_uid'),
+          critical_open: eb.ref('excluded.critical_open'),
+          equipment: eb.ref('excluded.equipment'),
+          analytes: eb.ref('excluded.analytes'),
+          analyte_codes: eb.ref('excluded.analyte_codes'),
+          findings: eb.ref('excluded.findings'),
+          content_hash: eb.ref('excluded.content_hash'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: eb('results.version', '+', 1),
+        }))
+        .where((eb) => eb('results.content_hash', '<>', eb.ref('excluded.content_hash'))),
+    )
+    .returning(['id', 'accession_no', 'version'])
+    .execute();
+}
+
+export async function insertResultVersions(db: Executor, versions: NewResultVersion[]): Promise<void> {
+  if (versions.length === 0) return;
+  await db.insertInto('result_versions').values(versions).execute();
+}
+
+/** The ids and versions of a hospital's results by accession number. */
+export async function findResultIds(db: Executor, hospitalId: string, accessionNos: string[]) {
+  if (accessionNos.length === 0) return [];
+  return db
+    .selectFrom('results')
+    .select(['id', 'accession_no', 'version'])
+    .where('issuing_hospital_id', '=', hospitalId)
+    .where('accession_no', '=', (eb) => eb.fn.any(eb.val(accessionNos)))
+    .execute();
+}
+
+export async function findResult(db: Executor, hospitalId: string, accessionNo: string) {
+  return db
+    .selectFrom('results')
+    .select(resultColumns)
+    .where('issuing_hospital_id', '=', hospitalId)
+    .where('accession_no', '=', accessionNo)
+    .executeTakeFirst();
+}
+
+export interface PatientSearch {
+  patientKey: string;
+  itemCodes?: string[];
+  since?: Date;
+  limit: number;
+}
+
+/**
+ * A patient's results, newest first, with issuer and catalogue facts. Served by results_patient_idx
+ * (patient_key, performed_at desc) include (item_code): the item filter is checked in the index
+ * before any heap row is read.
+ */
+export function patientResultsQuery(db: Executor, search: PatientSearch) {
+  let query = db
+    .selectFrom('results')
+    .innerJoin('hospitals', 'hospitals.id', 'results.issuing_hospital_id')
+    .innerJoin('items', 'items.code', 'results.item_code')
+    .select([
+      ...resultColumns,
+      'hospitals.name as hospital_name',
+      'hospitals.tier as hospital_tier',
+      'hospitals.city as hospital_city',
+      'items.name as item_name',
+      'items.category as item_category',
+    ])
+    .where('results.patient_key', '=', search.patientKey);
+  if (search.itemCodes) query = query.where('results.item_code', '=', (eb) => eb.fn.any(eb.val(search.itemCodes!)));
+  if (search.since) query = query.where('results.performed_at', '>=', search.since);
+  return query.orderBy('results.performed_at', 'desc').orderBy('results.id', 'desc').limit(search.limit);
+}
+
+export async function findPatientResults(db: Executor, search: PatientSearch) {
+  return patientResultsQuery(db, search).execute();
+}

@@ -1,0 +1,218 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
+import { BadRequest, Forbidden, NotFound, type FieldError } from '../../errors.ts';
+import { actingHospital } from '../../plugins/auth.ts';
+import type { Actor } from '../auth/scopes.ts';
+import { appendAuditEvent } from '../audit/repository.ts';
+import {
+  findPatientResults,
+  findResult,
+  findResultIds,
+  insertResultVersions,
+  resolveItems,
+  upsertResults,
+  type NewResult,
+} from './repository.ts';
+import {
+  accessionNo as accessionNoSchema,
+  batchResultItem,
+  maxSearchResults,
+  type BatchResponse,
+  type ResultSearch,
+  type ResultSubmission,
+  type SubmissionOutcome,
+} from './schemas.ts';
+import { toSearchResult, toStoredResult } from './mappers.ts';
+import {
+  derivePatientKey,
+  fieldErrors,
+  itemProblem,
+  prepareSubmission,
+  validationDetail,
+  type ItemLookup,
+  type ItemRef,
+  type PreparedResult,
+} from './submission.ts';
+
+export interface ResultServiceDeps {
+  db: Database;
+  clock: () => Date;
+  patientKeySecret: string;
+}
+
+export type ResultService = ReturnType<typeof createResultService>;
+
+interface Written {
+  resultId: string;
+  version: number;
+  outcome: SubmissionOutcome;
+}
+
+export function createResultService({ db, clock, patientKeySecret }: ResultServiceDeps) {
+  /** The catalogue items a set of submissions names, in one query. */
+  async function lookupItems(hospitalId: string, submissions: ResultSubmission[]): Promise<ItemLookup> {
+    const itemCodes = new Set<string>();
+    const localCodes = new Set<string>();
+    for (const s of submissions) {
+      if (s.itemCode !== undefined) itemCodes.add(s.itemCode);
+      if (s.localCode !== undefined) localCodes.add(s.localCode);
+    }
+    const rows = await resolveItems(db, hospitalId, [...itemCodes], [...localCodes]);
+    const byCode = new Map<string, ItemRef>();
+    const byLocalCode = new Map<string, ItemRef>();
+    for (const row of rows) (row.via === 'code' ? byCode : byLocalCode).set(row.given, { code: row.code, category: row.category });
+    return { byCode, byLocalCode };
+  }
+
+  /**
+   * Writes prepared results inside the caller's transaction: one upsert for all of them, one insert
+   * of the new versions, one look-up of the unchanged ones. Every stored version, the first
+   * included, is kept in result_versions with the client that recorded it.
+   */
+  async function write(tx: Transaction<DB>, prepared: PreparedResult[], issuer: string, clientId: string, now: Date) {
+    const sorted = [...prepared].sort((a, b) => (a.accessionNo < b.accessionNo ? -1 : a.accessionNo > b.accessionNo ? 1 : 0));
+    const byAccession = new Map(sorted.map((p) => [p.accessionNo, p]));
+    const changed = await upsertResults(tx, sorted.map((p) => toRow(p, issuer, now)));
+    await insertResultVersions(
+      tx,
+      changed.map((row) => {
+        const p = byAccession.get(row.accession_no)!;
+        return { result_id: row.id, version: row.version, content: JSON.stringify(p.content), content_hash: p.contentHash, recorded_at: now, recorded_by: clientId };
+      }),
+    );
+    const written = new Map<string, Written>();
+    for (const row of changed) written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: row.version === 1 ? 'created' : 'updated' });
+    const unchanged = sorted.filter((p) => !written.has(p.accessionNo)).map((p) => p.accessionNo);
+    for (const row of await findResultIds(tx, issuer, unchanged)) {
+      written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: 'unchanged' });
+    }
+    return written;
+  }
+
+  return {
+    async submit(actor: Actor, accessionNo: string, submission: ResultSubmission) {
+      const issuer = actingHospital(actor);
+      const now = clock();
+      const items = await lookupItems(issuer, [submission]);
+      const prepared = prepareSubmission(accessionNo, submission, { items, now, patientKeySecret });
+      if (Array.isArray(prepared)) throw new BadRequest(validationDetail(prepared), prepared);
+      return db.transaction().execute(async (tx) => {
+        const written = (await write(tx, [prepared], issuer, actor.clientId, now)).get(accessionNo)!;
+        const stored = await findResult(tx, issuer, accessionNo);
+        return { ...toStoredResult(stored!), outcome: written.outcome };
+      });
+    },
+
+    /**
+     * Each item is validated on its own; a rejected item never holds back the others. An accession
+     * number may appear once per batch: every later occurrence is rejected (a duplicate is more likely
+     * a client bug than an intended amendment, and "last one wins" would hide it).
+     */
+    async submitBatch(actor: Actor, items: unknown[]): Promise<BatchResponse> {
+      const issuer = actingHospital(actor);
+      const now = clock();
+      const answers: BatchResponse['results'] = items.map((raw, index) => {
+        const candidate = accessionNoSchema.safeParse((raw as { accessionNo?: unknown } | null)?.accessionNo);
+        return { index, accessionNo: candidate.success ? candidate.data : null, outcome: 'rejected' };
+      });
+      const reject = (index: number, errors: FieldError[]) => (answers[index].problem = itemProblem(errors));
+
+      const accepted: { index: number; item: ResultSubmission & { accessionNo: string } }[] = [];
+      const firstIndex = new Map<string, number>();
+      items.forEach((raw, index) => {
+        const accessionNo = answers[index].accessionNo;
+        if (accessionNo !== null) {
+          const first = firstIndex.get(accessionNo);
+          if (first !== undefined) {
+            return reject(index, [{ field: 'accessionNo', message: `duplicate of item ${first}: an accession number may appear once per batch` }]);
+          }
+          firstIndex.set(accessionNo, index);
+        }
+        const parsed = batchResultItem.safeParse(raw);
+        if (!parsed.success) return reject(index, fieldErrors(parsed.error.issues));
+        accepted.push({ index, item: parsed.data });
+      });
+
+      const lookup = await lookupItems(issuer, accepted.map((a) => a.item));
+      const prepared: { index: number; result: PreparedResult }[] = [];
+      for (const { index, item } of accepted) {
+        const { accessionNo, ...submission } = item;
+        const result = prepareSubmission(accessionNo, submission, { items: lookup, now, patientKeySecret });
+        if (Array.isArray(result)) reject(index, result);
+        else prepared.push({ index, result });
+      }
+
+      if (prepared.length > 0) {
+        const written = await db.transaction().execute((tx) => write(tx, prepared.map((p) => p.result), issuer, actor.clientId, now));
+        for (const { index, result } of prepared) {
+          const outcome = written.get(result.accessionNo)!;
+          answers[index] = { index, accessionNo: result.accessionNo, outcome: outcome.outcome, resultId: outcome.resultId };
+        }
+      }
+      return { results: answers };
+    },
+
+    async get(actor: Actor, accessionNo: string) {
+      const issuer = actingHospital(actor);
+      const stored = await findResult(db, issuer, accessionNo);
+      if (!stored) throw new NotFound(`Hospital ${issuer} has no result with accession number ${accessionNo}`);
+      return toStoredResult(stored);
+    },
+
+    /**
+     * A patient's prior results for a doctor's treatment. The purpose is checked before anything is
+     * read; the read and its audit event commit together.
+     */
+    async search(actor: Actor, search: ResultSearch) {
+      if (search.purpose !== 'treatment') {
+        throw new Forbidden(`Prior results are disclosed only for the purpose "treatment", not "${search.purpose}"`);
+      }
+      const hospitalId = actingHospital(actor);
+      const now = clock();
+      const key = derivePatientKey(search.patient, patientKeySecret, now);
+      if (typeof key !== 'string') throw new BadRequest(validationDetail([key]), [key]);
+      const rows = await db.transaction().execute(async (tx) => {
+        const found = await findPatientResults(tx, { patientKey: key, itemCodes: search.itemCodes, since: search.since, limit: maxSearchResults });
+        await appendAuditEvent(tx, {
+          occurredAt: now,
+          action: 'results.search',
+          clientId: actor.clientId,
+          hospitalId,
+          practitionerId: search.practitionerId,
+          purpose: search.purpose,
+          patientKey: key,
+          resultIds: found.map((r) => r.id),
+        });
+        return found;
+      });
+      return { results: rows.map(toSearchResult) };
+    },
+  };
+}
+
+function toRow(p: PreparedResult, issuer: string, now: Date): NewResult {
+  const c = p.content;
+  return {
+    issuing_hospital_id: issuer,
+    accession_no: p.accessionNo,
+    patient_key: c.patientKey,
+    item_code: c.itemCode,
+    local_code: c.localCode,
+    kind: c.kind,
+    status: c.status,
+    performed_at: c.performedAt,
+    reported_at: c.reportedAt,
+    images_available: c.imagesAvailable,
+    study_uid: c.studyUid,
+    critical_open: c.criticalOpen,
+    equipment: c.equipment === null ? null : JSON.stringify(c.equipment),
+    analytes: c.analytes === null ? null : JSON.stringify(c.analytes),
+    analyte_codes: c.analytes?.map((a) => a.code) ?? [],
+    findings: c.findings,
+    content_hash: p.contentHash,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,378 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateResidentId, residentIdCheckChar } from '../src/modules/results/patient-identity.ts';
+import { patientResultsQuery } from '../src/modules/results/repository.ts';
+import { adminToken, bearer } from './helpers/auth.ts';
+import { createTestContext, type TestContext } from './helpers/context.ts';
+import { ctSubmission, dumpDatabase, putResult, residentId, resultsWorld } from './helpers/results.ts';
+
+let ctx: TestContext;
+let world: Awaited<ReturnType<typeof resultsWorld>>;
+/** Every ID number this file sends, to prove none of them is stored or logged. */
+const sentIdNumbers: string[] = [];
+
+function patientId(birth?: string): string {
+  const id = residentId(birth);
+  sentIdNumbers.push(id);
+  return id;
+}
+
+function search(token: string, payload: Record<string, unknown>) {
+  return ctx.app.inject({ method: 'POST', url: '/v1/results/search', headers: bearer(token), payload });
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  world = await resultsWorld(ctx.app, ctx.db);
+});
+afterAll(() => ctx.close());
+
+describe('PUT /v1/results/{accessionNo}', () => {
+  it('creates a result (201, Location) and answers the stored result', async () => {
+    const response = await putResult(ctx.app, world.tokenA, 'CT-0001', ctSubmission(patientId(), world.ct));
+    expect(response.statusCode).toBe(201);
+    expect(response.headers.location).toBe('/v1/results/CT-0001');
+    const body = response.json();
+    expect(body).toMatchObject({
+      accessionNo: 'CT-0001',
+      issuingHospitalId: world.hospitalA,
+      itemCode: world.ct,
+      localCode: null,
+      performedAt: '2026-11-20T01:30:00.000Z',
+      reportedAt: '2026-11-20T03:00:00.000Z',
+      status: 'final',
+      kind: 'images',
+      imagesAvailable: null,
+      criticalOpen: false,
+      equipment: { sliceCount: 64, thinSlice: true, model: 'Revolution' },
+      analytes: null,
+      version: 1,
+      outcome: 'created',
+    });
+    expect(body.resultId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body).not.toHaveProperty('patientKey');
+    expect(body).not.toHaveProperty('contentHash');
+  });
+
+  it('answers 200 unchanged for the same content and writes nothing', async () => {
+    const submission = ctSubmission(patientId(), world.ct);
+    const first = await putResult(ctx.app, world.tokenA, 'CT-IDEM', submission);
+    expect(first.statusCode).toBe(201);
+    const before = await ctx.db.selectFrom('results').select(['updated_at', 'version']).where('id', '=', first.json().resultId).executeTakeFirstOrThrow();
+
+    // The same content spelt differently: key order, another offset for the same instant, a lower-case id.
+    const respelt = {
+      findings: submission.findings,
+      status: 'final',
+      performedAt: '2026-11-20T01:30:00Z',
+      reportedAt: '2026-11-20T03:00:00.000+00:00',
+      itemCode: world.ct,
+      kind: 'images',
+      criticalOpen: false,
+      studyUid: submission.studyUid,
+      equipment: { model: 'Revolution', thinSlice: true, sliceCount: 64 },
+      patient: { idType: 'resident_id', idNumber: ` ${submission.patient.idNumber.toLowerCase()} ` },
+    };
+    for (const body of [submission, respelt]) {
+      const again = await putResult(ctx.app, world.tokenA, 'CT-IDEM', body);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ resultId: first.json().resultId, outcome: 'unchanged', version: 1 });
+      expect(again.headers.location).toBe('/v1/results/CT-IDEM');
+    }
+    const after = await ctx.db.selectFrom('results').select(['updated_at', 'version']).where('id', '=', first.json().resultId).executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+    const versions = await ctx.db.selectFrom('result_versions').select('version').where('result_id', '=', first.json().resultId).execute();
+    expect(versions).toHaveLength(1);
+  });
+
+  it('amends a changed result: version increments and the history keeps every version', async () => {
+    const idNumber = patientId();
+    const preliminary = ctSubmission(idNumber, world.ct, { status: 'preliminary', findings: 'Pending review.' });
+    const created = await putResult(ctx.app, world.tokenA, 'CT-AMEND', preliminary);
+    expect(created.statusCode).toBe(201);
+    const final = await putResult(ctx.app, world.tokenA, 'CT-AMEND', ctSubmission(idNumber, world.ct, { status: 'final', findings: 'Nodule 4 mm.' }));
+    expect(final.statusCode).toBe(200);
+    expect(final.json()).toMatchObject({ resultId: created.json().resultId, outcome: 'updated', version: 2, status: 'final', findings: 'Nodule 4 mm.' });
+    const amended = await putResult(ctx.app, world.tokenA, 'CT-AMEND', ctSubmission(idNumber, world.ct, { status: 'amended', findings: 'Nodule 5 mm.' }));
+    expect(amended.json()).toMatchObject({ outcome: 'updated', version: 3 });
+
+    const history = await ctx.db
+      .selectFrom('result_versions')
+      .select(['version', 'content', 'recorded_by'])
+      .where('result_id', '=', created.json().resultId)
+      .orderBy('version')
+      .execute();
+    expect(history.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(history.map((v) => (v.content as { status: string }).status)).toEqual(['preliminary', 'final', 'amended']);
+    expect((history[0].content as { findings: string }).findings).toBe('Pending review.');
+    expect(history[0].recorded_by).toMatch(new RegExp(`^${world.hospitalA}-client-`));
+    const rows = await ctx.db.selectFrom('results').select('id').where('accession_no', '=', 'CT-AMEND').execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('resolves a local code through the hospital’s code map and defaults the kind by category', async () => {
+    const viaLocal = await putResult(ctx.app, world.tokenA, 'CT-LOCAL', { ...ctSubmission(patientId(), world.ct, { itemCode: undefined }), localCode: world.localCode });
+    expect(viaLocal.statusCode).toBe(201);
+    expect(viaLocal.json()).toMatchObject({ itemCode: world.ct, localCode: world.localCode, kind: 'images' });
+
+    const lab = await putResult(ctx.app, world.tokenA, 'LAB-0001', {
+      patient: { idType: 'passport', idNumber: 'E12345678' },
+      itemCode: world.lab,
+      performedAt: '2026-11-25T08:00:00+08:00',
+      status: 'final',
+      analytes: [
+        { code: 'ALT', value: 32, unit: 'U/L', referenceRange: '7-40' },
+        { code: 'AST', value: '45', unit: 'U/L', flag: 'H' },
+      ],
+    });
+    expect(lab.statusCode).toBe(201);
+    expect(lab.json()).toMatchObject({ kind: 'data', analytes: [{ code: 'ALT', value: 32 }, { code: 'AST', value: '45', flag: 'H' }] });
+    const row = await ctx.db.selectFrom('results').select('analyte_codes').where('accession_no', '=', 'LAB-0001').executeTakeFirstOrThrow();
+    expect(row.analyte_codes).toEqual(['ALT', 'AST']);
+  });
+
+  it('reads back the hospital’s own result, and only its own', async () => {
+    const own = await ctx.app.inject({ url: '/v1/results/CT-0001', headers: bearer(world.tokenA) });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ accessionNo: 'CT-0001', issuingHospitalId: world.hospitalA, version: 1 });
+    const other = await ctx.app.inject({ url: '/v1/results/CT-0001', headers: bearer(world.tokenB) });
+    expect(other.statusCode).toBe(404);
+  });
+});
+
+describe('validation', () => {
+  const valid = () => ctSubmission(residentId(), world.ct);
+  const first17 = '33010619800101123';
+  const wrongCheck = first17 + (residentIdCheckChar(first17) === '0' ? '1' : '0');
+  const future = () => new Date(ctx.clock().getTime() + 60 * 60 * 1000).toISOString();
+
+  const cases: [string, () => Record<string, unknown>, string][] = [
+    ['a resident ID with a wrong check digit', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: wrongCheck } }), 'patient.idNumber'],
+    ['a resident ID of the wrong length', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: '3301061980010112' } }), 'patient.idNumber'],
+    ['a resident ID with an impossible birth date', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: generateResidentId('19800230') } }), 'patient.idNumber'],
+    ['an unknown ID type', () => ({ ...valid(), patient: { idType: 'social_security', idNumber: 'X1' } }), 'patient.idType'],
+    ['a missing patient', () => ({ ...valid(), patient: undefined }), 'patient'],
+    ['performedAt without an offset', () => ({ ...valid(), performedAt: '2026-11-20T09:30:00' }), 'performedAt'],
+    ['performedAt as a bare date', () => ({ ...valid(), performedAt: '2026-11-20' }), 'performedAt'],
+    ['performedAt in the future', () => ({ ...valid(), performedAt: future(), reportedAt: undefined }), 'performedAt'],
+    ['reportedAt before performedAt', () => ({ ...valid(), reportedAt: '2026-11-20T09:29:59+08:00' }), 'reportedAt'],
+    ['an unknown item code', () => ({ ...valid(), itemCode: 'NO-SUCH-ITEM' }), 'itemCode'],
+    ['an unmapped local code', () => ({ ...valid(), itemCode: undefined, localCode: 'NOT-MAPPED' }), 'localCode'],
+    ['both itemCode and localCode', () => ({ ...valid(), localCode: world.localCode }), 'localCode'],
+    ['neither itemCode nor localCode', () => ({ ...valid(), itemCode: undefined }), 'itemCode'],
+    ['a status outside the FHIR vocabulary', () => ({ ...valid(), status: 'done' }), 'status'],
+    ['an unknown kind', () => ({ ...valid(), kind: 'video' }), 'kind'],
+    ['duplicate analyte codes', () => ({ ...valid(), analytes: [{ code: 'ALT', value: 1 }, { code: 'ALT', value: 2 }] }), 'analytes.1.code'],
+    ['an analyte without a value', () => ({ ...valid(), analytes: [{ code: 'ALT' }] }), 'analytes.0.value'],
+    ['an unknown field', () => ({ ...valid(), performed_at: '2026-11-20T09:30:00+08:00' }), 'body'],
+  ];
+
+  it.each(cases)('rejects %s with a 400 problem naming the field', async (_name, body, field) => {
+    const response = await putResult(ctx.app, world.tokenA, 'CT-INVALID', body());
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = response.json();
+    expect(problem).toMatchObject({ status: 400, type: expect.stringMatching(/validation$/), title: 'Invalid request' });
+    expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
+    for (const error of problem.errors) expect(typeof error.message).toBe('string');
+  });
+
+  it('rejects an accession number that is not 1-64 safe characters', async () => {
+    for (const accession of ['a'.repeat(65), '-leading-hyphen', 'semi%3Bcolon']) {
+      const response = await putResult(ctx.app, world.tokenA, accession, valid());
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].field).toBe('params.accessionNo');
+    }
+  });
+
+  it('reports every domain problem of one submission at once and stores nothing', async () => {
+    const response = await putResult(ctx.app, world.tokenA, 'CT-INVALID', {
+      ...valid(),
+      patient: { idType: 'resident_id', idNumber: wrongCheck },
+      performedAt: future(),
+      reportedAt: undefined,
+      itemCode: 'NO-SUCH-ITEM',
+    });
+    expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual(['patient.idNumber', 'performedAt', 'itemCode']);
+    const stored = await ctx.db.selectFrom('results').select('id').where('accession_no', '=', 'CT-INVALID').execute();
+    expect(stored).toHaveLength(0);
+  });
+});
+
+describe('authorisation', () => {
+  it('answers 401 with WWW-Authenticate without a token', async () => {
+    const response = await ctx.app.inject({ method: 'PUT', url: '/v1/results/CT-AUTH', payload: ctSubmission(residentId(), world.ct) });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
+    const unauthenticatedSearch = await ctx.app.inject({ method: 'POST', url: '/v1/results/search', payload: {} });
+    expect(unauthenticatedSearch.statusCode).toBe(401);
+  });
+
+  it('refuses an administrator and a client without results:write (403)', async () => {
+    const admin = await putResult(ctx.app, await adminToken(ctx.app), 'CT-AUTH', ctSubmission(residentId(), world.ct));
+    expect(admin.statusCode).toBe(403);
+    const readOnly = await putResult(ctx.app, await world.token(world.hospitalA, ['results:read']), 'CT-AUTH', ctSubmission(residentId(), world.ct));
+    expect(readOnly.statusCode).toBe(403);
+    expect(readOnly.json()).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
+  });
+
+  it('always files a result under the token’s hospital: the same accession number elsewhere is another result', async () => {
+    const idNumber = patientId();
+    const a = await putResult(ctx.app, world.tokenA, 'SHARED-ACC', ctSubmission(idNumber, world.ct));
+    const b = await putResult(ctx.app, world.tokenB, 'SHARED-ACC', ctSubmission(idNumber, world.ct, { findings: 'Other hospital.' }));
+    expect(a.statusCode).toBe(201);
+    expect(b.statusCode).toBe(201);
+    expect(b.json()).toMatchObject({ issuingHospitalId: world.hospitalB, version: 1 });
+    expect(b.json().resultId).not.toBe(a.json().resultId);
+    // A body naming another issuer is not a thing: unknown fields are refused.
+    const spoof = await putResult(ctx.app, world.tokenB, 'SPOOF', { ...ctSubmission(idNumber, world.ct), issuingHospitalId: world.hospitalA });
+    expect(spoof.statusCode).toBe(400);
+    // Hospital B cannot use hospital A's local code map.
+    const local = await putResult(ctx.app, world.tokenB, 'LOCAL-B', { ...ctSubmission(idNumber, world.ct, { itemCode: undefined }), localCode: world.localCode });
+    expect(local.statusCode).toBe(400);
+    expect(local.json().errors[0].field).toBe('localCode');
+  });
+});
+
+describe('concurrency', () => {
+  it('turns 50 concurrent PUTs of one accession into exactly one result', async () => {
+    const submission = ctSubmission(patientId(), world.ct);
+    const responses = await Promise.all(Array.from({ length: 50 }, () => putResult(ctx.app, world.tokenA, 'CT-RACE', submission)));
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(49);
+    expect(new Set(responses.map((r) => r.json().resultId)).size).toBe(1);
+    expect(responses.filter((r) => r.json().outcome === 'unchanged')).toHaveLength(49);
+    const rows = await ctx.db.selectFrom('results').select(['id', 'version']).where('accession_no', '=', 'CT-RACE').execute();
+    expect(rows).toEqual([{ id: responses[0].json().resultId, version: 1 }]);
+    const versions = await ctx.db.selectFrom('result_versions').select('version').where('result_id', '=', rows[0].id).execute();
+    expect(versions).toHaveLength(1);
+  });
+
+  it('serialises concurrent amendments: every version is counted once', async () => {
+    const idNumber = patientId();
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => putResult(ctx.app, world.tokenA, 'CT-RACE-AMEND', ctSubmission(idNumber, world.ct, { findings: `Reading ${i}` }))),
+    );
+    expect(responses.every((r) => r.statusCode === 200 || r.statusCode === 201)).toBe(true);
+    expect(responses.filter((r) => r.json().outcome === 'created')).toHaveLength(1);
+    expect(responses.map((r) => r.json().version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const row = await ctx.db.selectFrom('results').select(['id', 'version']).where('accession_no', '=', 'CT-RACE-AMEND').executeTakeFirstOrThrow();
+    expect(row.version).toBe(12);
+    const versions = await ctx.db.selectFrom('result_versions').select('version').where('result_id', '=', row.id).orderBy('version').execute();
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+});
+
+describe('POST /v1/results/search', () => {
+  let idNumber: string;
+  beforeAll(async () => {
+    idNumber = patientId('19750615');
+    const puts = [
+      putResult(ctx.app, world.tokenA, 'S-CT-OLD', ctSubmission(idNumber, world.ct, { performedAt: '2026-10-01T08:00:00+08:00', reportedAt: undefined })),
+      putResult(ctx.app, world.tokenB, 'S-CT-NEW', ctSubmission(idNumber, world.ct, { performedAt: '2026-11-28T08:00:00+08:00', reportedAt: undefined, criticalOpen: true })),
+      putResult(ctx.app, world.tokenA, 'S-LAB', {
+        patient: { idType: 'resident_id', idNumber },
+        itemCode: world.lab,
+        performedAt: '2026-11-15T08:00:00+08:00',
+        status: 'preliminary',
+        analytes: [{ code: 'ALT', value: 20 }],
+      }),
+      putResult(ctx.app, world.tokenA, 'S-OTHER-PATIENT', ctSubmission(patientId('19750616'), world.ct)),
+    ];
+    for (const response of await Promise.all(puts)) expect(response.statusCode).toBe(201);
+  });
+
+  const base = () => ({ patient: { idType: 'resident_id', idNumber }, practitionerId: 'DR-0042', purpose: 'treatment' });
+
+  it('answers the patient’s results from every hospital, newest first, and audits the read', async () => {
+    const response = await search(world.tokenA, base());
+    expect(response.statusCode).toBe(200);
+    const { results } = response.json();
+    expect(results.map((r: { accessionNo: string }) => r.accessionNo)).toEqual(['S-CT-NEW', 'S-LAB', 'S-CT-OLD']);
+    expect(results[0]).toMatchObject({
+      issuingHospital: { id: world.hospitalB, name: 'Ningbo Second Hospital', tier: 'secondary', city: 'Ningbo' },
+      itemCode: world.ct,
+      itemName: 'Chest CT',
+      category: 'ct',
+      performedAt: '2026-11-28T00:00:00.000Z',
+      reportedAt: null,
+      status: 'final',
+      kind: 'images',
+      imagesAvailable: null,
+      criticalOpen: true,
+      equipment: { sliceCount: 64, thinSlice: true, model: 'Revolution' },
+      version: 1,
+    });
+    expect(results[1]).toMatchObject({ itemName: 'Liver panel', category: 'lab', kind: 'data', status: 'preliminary', analytes: [{ code: 'ALT', value: 20 }] });
+    for (const result of results) expect(Object.keys(result)).not.toContain('patientKey');
+
+    const event = await ctx.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(event).toMatchObject({ action: 'results.search', hospital_id: world.hospitalA, practitioner_id: 'DR-0042', purpose: 'treatment' });
+    expect(event.client_id).toMatch(new RegExp(`^${world.hospitalA}-client-`));
+    expect(event.patient_key).toMatch(/^[0-9a-f]{64}$/);
+    expect([...event.result_ids].sort()).toEqual(results.map((r: { resultId: string }) => r.resultId).sort());
+  });
+
+  it('filters by item codes and by since', async () => {
+    const labOnly = await search(world.tokenA, { ...base(), itemCodes: [world.lab] });
+    expect(labOnly.json().results.map((r: { accessionNo: string }) => r.accessionNo)).toEqual(['S-LAB']);
+    const recent = await search(world.tokenA, { ...base(), since: '2026-11-15T08:00:00+08:00' });
+    expect(recent.json().results.map((r: { accessionNo: string }) => r.accessionNo)).toEqual(['S-CT-NEW', 'S-LAB']);
+    const both = await search(world.tokenA, { ...base(), itemCodes: [world.ct], since: '2026-11-01T00:00:00Z' });
+    expect(both.json().results.map((r: { accessionNo: string }) => r.accessionNo)).toEqual(['S-CT-NEW']);
+    const nobody = await search(world.tokenA, { ...base(), patient: { idType: 'passport', idNumber: 'NOBODY-1' } });
+    expect(nobody.json()).toEqual({ results: [] });
+  });
+
+  it('refuses any purpose but treatment with 403, before reading or auditing anything', async () => {
+    const before = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const response = await search(world.tokenA, { ...base(), purpose: 'research' });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
+    expect(response.body).not.toContain('S-CT');
+    const after = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('validates the search body', async () => {
+    const badId = await search(world.tokenA, { ...base(), patient: { idType: 'resident_id', idNumber: '330106198001011230' } });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().errors[0].field).toBe('patient.idNumber');
+    const noPractitioner = await search(world.tokenA, { patient: base().patient, purpose: 'treatment' });
+    expect(noPractitioner.json().errors.map((e: { field: string }) => e.field)).toContain('practitionerId');
+    const badSince = await search(world.tokenA, { ...base(), since: '2026-11-01' });
+    expect(badSince.json().errors[0].field).toBe('since');
+  });
+
+  it('needs results:read', async () => {
+    const writer = await world.token(world.hospitalA, ['results:write']);
+    expect((await search(writer, base())).statusCode).toBe(403);
+    expect((await search(await adminToken(ctx.app), base())).statusCode).toBe(403);
+  });
+
+  it('is served by results_patient_idx', async () => {
+    const plan = await ctx.db.transaction().execute(async (tx) => {
+      await sql`set local enable_seqscan = off`.execute(tx);
+      return patientResultsQuery(tx, { patientKey: 'f'.repeat(64), itemCodes: [world.ct], since: new Date('2026-01-01T00:00:00Z'), limit: 1000 }).explain();
+    });
+    expect(JSON.stringify(plan)).toContain('results_patient_idx');
+  });
+});
+
+describe('patient identity at rest and in logs', () => {
+  it('stores and logs no resident ID number, in any spelling', async () => {
+    expect(sentIdNumbers.length).toBeGreaterThan(5);
+    const dump = await dumpDatabase(ctx.db);
+    expect(dump).toContain('S-CT-NEW'); // the dump really holds the results
+    const logs = ctx.logs();
+    expect(logs).toContain('/v1/results/search');
+    for (const idNumber of sentIdNumbers) {
+      for (const spelling of [idNumber, idNumber.toUpperCase(), idNumber.toLowerCase(), idNumber.slice(0, 17)]) {
+        expect(dump).not.toContain(spelling);
+        expect(logs).not.toContain(spelling);
+      }
+    }
+    expect(dump).not.toContain('E12345678');
+  });
+});
