@@ -63,8 +63,9 @@ describe('recognition checks', () => {
       expect.objectContaining({ resultId, issuingHospitalId: issuer, outcome: 'RECOGNIZABLE', retestPermitted: false, reasons: [], advisories: [], savings: { yuan: 280, minutes: 60, radiationMsv: 7 } }),
     ]);
     expect(body.items[0].candidates[0].explanation).toMatch(/^Recognisable/);
+    await ctx.db.updateTable('items').set({ name_zh: '胸部CT平扫' }).where('code', '=', ct).execute();
     const zh = await check([ct], {}, { ...receiverAuth, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' });
-    expect(zh.json().items[0].candidates[0].explanation).toMatch(/^可予互认/);
+    expect(zh.json().items[0].candidates[0].explanation).toMatch(/^可予互认.*胸部CT平扫/);
   });
 
   it('lists expired results after recognisable ones, with their reason', async () => {

@@ -75,6 +75,7 @@ export function catalogueItem(row: ItemRow): CatalogueItem {
   return {
     code: row.code,
     name: row.name,
+    nameZh: row.name_zh,
     category: row.category as Category,
     validityDays: row.validity_days,
     negativeList: row.negative_list,

@@ -7,6 +7,8 @@ export type Locale = 'en' | 'zh';
 /** What explain needs when the caller no longer holds the full facts (e.g. a stored decision). */
 export interface ExplainSubject {
   itemName: string;
+  /** The item's Chinese name; falls back to itemName. */
+  itemNameZh?: string;
   issuerName: string;
   performedAt: Date | string;
   validityDays: number;
@@ -19,6 +21,9 @@ export function explainSubject(facts: DecisionFacts): ExplainSubject {
   const panel = result.itemCode !== requestedItem.code ? resultItem.name : null;
   return {
     itemName: panel === null ? requestedItem.name : `${requestedItem.name} (${panel})`,
+    itemNameZh: panel === null
+      ? (requestedItem.nameZh ?? requestedItem.name)
+      : `${requestedItem.nameZh ?? requestedItem.name}（${resultItem.nameZh ?? resultItem.name}）`,
     issuerName: facts.issuer.name,
     performedAt: result.performedAt ?? result.reportedAt ?? '',
     validityDays: requestedItem.validityDays,
@@ -49,7 +54,8 @@ function explainEn(decision: Decision, s: ExplainSubject, date: string | null): 
 
 function explainZh(decision: Decision, s: ExplainSubject, date: string | null): string {
   const issuer = s.sameHospital ? '本院' : s.issuerName;
-  const what = date === null ? `${issuer}完成的${s.itemName}（日期不详）` : `${issuer}于${date}完成的${s.itemName}`;
+  const name = s.itemNameZh ?? s.itemName;
+  const what = date === null ? `${issuer}完成的${name}（日期不详）` : `${issuer}于${date}完成的${name}`;
   if (decision.outcome === 'RECOGNIZABLE') {
     const head = decision.retestPermitted
       ? `可予互认，允许复查（${decision.advisories.map((code) => advisoryLabels[code].zh).join('；')}）`

@@ -27,6 +27,8 @@ export type {
 export interface CatalogueItem {
   code: string;
   name: string;
+  /** The Chinese name, for explanations in Chinese. */
+  nameZh?: string | null;
   category: Category;
   validityDays: number;
   negativeList: boolean;
