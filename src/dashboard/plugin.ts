@@ -25,14 +25,17 @@ interface Asset {
   contentType: string;
 }
 
+const javascript = 'text/javascript; charset=utf-8';
 // An allow-list, not a directory: a name outside it is a 404 and a path can never escape.
 const assets: Record<string, Asset> = {
-  'app.js': { file: join(publicDir, 'app.js'), contentType: 'text/javascript; charset=utf-8' },
-  'api.js': { file: join(publicDir, 'api.js'), contentType: 'text/javascript; charset=utf-8' },
-  'charts.js': { file: join(publicDir, 'charts.js'), contentType: 'text/javascript; charset=utf-8' },
-  'i18n.js': { file: join(publicDir, 'i18n.js'), contentType: 'text/javascript; charset=utf-8' },
+  'app.js': { file: join(publicDir, 'app.js'), contentType: javascript },
+  'api.js': { file: join(publicDir, 'api.js'), contentType: javascript },
+  'charts.js': { file: join(publicDir, 'charts.js'), contentType: javascript },
+  'dates.js': { file: join(publicDir, 'dates.js'), contentType: javascript },
+  'i18n.js': { file: join(publicDir, 'i18n.js'), contentType: javascript },
+  'render.js': { file: join(publicDir, 'render.js'), contentType: javascript },
   'styles.css': { file: join(publicDir, 'styles.css'), contentType: 'text/css; charset=utf-8' },
-  'chart.umd.js': { file: join(chartJsDir, 'chart.umd.js'), contentType: 'text/javascript; charset=utf-8' },
+  'chart.umd.js': { file: join(chartJsDir, 'chart.umd.js'), contentType: javascript },
 };
 
 interface LoadedFile {

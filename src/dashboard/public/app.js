@@ -1,8 +1,10 @@
 // The dashboard page: sign-in, filters, and the reports drawn as tiles, charts and tables.
 // Plain ES modules, no build step; Chart.js is the UMD bundle loaded by index.html.
 import { ApiError, describeToken, getCsv, getJson, reportUrl, requestToken, session } from './api.js';
-import { destroyCharts, drawDeclines, drawTopItems, drawTrend } from './charts.js';
-import { currentLanguage, formatNumber, formatPercent, has, setLanguage, t, translatePage } from './i18n.js';
+import { destroyCharts } from './charts.js';
+import { addDays, daysBetween, shanghaiToday } from './dates.js';
+import { currentLanguage, setLanguage, t, translatePage } from './i18n.js';
+import { renderReports } from './render.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -17,36 +19,12 @@ const state = {
   reports: null,
 };
 
-// ---- Dates: reports count Asia/Shanghai calendar days, `to` inclusive. ----
-
-function shanghaiToday() {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
-  const part = (type) => parts.find((p) => p.type === type).value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
-
-function addDays(day, days) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-function daysBetween(from, to) {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
-
-/** Every day (or month) key of the period, so days without activity show as zero, not as a gap. */
-function periodKeys(from, to, granularity) {
-  const keys = [];
-  if (granularity === 'day') {
-    for (let day = from; day <= to; day = addDays(day, 1)) keys.push(day);
-  } else {
-    for (let month = from.slice(0, 7); month <= to.slice(0, 7); ) {
-      keys.push(month);
-      const [y, m] = month.split('-').map(Number);
-      month = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-    }
-  }
-  return keys;
+/** Draws the last loaded reports again (after a load, or in the other language). */
+function render() {
+  const reports = state.reports;
+  if (!reports) return;
+  setStatus(t('updated', { from: reports.query.from, to: reports.query.to }));
+  renderReports(reports);
 }
 
 // ---- Messages ----
@@ -247,151 +225,6 @@ async function downloadCsv(name) {
   } catch (error) {
     reportError(error);
   }
-}
-
-// ---- Rendering ----
-
-function render() {
-  const reports = state.reports;
-  if (!reports) return;
-  const { query, data } = reports;
-  setStatus(t('updated', { from: query.from, to: query.to }));
-  renderTiles(data.trend?.totals);
-  renderTrend(data.trend, query);
-  renderTopItems(data.items);
-  renderDeclines(data.declines);
-  renderLeague(data.league);
-  renderFlows(data.flows);
-}
-
-function setTile(name, raw, text, note = '') {
-  const tile = document.querySelector(`[data-kpi="${name}"]`);
-  const value = tile.querySelector('.value');
-  value.textContent = text;
-  value.dataset.value = raw === null || raw === undefined ? '' : String(raw);
-  tile.querySelector('.note').textContent = note;
-}
-
-function renderTiles(totals) {
-  if (!totals) {
-    for (const name of ['recognitions', 'yuan', 'hours', 'msv', 'rate']) setTile(name, null, '–');
-    return;
-  }
-  const same = totals.sameHospital ?? { recognitions: 0 };
-  setTile('recognitions', totals.recognitions, formatNumber(totals.recognitions), t('noteSameHospital', { count: formatNumber(same.recognitions) }));
-  setTile('yuan', totals.yuan, formatNumber(totals.yuan));
-  const perPatient = totals.minutesPerPatient === null ? '' : t('notePerPatient', { minutes: formatNumber(totals.minutesPerPatient, 1) });
-  setTile('hours', totals.minutes / 60, formatNumber(totals.minutes / 60, 1), perPatient);
-  setTile('msv', totals.radiationMsv, formatNumber(totals.radiationMsv, 1));
-  setTile('rate', totals.recognitionRate, formatPercent(totals.recognitionRate), t('noteChecks', { count: formatNumber(totals.checksWithRecognizable) }));
-}
-
-function renderTrend(report, query) {
-  $('#trend-heading').textContent = t(query.granularity === 'day' ? 'trend' : 'trendMonthly');
-  const rows = report?.rows ?? [];
-  const byKey = new Map(rows.map((row) => [row.key, row]));
-  let keys = periodKeys(query.from, query.to, query.granularity);
-  // Keys the page did not expect (another key format): show the rows as the API gave them.
-  if (rows.some((row) => !keys.includes(row.key))) keys = rows.map((row) => row.key);
-  drawTrend($('#trend-chart'), {
-    labels: keys.map((key) => (query.granularity === 'day' ? key.slice(5) : key)),
-    recognitions: keys.map((key) => byKey.get(key)?.recognitions ?? 0),
-    yuan: keys.map((key) => byKey.get(key)?.yuan ?? 0),
-    recognitionsLabel: t('recognitionsSeries'),
-    yuanLabel: t('yuanSeries'),
-  });
-}
-
-const shorten = (text, max = 28) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-function renderTopItems(report) {
-  const rows = (report?.rows ?? []).filter((row) => row.recognitions > 0).sort((a, b) => b.recognitions - a.recognitions).slice(0, 10);
-  drawTopItems($('#items-chart'), {
-    labels: rows.map((row) => shorten(row.label || row.key)),
-    recognitions: rows.map((row) => row.recognitions),
-    recognitionsLabel: t('recognitionsSeries'),
-  });
-}
-
-function renderDeclines(report) {
-  const rows = (report?.rows ?? []).filter((row) => row.declines > 0).sort((a, b) => b.declines - a.declines);
-  drawDeclines($('#declines-chart'), {
-    labels: rows.map((row) => (has(row.key) ? t(row.key) : row.label || row.key)),
-    declines: rows.map((row) => row.declines),
-  });
-  const totals = report?.totals;
-  const { city, hospitalId } = state.reports.query;
-  const note = !totals
-    ? ''
-    : totals.declines === 0
-      ? t('noData')
-      : t('flaggedNote', { flagged: formatNumber(totals.flagged), declines: formatNumber(totals.declines) });
-  // The declines report filters by hospital, not by city: say so rather than mislead.
-  $('#declines-note').textContent = city && !hospitalId ? `${note} ${t('declinesAllCities')}`.trim() : note;
-}
-
-function cell(text, className) {
-  const element = document.createElement('td');
-  element.textContent = text;
-  if (className) element.className = className;
-  return element;
-}
-
-function fillTable(table, rows, columns) {
-  const body = table.querySelector('tbody');
-  if (rows.length === 0) {
-    const empty = cell(t('noData'), 'empty');
-    empty.colSpan = columns;
-    const row = document.createElement('tr');
-    row.append(empty);
-    body.replaceChildren(row);
-    return;
-  }
-  body.replaceChildren(...rows);
-}
-
-function renderLeague(report) {
-  // Highest recognition rate first; hospitals with nothing recognisable (rate null) last.
-  const rows = [...(report?.rows ?? [])].sort(
-    (a, b) => (b.recognitionRate ?? -1) - (a.recognitionRate ?? -1) || b.recognitions - a.recognitions || a.label.localeCompare(b.label),
-  );
-  fillTable(
-    $('#league-table'),
-    rows.map((row, index) => {
-      const line = document.createElement('tr');
-      const name = document.createElement('th');
-      name.scope = 'row';
-      name.textContent = row.label || row.key;
-      line.append(
-        cell(String(index + 1), 'num'),
-        name,
-        cell(formatPercent(row.recognitionRate), 'num'),
-        cell(formatNumber(row.recognitions), 'num'),
-        cell(formatNumber(row.declines), 'num'),
-        cell(formatNumber(row.yuan), 'num'),
-      );
-      return line;
-    }),
-    6,
-  );
-}
-
-function renderFlows(report) {
-  const rows = [...(report?.rows ?? [])].sort((a, b) => b.recognitions - a.recognitions || b.yuan - a.yuan).slice(0, 15);
-  fillTable(
-    $('#flows-table'),
-    rows.map((row) => {
-      const line = document.createElement('tr');
-      line.append(
-        cell(row.issuerName || row.issuerId),
-        cell(row.receiverName || row.receiverId),
-        cell(formatNumber(row.recognitions), 'num'),
-        cell(formatNumber(row.yuan), 'num'),
-      );
-      return line;
-    }),
-    4,
-  );
 }
 
 // ---- Wiring ----

@@ -45,10 +45,10 @@ export interface DecisionFigures {
 }
 export interface PatientFigures { key: string; label: string; patients: number }
 
-export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter) {
+export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh' = 'en') {
   const g = groupings[groupBy];
   const key = sql.raw(g.key);
-  const label = sql.raw(g.label);
+  const label = sql.raw(groupBy === 'item' && locale === 'zh' ? 'coalesce(i.name_zh, i.name)' : g.label);
   const byIssuer = groupBy === 'issuing-hospital';
   // The issuer's view of checks comes from the per-issuer candidate counts.
   const checks = byIssuer
@@ -80,6 +80,7 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   const label = { code: 'a.reason_code', hospital: 'rh.name', practitioner: `a.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
   const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
+  if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
   const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
     select ${sql.raw(key)} as key, ${sql.raw(label)} as label, sum(a.declines) as declines, sum(a.flagged) as flagged
     from agg_declines a join hospitals rh on rh.id = a.receiving_hospital_id

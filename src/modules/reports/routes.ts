@@ -29,11 +29,11 @@ export const reportRoutes: FastifyPluginAsyncZod<{ reports: ReportService; whatI
     config: readers,
     schema: {
       operationId: 'getSavingsReport', tags, summary: 'Money, time and radiation saved; recognition rates',
-      description: 'Read from incrementally maintained aggregates. Days are Asia/Shanghai calendar days, `to` inclusive. Hospital clients see their own figures only.' + csvNote,
+      description: 'Read from incrementally maintained aggregates. Days are Asia/Shanghai calendar days, `to` inclusive. Hospital clients see their own figures only. Item labels follow Accept-Language (zh or en).' + csvNote,
       querystring: s.savingsQuery, response: { 200: s.savingsReport, ...problemResponses },
     },
     handler: async (request, reply) => {
-      const report = await reports.savings(request.actor, request.query);
+      const report = await reports.savings(request.actor, request.query, preferredLocale(request.headers['accept-language']));
       return answer(request, reply, report, () => ({
         columns: savingsColumns,
         rows: report.rows.map((r) => [

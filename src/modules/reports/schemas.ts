@@ -44,6 +44,7 @@ export const declinesQuery = z.object({
   ...period,
   groupBy: z.enum(['code', 'hospital', 'practitioner']).default('code'),
   hospitalId: identifier.optional(),
+  city: z.string().max(100).optional().describe('The receiving hospital’s city'),
 });
 export const declinesReport = z
   .object({

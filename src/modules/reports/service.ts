@@ -84,10 +84,10 @@ function calendarKeys(groupBy: SavingsGrouping, from: string, to: string): strin
 
 export function createReportService({ db, clock }: { db: Database; clock: () => Date }) {
   return {
-    async savings(actor: Actor, query: z.infer<typeof savingsQuery>) {
+    async savings(actor: Actor, query: z.infer<typeof savingsQuery>, locale: Locale = 'en') {
       const period = reportPeriod(query, clock());
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city, category: query.category };
-      const [grouped, total] = [await repo.savingsFigures(db, query.groupBy, filter), await repo.savingsFigures(db, 'total', filter)];
+      const [grouped, total] = [await repo.savingsFigures(db, query.groupBy, filter, locale), await repo.savingsFigures(db, 'total', filter)];
       let rows = mergeFigures(grouped);
       const calendar = calendarKeys(query.groupBy, period.from, period.to);
       if (calendar) {
@@ -103,7 +103,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
 
     async declines(actor: Actor, query: z.infer<typeof declinesQuery>, locale: Locale) {
       const period = reportPeriod(query, clock());
-      const rows = await repo.declineFigures(db, query.groupBy, { ...period, hospitalId: reportHospital(actor, query.hospitalId) });
+      const rows = await repo.declineFigures(db, query.groupBy, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city });
       const labelled = rows.map((r) => ({
         ...r,
         label: query.groupBy === 'code' ? `${r.key}: ${declineMeanings[r.key as DeclineCode]?.[locale] ?? r.key}` : r.label,

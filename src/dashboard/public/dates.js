@@ -1,0 +1,31 @@
+// Reports count Asia/Shanghai calendar days (YYYY-MM-DD), `to` inclusive.
+
+export function shanghaiToday() {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+export function addDays(day, days) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from, to) {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Every day (or month) key of the period, so days without activity show as zero, not as a gap. */
+export function periodKeys(from, to, granularity) {
+  const keys = [];
+  if (granularity === 'day') {
+    for (let day = from; day <= to; day = addDays(day, 1)) keys.push(day);
+  } else {
+    for (let month = from.slice(0, 7); month <= to.slice(0, 7); ) {
+      keys.push(month);
+      const [y, m] = month.split('-').map(Number);
+      month = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    }
+  }
+  return keys;
+}
