@@ -24,8 +24,9 @@ export function migrator(db: Kysely<any>): Migrator {
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   const outcome = await migrator(db).migrateToLatest();
   if (outcome.error) {
-    const failed = outcome.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed: ${String((outcome.error as Error).message ?? outcome.error)}`, {
+    const failed = outcome.results?.find((r) => r.status === 'Error')?.migrationName;
+    const what = failed ? `Migration ${failed} failed` : 'Migrating failed';
+    throw new Error(`${what}: ${String((outcome.error as Error).message ?? outcome.error)}`, {
       cause: outcome.error,
     });
   }
