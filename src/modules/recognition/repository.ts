@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { catalogueItem, certificationFact, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { ReportStatus } from '../rules/codes.ts';

@@ -69,8 +69,14 @@ export function createWhatIfService({ db }: { db: Database }) {
             const was = decide(current, { ...base, requestedItem: item }, now);
             const would = decide(draftRules, { ...base, requestedItem: drafted(item) }, now);
             savings = was.savings;
-            if (was.outcome === 'RECOGNIZABLE') (tally.current += 1), (before = true);
-            if (would.outcome === 'RECOGNIZABLE') (tally.draft += 1), (afterDraft = true);
+            if (was.outcome === 'RECOGNIZABLE') {
+              tally.current += 1;
+              before = true;
+            }
+            if (would.outcome === 'RECOGNIZABLE') {
+              tally.draft += 1;
+              afterDraft = true;
+            }
           }
           tally.currentItems += Number(before);
           tally.draftItems += Number(afterDraft);

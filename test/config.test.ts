@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { generateSigningJwk } from '../src/modules/auth/keys.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for the embedded database', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      publicUrl: 'http://127.0.0.1:3000',
+      logLevel: 'info',
+      database: { url: null, poolSize: 10, dataDir: './data' },
+      patientKeySecret: null,
+      auth: { signingKey: null, accessTokenTtlSeconds: 900, adminClientId: 'admin', adminClientSecret: null },
+      demoData: true,
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it('treats empty variables as unset and derives the public URL', () => {
+    const config = loadConfig({ HOST: '0.0.0.0', PORT: '8080', LOG_LEVEL: '', DATA_DIR: '' });
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    expect(config.logLevel).toBe('info');
+    expect(config.database.dataDir).toBe('./data');
+    expect(loadConfig({ PUBLIC_URL: 'https://exchange.example/' }).publicUrl).toBe('https://exchange.example');
+  });
+
+  it('parses every setting', async () => {
+    const jwk = JSON.stringify(await generateSigningJwk());
+    const config = loadConfig({
+      HOST: '::',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: 'postgres://exchange@db:5432/exchange',
+      DATABASE_POOL_SIZE: '25',
+      PATIENT_KEY_SECRET: 'x'.repeat(32),
+      AUTH_SIGNING_KEY: jwk,
+      ACCESS_TOKEN_TTL: '300',
+      ADMIN_CLIENT_ID: 'commission',
+      ADMIN_CLIENT_SECRET: 'a-long-enough-secret',
+      DEMO_DATA: 'off',
+      SHUTDOWN_GRACE_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      logLevel: 'warn',
+      database: { url: 'postgres://exchange@db:5432/exchange', poolSize: 25 },
+      patientKeySecret: 'x'.repeat(32),
+      auth: { signingKey: jwk, accessTokenTtlSeconds: 300, adminClientId: 'commission', adminClientSecret: 'a-long-enough-secret' },
+      demoData: false,
+      shutdownGraceMs: 2500,
+    });
+  });
+
+  it('lists every problem of a bad environment at once', () => {
+    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL: '-5', PATIENT_KEY_SECRET: 'short' });
+    expect(problems).toHaveLength(4);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ACCESS_TOKEN_TTL', 'LOG_LEVEL', 'PATIENT_KEY_SECRET', 'PORT']);
+    expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(/PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/);
+  });
+
+  it('refuses DATABASE_URL without PATIENT_KEY_SECRET and AUTH_SIGNING_KEY', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(problems).toEqual([
+      'PATIENT_KEY_SECRET: required when DATABASE_URL is set',
+      'AUTH_SIGNING_KEY: required when DATABASE_URL is set',
+    ]);
+  });
+
+  it('lists cross-setting problems together with malformed values', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1/postgres', PORT: 'abc' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'PATIENT_KEY_SECRET', 'AUTH_SIGNING_KEY']);
+  });
+
+  it('refuses a database URL of another kind and a signing key that is not a private P-256 JWK', async () => {
+    const { d: _d, ...publicOnly } = await generateSigningJwk();
+    expect(problemsOf({ DATABASE_URL: 'mysql://db/x' })[0]).toMatch(/^DATABASE_URL: must be a postgres:\/\/ URL/);
+    expect(problemsOf({ AUTH_SIGNING_KEY: JSON.stringify(publicOnly) })).toEqual(['AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256']);
+    expect(problemsOf({ AUTH_SIGNING_KEY: 'not json' })).toHaveLength(1);
+    expect(problemsOf({ AUTH_SIGNING_KEY: 'null' })).toHaveLength(1);
+  });
+});
