@@ -23,7 +23,7 @@ import { createWhatIfService } from './modules/reports/what-if.ts';
 import { createRegistryService } from './modules/registry/service.ts';
 import authPlugin from './plugins/auth.ts';
 import openapiPlugin from './plugins/openapi.ts';
-import { registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
+import { registerNotFound, registerNulGuard, registerProblemHandlers } from './plugins/problem.ts';
 
 export interface AppDeps {
   config: Config;
@@ -60,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerProblemHandlers(app);
   registerNotFound(app);
+  registerNulGuard(app);
 
   const issuer = config.publicUrl;
   await app.register(openapiPlugin, { publicUrl: config.publicUrl });

@@ -17,6 +17,11 @@ export class ProblemError extends Error {
   ) {
     super(detail);
   }
+
+  /** Fastify and its plugins read the status from here. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 export class BadRequest extends ProblemError {

@@ -10,6 +10,8 @@ export interface ServiceKeys {
   patientKeySecret: string;
   /** The bootstrap administrator's secret, when one is configured or was generated. */
   adminClientSecret: string | null;
+  /** True when the administrator's secret was generated here (not configured): only then is it shown. */
+  adminClientSecretGenerated?: boolean;
 }
 
 interface StoredSecrets {
@@ -30,6 +32,7 @@ export async function resolveKeys(config: Config): Promise<ServiceKeys> {
     signing: await importSigningKey(signingJwk),
     patientKeySecret: config.patientKeySecret ?? stored!.patientKeySecret,
     adminClientSecret: config.auth.adminClientSecret ?? stored?.adminClientSecret ?? null,
+    adminClientSecretGenerated: !config.auth.adminClientSecret && Boolean(stored?.adminClientSecret),
   };
 }
 

@@ -33,7 +33,7 @@ async function main() {
     await shutdown(app, database);
   });
   await app.listen({ host: config.host, port: config.port });
-  printWelcome(config.publicUrl, config.auth.adminClientId, database.kind === 'embedded' ? keys.adminClientSecret : null, database.kind);
+  printWelcome(config.publicUrl, config.auth.adminClientId, keys.adminClientSecretGenerated ? keys.adminClientSecret : null, database.kind);
 }
 
 function printWelcome(url: string, adminId: string, adminSecret: string | null, kind: string) {

@@ -122,6 +122,12 @@ describe('recognition checks', () => {
     expect(badId.json().errors[0].field).toBe('patient.idNumber');
     const unknown = await check([ct, 'NOT-AN-ITEM']);
     expect(unknown.json().errors).toEqual([{ field: 'items.1', message: expect.stringContaining('NOT-AN-ITEM') }]);
+    const extra = await check([ct], { bogus: 1, also: 2 });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().errors).toEqual([{ field: 'bogus', message: 'is not a recognised field' }, { field: 'also', message: 'is not a recognised field' }]);
+    const nul = await check([ct], { practitionerId: 'DR\u00007' });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().errors).toEqual([{ field: 'practitionerId', message: 'must not contain the NUL character (U+0000)' }]);
     const malformed = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: receiverAuth, payload: { items: [] } });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['practitionerId', 'patient', 'items', 'purpose']));
@@ -158,6 +164,22 @@ describe('decisions', () => {
     expect(contradicting.statusCode).toBe(409);
     const row = await ctx.db.selectFrom('recognition_decisions').select(['rule_set_version', 'practitioner_id']).where('check_id', '=', checkId).executeTakeFirstOrThrow();
     expect(row).toEqual({ rule_set_version: 1, practitioner_id: 'DR-7' });
+  });
+
+  it('treats only the very same decision as a repeat, and records the deciding doctor', async () => {
+    const { checkId, ids } = await checkWith([{ days: 4 }]);
+    const first = await ctx.app.inject({
+      method: 'POST', url: `/v1/recognition-checks/${checkId}/decisions`, headers: receiverAuth,
+      payload: { practitionerId: 'DR-9', decisions: [{ resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }] },
+    });
+    expect(first.statusCode).toBe(201);
+    const otherReason = await decide(checkId, [{ resultId: ids[0], action: 'declined', reasonCode: 'D6_OTHER', reasonText: 'Changed my mind' }]);
+    expect(otherReason.statusCode).toBe(409);
+    const twice = await decide(checkId, [{ resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }, { resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }]);
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().errors[0].field).toBe('decisions.1.resultId');
+    const row = await ctx.db.selectFrom('recognition_decisions').select('practitioner_id').where('check_id', '=', checkId).executeTakeFirstOrThrow();
+    expect(row.practitioner_id).toBe('DR-9');
   });
 
   it('flags a decline of a recognisable result without an advisory, and logs no savings', async () => {

@@ -68,6 +68,13 @@ describe('scopes', () => {
     expect(consortium.json().errors[0].field).toBe('members');
   });
 
+  it('keeps a city scope’s province, only for city scopes', async () => {
+    const city = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/TZ', headers: admin, payload: { level: 'city', name: 'Taizhou', region: 'Taizhou', province: 'Zhejiang' } });
+    expect(city.json()).toMatchObject({ region: 'Taizhou', province: 'Zhejiang' });
+    const national = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/NAT', headers: admin, payload: { level: 'national', name: 'All', province: 'Zhejiang' } });
+    expect(national.json().errors).toEqual([{ field: 'province', message: 'is only for city scopes' }]);
+  });
+
   it('refuses unknown members and items, accepts known ones, and shows memberships', async () => {
     const a = await makeHospital(ctx.db);
     const item = await makeItem(ctx.db);

@@ -164,7 +164,7 @@ describe('validation', () => {
     ['an unknown kind', () => ({ ...valid(), kind: 'video' }), 'kind'],
     ['duplicate analyte codes', () => ({ ...valid(), analytes: [{ code: 'ALT', value: 1 }, { code: 'ALT', value: 2 }] }), 'analytes.1.code'],
     ['an analyte without a value', () => ({ ...valid(), analytes: [{ code: 'ALT' }] }), 'analytes.0.value'],
-    ['an unknown field', () => ({ ...valid(), performed_at: '2026-11-20T09:30:00+08:00' }), 'body'],
+    ['an unknown field', () => ({ ...valid(), performed_at: '2026-11-20T09:30:00+08:00' }), 'performed_at'],
   ];
 
   it.each(cases)('rejects %s with a 400 problem naming the field', async (_name, body, field) => {

@@ -47,6 +47,8 @@ export interface ScopesTable {
   level: string;
   name: string;
   region: string | null;
+  /** For a city scope: the province of `region`, when given. */
+  province: ColumnType<string | null, string | null | undefined, string | null>;
   members: string[] | null;
   items: string[] | null;
   updated_at: Timestamp;

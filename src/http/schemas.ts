@@ -18,6 +18,10 @@ export const problemSchema = z
 /** ISO 8601 date-time with an explicit offset (Z or ±hh:mm), parsed to a Date. */
 export const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-11-30T09:30:00+08:00' })
+  .refine((value) => {
+    const year = new Date(value).getUTCFullYear();
+    return year >= 1900 && year <= 9999;
+  }, 'must lie between the years 1900 and 9999')
   .transform((value) => new Date(value));
 
 /** Registry identifiers: hospitals, scopes, items, local codes, clients. */

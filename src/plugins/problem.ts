@@ -46,6 +46,9 @@ const frameworkErrors: Record<string, [number, string, string]> = {
   FST_ERR_VALIDATION: [400, 'validation', 'Invalid request'],
 };
 
+/** PostgreSQL data exceptions caused by the caller's values: numeric or date out of range, invalid text. */
+const storageRefusals = new Set(['22003', '22007', '22008', '22021', '22P05', '22001']);
+
 /** Dot-notation paths: ['patient', 'idNumber'] → 'patient.idNumber'; items[2].code → 'items.2.code'. */
 function fieldPath(context: string, instancePath: string): string {
   const segments = instancePath.split('/').filter(Boolean);
@@ -59,10 +62,15 @@ export function registerProblemHandlers(app: FastifyInstance) {
       return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const errors: FieldError[] = error.validation.map((v) => ({
-        field: fieldPath(error.validationContext ?? 'body', v.instancePath),
-        message: v.message ?? 'is invalid',
-      }));
+      const context = error.validationContext ?? 'body';
+      const errors: FieldError[] = error.validation.flatMap((v) => {
+        // An unknown key is reported at the key itself, one error each, not at the enclosing object.
+        const unknownKeys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
+        if (unknownKeys.length > 0) {
+          return unknownKeys.map((key) => ({ field: fieldPath(context, `${v.instancePath}/${key}`), message: 'is not a recognised field' }));
+        }
+        return [{ field: fieldPath(context, v.instancePath), message: v.message ?? 'is invalid' }];
+      });
       const detail = `${errors.length} field${errors.length === 1 ? '' : 's'} failed validation: ${errors
         .map((e) => e.field)
         .join(', ')}`;
@@ -71,6 +79,10 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, 'response did not match its schema');
       return sendProblem(request, reply, 500, 'internal', 'Internal server error', 'The server failed to answer');
+    }
+    if (error.code && storageRefusals.has(error.code)) {
+      // Input the database cannot store (a value out of range, an invalid character) that validation let through.
+      return sendProblem(request, reply, 400, 'validation', 'Invalid request', 'A value in the request cannot be stored (out of range or an invalid character)');
     }
     if (error.code === '23505') {
       // A unique constraint caught a race the service did not: the same thing was written twice.
@@ -111,4 +123,28 @@ export function registerNotFound(app: FastifyInstance) {
     }
     return sendProblem(request, reply, 404, 'not-found', 'Not found', `No route for ${request.method} ${path}`);
   });
+}
+
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb, and no field of this API needs it: a request
+ * carrying one anywhere (body, query, path) is refused up front, naming the field.
+ */
+export function registerNulGuard(app: FastifyInstance) {
+  app.addHook('preValidation', async (request) => {
+    for (const [context, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      const path = findNul(value, context === 'body' ? [] : [context]);
+      if (path) throw new ProblemError(400, 'validation', 'Invalid request', 'Text must not contain the NUL character (U+0000)', { errors: [{ field: path || context, message: 'must not contain the NUL character (U+0000)' }] });
+    }
+  });
+}
+
+function findNul(value: unknown, path: string[]): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key.replace(/\u0000/g, '')].join('.');
+    const found = findNul(child, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
 }

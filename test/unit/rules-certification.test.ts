@@ -39,6 +39,13 @@ describe('scopeContains and scopeHoldsItem', () => {
     expect(scopeContains(scope({ level: 'consortium', members: null }), issuer)).toBe(false);
   });
 
+  it('tells apart cities of the same name in different provinces when a city scope names its province', () => {
+    const taizhouZj = scope({ level: 'city', region: 'Taizhou', province: 'Zhejiang' });
+    expect(scopeContains(taizhouZj, hospital({ city: 'Taizhou', province: 'Zhejiang' }))).toBe(true);
+    expect(scopeContains(taizhouZj, hospital({ city: 'Taizhou', province: 'Jiangsu' }))).toBe(false);
+    expect(scopeContains(scope({ level: 'city', region: 'Taizhou' }), hospital({ city: 'Taizhou', province: 'Jiangsu' }))).toBe(true);
+  });
+
   it('holds every item when the list is null, else only those listed', () => {
     expect(scopeHoldsItem(province, 'ANY')).toBe(true);
     expect(scopeHoldsItem(alliance, 'CT-CHEST')).toBe(true);

@@ -256,16 +256,18 @@ describe('gate: advisories', () => {
 describe("the receiver's own earlier results", () => {
   const own = { issuer: { id: 'H-SELF', tier: 'tertiary' as const }, receiver: { id: 'H-SELF', tier: 'tertiary' as const } };
 
-  it('need no certification and no tier direction (a duplicate-order alert)', () => {
-    const facts = makeFacts({ ...own, certifications: [] });
-    const decision = judge(facts, NOW, ruleSet({ tierDirection: 'downward-only-outside-city' }));
+  it('pass every gate like any other result when the hospital is certified (a duplicate-order alert)', () => {
+    const decision = judge(makeFacts(own), NOW, ruleSet({ tierDirection: 'downward-only-outside-city' }));
     expect(decision.outcome).toBe('RECOGNIZABLE');
-    expect(decision.gates[4]).toEqual({ gate: 'certification', passed: true, detail: 'same hospital' });
-    expect(decision.gates[5]).toEqual({ gate: 'tierDirection', passed: true, detail: 'same hospital' });
+    expect(decision.gates[5]).toMatchObject({ gate: 'tierDirection', passed: true });
+  });
+
+  it('need the hospital’s own certification: an uncertified or revoked hospital cannot log savings on them', () => {
+    expect(judge(makeFacts({ ...own, certifications: [] })).reasons).toEqual(['NR_ISSUER_NOT_CERTIFIED']);
   });
 
   it('still need the other gates', () => {
-    const facts = makeFacts({ ...own, certifications: [], result: { status: 'cancelled' } });
+    const facts = makeFacts({ ...own, result: { status: 'cancelled' } });
     expect(judge(facts, daysAfter(PERFORMED_AT, 31)).reasons).toEqual(['NR_REPORT_WITHDRAWN', 'NR_EXPIRED']);
   });
 });

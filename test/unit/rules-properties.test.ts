@@ -168,13 +168,13 @@ describe('decide: properties', () => {
     );
   });
 
-  it('never blocks on tier direction under the symmetric policy, nor on certification for own results', () => {
+  it('never blocks on tier direction under the symmetric policy, nor for own results', () => {
     fc.assert(
       fc.property(factsArb, nowArb, (facts, now) => {
         expect(decide(ruleSet({ tierDirection: 'symmetric' }), facts, now).reasons).not.toContain('NR_TIER_DIRECTION');
         const own = { ...facts, receiver: { ...facts.issuer } };
-        const { gates } = decide(ruleSet({ tierDirection: 'downward-only-outside-city' }), own, now);
-        expect(gates.filter((g) => g.gate === 'certification' || g.gate === 'tierDirection').every((g) => g.passed)).toBe(true);
+        const { reasons } = decide(ruleSet({ tierDirection: 'downward-only-outside-city' }), own, now);
+        expect(reasons).not.toContain('NR_TIER_DIRECTION');
       }),
     );
   });

@@ -20,7 +20,7 @@ interface FactsRow {
   results: JsonResult[];
   issuers: { id: string; name: string; tier: string; province: string; city: string; price_tier: string | null }[];
   result_items: JsonItem[];
-  scopes: { id: string; level: string; name: string; region: string | null; members: string[] | null; items: string[] | null }[];
+  scopes: { id: string; level: string; name: string; region: string | null; province: string | null; members: string[] | null; items: string[] | null }[];
   certifications: { hospital_id: string; scope_id: string; item_code: string | null; category: string | null; status: string; effective_from: string; recorded_at: string }[];
 }
 
@@ -67,7 +67,7 @@ export async function loadCheckFacts(db: Database, receiverId: string, codes: re
       (select coalesce(json_agg(h), '[]') from (select id, name, tier, province, city, price_tier from hospitals
          where id in (select issuing_hospital_id from found)) h) as issuers,
       (select coalesce(json_agg(i), '[]') from (select * from items where code in (select item_code from found)) i) as result_items,
-      (select coalesce(json_agg(s), '[]') from (select id, level, name, region, members, items from scopes) s) as scopes,
+      (select coalesce(json_agg(s), '[]') from (select id, level, name, region, province, members, items from scopes) s) as scopes,
       (select coalesce(json_agg(e), '[]') from (select hospital_id, scope_id, item_code, category, status, effective_from, recorded_at
          from certification_events where hospital_id in (select issuing_hospital_id from found)) e) as certifications
   `.execute(db);

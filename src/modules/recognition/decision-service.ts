@@ -53,7 +53,7 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
      * Records the doctor's decisions on a check's candidates, all or nothing, in one transaction
      * with their savings. Repeats of an earlier decision are idempotent; contradictions are 409.
      */
-    async decide(actor: Actor, checkId: string, decisions: DecisionInput[]) {
+    async decide(actor: Actor, checkId: string, decisions: DecisionInput[], practitionerId?: string) {
       checkDeclineReasons(decisions);
       return db.transaction().execute(async (trx) => {
         const check = await lockCheck(trx, checkId);
@@ -62,19 +62,24 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
         const now = clock();
         const answers: ({ existing: DecisionRow } | { fresh: NewDecision })[] = [];
         const key = (itemCode: string, resultId: string) => `${itemCode}/${resultId}`;
-        const decided = new Map<string, { action: string; stored?: DecisionRow }>(
-          check.decisions.map((row) => [key(row.item_code, row.result_id), { action: row.action, stored: row }]),
-        );
+        const decided = new Map<string, DecisionRow>(check.decisions.map((row) => [key(row.item_code, row.result_id), row]));
+        const named = new Set<string>();
         const recognisedItems = new Set(check.decisions.filter((d) => d.action === 'recognized').map((d) => d.item_code));
         decisions.forEach((d, index) => {
           const candidate = candidateFor(check, d, index);
-          const prior = decided.get(key(candidate.itemCode, candidate.resultId));
+          const candidateKey = key(candidate.itemCode, candidate.resultId);
+          if (named.has(candidateKey)) {
+            throw new BadRequest('A candidate is named twice in this request', [{ field: `decisions.${index}.resultId`, message: 'is already decided earlier in this request' }]);
+          }
+          named.add(candidateKey);
+          const prior = decided.get(candidateKey);
           if (prior) {
-            if (prior.action !== d.action) throw new Conflict(`Result ${candidate.resultId} was already ${prior.action} in this check`, 'decision-conflict');
-            if (prior.stored) answers.push({ existing: prior.stored }); // an idempotent repeat
+            // Only the very same decision is a repeat; anything else contradicts the log.
+            const same = prior.action === d.action && prior.reason_code === (d.reasonCode ?? null) && prior.reason_text === (d.reasonText ?? null);
+            if (!same) throw new Conflict(`Result ${candidate.resultId} was already ${prior.action}${prior.reason_code ? ` (${prior.reason_code})` : ''} in this check`, 'decision-conflict');
+            answers.push({ existing: prior });
             return;
           }
-          decided.set(key(candidate.itemCode, candidate.resultId), { action: d.action });
           if (d.action === 'recognized') {
             if (candidate.outcome !== 'RECOGNIZABLE') throw new Conflict(`Result ${candidate.resultId} is not recognisable; it may be viewed for reference only`, 'not-recognizable');
             if (recognisedItems.has(candidate.itemCode)) throw new Conflict(`A result was already recognised for ${candidate.itemCode} in this check`, 'already-recognized');
@@ -89,7 +94,7 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
               receiverId: check.receiverId,
               issuerId: candidate.issuingHospitalId,
               clientId: actor.clientId,
-              practitionerId: check.practitionerId,
+              practitionerId: practitionerId ?? check.practitionerId,
               action: d.action,
               reasonCode: d.reasonCode ?? null,
               reasonText: d.reasonText ?? null,

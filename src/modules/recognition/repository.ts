@@ -37,7 +37,7 @@ export async function loadCandidateFacts(
   const rows = await query.execute();
   const issuerIds = [...new Set(rows.map((r) => r.issuing_hospital_id))];
   const [scopeRows, eventRows] = await Promise.all([
-    db.selectFrom('scopes').select(['id', 'level', 'name', 'region', 'members', 'items', 'updated_at']).execute(),
+    db.selectFrom('scopes').select(['id', 'level', 'name', 'region', 'province', 'members', 'items', 'updated_at']).execute(),
     issuerIds.length === 0
       ? Promise.resolve([])
       : db

@@ -40,7 +40,7 @@ export const recognitionRoutes: FastifyPluginAsyncZod<{ checks: CheckService; de
     },
     handler: async (request, reply) => {
       actingHospital(request.actor);
-      const { created, decisions: recorded } = await decisions.decide(request.actor, request.params.checkId, request.body.decisions);
+      const { created, decisions: recorded } = await decisions.decide(request.actor, request.params.checkId, request.body.decisions, request.body.practitionerId);
       return reply.status(created ? 201 : 200).send({ decisions: recorded });
     },
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { identifier, patientIdentity } from '../../http/schemas.ts';
 import { declineCodes, reasonCodes } from '../rules/codes.ts';
 
-export const practitionerId = z.string().trim().min(1).max(64).describe("The doctor's id at the hospital (audited)");
+export const practitionerId = identifier.describe("The doctor's id at the hospital (audited)");
 
 export const checkContext = z
   .object({
@@ -69,7 +69,13 @@ export const decisionInput = z
   })
   .strict();
 
-export const decisionsRequest = z.object({ decisions: z.array(decisionInput).min(1).max(100) }).strict().meta({ id: 'DecisionsRequest' });
+export const decisionsRequest = z
+  .object({
+    practitionerId: practitionerId.optional().describe('The doctor deciding; omitted: the doctor who made the check'),
+    decisions: z.array(decisionInput).min(1).max(100),
+  })
+  .strict()
+  .meta({ id: 'DecisionsRequest' });
 
 export const decisionView = z
   .object({

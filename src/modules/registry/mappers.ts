@@ -25,6 +25,7 @@ export function scopeView(row: ScopeRow) {
     level: row.level as ScopeLevel,
     name: row.name,
     region: row.region,
+    province: row.province,
     members: row.members,
     items: row.items,
     updatedAt: row.updated_at.toISOString(),
@@ -68,7 +69,7 @@ export function hospitalFacts(row: Pick<HospitalRow, 'id' | 'name' | 'tier' | 'p
 }
 
 export function scopeFacts(row: ScopeRow): ScopeFacts {
-  return { id: row.id, level: row.level as ScopeLevel, name: row.name, region: row.region, members: row.members, items: row.items };
+  return { id: row.id, level: row.level as ScopeLevel, name: row.name, region: row.region, province: row.province, members: row.members, items: row.items };
 }
 
 export function catalogueItem(row: ItemRow): CatalogueItem {

@@ -8,7 +8,7 @@ export type ItemRow = Selectable<ItemsTable>;
 export type CertificationRow = Selectable<CertificationEventsTable>;
 
 const hospitalColumns = ['id', 'name', 'tier', 'grade', 'province', 'city', 'county', 'price_tier', 'created_at', 'updated_at'] as const;
-const scopeColumns = ['id', 'level', 'name', 'region', 'members', 'items', 'updated_at'] as const;
+const scopeColumns = ['id', 'level', 'name', 'region', 'province', 'members', 'items', 'updated_at'] as const;
 export const itemColumns = [
   'code', 'name', 'name_zh', 'category', 'validity_days', 'negative_list', 'analytes', 'prices', 'minutes_saved', 'radiation_msv', 'loinc', 'updated_at',
 ] as const;

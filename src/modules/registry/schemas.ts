@@ -52,6 +52,7 @@ export const scopeBody = z
     level: z.enum(scopeLevels),
     name: z.string().trim().min(1).max(200),
     region: place.optional().describe('The city (level city) or province (level province) a hospital must be located in'),
+    province: place.optional().describe('For a city scope: the province of that city (city names repeat across provinces)'),
     members: z.array(identifier).min(1).max(5000).optional().describe('Hospital ids (consortium, alliance): both issuer and receiver must be members'),
     items: z.array(identifier).min(1).max(5000).optional().describe('Item codes recognised in this scope; omitted: every catalogue item'),
   })
@@ -61,6 +62,7 @@ export const scopeBody = z
     const needsMembers = scope.level === 'consortium' || scope.level === 'alliance';
     if (needsRegion && !scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is required for a ${scope.level} scope` });
     if (!needsRegion && scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is only for city and province scopes` });
+    if (scope.level !== 'city' && scope.province) ctx.addIssue({ code: 'custom', path: ['province'], message: 'is only for city scopes' });
     if (needsMembers && !scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: `are required for a ${scope.level} scope` });
     if (!needsMembers && scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: 'are only for consortium and alliance scopes' });
   })
@@ -72,6 +74,7 @@ export const scope = z
     level: z.enum(scopeLevels),
     name: z.string(),
     region: z.string().nullable(),
+    province: z.string().nullable(),
     members: z.array(z.string()).nullable(),
     items: z.array(z.string()).nullable(),
     updatedAt: timestamp,

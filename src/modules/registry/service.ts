@@ -80,7 +80,7 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
       if (errors.length > 0) throw new BadRequest('The scope names hospitals or items that are not registered', errors);
       const { row, created } = await repo.upsertScope(
         db,
-        { id, level: body.level, name: body.name, region: body.region ?? null, members, items },
+        { id, level: body.level, name: body.name, region: body.region ?? null, province: body.province ?? null, members, items },
         clock(),
       );
       return { created, scope: scopeView(row) };

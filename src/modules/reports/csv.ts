@@ -1,7 +1,12 @@
-/** RFC 4180 CSV: CRLF line ends, a header row, fields quoted when they hold a comma, quote or line break. */
+/**
+ * RFC 4180 CSV: CRLF line ends, a header row, fields quoted when they hold a comma, quote or line
+ * break. Text that a spreadsheet would run as a formula (= + - @ tab CR first) is prefixed with an
+ * apostrophe (OWASP CSV injection); numbers are written as they are.
+ */
 export function toCsv(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const field = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : String(value);
+    const raw = value === null || value === undefined ? '' : String(value);
+    const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${raw}` : raw;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [columns, ...rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';

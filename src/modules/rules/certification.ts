@@ -21,7 +21,7 @@ export function scopeContains(scope: ScopeFacts, hospital: Located): boolean {
     case 'alliance':
       return scope.members?.includes(hospital.id) ?? false;
     case 'city':
-      return scope.region !== null && hospital.city === scope.region;
+      return scope.region !== null && hospital.city === scope.region && (!scope.province || hospital.province === scope.province);
     case 'province':
       return scope.region !== null && hospital.province === scope.region;
     case 'national':

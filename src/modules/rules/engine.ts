@@ -136,8 +136,8 @@ function catalogueGate({ requestedItem, scopes }: DecisionFacts): GateReport {
 }
 
 function certificationGateReport(facts: DecisionFacts): GateReport {
-  // The receiver's own earlier result is a duplicate-order alert: no certification is needed.
-  if (sameHospital(facts)) return { gate: 'certification', passed: true, detail: 'same hospital' };
+  // The receiver's own earlier result (a duplicate-order alert) is judged like any other: a
+  // hospital suspended or revoked for its quality cannot log savings on its own results either.
   const performedAt = referenceTime(facts.result) ?? new Date(Number.NaN);
   const verdict = certificationGate(
     {
@@ -155,7 +155,6 @@ function certificationGateReport(facts: DecisionFacts): GateReport {
 }
 
 function tierDirectionGate(ruleSet: RuleSet, facts: DecisionFacts): GateReport {
-  if (sameHospital(facts)) return { gate: 'tierDirection', passed: true, detail: 'same hospital' };
   if (ruleSet.tierDirection !== 'downward-only-outside-city') {
     return { gate: 'tierDirection', passed: true, detail: 'symmetric' };
   }
@@ -224,10 +223,6 @@ export function priceFor(item: Pick<CatalogueItem, 'prices'>, priceTier: string 
 export function roundTo(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(Number((value * factor).toPrecision(12))) / factor;
-}
-
-function sameHospital({ issuer, receiver }: DecisionFacts): boolean {
-  return issuer.id === receiver.id;
 }
 
 // City names repeat across provinces in romanisation, so a city is identified with its province.

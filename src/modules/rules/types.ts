@@ -56,6 +56,8 @@ export interface ScopeFacts {
   name: string;
   /** The city (level city) or province (level province) the scope covers; null otherwise. */
   region: string | null;
+  /** A city scope's province, when given: a hospital must be in that city of that province. */
+  province?: string | null;
   /** Member hospital ids for consortium and alliance scopes; ignored for the other levels. */
   members: string[] | null;
   /** Item codes on the scope's list; null = every catalogue item. */
