@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
   await app.register(settingsRoutes, { db, clock });
   await app.register(recognitionRoutes, {
-    checks: createCheckService({ db, clock, patientKeySecret: keys.patientKeySecret }),
+    checks: createCheckService({ db, prepared: database.prepared, clock, patientKeySecret: keys.patientKeySecret }),
     decisions: createDecisionService({ db, clock }),
   });
   await app.register(reportRoutes, { reports: createReportService({ db, clock }), whatIf: createWhatIfService({ db }) });

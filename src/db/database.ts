@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -10,8 +10,15 @@ export type Database = Kysely<DB>;
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'embedded';
+  /**
+   * Runs a compiled query as a named prepared statement (PostgreSQL plans it once per connection):
+   * for the few statements on the hot path. The name must always go with the same SQL text.
+   */
+  prepared: Prepared;
   close(): Promise<void>;
 }
+
+export type Prepared = <R>(name: string, query: CompiledQuery<R>) => Promise<R[]>;
 
 /**
  * One decision for both drivers: int8 (counts, sums) and numeric (yuan, mSv) come back as JS numbers,
@@ -51,7 +58,9 @@ function openPostgres(url: string, poolSize: number, onIdleError: IdleConnection
   // the pool as an unhandled 'error' event and kills the process. The pool discards that client anyway.
   pool.on('error', onIdleError);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: once(() => db.destroy()) };
+  const prepared: Prepared = async <R>(name: string, query: CompiledQuery<R>) =>
+    (await pool.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] })).rows;
+  return { db, kind: 'postgres', prepared, close: once(() => db.destroy()) };
 }
 
 async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
@@ -61,9 +70,12 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
     parsers: { [INT8]: asNumber, [NUMERIC]: asNumber, [DATE]: asText },
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  // One session, one plan cache: the embedded database runs the statement as it is.
+  const prepared: Prepared = async <R>(_name: string, query: CompiledQuery<R>) => (await db.executeQuery(query)).rows;
   return {
     db,
     kind: 'embedded',
+    prepared,
     close: once(async () => {
       await db.destroy();
       await pglite.close();

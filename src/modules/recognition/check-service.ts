@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Database } from '../../db/database.ts';
+import type { Database, Prepared } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
 import { catalogueItem } from '../registry/mappers.ts';
@@ -13,6 +13,7 @@ import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {
   db: Database;
+  prepared: Prepared;
   clock: () => Date;
   patientKeySecret: string;
 }
@@ -32,7 +33,7 @@ const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }
   Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
-export function createCheckService({ db, clock, patientKeySecret }: RecognitionDeps) {
+export function createCheckService({ db, prepared, clock, patientKeySecret }: RecognitionDeps) {
   return {
     /**
      * Runs a recognition check: loads every fact in one statement, judges each candidate with the
@@ -47,7 +48,7 @@ export function createCheckService({ db, clock, patientKeySecret }: RecognitionD
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
       if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
       const requestedCodes = [...new Set(request.items)];
-      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, receiverId, requestedCodes, patientKey, now);
+      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, prepared, receiverId, requestedCodes, patientKey, now);
       if (!receiver) throw new Forbidden(`Hospital ${receiverId} is not registered`);
       const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
       if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);
@@ -84,6 +85,7 @@ export function createCheckService({ db, clock, patientKeySecret }: RecognitionD
       );
       const checkId = await recordCheck(
           db,
+          prepared,
           { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
           items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
           stored,

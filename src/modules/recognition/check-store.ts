@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Database, Prepared } from '../../db/database.ts';
 import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { ItemRow } from '../registry/repository.ts';
 import { checkAggregateRows, shanghaiDay } from '../reports/aggregates.ts';
@@ -44,8 +44,15 @@ export interface CheckFacts {
 
 const itemRow = (item: JsonItem): ItemRow => ({ ...item, updated_at: new Date(item.updated_at) });
 
-export async function loadCheckFacts(db: Database, receiverId: string, codes: readonly string[], patientKey: string, now: Date): Promise<CheckFacts> {
-  const { rows } = await sql<FactsRow>`
+export async function loadCheckFacts(
+  db: Database,
+  prepared: Prepared,
+  receiverId: string,
+  codes: readonly string[],
+  patientKey: string,
+  now: Date,
+): Promise<CheckFacts> {
+  const query = sql<FactsRow>`
     with rules as (
       select version, tier_direction, lookback_days from rule_sets order by version desc limit 1
     ), wanted as (
@@ -70,8 +77,8 @@ export async function loadCheckFacts(db: Database, receiverId: string, codes: re
       (select coalesce(json_agg(s), '[]') from (select id, level, name, region, province, members, items from scopes) s) as scopes,
       (select coalesce(json_agg(e), '[]') from (select hospital_id, scope_id, item_code, category, status, effective_from, recorded_at
          from certification_events where hospital_id in (select issuing_hospital_id from found)) e) as certifications
-  `.execute(db);
-  const facts = rows[0];
+  `.compile(db);
+  const [facts] = await prepared('recognition_check_facts', query);
   const requested = new Map<string, ItemRow>();
   for (const { requested: code, ...item } of facts.requested.filter((r) => r.requested !== r.code)) requested.set(code, itemRow(item));
   for (const { requested: code, ...item } of facts.requested.filter((r) => r.requested === r.code)) requested.set(code, itemRow(item));
@@ -131,10 +138,16 @@ export interface NewCheck {
  * Stores the check with its items and candidates, the audit event of the read and the report
  * counts in one statement (data-modifying CTEs: atomic without an explicit transaction).
  */
-export async function recordCheck(db: Database, check: NewCheck, items: { itemCode: string; hasRecognizable: boolean }[], candidates: StoredCandidate[]): Promise<string> {
+export async function recordCheck(
+  db: Database,
+  prepared: Prepared,
+  check: NewCheck,
+  items: { itemCode: string; hasRecognizable: boolean }[],
+  candidates: StoredCandidate[],
+): Promise<string> {
   const { itemRows, issuerRows } = checkAggregateRows({ day: shanghaiDay(check.now), receiverId: check.receiverId }, items, candidates);
   const json = (value: unknown) => JSON.stringify(value);
-  const { rows } = await sql<{ id: string }>`
+  const query = sql<{ id: string }>`
     with chk as (
       insert into recognition_checks (receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at)
       values (${check.receiverId}, ${check.clientId}, ${check.practitionerId}, ${check.patientKey}, ${check.purpose}, ${json(check.context)}::jsonb,
@@ -177,6 +190,7 @@ export async function recordCheck(db: Database, check: NewCheck, items: { itemCo
         with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable
     )
     select id from chk
-  `.execute(db);
-  return rows[0].id;
+  `.compile(db);
+  const [row] = await prepared('recognition_check_record', query);
+  return row.id;
 }

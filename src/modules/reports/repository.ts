@@ -71,7 +71,8 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
   const patients = sql<PatientFigures>`
     select ${key} as key, ${label} as label, count(distinct a.patient_hash) as patients
     from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
-  const [c, d, p] = [await checks.execute(db), await decisions.execute(db), await patients.execute(db)];
+  // Independent reads: on PostgreSQL they run side by side on the pool (PGlite queues them).
+  const [c, d, p] = await Promise.all([checks.execute(db), decisions.execute(db), patients.execute(db)]);
   return { checks: c.rows, decisions: d.rows, patients: p.rows };
 }
 

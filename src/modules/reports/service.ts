@@ -87,7 +87,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
     async savings(actor: Actor, query: z.infer<typeof savingsQuery>, locale: Locale = 'en') {
       const period = reportPeriod(query, clock());
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city, category: query.category };
-      const [grouped, total] = [await repo.savingsFigures(db, query.groupBy, filter, locale), await repo.savingsFigures(db, 'total', filter)];
+      const [grouped, total] = await Promise.all([repo.savingsFigures(db, query.groupBy, filter, locale), repo.savingsFigures(db, 'total', filter)]);
       let rows = mergeFigures(grouped);
       const calendar = calendarKeys(query.groupBy, period.from, period.to);
       if (calendar) {
