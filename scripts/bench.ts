@@ -1,0 +1,330 @@
+// `npm run bench -- [--duration 10] [--quick] [--log-level warn] [--pool 10] [--out results]`
+// Benchmarks the service against a database filled by `npm run generate` (same DATABASE_URL and
+// secrets): recognition checks closed- and open-loop, decisions, batch ingest, reports, and in the
+// same run the limits (pgbench on the candidate SQL, an empty Fastify route). Exits non-zero on any error.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import type { DB } from '../src/db/schema.ts';
+import { migrateToLatest } from '../src/db/migrator.ts';
+import { seededRandom } from '../src/demo/random.ts';
+import { loadCheckFacts } from '../src/modules/recognition/check-store.ts';
+import { withCpu } from './bench/cpu.ts';
+import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
+import { pgbench, startChild, type Child } from './bench/processes.ts';
+import { benchAdminClientId, benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
+import { markdown, type BenchReport } from './bench/report.ts';
+import { reportRequests } from './bench/reports.ts';
+import { batchRequest, checkRequests, decisionRequest, type CheckAnswer, type Province, type Receiver } from './bench/workload.ts';
+
+class UsageError extends Error {}
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      quick: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'warn' },
+      pool: { type: 'string', default: '10' },
+      out: { type: 'string', default: 'results' },
+      // For experiments: a subset of the phases, and extra environment for the service (KEY=VALUE).
+      phases: { type: 'string', default: 'checks,rates,decisions,ingest,reports,limits' },
+      set: { type: 'string', multiple: true, default: [] },
+      // Writes a V8 CPU profile of the service to this directory when it stops.
+      profile: { type: 'string' },
+      // Experiment: the service's driver prepares every statement (scripts/bench/prepared-statements.ts).
+      prepared: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick;
+  const phases = new Set(values.phases.split(','));
+  const unknown = [...phases].filter((p) => !['checks', 'rates', 'decisions', 'ingest', 'reports', 'limits'].includes(p));
+  if (unknown.length > 0) throw new UsageError(`unknown phase(s): ${unknown.join(', ')}`);
+  const serviceEnv = Object.fromEntries(values.set.map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new UsageError(`--set takes KEY=VALUE (got ${kv})`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }));
+  return {
+    phases,
+    serviceEnv,
+    profile: values.profile,
+    prepared: values.prepared,
+    quick,
+    duration: quick ? 1 : Number(values.duration),
+    logLevel: values['log-level'],
+    pool: Number(values.pool),
+    out: values.out,
+    // Quick mode only proves every phase works (CI smoke): fewer and lighter phases.
+    connections: quick ? [1, 4, 16] : [1, 4, 16, 64],
+    rates: quick ? [100] : [250, 500, 1000],
+    receivers: quick ? 3 : 24,
+    warmSeconds: quick ? 1 : 5,
+    collect: quick ? 100 : 1500,
+    batches: quick ? 2 : 20,
+    reportRepeats: quick ? 3 : 30,
+  };
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  if (!process.env.DATABASE_URL) throw new UsageError('DATABASE_URL is not set: the benchmark runs against PostgreSQL filled by `npm run generate`');
+  const config = loadConfig();
+  const url = config.database.url!;
+  const secret = config.patientKeySecret!;
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+  const children: Child[] = [];
+  const cleanup: (() => void)[] = [];
+  try {
+    const meta = await readMeta(db);
+    if (meta.keyFingerprint !== keyFingerprint(secret)) throw new UsageError('PATIENT_KEY_SECRET differs from the one the data was generated with');
+    // Data generated before a newer migration stays usable: bring the schema up to date first.
+    await migrateToLatest(db);
+    const province: Province = {
+      patients: Number(meta.patients),
+      recent: (await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
+    };
+    const lookbackDays = (await sql<{ d: number }>`select lookback_days as d from rule_sets order by version desc limit 1`.execute(db)).rows[0].d;
+    const candidateSql = await capturedCandidateSql(url);
+    const report: BenchReport = {
+      startedAt: new Date().toISOString(),
+      quick: opts.quick,
+      durationSeconds: opts.duration,
+      machine: await machine(db),
+      loadAverage: { before: loadavg(), after: [] },
+      data: meta,
+      sizes: await sizes(db),
+      settings: { logLevel: opts.logLevel, poolSize: opts.pool, lookbackDays, preparedStatements: opts.prepared, serviceEnv: Object.entries(opts.serviceEnv).map(([k, v]) => `${k}=${/SECRET|KEY/.test(k) ? '…' : v}`).join(' ') },
+      checks: [],
+      fixedRate: [],
+      recognisableShare: { checks: 0, checkItems: 0, itemsWithRecognisable: 0 },
+      decisions: null,
+      ingest: null,
+      reports: [],
+      limits: { pgbench: [], emptyRoute: [] },
+      errors: 0,
+    };
+
+    log('starting the service…');
+    const app = await startChild('src/server.ts', {
+      DATABASE_URL: url, PATIENT_KEY_SECRET: secret, AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
+      LOG_LEVEL: opts.logLevel, DATABASE_POOL_SIZE: String(opts.pool), ACCESS_TOKEN_TTL: '3600', DEMO_DATA: 'off', ...opts.serviceEnv,
+    }, '/readyz', [
+      ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []),
+      ...(opts.prepared ? ['--import', './scripts/bench/prepared-statements.ts'] : []),
+    ]);
+    children.push(app);
+    const random = seededRandom(Number(meta.seed) + 1);
+    const picked = shuffled(hospitals, random).slice(0, opts.receivers);
+    const clientSecret = benchClientSecret(secret);
+    const receivers: Receiver[] = await Promise.all(picked.map(async (h) => ({ hospitalId: h.id, authorization: `Bearer ${await token(app.origin, benchClientId(h.id), clientSecret)}` })));
+    const admin: Receiver = { hospitalId: '', authorization: `Bearer ${await token(app.origin, benchAdminClientId, clientSecret)}` };
+
+    const pool = checkRequests(random, province, receivers, opts.quick ? 2_000 : 20_000);
+    const nextCheck = (i: number) => pool[i % pool.length];
+    log(`warm-up (${opts.warmSeconds} s)…`);
+    await closedLoop(app.origin, 16, opts.warmSeconds, nextCheck, [201]);
+
+    for (const connections of opts.phases.has('checks') ? opts.connections : []) {
+      log(`checks, ${connections} connections…`);
+      report.checks.push({ connections, ...(await withCpu(db, app.process.pid, () => closedLoop(app.origin, connections, opts.duration, (i) => nextCheck(i + connections * 7919), [201]))) });
+    }
+    for (const rate of opts.phases.has('rates') ? opts.rates : []) {
+      log(`checks, open loop at ${rate}/s…`);
+      report.fixedRate.push({ rate, ...(await openLoop(app.origin, rate, opts.duration, (i) => nextCheck(i + rate * 31), [201])) });
+    }
+
+    if (opts.phases.has('decisions')) {
+      log('decisions…');
+      const { share, decisions } = await collectChecks(app.origin, random, province, receivers, opts.collect);
+      report.recognisableShare = share;
+      const decided = await runAll(app.origin, 16, decisions.map((d) => d.request), [201]);
+      const decisionCount = decisions.reduce((sum, d) => sum + d.count, 0);
+      report.decisions = { ...decided, decisions: decisionCount, decisionsPerSecond: decisionCount / decided.seconds };
+    }
+
+    if (opts.phases.has('ingest')) {
+      log('batch ingest…');
+      const runId = Date.now().toString(36);
+      const batches = Array.from({ length: opts.batches }, (_, b) => batchRequest(random, province, random.pick(receivers), 1000, `BENCH-${runId}-${b}`, new Date()));
+      const ingest = await runAll(app.origin, 2, batches, [200]);
+      report.ingest = { ...ingest, batchSize: 1000, batches: opts.batches, resultsPerSecond: (opts.batches * 1000) / ingest.seconds };
+    }
+
+    log('reports…');
+    for (const { name, request } of opts.phases.has('reports') ? await reportRequests(app.origin, admin) : []) {
+      // Sequential requests: up to reportRepeats, but at least 5 and at most ~5 s per report.
+      const started = performance.now();
+      const times: Measurement[] = [];
+      for (let k = 0; k < opts.reportRepeats && (k < Math.min(5, opts.reportRepeats) || performance.now() - started < 5_000); k += 1) times.push(await runAll(app.origin, 1, [request], [200]));
+      report.reports.push({ name, ...mergeSingles(times) });
+    }
+
+    log('limits: pgbench on the candidate SQL…');
+    const scripts = pgbenchScripts(candidateSql);
+    const variables = { npatients: province.patients, nrecent: Math.max(1, Number(meta.recentRows)) };
+    cleanup.push(() => rmSync(dirname(scripts[0]), { recursive: true, force: true }));
+    for (const clients of opts.phases.has('limits') ? opts.connections : []) {
+      report.limits.pgbench.push(await pgbench(url, scripts, clients, opts.duration, variables));
+    }
+    // The same SQL parsed and planned on every execution, as the service's driver sends it: the difference is what prepared statements would save.
+    if (opts.phases.has('limits')) report.limits.pgbench.push(await pgbench(url, scripts, 16, opts.duration, variables, 'extended'));
+    log('limits: empty Fastify route…');
+    const empty = await startChild('scripts/bench/empty-server.ts', {}, '/ready');
+    children.push(empty);
+    for (const connections of opts.phases.has('limits') ? opts.connections : []) {
+      const emptyPool: Request[] = pool.slice(0, 1000).map((r) => ({ ...r, path: '/empty' }));
+      report.limits.emptyRoute.push({ connections, ...(await withCpu(db, empty.process.pid, () => closedLoop(empty.origin, connections, opts.duration, (i) => emptyPool[i % emptyPool.length], [200]))) });
+    }
+
+    report.loadAverage.after = loadavg();
+    const measured: Measurement[] = [...report.checks, ...report.fixedRate, ...(report.decisions ? [report.decisions] : []), ...(report.ingest ? [report.ingest] : []), ...report.reports, ...report.limits.emptyRoute];
+    report.errors = measured.reduce((sum, m) => sum + m.errors, 0) + report.limits.pgbench.reduce((sum, p) => sum + p.failed, 0);
+    for (const m of measured) for (const sample of m.errorSamples) log(`error sample: ${sample}`);
+    const text = markdown(report);
+    mkdirSync(opts.out, { recursive: true });
+    const base = join(opts.out, `bench-${meta.results}-${report.startedAt.replace(/[:.]/g, '-')}${opts.quick ? '-quick' : ''}`);
+    writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${base}.md`, text);
+    process.stdout.write(`\n${text}\nWritten: ${base}.json, ${base}.md\n`);
+    if (report.errors > 0) log(`${report.errors} request(s) failed`);
+    return report.errors > 0 ? 1 : 0;
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    for (const step of cleanup) step();
+    await db.destroy();
+  }
+}
+
+/** One measurement from single-request runs (their only latency each). */
+function mergeSingles(runs: Measurement[]): Measurement {
+  const latencies = runs.map((r) => r.p50).filter(Number.isFinite).sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    requests: runs.reduce((sum, r) => sum + r.requests, 0), errors: runs.reduce((sum, r) => sum + r.errors, 0), seconds,
+    throughput: runs.length / seconds, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), p999: at(0.999), max: latencies.at(-1) ?? Number.NaN,
+    errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: ReturnType<typeof seededRandom>): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = random.int(0, i);
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+async function readMeta(db: Kysely<DB>): Promise<Record<string, string>> {
+  const exists = (await sql<{ ok: boolean }>`select to_regclass('public.gen_meta') is not null as ok`.execute(db)).rows[0].ok;
+  if (!exists) throw new UsageError('this database holds no generated province: run `npm run generate` against it first');
+  const rows = (await sql<{ key: string; value: string }>`select key, value from gen_meta`.execute(db)).rows;
+  const meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  if (meta.status !== 'complete') throw new UsageError('the generation of this database did not complete: run `npm run generate` again');
+  meta.recentRows = String((await sql<{ n: number }>`select count(*)::int as n from gen_recent`.execute(db)).rows[0].n);
+  return meta;
+}
+
+async function token(origin: string, clientId: string, secret: string): Promise<string> {
+  const response = await fetch(`${origin}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (!response.ok) throw new Error(`token for ${clientId} refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Checks whose answers are read: the share with recognisable candidates, and decisions to make. */
+async function collectChecks(origin: string, random: ReturnType<typeof seededRandom>, province: Province, receivers: Receiver[], count: number) {
+  const requests = checkRequests(random, province, receivers, count);
+  const share = { checks: 0, checkItems: 0, itemsWithRecognisable: 0 };
+  const decisions: { request: Request; count: number }[] = [];
+  let i = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (i < requests.length) {
+      const request = requests[i++];
+      const response = await fetch(`${origin}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+      if (response.status !== 201) throw new Error(`check refused: ${response.status} ${await response.text()}`);
+      const answer = (await response.json()) as CheckAnswer;
+      share.checks += 1;
+      share.checkItems += answer.items.length;
+      share.itemsWithRecognisable += answer.items.filter((item) => item.candidates.some((c) => c.outcome === 'RECOGNIZABLE')).length;
+      const receiver = receivers.find((r) => r.authorization === request.headers.authorization)!;
+      const decision = decisionRequest(random, receiver, answer);
+      if (decision) decisions.push({ request: decision, count: (JSON.parse(decision.body!) as { decisions: unknown[] }).decisions.length });
+    }
+  }));
+  return { share, decisions };
+}
+
+const patientSentinel = 'bench-patient-key-sentinel';
+
+/**
+ * The statement the service runs to load a check's facts (the candidate look-up with everything the
+ * engine needs), as Kysely compiles it: captured by running it once, never copied by hand.
+ * Parameters become pgbench expressions: the patient key a random generated patient's, the receiver a
+ * random hospital, the clock now(); the requested items stay the three most popular.
+ */
+async function capturedCandidateSql(url: string): Promise<string> {
+  let captured: { sql: string; parameters: readonly unknown[] } | null = null;
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+    log: (event) => void (captured ??= { sql: event.query.sql, parameters: event.query.parameters }),
+  });
+  try {
+    // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
+    await loadCheckFacts(db, async (_name, query) => (await db.executeQuery(query)).rows, hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
+  } finally {
+    await db.destroy();
+  }
+  const { sql: text, parameters } = captured!;
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = parameters[Number(n) - 1];
+    if (value === patientSentinel) return ':patient_key';
+    if (value === hospitals[0].id) return '(select id from gen_hospitals where num = :h)';
+    if (value instanceof Date) return 'now()';
+    if (Array.isArray(value)) return `'{${value.join(',')}}'`;
+    return `'${String(value).replaceAll("'", "''")}'`;
+  });
+}
+
+/** pgbench scripts: half uniform patients, half returning patients, as the checks are drawn. */
+function pgbenchScripts(candidateSql: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mre-pgbench-'));
+  const query = (patient: string) => `${candidateSql.replaceAll(':patient_key', patient)};\n`;
+  const uniform = join(dir, 'uniform.sql');
+  const returning = join(dir, 'returning.sql');
+  const receiver = `\\set h random(0, ${hospitals.length - 1})\n`;
+  writeFileSync(uniform, `${receiver}\\set p random(0, :npatients - 1)\n${query('(select patient_key from gen_patients where idx = :p)')}`);
+  writeFileSync(returning, `${receiver}\\set n random(1, :nrecent)\n${query('(select p.patient_key from gen_recent g join gen_patients p on p.idx = g.idx where g.n = :n)')}`);
+  return [`${uniform}@1`, `${returning}@1`];
+}
+
+async function machine(db: Kysely<DB>) {
+  const version = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0].v;
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node, postgres: version.split(' on ')[0] };
+}
+
+async function sizes(db: Kysely<DB>): Promise<Record<string, string>> {
+  const { rows } = await sql<{ t: string; s: string }>`
+    select relname as t, pg_size_pretty(pg_total_relation_size(oid)) as s from pg_class
+    where relname in ('results', 'recognition_checks', 'recognition_decisions', 'audit_events') and relkind = 'r'`.execute(db);
+  return Object.fromEntries(rows.map((r) => [r.t, r.s]));
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  const message = error instanceof ConfigError || error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`bench failed: ${message}\n`);
+  process.exitCode = 1;
+}
