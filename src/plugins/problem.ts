@@ -142,7 +142,7 @@ function findNul(value: unknown, path: string[]): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null;
   if (value === null || typeof value !== 'object') return null;
   for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key.replace(/\u0000/g, '')].join('.');
+    if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
     const found = findNul(child, [...path, key]);
     if (found !== null) return found;
   }

@@ -86,8 +86,8 @@ export function createCheckService({ db, prepared, clock, patientKeySecret }: Re
       const checkId = await recordCheck(
           db,
           prepared,
-          { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
-          items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+          { receiverId, receiverCity: receiver.city, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
+          items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, category: requestedItem.category, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
           stored,
       );
 

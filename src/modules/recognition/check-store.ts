@@ -3,6 +3,7 @@ import type { Database, Prepared } from '../../db/database.ts';
 import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { ItemRow } from '../registry/repository.ts';
 import { checkAggregateRows, shanghaiDay } from '../reports/aggregates.ts';
+import { randomShard, rollupRows, upsertRollup } from '../reports/rollup.ts';
 import type { ReportStatus, TierPolicy } from '../rules/codes.ts';
 import type { CertificationEvent, HospitalFacts, ResultFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 import type { CandidateRow, StoredCandidate } from './repository.ts';
@@ -125,6 +126,7 @@ function resultFacts(r: JsonResult): ResultFacts {
 
 export interface NewCheck {
   receiverId: string;
+  receiverCity: string;
   clientId: string;
   practitionerId: string;
   patientKey: string;
@@ -142,10 +144,22 @@ export async function recordCheck(
   db: Database,
   prepared: Prepared,
   check: NewCheck,
-  items: { itemCode: string; hasRecognizable: boolean }[],
+  items: { itemCode: string; category: string; hasRecognizable: boolean }[],
   candidates: StoredCandidate[],
 ): Promise<string> {
-  const { itemRows, issuerRows } = checkAggregateRows({ day: shanghaiDay(check.now), receiverId: check.receiverId }, items, candidates);
+  const day = shanghaiDay(check.now);
+  const { itemRows, issuerRows } = checkAggregateRows({ day, receiverId: check.receiverId }, items, candidates);
+  const rollup = rollupRows(
+    items.map((i) => ({
+      day,
+      receiverId: check.receiverId,
+      receiverCity: check.receiverCity,
+      itemCode: i.itemCode,
+      category: i.category,
+      figures: { check_items: 1, with_recognizable: i.hasRecognizable ? 1 : 0 },
+    })),
+    randomShard(),
+  );
   const json = (value: unknown) => JSON.stringify(value);
   const query = sql<{ id: string }>`
     with chk as (
@@ -188,7 +202,7 @@ export async function recordCheck(
       on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
         check_items = agg_issuer_candidates.check_items + excluded.check_items,
         with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable
-    )
+    ), rollup as (${upsertRollup(rollup)})
     select id from chk
   `.compile(db);
   const [row] = await prepared('recognition_check_record', query);

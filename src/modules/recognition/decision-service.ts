@@ -118,6 +118,8 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
             decisionDay: shanghaiDay(d.decidedAt),
             issuerId: d.issuerId,
             patientKey: check.patientKey,
+            receiverCity: check.receiverCity,
+            category: check.candidates.find((c) => c.itemCode === d.itemCode)!.category,
           })),
         );
         let next = 0;

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { randomShard, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
 
 /**
  * Incremental report aggregates, written in the caller's transaction together with the check or
@@ -68,8 +69,10 @@ export interface CountedDecision {
   checkDay: string;
   decisionDay: string;
   receiverId: string;
+  receiverCity: string;
   issuerId: string;
   itemCode: string;
+  category: string;
   practitionerId: string;
   patientKey: string;
   action: 'recognized' | 'declined';
@@ -82,6 +85,7 @@ export interface CountedDecision {
 
 export async function countDecisions(trx: Transaction<DB>, decisions: CountedDecision[]): Promise<void> {
   if (decisions.length === 0) return;
+  await upsertRollup(rollupRows(decisions.flatMap(rollupEvents), randomShard())).execute(trx);
   const decisionRows = sumBy(
     decisions.map((d) => ({
       local_day: d.decisionDay,
@@ -175,4 +179,20 @@ export async function countDecisions(trx: Transaction<DB>, decisions: CountedDec
     .values(patientRows)
     .onConflict((oc) => oc.doNothing())
     .execute();
+}
+
+/** A decision in the roll-up: the rate's numerator on the check's day, the rest on the decision's. */
+function rollupEvents(d: CountedDecision): RollupEvent[] {
+  const at = (day: string, figures: RollupEvent['figures']) => ({ day, receiverId: d.receiverId, receiverCity: d.receiverCity, itemCode: d.itemCode, category: d.category, figures });
+  if (d.action === 'declined') return [at(d.decisionDay, { declines: 1, flagged_declines: d.flagged ? 1 : 0 })];
+  const own = d.receiverId === d.issuerId;
+  return [
+    at(d.checkDay, { recognized: 1 }),
+    at(
+      d.decisionDay,
+      own
+        ? { own_recognitions: 1, own_yuan: d.yuan, own_minutes: d.minutes, own_radiation_msv: d.radiationMsv }
+        : { recognitions: 1, yuan: d.yuan, minutes: d.minutes, radiation_msv: d.radiationMsv },
+    ),
+  ];
 }

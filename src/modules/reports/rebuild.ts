@@ -11,7 +11,7 @@ const decisionDay = shanghaiDaySql('d.decided_at');
  */
 export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients`.execute(trx);
+    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients, agg_rollup`.execute(trx);
     await sql`
       insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable, recognized)
       select ${checkDay}, c.receiving_hospital_id, ci.item_code, count(*),
@@ -51,5 +51,36 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
              d.receiving_hospital_id = d.issuing_hospital_id, ${patientHashSql('c.patient_key')}
       from recognition_decisions d join recognition_checks c on c.id = d.check_id
       where d.action = 'recognized'`.execute(trx);
+    // The roll-ups, from the same events: check items on the check's day, the recognition-rate
+    // numerator on the check's day, decisions on the decision's day; one row per dimension.
+    await sql`
+      insert into agg_rollup (dimension, local_day, dim_value, shard, check_items, with_recognizable, recognized, recognitions, declines,
+                              flagged_declines, yuan, minutes, radiation_msv, own_recognitions, own_yuan, own_minutes, own_radiation_msv)
+      select dim.dimension, e.local_day, dim.dim_value, 0, sum(e.check_items), sum(e.with_recognizable), sum(e.recognized), sum(e.recognitions),
+             sum(e.declines), sum(e.flagged_declines), sum(e.yuan), sum(e.minutes), sum(e.radiation_msv), sum(e.own_recognitions),
+             sum(e.own_yuan), sum(e.own_minutes), sum(e.own_radiation_msv)
+      from (
+        select ${checkDay} as local_day, c.receiving_hospital_id as receiver, ci.item_code, 1 as check_items,
+               ci.has_recognizable::int as with_recognizable, 0 as recognized, 0 as recognitions, 0 as declines, 0 as flagged_declines,
+               0::numeric as yuan, 0::bigint as minutes, 0::numeric as radiation_msv, 0 as own_recognitions, 0::numeric as own_yuan,
+               0::bigint as own_minutes, 0::numeric as own_radiation_msv
+        from check_items ci join recognition_checks c on c.id = ci.check_id
+        union all
+        select ${checkDay}, d.receiving_hospital_id, d.item_code, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        from recognition_decisions d join recognition_checks c on c.id = d.check_id
+        where d.action = 'recognized'
+        union all
+        select ${decisionDay}, d.receiving_hospital_id, d.item_code, 0, 0, 0,
+               (d.action = 'recognized' and not same)::int, (d.action = 'declined')::int, d.flagged::int,
+               case when same then 0 else d.yuan end, case when same then 0 else d.minutes end, case when same then 0 else d.radiation_msv end,
+               (d.action = 'recognized' and same)::int, case when same then d.yuan else 0 end, case when same then d.minutes else 0 end,
+               case when same then d.radiation_msv else 0 end
+        from recognition_decisions d, lateral (select d.receiving_hospital_id = d.issuing_hospital_id as same) s
+      ) e
+      join hospitals h on h.id = e.receiver
+      join items i on i.code = e.item_code
+      cross join lateral (values ('all', ''), ('receiver', e.receiver), ('item', e.item_code), ('category', i.category), ('city', h.city))
+        as dim(dimension, dim_value)
+      group by 1, 2, 3`.execute(trx);
   });
 }

@@ -50,6 +50,14 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
   const key = sql.raw(g.key);
   const label = sql.raw(groupBy === 'item' && locale === 'zh' ? 'coalesce(i.name_zh, i.name)' : g.label);
   const byIssuer = groupBy === 'issuing-hospital';
+  const patients = sql<PatientFigures>`
+    select ${key} as key, ${label} as label, count(distinct a.patient_hash) as patients
+    from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
+  const plan = rollupPlan(groupBy, filter);
+  if (plan) {
+    const [r, p] = await Promise.all([rollupFigures(plan, groupBy, filter, locale).execute(db), patients.execute(db)]);
+    return { checks: r.rows, decisions: r.rows, patients: p.rows };
+  }
   // The issuer's view of checks comes from the per-issuer candidate counts.
   const checks = byIssuer
     ? sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, null as recognized
@@ -68,12 +76,52 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
       coalesce(sum(a.minutes) filter (where a.same_hospital), 0) as own_minutes,
       coalesce(sum(a.radiation_msv) filter (where a.same_hospital), 0) as own_msv
     from agg_decisions a ${joins(byIssuer)} where ${where(filter)} group by 1, 2`;
-  const patients = sql<PatientFigures>`
-    select ${key} as key, ${label} as label, count(distinct a.patient_hash) as patients
-    from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
   // Independent reads: on PostgreSQL they run side by side on the pool (PGlite queues them).
   const [c, d, p] = await Promise.all([checks.execute(db), decisions.execute(db), patients.execute(db)]);
   return { checks: c.rows, decisions: d.rows, patients: p.rows };
+}
+
+/**
+ * The roll-up that answers a savings query, when one does: the grouping and at most one filter
+ * must lie along one dimension (e.g. by day for one hospital, by item for the province). Others
+ * (by item for one hospital, by issuer) read the fine aggregates.
+ */
+function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): { dimension: string; value?: string } | null {
+  if (groupBy === 'issuing-hospital') return null;
+  const filters = [
+    ['receiver', filter.hospitalId],
+    ['city', filter.city],
+    ['category', filter.category],
+  ].filter((f): f is [string, string] => Boolean(f[1]));
+  if (filters.length > 1) return null;
+  const along: string | undefined = ({ 'receiving-hospital': 'receiver', item: 'item', category: 'category', city: 'city' } as Record<string, string>)[groupBy];
+  const [filtered] = filters;
+  if (!filtered) return { dimension: along ?? 'all' };
+  if (along && along !== filtered[0]) return null;
+  return { dimension: filtered[0], value: filtered[1] };
+}
+
+function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
+  const labels: Record<string, string> = {
+    receiver: 'coalesce(rh.name, a.dim_value)',
+    item: locale === 'zh' ? 'coalesce(i.name_zh, i.name, a.dim_value)' : 'coalesce(i.name, a.dim_value)',
+  };
+  const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
+  const key = sql.raw(keyed ? groupings[groupBy].key : 'a.dim_value');
+  const label = sql.raw(keyed ? groupings[groupBy].label : (labels[plan.dimension] ?? 'a.dim_value'));
+  const conditions = [sql`a.dimension = ${plan.dimension}`, sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
+  if (plan.value !== undefined) conditions.push(sql`a.dim_value = ${plan.value}`);
+  return sql<CheckFigures & DecisionFigures>`
+    select ${key} as key, ${label} as label,
+      sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized,
+      sum(a.recognitions) as recognitions, sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
+      sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,
+      sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv
+    from agg_rollup a
+      left join hospitals rh on a.dimension = 'receiver' and rh.id = a.dim_value
+      left join items i on a.dimension = 'item' and i.code = a.dim_value
+    where ${sql.join(conditions, sql` and `)}
+    group by 1, 2`;
 }
 
 export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter) {
