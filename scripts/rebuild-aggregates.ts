@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrator.ts';
+import { rebuildAggregates } from '../src/modules/reports/rebuild.ts';
+
+/**
+ * `npm run rebuild-aggregates`: recomputes every report aggregate from the recognition log, in one
+ * transaction (after an upgrade that adds an aggregate, or to repair one); non-zero exit on failure.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    const started = Date.now();
+    await rebuildAggregates(database.db);
+    process.stdout.write(`Report aggregates rebuilt from the log in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`Rebuilding the report aggregates failed: ${message}\n`);
+  process.exitCode = 1;
+}
