@@ -141,7 +141,7 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients'] as const;
+    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days'] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -151,7 +151,7 @@ describe('savings report', () => {
     const rollup = async () =>
       (await sql`select dimension, local_day, dim_value, sum(check_items) as c, sum(with_recognizable) as w, sum(recognized) as r,
                    sum(recognitions) as n, sum(declines) as d, sum(flagged_declines) as f, sum(yuan) as y, sum(minutes) as m,
-                   sum(radiation_msv) as x, sum(own_recognitions) as o, sum(own_yuan) as oy
+                   sum(radiation_msv) as x, sum(own_recognitions) as o, sum(own_yuan) as oy, sum(patients) as p
                  from agg_rollup group by 1, 2, 3 order by 1, 2, 3`.execute(ctx.db)).rows;
     const incremental = await snapshot();
     const incrementalRollup = await rollup();

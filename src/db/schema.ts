@@ -255,6 +255,14 @@ export interface AggRecognizedPatientsTable {
   patient_hash: ColumnType<number, string, string>;
 }
 
+/** Which (day, dimension, value, patient) a roll-up's patient-days already count. */
+export interface AggPatientDaysTable {
+  dimension: string;
+  local_day: string;
+  dim_value: string;
+  patient_hash: ColumnType<number, string, string>;
+}
+
 export interface DB {
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
@@ -277,4 +285,5 @@ export interface DB {
   agg_decisions: AggDecisionsTable;
   agg_declines: AggDeclinesTable;
   agg_recognized_patients: AggRecognizedPatientsTable;
+  agg_patient_days: AggPatientDaysTable;
 }

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { randomShard, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
+import { countPatientDays, randomShard, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
 
 /**
  * Incremental report aggregates, written in the caller's transaction together with the check or
@@ -85,7 +85,12 @@ export interface CountedDecision {
 
 export async function countDecisions(trx: Transaction<DB>, decisions: CountedDecision[]): Promise<void> {
   if (decisions.length === 0) return;
-  await upsertRollup(rollupRows(decisions.flatMap(rollupEvents), randomShard())).execute(trx);
+  const shard = randomShard();
+  await upsertRollup(rollupRows(decisions.flatMap(rollupEvents), shard)).execute(trx);
+  const mutual = decisions.filter((d) => d.action === 'recognized' && d.receiverId !== d.issuerId);
+  if (mutual.length > 0) {
+    await countPatientDays(mutual.map((d) => ({ ...d, day: d.decisionDay, patientHash: patientHash(d.patientKey) })), shard).execute(trx);
+  }
   const decisionRows = sumBy(
     decisions.map((d) => ({
       local_day: d.decisionDay,

@@ -11,7 +11,7 @@ const decisionDay = shanghaiDaySql('d.decided_at');
  */
 export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients, agg_rollup`.execute(trx);
+    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients, agg_rollup, agg_patient_days`.execute(trx);
     await sql`
       insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable, recognized)
       select ${checkDay}, c.receiving_hospital_id, ci.item_code, count(*),
@@ -82,5 +82,19 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
       cross join lateral (values ('all', ''), ('receiver', e.receiver), ('item', e.item_code), ('category', i.category), ('city', h.city))
         as dim(dimension, dim_value)
       group by 1, 2, 3`.execute(trx);
+    // Patient-days of mutual recognitions along each dimension, then their counts on the roll-ups.
+    await sql`
+      insert into agg_patient_days (dimension, local_day, dim_value, patient_hash)
+      select distinct dim.dimension, p.local_day, dim.dim_value, p.patient_hash
+      from agg_recognized_patients p
+      join hospitals h on h.id = p.receiving_hospital_id
+      join items i on i.code = p.item_code
+      cross join lateral (values ('all', ''), ('receiver', p.receiving_hospital_id), ('item', p.item_code), ('category', i.category), ('city', h.city))
+        as dim(dimension, dim_value)
+      where not p.same_hospital`.execute(trx);
+    await sql`
+      update agg_rollup r set patients = p.n
+      from (select dimension, local_day, dim_value, count(*) as n from agg_patient_days group by 1, 2, 3) p
+      where r.dimension = p.dimension and r.local_day = p.local_day and r.dim_value = p.dim_value and r.shard = 0`.execute(trx);
   });
 }

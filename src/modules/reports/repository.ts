@@ -50,14 +50,15 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
   const key = sql.raw(g.key);
   const label = sql.raw(groupBy === 'item' && locale === 'zh' ? 'coalesce(i.name_zh, i.name)' : g.label);
   const byIssuer = groupBy === 'issuing-hospital';
-  const patients = sql<PatientFigures>`
-    select ${key} as key, ${label} as label, count(distinct a.patient_hash) as patients
-    from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
   const plan = rollupPlan(groupBy, filter);
   if (plan) {
-    const [r, p] = await Promise.all([rollupFigures(plan, groupBy, filter, locale).execute(db), patients.execute(db)]);
-    return { checks: r.rows, decisions: r.rows, patients: p.rows };
+    const { rows } = await rollupFigures(plan, groupBy, filter, locale).execute(db);
+    return { checks: rows, decisions: rows, patients: rows };
   }
+  // Patient-days: distinct (day, patient) pairs, as the roll-ups count them.
+  const patients = sql<PatientFigures>`
+    select ${key} as key, ${label} as label, count(distinct (a.local_day, a.patient_hash)) as patients
+    from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
   // The issuer's view of checks comes from the per-issuer candidate counts.
   const checks = byIssuer
     ? sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, null as recognized
@@ -111,12 +112,13 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
   const label = sql.raw(keyed ? groupings[groupBy].label : (labels[plan.dimension] ?? 'a.dim_value'));
   const conditions = [sql`a.dimension = ${plan.dimension}`, sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
   if (plan.value !== undefined) conditions.push(sql`a.dim_value = ${plan.value}`);
-  return sql<CheckFigures & DecisionFigures>`
+  return sql<CheckFigures & DecisionFigures & PatientFigures>`
     select ${key} as key, ${label} as label,
       sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized,
       sum(a.recognitions) as recognitions, sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
       sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,
-      sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv
+      sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv,
+      sum(a.patients) as patients
     from agg_rollup a
       left join hospitals rh on a.dimension = 'receiver' and rh.id = a.dim_value
       left join items i on a.dimension = 'item' and i.code = a.dim_value

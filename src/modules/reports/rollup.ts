@@ -76,3 +76,38 @@ export function upsertRollup(rows: RollupRow[]): RawBuilder<unknown> {
 export function randomShard(): number {
   return Math.floor(Math.random() * shardCount);
 }
+
+export interface PatientDayEvent {
+  day: string;
+  receiverId: string;
+  receiverCity: string;
+  itemCode: string;
+  category: string;
+  patientHash: string;
+}
+
+/**
+ * Counts patient-days: each (day, dimension, value, patient) once, through agg_patient_days, and
+ * adds the newly seen ones to the roll-up's `patients` (one statement).
+ */
+export function countPatientDays(events: PatientDayEvent[], shard: number): RawBuilder<unknown> {
+  const rows = new Map<string, { dimension: string; local_day: string; dim_value: string; patient_hash: string }>();
+  for (const e of events) {
+    for (const [dimension, value] of [['all', ''], ['receiver', e.receiverId], ['item', e.itemCode], ['category', e.category], ['city', e.receiverCity]]) {
+      rows.set([dimension, e.day, value, e.patientHash].join('\u0000'), { dimension, local_day: e.day, dim_value: value, patient_hash: e.patientHash });
+    }
+  }
+  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  return sql`
+    with fresh as (
+      insert into agg_patient_days (dimension, local_day, dim_value, patient_hash)
+      select x.dimension, x.local_day, x.dim_value, x.patient_hash
+      from jsonb_to_recordset(${JSON.stringify(sorted)}::jsonb) as x(dimension text, local_day date, dim_value text, patient_hash bigint)
+      on conflict do nothing
+      returning dimension, local_day, dim_value
+    )
+    insert into agg_rollup (dimension, local_day, dim_value, shard, patients)
+    select dimension, local_day, dim_value, case when dimension in ('receiver', 'item') then 0 else ${shard}::smallint end, count(*)
+    from fresh group by 1, 2, 3 order by 1, 2, 3
+    on conflict (dimension, local_day, dim_value, shard) do update set patients = agg_rollup.patients + excluded.patients`;
+}

@@ -28,8 +28,11 @@ const figures = {
   yuan: z.number(),
   minutes: z.number(),
   radiationMsv: z.number(),
-  patients: z.number().int().describe('Distinct patients with a mutual recognition'),
-  minutesPerPatient: z.number().nullable(),
+  patients: z
+    .number()
+    .int()
+    .describe('Patient-days: distinct patients with a mutual recognition per Asia/Shanghai day, summed over the days (additive, so reports stay fast)'),
+  minutesPerPatient: z.number().nullable().describe('minutes / patients'),
   sameHospital: z
     .object({ recognitions: z.number().int(), yuan: z.number(), minutes: z.number(), radiationMsv: z.number() })
     .describe('Reuse of the receiver’s own earlier results (duplicate-order alerts), kept apart from mutual recognition'),
