@@ -3,7 +3,7 @@ import type { Database, Prepared } from '../../db/database.ts';
 import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { ItemRow } from '../registry/repository.ts';
 import { checkAggregateRows, shanghaiDay } from '../reports/aggregates.ts';
-import { randomShard, rollupRows, upsertRollup } from '../reports/rollup.ts';
+import { randomShard, receiverSide, rollupRows, upsertRollup } from '../reports/rollup.ts';
 import type { ReportStatus, TierPolicy } from '../rules/codes.ts';
 import type { CertificationEvent, HospitalFacts, ResultFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 import type { CandidateRow, StoredCandidate } from './repository.ts';
@@ -150,14 +150,19 @@ export async function recordCheck(
   const day = shanghaiDay(check.now);
   const { itemRows, issuerRows } = checkAggregateRows({ day, receiverId: check.receiverId }, items, candidates);
   const rollup = rollupRows(
-    items.map((i) => ({
-      day,
-      receiverId: check.receiverId,
-      receiverCity: check.receiverCity,
-      itemCode: i.itemCode,
-      category: i.category,
-      figures: { check_items: 1, with_recognizable: i.hasRecognizable ? 1 : 0 },
-    })),
+    [
+      ...items.map((i) => ({
+        day,
+        along: receiverSide({ receiverId: check.receiverId, receiverCity: check.receiverCity, itemCode: i.itemCode, category: i.category }),
+        figures: { check_items: 1, with_recognizable: i.hasRecognizable ? 1 : 0 },
+      })),
+      // The issuer's view: each check item it had a (recognisable) candidate for, once.
+      ...issuerRows.map((r) => ({
+        day,
+        along: [['issuer', r.issuing_hospital_id]] as [string, string][],
+        figures: { check_items: r.check_items, with_recognizable: r.with_recognizable },
+      })),
+    ],
     randomShard(),
   );
   const json = (value: unknown) => JSON.stringify(value);

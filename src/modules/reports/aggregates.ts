@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { countPatientDays, randomShard, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
+import { countPatientDays, randomShard, receiverSide, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
 
 /**
  * Incremental report aggregates, written in the caller's transaction together with the check or
@@ -89,7 +89,10 @@ export async function countDecisions(trx: Transaction<DB>, decisions: CountedDec
   await upsertRollup(rollupRows(decisions.flatMap(rollupEvents), shard)).execute(trx);
   const mutual = decisions.filter((d) => d.action === 'recognized' && d.receiverId !== d.issuerId);
   if (mutual.length > 0) {
-    await countPatientDays(mutual.map((d) => ({ ...d, day: d.decisionDay, patientHash: patientHash(d.patientKey) })), shard).execute(trx);
+    await countPatientDays(
+      mutual.map((d) => ({ day: d.decisionDay, along: [...receiverSide(d), ['issuer', d.issuerId]], patientHash: patientHash(d.patientKey) })),
+      shard,
+    ).execute(trx);
   }
   const decisionRows = sumBy(
     decisions.map((d) => ({
@@ -188,7 +191,8 @@ export async function countDecisions(trx: Transaction<DB>, decisions: CountedDec
 
 /** A decision in the roll-up: the rate's numerator on the check's day, the rest on the decision's. */
 function rollupEvents(d: CountedDecision): RollupEvent[] {
-  const at = (day: string, figures: RollupEvent['figures']) => ({ day, receiverId: d.receiverId, receiverCity: d.receiverCity, itemCode: d.itemCode, category: d.category, figures });
+  const along: RollupEvent['along'] = [...receiverSide(d), ['issuer', d.issuerId]];
+  const at = (day: string, figures: RollupEvent['figures']) => ({ day, along, figures });
   if (d.action === 'declined') return [at(d.decisionDay, { declines: 1, flagged_declines: d.flagged ? 1 : 0 })];
   const own = d.receiverId === d.issuerId;
   return [

@@ -60,17 +60,22 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
              sum(e.declines), sum(e.flagged_declines), sum(e.yuan), sum(e.minutes), sum(e.radiation_msv), sum(e.own_recognitions),
              sum(e.own_yuan), sum(e.own_minutes), sum(e.own_radiation_msv)
       from (
-        select ${checkDay} as local_day, c.receiving_hospital_id as receiver, ci.item_code, 1 as check_items,
+        select ${checkDay} as local_day, c.receiving_hospital_id as receiver, ci.item_code, null as issuer, true as receiver_side, 1 as check_items,
                ci.has_recognizable::int as with_recognizable, 0 as recognized, 0 as recognitions, 0 as declines, 0 as flagged_declines,
                0::numeric as yuan, 0::bigint as minutes, 0::numeric as radiation_msv, 0 as own_recognitions, 0::numeric as own_yuan,
                0::bigint as own_minutes, 0::numeric as own_radiation_msv
         from check_items ci join recognition_checks c on c.id = ci.check_id
         union all
-        select ${checkDay}, d.receiving_hospital_id, d.item_code, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        -- the issuer's view of checks: the per-issuer candidate counts, rebuilt above
+        select a.local_day, a.receiving_hospital_id, a.item_code, a.issuing_hospital_id, false, a.check_items, a.with_recognizable,
+               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        from agg_issuer_candidates a
+        union all
+        select ${checkDay}, d.receiving_hospital_id, d.item_code, d.issuing_hospital_id, true, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
         from recognition_decisions d join recognition_checks c on c.id = d.check_id
         where d.action = 'recognized'
         union all
-        select ${decisionDay}, d.receiving_hospital_id, d.item_code, 0, 0, 0,
+        select ${decisionDay}, d.receiving_hospital_id, d.item_code, d.issuing_hospital_id, true, 0, 0, 0,
                (d.action = 'recognized' and not same)::int, (d.action = 'declined')::int, d.flagged::int,
                case when same then 0 else d.yuan end, case when same then 0 else d.minutes end, case when same then 0 else d.radiation_msv end,
                (d.action = 'recognized' and same)::int, case when same then d.yuan else 0 end, case when same then d.minutes else 0 end,
@@ -79,8 +84,10 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
       ) e
       join hospitals h on h.id = e.receiver
       join items i on i.code = e.item_code
-      cross join lateral (values ('all', ''), ('receiver', e.receiver), ('item', e.item_code), ('category', i.category), ('city', h.city))
-        as dim(dimension, dim_value)
+      cross join lateral (values ('all', '', e.receiver_side), ('receiver', e.receiver, e.receiver_side), ('item', e.item_code, e.receiver_side),
+                                 ('category', i.category, e.receiver_side), ('city', h.city, e.receiver_side), ('issuer', e.issuer, e.issuer is not null))
+        as dim(dimension, dim_value, included)
+      where dim.included
       group by 1, 2, 3`.execute(trx);
     // Patient-days of mutual recognitions along each dimension, then their counts on the roll-ups.
     await sql`
@@ -89,7 +96,8 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
       from agg_recognized_patients p
       join hospitals h on h.id = p.receiving_hospital_id
       join items i on i.code = p.item_code
-      cross join lateral (values ('all', ''), ('receiver', p.receiving_hospital_id), ('item', p.item_code), ('category', i.category), ('city', h.city))
+      cross join lateral (values ('all', ''), ('receiver', p.receiving_hospital_id), ('item', p.item_code), ('category', i.category), ('city', h.city),
+                                 ('issuer', p.issuing_hospital_id))
         as dim(dimension, dim_value)
       where not p.same_hospital`.execute(trx);
     await sql`

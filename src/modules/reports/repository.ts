@@ -88,14 +88,13 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
  * (by item for one hospital, by issuer) read the fine aggregates.
  */
 function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): { dimension: string; value?: string } | null {
-  if (groupBy === 'issuing-hospital') return null;
   const filters = [
     ['receiver', filter.hospitalId],
     ['city', filter.city],
     ['category', filter.category],
   ].filter((f): f is [string, string] => Boolean(f[1]));
   if (filters.length > 1) return null;
-  const along: string | undefined = ({ 'receiving-hospital': 'receiver', item: 'item', category: 'category', city: 'city' } as Record<string, string>)[groupBy];
+  const along: string | undefined = ({ 'receiving-hospital': 'receiver', 'issuing-hospital': 'issuer', item: 'item', category: 'category', city: 'city' } as Record<string, string>)[groupBy];
   const [filtered] = filters;
   if (!filtered) return { dimension: along ?? 'all' };
   if (along && along !== filtered[0]) return null;
@@ -105,6 +104,7 @@ function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): {
 function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
   const labels: Record<string, string> = {
     receiver: 'coalesce(rh.name, a.dim_value)',
+    issuer: 'coalesce(rh.name, a.dim_value)',
     item: locale === 'zh' ? 'coalesce(i.name_zh, i.name, a.dim_value)' : 'coalesce(i.name, a.dim_value)',
   };
   const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
@@ -120,7 +120,7 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
       sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv,
       sum(a.patients) as patients
     from agg_rollup a
-      left join hospitals rh on a.dimension = 'receiver' and rh.id = a.dim_value
+      left join hospitals rh on a.dimension in ('receiver', 'issuer') and rh.id = a.dim_value
       left join items i on a.dimension = 'item' and i.code = a.dim_value
     where ${sql.join(conditions, sql` and `)}
     group by 1, 2`;

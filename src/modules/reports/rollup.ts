@@ -17,14 +17,22 @@ export interface RollupFigures {
   own_radiation_msv?: number;
 }
 
+/** Where an event counts: (dimension, value) pairs of agg_rollup. */
+export type Along = [dimension: string, value: string][];
+
 export interface RollupEvent {
   day: string;
-  receiverId: string;
-  receiverCity: string;
-  itemCode: string;
-  category: string;
+  along: Along;
   figures: RollupFigures;
 }
+
+/** The receiver's side of an event: the province, the receiver, the item, its category, the receiver's city. */
+export function receiverSide(e: { receiverId: string; receiverCity: string; itemCode: string; category: string }): Along {
+  return [['all', ''], ['receiver', e.receiverId], ['item', e.itemCode], ['category', e.category], ['city', e.receiverCity]];
+}
+
+/** Rows shared by every writer of a day are split over shards; per-hospital and per-item rows are not. */
+const sharded = new Set(['all', 'category', 'city']);
 
 const figureColumns = [
   'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
@@ -42,14 +50,8 @@ type RollupRow = { dimension: string; local_day: string; dim_value: string; shar
 export function rollupRows(events: RollupEvent[], shard: number): RollupRow[] {
   const rows = new Map<string, RollupRow>();
   for (const e of events) {
-    const spread: [string, string, number][] = [
-      ['all', '', shard],
-      ['receiver', e.receiverId, 0],
-      ['item', e.itemCode, 0],
-      ['category', e.category, shard],
-      ['city', e.receiverCity, shard],
-    ];
-    for (const [dimension, value, s] of spread) {
+    for (const [dimension, value] of e.along) {
+      const s = sharded.has(dimension) ? shard : 0;
       const key = [dimension, e.day, value, s].join('\u0000');
       const row = rows.get(key) ?? ({ dimension, local_day: e.day, dim_value: value, shard: s, ...Object.fromEntries(figureColumns.map((c) => [c, 0])) } as RollupRow);
       for (const column of figureColumns) row[column] += e.figures[column] ?? 0;
@@ -79,10 +81,7 @@ export function randomShard(): number {
 
 export interface PatientDayEvent {
   day: string;
-  receiverId: string;
-  receiverCity: string;
-  itemCode: string;
-  category: string;
+  along: Along;
   patientHash: string;
 }
 
@@ -93,7 +92,7 @@ export interface PatientDayEvent {
 export function countPatientDays(events: PatientDayEvent[], shard: number): RawBuilder<unknown> {
   const rows = new Map<string, { dimension: string; local_day: string; dim_value: string; patient_hash: string }>();
   for (const e of events) {
-    for (const [dimension, value] of [['all', ''], ['receiver', e.receiverId], ['item', e.itemCode], ['category', e.category], ['city', e.receiverCity]]) {
+    for (const [dimension, value] of e.along) {
       rows.set([dimension, e.day, value, e.patientHash].join('\u0000'), { dimension, local_day: e.day, dim_value: value, patient_hash: e.patientHash });
     }
   }
@@ -107,7 +106,7 @@ export function countPatientDays(events: PatientDayEvent[], shard: number): RawB
       returning dimension, local_day, dim_value
     )
     insert into agg_rollup (dimension, local_day, dim_value, shard, patients)
-    select dimension, local_day, dim_value, case when dimension in ('receiver', 'item') then 0 else ${shard}::smallint end, count(*)
+    select dimension, local_day, dim_value, case when dimension in ('all', 'category', 'city') then ${shard}::smallint else 0 end, count(*)
     from fresh group by 1, 2, 3 order by 1, 2, 3
     on conflict (dimension, local_day, dim_value, shard) do update set patients = agg_rollup.patients + excluded.patients`;
 }
