@@ -20,7 +20,8 @@ export async function loadCandidateFacts(
   db: Executor,
   resultIds: readonly string[],
 ): Promise<{ candidates: CandidateRow[]; scopes: ScopeFacts[]; certifications: Map<string, CertificationEvent[]> }> {
-  let query = db
+  if (resultIds.length === 0) return { candidates: [], scopes: [], certifications: new Map() };
+  const rows = await db
     .selectFrom('results as r')
     .innerJoin('hospitals as h', 'h.id', 'r.issuing_hospital_id')
     .innerJoin('items as i', 'i.code', 'r.item_code')
@@ -32,9 +33,9 @@ export async function loadCandidateFacts(
       'i.negative_list as i_negative_list', 'i.analytes as i_analytes', 'i.prices as i_prices', 'i.minutes_saved as i_minutes_saved',
       'i.radiation_msv as i_radiation_msv', 'i.loinc as i_loinc', 'i.updated_at as i_updated_at',
     ])
-    .orderBy('r.performed_at', 'desc');
-  query = query.where('r.id', 'in', resultIds.length > 0 ? resultIds : ['00000000-0000-0000-0000-000000000000']);
-  const rows = await query.execute();
+    .where('r.id', 'in', resultIds)
+    .orderBy('r.performed_at', 'desc')
+    .execute();
   const issuerIds = [...new Set(rows.map((r) => r.issuing_hospital_id))];
   const [scopeRows, eventRows] = await Promise.all([
     db.selectFrom('scopes').select(['id', 'level', 'name', 'region', 'province', 'members', 'items', 'updated_at']).execute(),
