@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import { retryTransient } from '../../db/retry.ts';
 import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
 import { countDecisions, shanghaiDay } from '../reports/aggregates.ts';
@@ -55,7 +56,7 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
      */
     async decide(actor: Actor, checkId: string, decisions: DecisionInput[], practitionerId?: string) {
       checkDeclineReasons(decisions);
-      return db.transaction().execute(async (trx) => {
+      return retryTransient(() => db.transaction().execute(async (trx) => {
         const check = await lockCheck(trx, checkId);
         if (!check) throw new NotFound(`Recognition check ${checkId} does not exist`);
         if (check.receiverId !== actor.hospitalId) throw new Forbidden('Only the hospital that made the check may decide on it');
@@ -125,7 +126,7 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
         let next = 0;
         const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
         return { created: inserted.length > 0, decisions: rows.map(decisionView) };
-      });
+      }));
     },
   };
 }
