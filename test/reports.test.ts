@@ -141,7 +141,7 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days'] as const;
+    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months'] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -178,6 +178,17 @@ describe('declines, flows and certifications', () => {
       { issuerId: hospitals.issuer.id, issuerName: 'issuer hospital', receiverId: hospitals.wenzhou.id, receiverName: 'wenzhou hospital', recognitions: 2, yuan: 320 },
       { issuerId: hospitals.issuer.id, issuerName: 'issuer hospital', receiverId: hospitals.ningbo.id, receiverName: 'ningbo hospital', recognitions: 2, yuan: 268 },
     ]));
+  });
+
+  it('gives the same flows from whole months as from days', async () => {
+    const flows = async (from: string, to: string) =>
+      (await ctx.app.inject({ url: `/v1/reports/flows?from=${from}&to=${to}`, headers: admin })).json().rows;
+    const byDays = await flows('2026-11-20', '2026-11-21');
+    expect(await flows('2026-11-01', '2026-11-30')).toEqual(byDays);
+    expect(await flows('2026-10-31', '2026-12-01')).toEqual(byDays);
+    expect(await flows('2026-11-21', '2026-12-31')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ receiverId: hospitals.wenzhou.id, recognitions: 2 })]),
+    );
   });
 
   it('reports certification health per hospital and category', async () => {

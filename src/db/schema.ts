@@ -255,6 +255,15 @@ export interface AggRecognizedPatientsTable {
   patient_hash: ColumnType<number, string, string>;
 }
 
+/** Mutual recognitions per issuer → receiver pair and Asia/Shanghai month (`month`: its first day). */
+export interface AggFlowMonthsTable {
+  month: string;
+  issuing_hospital_id: string;
+  receiving_hospital_id: string;
+  recognitions: number;
+  yuan: number;
+}
+
 /** Which (day, dimension, value, patient) a roll-up's patient-days already count. */
 export interface AggPatientDaysTable {
   dimension: string;
@@ -286,4 +295,5 @@ export interface DB {
   agg_declines: AggDeclinesTable;
   agg_recognized_patients: AggRecognizedPatientsTable;
   agg_patient_days: AggPatientDaysTable;
+  agg_flow_months: AggFlowMonthsTable;
 }

@@ -89,6 +89,17 @@ export async function countDecisions(trx: Transaction<DB>, decisions: CountedDec
   await upsertRollup(rollupRows(decisions.flatMap(rollupEvents), shard)).execute(trx);
   const mutual = decisions.filter((d) => d.action === 'recognized' && d.receiverId !== d.issuerId);
   if (mutual.length > 0) {
+    const flows = sumBy(
+      mutual.map((d) => ({ month: `${d.decisionDay.slice(0, 7)}-01`, issuing_hospital_id: d.issuerId, receiving_hospital_id: d.receiverId, recognitions: 1, yuan: d.yuan })),
+      (r) => [r.month, r.issuing_hospital_id, r.receiving_hospital_id].join('\u0000'),
+      (into, r) => ((into.recognitions += r.recognitions), (into.yuan += r.yuan)),
+    );
+    await sql`
+      insert into agg_flow_months (month, issuing_hospital_id, receiving_hospital_id, recognitions, yuan)
+      select x.month, x.issuing_hospital_id, x.receiving_hospital_id, x.recognitions, x.yuan
+      from jsonb_to_recordset(${JSON.stringify(flows)}::jsonb) as x(month date, issuing_hospital_id text, receiving_hospital_id text, recognitions integer, yuan numeric)
+      on conflict (month, issuing_hospital_id, receiving_hospital_id) do update set
+        recognitions = agg_flow_months.recognitions + excluded.recognitions, yuan = agg_flow_months.yuan + excluded.yuan`.execute(trx);
     await countPatientDays(
       mutual.map((d) => ({ day: d.decisionDay, along: [...receiverSide(d), ['issuer', d.issuerId]], patientHash: patientHash(d.patientKey) })),
       shard,

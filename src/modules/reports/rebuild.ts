@@ -11,7 +11,7 @@ const decisionDay = shanghaiDaySql('d.decided_at');
  */
 export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients, agg_rollup, agg_patient_days`.execute(trx);
+    await sql`truncate agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients, agg_rollup, agg_patient_days, agg_flow_months`.execute(trx);
     await sql`
       insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable, recognized)
       select ${checkDay}, c.receiving_hospital_id, ci.item_code, count(*),
@@ -88,6 +88,12 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
                                  ('category', i.category, e.receiver_side), ('city', h.city, e.receiver_side), ('issuer', e.issuer, e.issuer is not null))
         as dim(dimension, dim_value, included)
       where dim.included
+      group by 1, 2, 3`.execute(trx);
+    await sql`
+      insert into agg_flow_months (month, issuing_hospital_id, receiving_hospital_id, recognitions, yuan)
+      select date_trunc('month', ${decisionDay})::date, d.issuing_hospital_id, d.receiving_hospital_id, count(*), sum(d.yuan)
+      from recognition_decisions d
+      where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id
       group by 1, 2, 3`.execute(trx);
     // Patient-days of mutual recognitions along each dimension, then their counts on the roll-ups.
     await sql`

@@ -140,16 +140,51 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   return result.rows;
 }
 
+/**
+ * A period as whole Asia/Shanghai months (read from agg_flow_months) and the days of its partial
+ * months at either end (read from the daily aggregates).
+ */
+export function splitIntoMonths(from: string, to: string): { months: [string, string] | null; days: [string, string][] } {
+  const DAY = 86_400_000;
+  const time = (d: string) => Date.parse(`${d}T00:00:00Z`);
+  const date = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const addMonths = (d: string, n: number) => {
+    const t = new Date(time(`${d.slice(0, 7)}-01`));
+    t.setUTCMonth(t.getUTCMonth() + n);
+    return date(t.getTime());
+  };
+  const firstWhole = from.endsWith('-01') ? from : addMonths(from, 1);
+  const afterTo = date(time(to) + DAY);
+  const afterWhole = afterTo.endsWith('-01') ? afterTo : addMonths(to, 0); // the day after the last whole month
+  if (time(firstWhole) >= time(afterWhole)) return { months: null, days: [[from, to]] };
+  const days: [string, string][] = [];
+  if (time(from) < time(firstWhole)) days.push([from, date(time(firstWhole) - DAY)]);
+  if (time(afterWhole) <= time(to)) days.push([afterWhole, to]);
+  return { months: [firstWhole, addMonths(afterWhole, -1)], days };
+}
+
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit = 1000) {
-  const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`, sql`not a.same_hospital`];
-  if (filter.hospitalId) conditions.push(sql`(a.receiving_hospital_id = ${filter.hospitalId} or a.issuing_hospital_id = ${filter.hospitalId})`);
+  const { months, days } = splitIntoMonths(filter.from, filter.to);
+  const parts = [];
+  if (months) {
+    parts.push(sql`select issuing_hospital_id, receiving_hospital_id, recognitions, yuan from agg_flow_months
+      where month between ${months[0]}::date and ${months[1]}::date`);
+  }
+  if (days.length > 0) {
+    const ranges = sql.join(days.map(([a, b]) => sql`local_day between ${a}::date and ${b}::date`), sql` or `);
+    parts.push(sql`select issuing_hospital_id, receiving_hospital_id, recognitions, yuan from agg_decisions
+      where not same_hospital and (${ranges})`);
+  }
+  const conditions = [sql`true`];
+  if (filter.hospitalId) conditions.push(sql`(f.receiving_hospital_id = ${filter.hospitalId} or f.issuing_hospital_id = ${filter.hospitalId})`);
   if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
   const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number }>`
-    select a.issuing_hospital_id as issuer_id, ih.name as issuer_name, a.receiving_hospital_id as receiver_id, rh.name as receiver_name,
-           sum(a.recognitions) as recognitions, sum(a.yuan) as yuan
-    from agg_decisions a join hospitals rh on rh.id = a.receiving_hospital_id join hospitals ih on ih.id = a.issuing_hospital_id
+    select f.issuing_hospital_id as issuer_id, ih.name as issuer_name, f.receiving_hospital_id as receiver_id, rh.name as receiver_name,
+           sum(f.recognitions) as recognitions, sum(f.yuan) as yuan
+    from (${sql.join(parts, sql` union all `)}) f
+      join hospitals rh on rh.id = f.receiving_hospital_id join hospitals ih on ih.id = f.issuing_hospital_id
     where ${sql.join(conditions, sql` and `)}
-    group by 1, 2, 3, 4 having sum(a.recognitions) > 0
+    group by 1, 2, 3, 4 having sum(f.recognitions) > 0
     order by recognitions desc, yuan desc, issuer_id, receiver_id limit ${limit}`.execute(db);
   return result.rows;
 }
