@@ -4,9 +4,9 @@ import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts
 import type { ItemRow } from '../registry/repository.ts';
 import { checkAggregateRows, shanghaiDay } from '../reports/aggregates.ts';
 import { randomShard, receiverSide, rollupRows, upsertRollup } from '../reports/rollup.ts';
-import type { ReportStatus, TierPolicy } from '../rules/codes.ts';
-import type { CertificationEvent, HospitalFacts, ResultFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
-import type { CandidateRow, StoredCandidate } from './repository.ts';
+import type { TierPolicy } from '../rules/codes.ts';
+import type { CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
+import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
 
 /**
  * The hot path of a recognition check in two statements: one read of every fact the engine needs,
@@ -106,23 +106,6 @@ export async function loadCheckFacts(
   };
 }
 
-function resultFacts(r: JsonResult): ResultFacts {
-  return {
-    id: r.id,
-    accessionNo: r.accession_no,
-    issuingHospitalId: r.issuing_hospital_id,
-    itemCode: r.item_code,
-    kind: r.kind as ResultFacts['kind'],
-    status: r.status as ReportStatus,
-    performedAt: new Date(r.performed_at),
-    reportedAt: r.reported_at ? new Date(r.reported_at) : null,
-    imagesAvailable: r.images_available,
-    studyUid: r.study_uid,
-    criticalOpen: r.critical_open,
-    equipment: r.equipment as ResultFacts['equipment'],
-    analyteCodes: r.analyte_codes,
-  };
-}
 
 export interface NewCheck {
   receiverId: string;

@@ -1,5 +1,5 @@
-import type { Transaction } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+import type { Selectable, Transaction } from 'kysely';
+import type { DB, RecognitionDecisionsTable } from '../../db/schema.ts';
 
 export interface CheckForDecision {
   id: string;
@@ -23,20 +23,9 @@ export interface CheckForDecision {
   decisions: DecisionRow[];
 }
 
-export interface DecisionRow {
-  id: string;
-  item_code: string;
-  result_id: string;
-  action: string;
-  reason_code: string | null;
-  reason_text: string | null;
-  flagged: boolean;
-  yuan: number;
-  minutes: number;
-  radiation_msv: number;
-}
-
 const decisionColumns = ['id', 'item_code', 'result_id', 'action', 'reason_code', 'reason_text', 'flagged', 'yuan', 'minutes', 'radiation_msv'] as const;
+
+export type DecisionRow = Pick<Selectable<RecognitionDecisionsTable>, (typeof decisionColumns)[number]>;
 
 /**
  * The check with its candidates and earlier decisions. The check row is locked (FOR UPDATE) so

@@ -50,21 +50,7 @@ export async function loadCandidateFacts(
   const certifications = new Map<string, CertificationEvent[]>(issuerIds.map((id) => [id, []]));
   for (const row of eventRows) certifications.get(row.hospital_id)?.push(certificationFact(row));
   const candidates = rows.map((r) => ({
-    result: {
-      id: r.id,
-      accessionNo: r.accession_no,
-      issuingHospitalId: r.issuing_hospital_id,
-      itemCode: r.item_code,
-      kind: r.kind as ResultFacts['kind'],
-      status: r.status as ReportStatus,
-      performedAt: r.performed_at,
-      reportedAt: r.reported_at,
-      imagesAvailable: r.images_available,
-      studyUid: r.study_uid,
-      criticalOpen: r.critical_open,
-      equipment: r.equipment as ResultFacts['equipment'],
-      analyteCodes: r.analyte_codes,
-    },
+    result: resultFacts(r),
     issuer: hospitalFacts({ id: r.issuing_hospital_id, name: r.h_name, tier: r.h_tier, province: r.h_province, city: r.h_city, price_tier: r.h_price_tier }),
     resultItem: catalogueItem({
       code: r.i_code, name: r.i_name, name_zh: r.i_name_zh, category: r.i_category, validity_days: r.i_validity_days,
@@ -86,4 +72,27 @@ export interface StoredCandidate {
   yuan: number;
   minutes: number;
   radiationMsv: number;
+}
+
+/** A results row (timestamps as Dates, or as ISO text from a JSON read) as the engine's facts. */
+export function resultFacts(r: {
+  id: string; accession_no: string; issuing_hospital_id: string; item_code: string; kind: string; status: string;
+  performed_at: Date | string; reported_at: Date | string | null; images_available: boolean | null; study_uid: string | null;
+  critical_open: boolean; equipment: unknown; analyte_codes: string[];
+}): ResultFacts {
+  return {
+    id: r.id,
+    accessionNo: r.accession_no,
+    issuingHospitalId: r.issuing_hospital_id,
+    itemCode: r.item_code,
+    kind: r.kind as ResultFacts['kind'],
+    status: r.status as ReportStatus,
+    performedAt: new Date(r.performed_at),
+    reportedAt: r.reported_at === null ? null : new Date(r.reported_at),
+    imagesAvailable: r.images_available,
+    studyUid: r.study_uid,
+    criticalOpen: r.critical_open,
+    equipment: r.equipment as ResultFacts['equipment'],
+    analyteCodes: r.analyte_codes,
+  };
 }

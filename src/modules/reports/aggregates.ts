@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { shanghaiDate } from '../rules/explain.ts';
 import { countPatientDays, randomShard, receiverSide, rollupRows, upsertRollup, type RollupEvent } from './rollup.ts';
 
 /**
@@ -8,9 +9,9 @@ import { countPatientDays, randomShard, receiverSide, rollupRows, upsertRollup, 
  * written in key order, so concurrent transactions lock aggregate rows in the same order.
  */
 
-/** The Asia/Shanghai calendar day of an instant (UTC+8 all year; no daylight saving since 1991). */
+/** The Asia/Shanghai calendar day of an instant (the engine's own definition). */
 export function shanghaiDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  return shanghaiDate(at)!;
 }
 
 /** The same day in SQL, for set-based rebuilds. */
@@ -172,15 +173,11 @@ export async function countDecisions(trx: Transaction<DB>, decisions: CountedDec
     (r) => [r.local_day, r.item_code].join('\u0000'),
     (into, r) => (into.recognized += r.recognized),
   );
-  for (const row of rateRows) {
-    await trx
-      .updateTable('agg_check_items')
-      .set({ recognized: sql`recognized + ${row.recognized}` })
-      .where('local_day', '=', row.local_day)
-      .where('receiving_hospital_id', '=', row.receiving_hospital_id)
-      .where('item_code', '=', row.item_code)
-      .execute();
-  }
+  // One statement for all of them (rows in key order, like every aggregate write).
+  await sql`
+    update agg_check_items a set recognized = a.recognized + x.recognized
+    from jsonb_to_recordset(${JSON.stringify(rateRows)}::jsonb) as x(local_day date, receiving_hospital_id text, item_code text, recognized integer)
+    where a.local_day = x.local_day and a.receiving_hospital_id = x.receiving_hospital_id and a.item_code = x.item_code`.execute(trx);
   const patientRows = sumBy(
     recognised.map((d) => ({
       local_day: d.decisionDay,

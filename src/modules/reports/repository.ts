@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { DAY_MS } from '../rules/engine.ts';
 import type { SavingsGrouping } from './schemas.ts';
 
 /** Report queries. They read the agg_* tables only, never the log. */
@@ -145,7 +146,6 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
  * months at either end (read from the daily aggregates).
  */
 export function splitIntoMonths(from: string, to: string): { months: [string, string] | null; days: [string, string][] } {
-  const DAY = 86_400_000;
   const time = (d: string) => Date.parse(`${d}T00:00:00Z`);
   const date = (t: number) => new Date(t).toISOString().slice(0, 10);
   const addMonths = (d: string, n: number) => {
@@ -154,11 +154,11 @@ export function splitIntoMonths(from: string, to: string): { months: [string, st
     return date(t.getTime());
   };
   const firstWhole = from.endsWith('-01') ? from : addMonths(from, 1);
-  const afterTo = date(time(to) + DAY);
+  const afterTo = date(time(to) + DAY_MS);
   const afterWhole = afterTo.endsWith('-01') ? afterTo : addMonths(to, 0); // the day after the last whole month
   if (time(firstWhole) >= time(afterWhole)) return { months: null, days: [[from, to]] };
   const days: [string, string][] = [];
-  if (time(from) < time(firstWhole)) days.push([from, date(time(firstWhole) - DAY)]);
+  if (time(from) < time(firstWhole)) days.push([from, date(time(firstWhole) - DAY_MS)]);
   if (time(afterWhole) <= time(to)) days.push([afterWhole, to]);
   return { months: [firstWhole, addMonths(afterWhole, -1)], days };
 }

@@ -3,13 +3,13 @@ import type { Database } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
 import { statusAt } from '../rules/certification.ts';
+import { DAY_MS } from '../rules/engine.ts';
 import { declineMeanings, type DeclineCode } from '../rules/codes.ts';
 import type { Locale } from '../rules/explain.ts';
 import { shanghaiDay } from './aggregates.ts';
 import * as repo from './repository.ts';
 import type { certificationsQuery, declinesQuery, flowsQuery, savingsQuery, SavingsGrouping } from './schemas.ts';
 
-const DAY_MS = 86_400_000;
 const maxDays = 3 * 366;
 
 /**

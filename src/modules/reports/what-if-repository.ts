@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { hospitalFacts } from '../registry/mappers.ts';
+import { shanghaiDaySql } from './aggregates.ts';
 import type { CheckContext, HospitalFacts } from '../rules/types.ts';
 
 export interface ReplayCheck {
@@ -16,7 +17,7 @@ export async function checksOfPeriod(db: Database, from: string, to: string, aft
     .selectFrom('recognition_checks as c')
     .innerJoin('hospitals as h', 'h.id', 'c.receiving_hospital_id')
     .select(['c.id', 'c.created_at', 'c.context', 'h.id as h_id', 'h.name', 'h.tier', 'h.province', 'h.city', 'h.price_tier'])
-    .where(sql<boolean>`((c.created_at at time zone 'UTC') + interval '8 hours')::date between ${from}::date and ${to}::date`)
+    .where(sql<boolean>`${shanghaiDaySql('c.created_at')} between ${from}::date and ${to}::date`)
     .orderBy('c.created_at')
     .orderBy('c.id')
     .limit(limit);

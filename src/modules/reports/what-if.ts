@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { BadRequest, type FieldError } from '../../errors.ts';
 import { catalogueItem } from '../registry/mappers.ts';
 import { loadCandidateFacts } from '../recognition/repository.ts';
-import { decide } from '../rules/engine.ts';
+import { DAY_MS, decide } from '../rules/engine.ts';
 import type { CatalogueItem, RuleSet } from '../rules/types.ts';
 import { currentRuleSet } from '../settings/repository.ts';
 import { checksOfPeriod } from './what-if-repository.ts';
@@ -31,7 +31,7 @@ interface Tally {
 export function createWhatIfService({ db }: { db: Database }) {
   return {
     async run(request: z.infer<typeof whatIfRequest>) {
-      const days = (Date.parse(request.to) - Date.parse(request.from)) / 86_400_000;
+      const days = (Date.parse(request.to) - Date.parse(request.from)) / DAY_MS;
       if (days < 0 || days > maxDays) throw new BadRequest('The period must run forwards and span at most 366 days', [{ field: 'to', message: 'must be 0-366 days after from' }]);
       const current = await currentRuleSet(db);
       const draftRules: RuleSet = { ...current, tierDirection: request.draft.tierDirection ?? current.tierDirection };
