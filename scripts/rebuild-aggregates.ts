@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { rebuildAggregates } from '../src/modules/reports/rebuild.ts';
+import { rebuildAggregates } from '../src/modules/reports/aggregator.ts';
 
 /**
  * `npm run rebuild-aggregates`: recomputes every report aggregate from the recognition log, in one

@@ -22,6 +22,7 @@ const environment = z.object({
   // No default here: it depends on DATABASE_URL (see demoDataWanted).
   DEMO_DATA: z.enum(['auto', 'off']).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
 });
 
 export interface Config {
@@ -39,6 +40,7 @@ export interface Config {
   };
   demoData: boolean;
   shutdownGraceMs: number;
+  aggregateIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     demoData: demoDataWanted(e.DEMO_DATA, e.DATABASE_URL),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    aggregateIntervalMs: e.AGGREGATE_INTERVAL_MS,
   };
 }
 

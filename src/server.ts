@@ -4,6 +4,7 @@ import { prepareDatabase } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { loadDemoDataIfEmpty } from './demo/load.ts';
+import { startAggregator } from './modules/reports/aggregator.ts';
 import { resolveKeys } from './keys.ts';
 import { shutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -27,10 +28,12 @@ async function main() {
   if (config.demoData) await loadDemoDataIfEmpty(database.db, keys.patientKeySecret, logger);
 
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys });
+  // Counts queued checks and decisions into the report aggregates; reports also catch up themselves.
+  const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) => logger.error({ err }, 'counting the report aggregates failed'));
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
-    await shutdown(app, database);
+    await shutdown(app, database, aggregator);
   });
   await app.listen({ host: config.host, port: config.port });
   printWelcome(config.publicUrl, config.auth.adminClientId, keys.adminClientSecretGenerated ? keys.adminClientSecret : null, database.kind);

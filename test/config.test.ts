@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       auth: { signingKey: null, accessTokenTtlSeconds: 900, adminClientId: 'admin', adminClientSecret: null },
       demoData: true,
       shutdownGraceMs: 10_000,
+      aggregateIntervalMs: 1_000,
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       ADMIN_CLIENT_SECRET: 'a-long-enough-secret',
       DEMO_DATA: 'off',
       SHUTDOWN_GRACE_MS: '2500',
+      AGGREGATE_INTERVAL_MS: '250',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       auth: { signingKey: jwk, accessTokenTtlSeconds: 300, adminClientId: 'commission', adminClientSecret: 'a-long-enough-secret' },
       demoData: false,
       shutdownGraceMs: 2500,
+      aggregateIntervalMs: 250,
     });
   });
 

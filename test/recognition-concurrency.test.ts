@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildAggregates } from '../src/modules/reports/rebuild.ts';
+import { catchUp, drainOnce, rebuildAggregates } from '../src/modules/reports/aggregator.ts';
 import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 describe('checks and decisions running at once', () => {
-  it('all succeed on the same hospital and items, and the aggregates equal a recount', async () => {
+  it('all succeed on the same hospital and items while the aggregator drains, and the aggregates equal a recount', async () => {
     const check = (idNumber: string) =>
       ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: auth, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment' } });
     const first = await Promise.all(patients.slice(0, 6).map(check));
@@ -41,10 +41,12 @@ describe('checks and decisions running at once', () => {
         return ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${body.checkId}/decisions`, headers: auth, payload: { decisions } });
       }),
       ...patients.slice(6).map(check),
+      // The aggregator counts the queue while checks and decisions keep adding to it.
+      ...Array.from({ length: 4 }, () => drainOnce(ctx.db, 2).then(() => ({ statusCode: 'drained' }))),
     ]);
-    expect(responses.map((r) => r.statusCode).sort()).toEqual(Array(12).fill(201));
-    const rollup = async () => (await sql`select dimension, local_day, dim_value, sum(check_items) as c, sum(recognitions) as n, sum(declines) as d, sum(patients) as p
-      from agg_rollup group by 1, 2, 3 order by 1, 2, 3`.execute(ctx.db)).rows;
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([...Array(12).fill(201), ...Array(4).fill('drained')]);
+    const rollup = async () => (await sql`select * from agg_rollup order by dimension, local_day, dim_value`.execute(ctx.db)).rows;
+    await catchUp(ctx.db);
     const incremental = await rollup();
     await rebuildAggregates(ctx.db);
     expect(await rollup()).toEqual(incremental);

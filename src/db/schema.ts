@@ -255,6 +255,13 @@ export interface AggRecognizedPatientsTable {
   patient_hash: ColumnType<number, string, string>;
 }
 
+/** Checks and decisions recorded but not yet counted in the report aggregates: one id per row. */
+export interface AggPendingTable {
+  id: Generated<number>;
+  check_id: string | null;
+  decision_id: string | null;
+}
+
 /** Mutual recognitions per issuer → receiver pair and Asia/Shanghai month (`month`: its first day). */
 export interface AggFlowMonthsTable {
   month: string;
@@ -296,4 +303,5 @@ export interface DB {
   agg_recognized_patients: AggRecognizedPatientsTable;
   agg_patient_days: AggPatientDaysTable;
   agg_flow_months: AggFlowMonthsTable;
+  agg_pending: AggPendingTable;
 }

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Database, Prepared } from '../../db/database.ts';
-import { retryTransient } from '../../db/retry.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
 import { catalogueItem } from '../registry/mappers.ts';
@@ -84,13 +83,13 @@ export function createCheckService({ db, prepared, clock, patientKeySecret }: Re
           radiationMsv: decision.savings.radiationMsv,
         })),
       );
-      const checkId = await retryTransient(() => recordCheck(
-          db,
-          prepared,
-          { receiverId, receiverCity: receiver.city, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
-          items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, category: requestedItem.category, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
-          stored,
-      ));
+      const checkId = await recordCheck(
+        db,
+        prepared,
+        { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
+        items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+        stored,
+      );
 
       return {
         checkId,

@@ -2,8 +2,6 @@ import { sql } from 'kysely';
 import type { Database, Prepared } from '../../db/database.ts';
 import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { ItemRow } from '../registry/repository.ts';
-import { checkAggregateRows, shanghaiDay } from '../reports/aggregates.ts';
-import { randomShard, receiverSide, rollupRows, upsertRollup } from '../reports/rollup.ts';
 import type { TierPolicy } from '../rules/codes.ts';
 import type { CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
@@ -109,7 +107,6 @@ export async function loadCheckFacts(
 
 export interface NewCheck {
   receiverId: string;
-  receiverCity: string;
   clientId: string;
   practitionerId: string;
   patientKey: string;
@@ -120,34 +117,16 @@ export interface NewCheck {
 }
 
 /**
- * Stores the check with its items and candidates, the audit event of the read and the report
- * counts in one statement (data-modifying CTEs: atomic without an explicit transaction).
+ * Stores the check with its items and candidates, the audit event of the read, and its place in the
+ * report aggregates' queue in one statement (data-modifying CTEs: atomic without a transaction).
  */
 export async function recordCheck(
   db: Database,
   prepared: Prepared,
   check: NewCheck,
-  items: { itemCode: string; category: string; hasRecognizable: boolean }[],
+  items: { itemCode: string; hasRecognizable: boolean }[],
   candidates: StoredCandidate[],
 ): Promise<string> {
-  const day = shanghaiDay(check.now);
-  const { itemRows, issuerRows } = checkAggregateRows({ day, receiverId: check.receiverId }, items, candidates);
-  const rollup = rollupRows(
-    [
-      ...items.map((i) => ({
-        day,
-        along: receiverSide({ receiverId: check.receiverId, receiverCity: check.receiverCity, itemCode: i.itemCode, category: i.category }),
-        figures: { check_items: 1, with_recognizable: i.hasRecognizable ? 1 : 0 },
-      })),
-      // The issuer's view: each check item it had a (recognisable) candidate for, once.
-      ...issuerRows.map((r) => ({
-        day,
-        along: [['issuer', r.issuing_hospital_id]] as [string, string][],
-        figures: { check_items: r.check_items, with_recognizable: r.with_recognizable },
-      })),
-    ],
-    randomShard(),
-  );
   const json = (value: unknown) => JSON.stringify(value);
   const query = sql<{ id: string }>`
     with chk as (
@@ -175,22 +154,9 @@ export async function recordCheck(
       select ${check.now}, 'recognition.check', ${check.clientId}, ${check.receiverId}, ${check.practitionerId}, ${check.purpose}, ${check.patientKey},
              chk.id, ${[...new Set(candidates.map((c) => c.resultId))]}::uuid[]
       from chk
-    ), item_counts as (
-      insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable, recognized)
-      select x.local_day, x.receiving_hospital_id, x.item_code, x.check_items, x.with_recognizable, 0
-      from jsonb_to_recordset(${json(itemRows)}::jsonb) as x(local_day date, receiving_hospital_id text, item_code text, check_items integer, with_recognizable integer)
-      on conflict (local_day, receiving_hospital_id, item_code) do update set
-        check_items = agg_check_items.check_items + excluded.check_items,
-        with_recognizable = agg_check_items.with_recognizable + excluded.with_recognizable
-    ), issuer_counts as (
-      insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, check_items, with_recognizable)
-      select x.local_day, x.issuing_hospital_id, x.receiving_hospital_id, x.item_code, x.check_items, x.with_recognizable
-      from jsonb_to_recordset(${json(issuerRows)}::jsonb)
-        as x(local_day date, issuing_hospital_id text, receiving_hospital_id text, item_code text, check_items integer, with_recognizable integer)
-      on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
-        check_items = agg_issuer_candidates.check_items + excluded.check_items,
-        with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable
-    ), rollup as (${upsertRollup(rollup)})
+    ), queued as (
+      insert into agg_pending (check_id) select id from chk
+    )
     select id from chk
   `.compile(db);
   const [row] = await prepared('recognition_check_record', query);

@@ -4,14 +4,10 @@ import type { DB, RecognitionDecisionsTable } from '../../db/schema.ts';
 export interface CheckForDecision {
   id: string;
   receiverId: string;
-  receiverCity: string;
   practitionerId: string;
-  patientKey: string;
-  createdAt: Date;
   ruleSetVersion: number;
   candidates: {
     itemCode: string;
-    category: string;
     resultId: string;
     issuingHospitalId: string;
     outcome: string;
@@ -34,31 +30,25 @@ export type DecisionRow = Pick<Selectable<RecognitionDecisionsTable>, (typeof de
  */
 export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<CheckForDecision | null> {
   const check = await trx
-    .selectFrom('recognition_checks as c')
-    .innerJoin('hospitals as h', 'h.id', 'c.receiving_hospital_id')
-    .select(['c.id', 'c.receiving_hospital_id', 'c.rule_set_version', 'c.practitioner_id', 'c.patient_key', 'c.created_at', 'h.city'])
-    .where('c.id', '=', checkId)
-    .forUpdate(['c'])
+    .selectFrom('recognition_checks')
+    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id'])
+    .where('id', '=', checkId)
+    .forUpdate()
     .executeTakeFirst();
   if (!check) return null;
   const candidates = await trx
-    .selectFrom('check_candidates as cc')
-    .innerJoin('items as i', 'i.code', 'cc.item_code')
-    .select(['cc.item_code', 'cc.result_id', 'cc.issuing_hospital_id', 'cc.outcome', 'cc.advisories', 'cc.yuan', 'cc.minutes', 'cc.radiation_msv', 'i.category'])
-    .where('cc.check_id', '=', checkId)
+    .selectFrom('check_candidates')
+    .select(['item_code', 'result_id', 'issuing_hospital_id', 'outcome', 'advisories', 'yuan', 'minutes', 'radiation_msv'])
+    .where('check_id', '=', checkId)
     .execute();
   const decisions = await trx.selectFrom('recognition_decisions').select(decisionColumns).where('check_id', '=', checkId).execute();
   return {
     id: check.id,
     receiverId: check.receiving_hospital_id,
-    receiverCity: check.city,
     practitionerId: check.practitioner_id,
-    patientKey: check.patient_key,
-    createdAt: check.created_at,
     ruleSetVersion: check.rule_set_version,
     candidates: candidates.map((c) => ({
       itemCode: c.item_code,
-      category: c.category,
       resultId: c.result_id,
       issuingHospitalId: c.issuing_hospital_id,
       outcome: c.outcome,
@@ -90,9 +80,10 @@ export interface NewDecision {
   decidedAt: Date;
 }
 
+/** Inserts the decisions and queues them for the report aggregates (src/modules/reports/aggregator.ts). */
 export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecision[]): Promise<DecisionRow[]> {
   if (decisions.length === 0) return [];
-  return trx
+  const rows = await trx
     .insertInto('recognition_decisions')
     .values(
       decisions.map((d) => ({
@@ -116,6 +107,8 @@ export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecisi
     )
     .returning(decisionColumns)
     .execute();
+  await trx.insertInto('agg_pending').values(rows.map((r) => ({ decision_id: r.id }))).execute();
+  return rows;
 }
 
 

@@ -1,9 +1,7 @@
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import { retryTransient } from '../../db/retry.ts';
 import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
-import { countDecisions, shanghaiDay } from '../reports/aggregates.ts';
 import type { DeclineCode } from '../rules/codes.ts';
 import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
 import type { decisionsRequest } from './schemas.ts';
@@ -56,7 +54,7 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
      */
     async decide(actor: Actor, checkId: string, decisions: DecisionInput[], practitionerId?: string) {
       checkDeclineReasons(decisions);
-      return retryTransient(() => db.transaction().execute(async (trx) => {
+      return db.transaction().execute(async (trx) => {
         const check = await lockCheck(trx, checkId);
         if (!check) throw new NotFound(`Recognition check ${checkId} does not exist`);
         if (check.receiverId !== actor.hospitalId) throw new Forbidden('Only the hospital that made the check may decide on it');
@@ -111,22 +109,10 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
         });
         const fresh = answers.flatMap((a) => ('fresh' in a ? [a.fresh] : []));
         const inserted = await insertDecisions(trx, fresh);
-        await countDecisions(
-          trx,
-          fresh.map((d) => ({
-            ...d,
-            checkDay: shanghaiDay(check.createdAt),
-            decisionDay: shanghaiDay(d.decidedAt),
-            issuerId: d.issuerId,
-            patientKey: check.patientKey,
-            receiverCity: check.receiverCity,
-            category: check.candidates.find((c) => c.itemCode === d.itemCode)!.category,
-          })),
-        );
         let next = 0;
         const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
         return { created: inserted.length > 0, decisions: rows.map(decisionView) };
-      }));
+      });
     },
   };
 }

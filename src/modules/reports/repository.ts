@@ -102,42 +102,60 @@ function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): {
   return { dimension: filtered[0], value: filtered[1] };
 }
 
+const rollupColumns = [
+  'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
+  'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
+].join(', ');
+
+/**
+ * Savings along one roll-up dimension: whole months from agg_rollup_months and the partial months'
+ * days from agg_rollup (every day when grouping by day). Rows are summed by key first and named after.
+ */
 function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
-  const labels: Record<string, string> = {
-    receiver: 'coalesce(rh.name, a.dim_value)',
-    issuer: 'coalesce(rh.name, a.dim_value)',
-    item: locale === 'zh' ? 'coalesce(i.name_zh, i.name, a.dim_value)' : 'coalesce(i.name, a.dim_value)',
-  };
+  const { months, days } = groupBy === 'day' ? { months: null, days: [[filter.from, filter.to] as [string, string]] } : splitIntoMonths(filter.from, filter.to);
+  const value = plan.value === undefined ? sql`` : sql` and dim_value = ${plan.value}`;
+  const columns = sql.raw(rollupColumns);
+  const parts = days.map(([a, b]) => sql`select local_day, dim_value, ${columns} from agg_rollup
+    where dimension = ${plan.dimension} and local_day between ${a}::date and ${b}::date${value}`);
+  if (months) {
+    parts.push(sql`select month, dim_value, ${columns} from agg_rollup_months
+      where dimension = ${plan.dimension} and month between ${months[0]}::date and ${months[1]}::date${value}`);
+  }
   const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
-  const key = sql.raw(keyed ? groupings[groupBy].key : 'a.dim_value');
-  const label = sql.raw(keyed ? groupings[groupBy].label : (labels[plan.dimension] ?? 'a.dim_value'));
-  const conditions = [sql`a.dimension = ${plan.dimension}`, sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
-  if (plan.value !== undefined) conditions.push(sql`a.dim_value = ${plan.value}`);
+  const names: Record<string, [join: string, label: string]> = {
+    receiver: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
+    issuer: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
+    item: ['left join items i on i.code = g.key', locale === 'zh' ? 'coalesce(i.name_zh, i.name, g.key)' : 'coalesce(i.name, g.key)'],
+  };
+  const [join, label] = (!keyed && names[plan.dimension]) || ['', 'g.key'];
   return sql<CheckFigures & DecisionFigures & PatientFigures>`
-    select ${key} as key, ${label} as label,
-      sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized,
-      sum(a.recognitions) as recognitions, sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
-      sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,
-      sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv,
-      sum(a.patients) as patients
-    from agg_rollup a
-      left join hospitals rh on a.dimension in ('receiver', 'issuer') and rh.id = a.dim_value
-      left join items i on a.dimension = 'item' and i.code = a.dim_value
-    where ${sql.join(conditions, sql` and `)}
-    group by 1, 2`;
+    select g.*, ${sql.raw(label)} as label from (
+      select ${sql.raw(keyed ? groupings[groupBy].key : 'a.dim_value')} as key,
+        sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized,
+        sum(a.recognitions) as recognitions, sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
+        sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,
+        sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv,
+        sum(a.patients) as patients
+      from (${sql.join(parts, sql` union all `)}) a
+      group by 1
+    ) g ${sql.raw(join)}`;
 }
 
 export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter) {
-  const key = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: `a.receiving_hospital_id || '/' || a.practitioner_id` }[groupBy];
-  const label = { code: 'a.reason_code', hospital: 'rh.name', practitioner: `a.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
+  const keys = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: 'a.receiving_hospital_id, a.practitioner_id' }[groupBy];
+  const key = { code: 'g.reason_code', hospital: 'g.receiving_hospital_id', practitioner: `g.receiving_hospital_id || '/' || g.practitioner_id` }[groupBy];
+  const label = { code: 'g.reason_code', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
   const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
-  if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
+  if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
   const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
-    select ${sql.raw(key)} as key, ${sql.raw(label)} as label, sum(a.declines) as declines, sum(a.flagged) as flagged
-    from agg_declines a join hospitals rh on rh.id = a.receiving_hospital_id
-    where ${sql.join(conditions, sql` and `)}
-    group by 1, 2 order by declines desc, key`.execute(db);
+    select ${sql.raw(key)} as key, ${sql.raw(label)} as label, g.declines, g.flagged
+    from (
+      select ${sql.raw(keys)}, sum(a.declines) as declines, sum(a.flagged) as flagged
+      from agg_declines a where ${sql.join(conditions, sql` and `)}
+      group by ${sql.raw(keys)}
+    ) g ${sql.raw(groupBy === 'code' ? '' : 'join hospitals rh on rh.id = g.receiving_hospital_id')}
+    order by declines desc, key`.execute(db);
   return result.rows;
 }
 
@@ -177,15 +195,19 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
   }
   const conditions = [sql`true`];
   if (filter.hospitalId) conditions.push(sql`(f.receiving_hospital_id = ${filter.hospitalId} or f.issuing_hospital_id = ${filter.hospitalId})`);
-  if (filter.city) conditions.push(sql`rh.city = ${filter.city}`);
+  if (filter.city) conditions.push(sql`f.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
+  // Pairs are summed and ranked by id; only the top ones are named.
   const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number }>`
-    select f.issuing_hospital_id as issuer_id, ih.name as issuer_name, f.receiving_hospital_id as receiver_id, rh.name as receiver_name,
-           sum(f.recognitions) as recognitions, sum(f.yuan) as yuan
-    from (${sql.join(parts, sql` union all `)}) f
-      join hospitals rh on rh.id = f.receiving_hospital_id join hospitals ih on ih.id = f.issuing_hospital_id
-    where ${sql.join(conditions, sql` and `)}
-    group by 1, 2, 3, 4 having sum(f.recognitions) > 0
-    order by recognitions desc, yuan desc, issuer_id, receiver_id limit ${limit}`.execute(db);
+    select g.issuing_hospital_id as issuer_id, ih.name as issuer_name, g.receiving_hospital_id as receiver_id, rh.name as receiver_name,
+           g.recognitions, g.yuan
+    from (
+      select f.issuing_hospital_id, f.receiving_hospital_id, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan
+      from (${sql.join(parts, sql` union all `)}) f
+      where ${sql.join(conditions, sql` and `)}
+      group by 1, 2 having sum(f.recognitions) > 0
+      order by recognitions desc, yuan desc, 1, 2 limit ${limit}
+    ) g join hospitals rh on rh.id = g.receiving_hospital_id join hospitals ih on ih.id = g.issuing_hospital_id
+    order by g.recognitions desc, g.yuan desc, g.issuing_hospital_id, g.receiving_hospital_id`.execute(db);
   return result.rows;
 }
 

@@ -7,6 +7,7 @@ import { DAY_MS } from '../rules/engine.ts';
 import { declineMeanings, type DeclineCode } from '../rules/codes.ts';
 import type { Locale } from '../rules/explain.ts';
 import { shanghaiDay } from './aggregates.ts';
+import { catchUp } from './aggregator.ts';
 import * as repo from './repository.ts';
 import type { certificationsQuery, declinesQuery, flowsQuery, savingsQuery, SavingsGrouping } from './schemas.ts';
 
@@ -86,6 +87,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
   return {
     async savings(actor: Actor, query: z.infer<typeof savingsQuery>, locale: Locale = 'en') {
       const period = reportPeriod(query, clock());
+      await catchUp(db); // every committed check and decision is counted
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city, category: query.category };
       const [grouped, total] = await Promise.all([repo.savingsFigures(db, query.groupBy, filter, locale), repo.savingsFigures(db, 'total', filter)]);
       let rows = mergeFigures(grouped);
@@ -103,6 +105,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
 
     async declines(actor: Actor, query: z.infer<typeof declinesQuery>, locale: Locale) {
       const period = reportPeriod(query, clock());
+      await catchUp(db); // every committed check and decision is counted
       const rows = await repo.declineFigures(db, query.groupBy, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city });
       const labelled = rows.map((r) => ({
         ...r,
@@ -114,6 +117,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
 
     async flows(actor: Actor, query: z.infer<typeof flowsQuery>) {
       const period = reportPeriod(query, clock());
+      await catchUp(db); // every committed check and decision is counted
       const rows = await repo.flowFigures(db, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city });
       return {
         ...period,

@@ -1,0 +1,77 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { countChecks, countDecisions } from './counting.ts';
+
+/**
+ * The report aggregates follow the log through a queue. Each check and decision adds its id to
+ * agg_pending in the statement or transaction that records it; `drainOnce` takes a batch off the
+ * queue and counts it in one transaction, so every entry is counted exactly once, and a crash
+ * between the two loses nothing. One aggregator runs at a time (a transaction-scoped advisory lock),
+ * across every instance of the service.
+ */
+
+const aggregatorLock = 730_100_712;
+export const drainBatchSize = 5_000;
+
+async function takeAggregatorLock(trx: Transaction<DB>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${aggregatorLock})`.execute(trx);
+}
+
+/** Counts up to `batchSize` queued checks and decisions; returns how many it counted. */
+export async function drainOnce(db: Kysely<DB>, batchSize = drainBatchSize): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await takeAggregatorLock(trx);
+    const { rows } = await sql<{ check_id: string | null; decision_id: string | null }>`
+      delete from agg_pending where id in (select id from agg_pending order by id limit ${batchSize})
+      returning check_id, decision_id`.execute(trx);
+    const part = {
+      checkIds: rows.flatMap((r) => (r.check_id ? [r.check_id] : [])),
+      decisionIds: rows.flatMap((r) => (r.decision_id ? [r.decision_id] : [])),
+    };
+    // A decision's check was queued before it (it had to be committed to be decided on).
+    if (part.checkIds.length > 0) await countChecks(trx, part);
+    if (part.decisionIds.length > 0) await countDecisions(trx, part);
+    return rows.length;
+  });
+}
+
+/** Counts everything queued so far: reports call it first, so they include every committed event. */
+export async function catchUp(db: Kysely<DB>): Promise<void> {
+  while ((await drainOnce(db)) === drainBatchSize);
+}
+
+/**
+ * Recomputes every report aggregate from the log, in one transaction: after a bulk load, after a
+ * change to how something is counted, and as the reference the incremental counts are tested against.
+ */
+export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await takeAggregatorLock(trx);
+    await sql`truncate agg_pending, agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients,
+                       agg_rollup, agg_rollup_months, agg_patient_days, agg_flow_months`.execute(trx);
+    await countChecks(trx, 'everything');
+    await countDecisions(trx, 'everything');
+  });
+}
+
+/**
+ * Drains the queue every `intervalMs` in the background (one run at a time), so reports find at
+ * most a few seconds of events left to count. `stop` waits for a run in progress.
+ */
+export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (error: unknown) => void) {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= catchUp(db)
+      .catch(onError)
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

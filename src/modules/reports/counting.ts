@@ -1,0 +1,178 @@
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { patientHashSql, shanghaiDaySql } from './aggregates.ts';
+
+/**
+ * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
+ * the aggregator's drained queue, or every one of them for a rebuild. Every statement adds to what
+ * is already counted (`insert … on conflict do update`), so counting the log in parts gives the
+ * same aggregates as counting it whole.
+ */
+export type LogPart = { checkIds: string[]; decisionIds: string[] } | 'everything';
+
+const checkDay = shanghaiDaySql('c.created_at');
+const decisionDay = shanghaiDaySql('d.decided_at');
+
+const checksIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`c.id = any(${part.checkIds}::uuid[])`);
+const decisionsIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`d.id = any(${part.decisionIds}::uuid[])`);
+
+const figureColumns = [
+  'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
+  'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
+] as const;
+type Figure = (typeof figureColumns)[number];
+
+/**
+ * Adds roll-up rows to the daily and the monthly roll-up. `rows` selects (dimension, local_day,
+ * dim_value) and the named figures; `ctes` are earlier WITH clauses it may read.
+ */
+function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
+  const list = sql.raw(figures.join(', '));
+  const sums = sql.raw(figures.map((f) => `sum(${f}) as ${f}`).join(', '));
+  const add = (table: string) => sql.raw(figures.map((f) => `${f} = ${table}.${f} + excluded.${f}`).join(', '));
+  return sql`
+    with ${sql.join([...ctes, sql`e as (select dimension, local_day, dim_value, ${sums} from (${rows}) r group by 1, 2, 3)`])},
+    daily as (
+      insert into agg_rollup (dimension, local_day, dim_value, ${list}) select dimension, local_day, dim_value, ${list} from e
+      on conflict (dimension, local_day, dim_value) do update set ${add('agg_rollup')}
+    )
+    insert into agg_rollup_months (dimension, month, dim_value, ${list})
+    select dimension, date_trunc('month', local_day)::date, dim_value, ${sums} from e group by 1, 2, 3
+    on conflict (dimension, month, dim_value) do update set ${add('agg_rollup_months')}`;
+}
+
+/**
+ * Events spread along the roll-up dimensions: everything, the receiver, the item, its category and
+ * the receiver's city when `receiver_side`, and the issuer when there is one.
+ */
+function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    select dim.dimension, ev.local_day, dim.dim_value, ${sql.raw(figures.map((f) => `ev.${f}`).join(', '))}
+    from (${events}) ev
+    cross join lateral (values ('all', '', ev.receiver_side), ('receiver', ev.receiver, ev.receiver_side), ('item', ev.item_code, ev.receiver_side),
+                               ('category', ev.category, ev.receiver_side), ('city', ev.city, ev.receiver_side), ('issuer', ev.issuer, ev.issuer is not null))
+      as dim(dimension, dim_value, included)
+    where dim.included`;
+}
+
+/** Check items per (check, item, issuer): whether that issuer had a recognisable candidate. */
+const perIssuer = (part: LogPart) => sql`
+  select ${checkDay} as local_day, cc.issuing_hospital_id, c.receiving_hospital_id, cc.item_code, bool_or(cc.outcome = 'RECOGNIZABLE') as recognizable
+  from check_candidates cc join recognition_checks c on c.id = cc.check_id
+  where ${checksIn(part)}
+  group by 1, 2, 3, 4, cc.check_id`;
+
+export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<void> {
+  await sql`
+    insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable)
+    select ${checkDay}, c.receiving_hospital_id, ci.item_code, count(*), count(*) filter (where ci.has_recognizable)
+    from check_items ci join recognition_checks c on c.id = ci.check_id
+    where ${checksIn(part)}
+    group by 1, 2, 3
+    on conflict (local_day, receiving_hospital_id, item_code) do update set
+      check_items = agg_check_items.check_items + excluded.check_items,
+      with_recognizable = agg_check_items.with_recognizable + excluded.with_recognizable`.execute(trx);
+  await sql`
+    insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, check_items, with_recognizable)
+    select local_day, issuing_hospital_id, receiving_hospital_id, item_code, count(*), count(*) filter (where recognizable)
+    from (${perIssuer(part)}) p
+    group by 1, 2, 3, 4
+    on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
+      check_items = agg_issuer_candidates.check_items + excluded.check_items,
+      with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable`.execute(trx);
+  // The receiver's view: every check item; the issuer's view: each check item it had a candidate for.
+  const figures: Figure[] = ['check_items', 'with_recognizable'];
+  await addToRollups(figures, alongDimensions(figures, sql`
+    select ${checkDay} as local_day, true as receiver_side, c.receiving_hospital_id as receiver, h.city, ci.item_code, i.category,
+           null::text as issuer, 1 as check_items, ci.has_recognizable::int as with_recognizable
+    from check_items ci join recognition_checks c on c.id = ci.check_id
+      join hospitals h on h.id = c.receiving_hospital_id join items i on i.code = ci.item_code
+    where ${checksIn(part)}
+    union all
+    select p.local_day, false, p.receiving_hospital_id, null, p.item_code, null, p.issuing_hospital_id, 1, p.recognizable::int
+    from (${perIssuer(part)}) p`)).execute(trx);
+}
+
+export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promise<void> {
+  // The recognition rate's numerator counts on the check's day, like its denominator.
+  await sql`
+    insert into agg_check_items (local_day, receiving_hospital_id, item_code, recognized)
+    select ${checkDay}, d.receiving_hospital_id, d.item_code, count(*)
+    from recognition_decisions d join recognition_checks c on c.id = d.check_id
+    where d.action = 'recognized' and ${decisionsIn(part)}
+    group by 1, 2, 3
+    on conflict (local_day, receiving_hospital_id, item_code) do update set recognized = agg_check_items.recognized + excluded.recognized`.execute(trx);
+  await sql`
+    insert into agg_decisions (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital,
+                               recognitions, declines, flagged_declines, yuan, minutes, radiation_msv)
+    select ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code, d.receiving_hospital_id = d.issuing_hospital_id,
+           count(*) filter (where d.action = 'recognized'), count(*) filter (where d.action = 'declined'),
+           count(*) filter (where d.flagged), sum(d.yuan), sum(d.minutes), sum(d.radiation_msv)
+    from recognition_decisions d
+    where ${decisionsIn(part)}
+    group by 1, 2, 3, 4, 5
+    on conflict (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital) do update set
+      recognitions = agg_decisions.recognitions + excluded.recognitions, declines = agg_decisions.declines + excluded.declines,
+      flagged_declines = agg_decisions.flagged_declines + excluded.flagged_declines, yuan = agg_decisions.yuan + excluded.yuan,
+      minutes = agg_decisions.minutes + excluded.minutes, radiation_msv = agg_decisions.radiation_msv + excluded.radiation_msv`.execute(trx);
+  await sql`
+    insert into agg_declines (local_day, receiving_hospital_id, practitioner_id, reason_code, declines, flagged)
+    select ${decisionDay}, d.receiving_hospital_id, d.practitioner_id, d.reason_code, count(*), count(*) filter (where d.flagged)
+    from recognition_decisions d
+    where d.action = 'declined' and ${decisionsIn(part)}
+    group by 1, 2, 3, 4
+    on conflict (local_day, receiving_hospital_id, practitioner_id, reason_code) do update set
+      declines = agg_declines.declines + excluded.declines, flagged = agg_declines.flagged + excluded.flagged`.execute(trx);
+  await sql`
+    insert into agg_recognized_patients (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital, patient_hash)
+    select distinct ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code,
+           d.receiving_hospital_id = d.issuing_hospital_id, ${patientHashSql('c.patient_key')}
+    from recognition_decisions d join recognition_checks c on c.id = d.check_id
+    where d.action = 'recognized' and ${decisionsIn(part)}
+    on conflict do nothing`.execute(trx);
+  await sql`
+    insert into agg_flow_months (month, issuing_hospital_id, receiving_hospital_id, recognitions, yuan)
+    select date_trunc('month', ${decisionDay})::date, d.issuing_hospital_id, d.receiving_hospital_id, count(*), sum(d.yuan)
+    from recognition_decisions d
+    where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}
+    group by 1, 2, 3
+    on conflict (month, issuing_hospital_id, receiving_hospital_id) do update set
+      recognitions = agg_flow_months.recognitions + excluded.recognitions, yuan = agg_flow_months.yuan + excluded.yuan`.execute(trx);
+
+  // The roll-ups: the rate's numerator on the check's day, the rest on the decision's day; a
+  // recognition of the receiver's own result is kept apart from mutual recognition.
+  const figures: Figure[] = [
+    'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
+    'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv',
+  ];
+  const decided = sql`
+    recognition_decisions d join recognition_checks c on c.id = d.check_id
+    join hospitals h on h.id = d.receiving_hospital_id join items i on i.code = d.item_code,
+    lateral (select d.receiving_hospital_id = d.issuing_hospital_id as same) s`;
+  const side = sql`true as receiver_side, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer`;
+  await addToRollups(figures, alongDimensions(figures, sql`
+    select ${decisionDay} as local_day, ${side}, 0 as recognized, (d.action = 'recognized' and not same)::int as recognitions,
+           (d.action = 'declined')::int as declines, d.flagged::int as flagged_declines,
+           case when same then 0 else d.yuan end as yuan, case when same then 0 else d.minutes end as minutes,
+           case when same then 0 else d.radiation_msv end as radiation_msv, (d.action = 'recognized' and same)::int as own_recognitions,
+           case when same then d.yuan else 0 end as own_yuan, case when same then d.minutes else 0 end as own_minutes,
+           case when same then d.radiation_msv else 0 end as own_radiation_msv
+    from ${decided} where ${decisionsIn(part)}
+    union all
+    select ${checkDay}, ${side}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    from ${decided} where d.action = 'recognized' and ${decisionsIn(part)}`)).execute(trx);
+
+  // Patient-days of mutual recognitions: each (dimension, day, value, patient) counted once.
+  await addToRollups(['patients'], sql`select dimension, local_day, dim_value, 1 as patients from fresh`, [sql`
+    fresh as (
+      insert into agg_patient_days (dimension, local_day, dim_value, patient_hash)
+      select distinct dim.dimension, ev.local_day, dim.dim_value, ev.patient_hash
+      from (select ${decisionDay} as local_day, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer,
+                   ${patientHashSql('c.patient_key')} as patient_hash
+            from ${decided} where d.action = 'recognized' and not same and ${decisionsIn(part)}) ev
+      cross join lateral (values ('all', ''), ('receiver', ev.receiver), ('item', ev.item_code), ('category', ev.category), ('city', ev.city),
+                                 ('issuer', ev.issuer)) as dim(dimension, dim_value)
+      on conflict do nothing
+      returning dimension, local_day, dim_value
+    )`]).execute(trx);
+}
