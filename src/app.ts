@@ -13,6 +13,7 @@ import { resultRoutes } from './modules/results/routes.ts';
 import { clientRoutes } from './modules/auth/client-routes.ts';
 import { createClientService } from './modules/auth/client-service.ts';
 import { registryRoutes } from './modules/registry/routes.ts';
+import { createClientCache } from './modules/auth/client-cache.ts';
 import { createCheckService } from './modules/recognition/check-service.ts';
 import { createDecisionService } from './modules/recognition/decision-service.ts';
 import { recognitionRoutes } from './modules/recognition/routes.ts';
@@ -63,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerNulGuard(app);
 
   const issuer = config.publicUrl;
+  const clients = createClientCache(db, database.listen);
   await app.register(openapiPlugin, { publicUrl: config.publicUrl });
   await app.register(authPlugin, {
     db,
@@ -70,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     issuer,
     audience: apiAudience(issuer),
     tokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    clients,
   });
 
   const tokens = createTokenService({
@@ -88,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, { db, databaseKind: database.kind });
   await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
   await app.register(auditRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
-  await app.register(clientRoutes, { clients: createClientService({ db, clock }) });
+  await app.register(clientRoutes, { clients: createClientService({ db, clock, onChange: clients.forget }) });
   await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
   await app.register(settingsRoutes, { db, clock });
   await app.register(recognitionRoutes, {

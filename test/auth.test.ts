@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiAudience, buildApp } from '../src/app.ts';
 import { prepareDatabase } from '../src/bootstrap.ts';
 import type { ServiceKeys } from '../src/keys.ts';
 import { createLogger } from '../src/logger.ts';
+import { createClientCache } from '../src/modules/auth/client-cache.ts';
 import { generateSigningJwk, importSigningKey } from '../src/modules/auth/keys.ts';
 import { actingHospital, assertHospital } from '../src/plugins/auth.ts';
 import { adminToken, basic, bearer, tokenFor } from './helpers/auth.ts';
@@ -237,11 +238,49 @@ describe('client authentication at the token endpoint', () => {
     const jwtToken = (await withAssertion(await assertionFor(assertionClient))).json().access_token as string;
     expect((await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })).statusCode).toBe(200);
 
+    // Disabled by an operator's SQL: the trigger's announcement reaches the service's client cache.
     await ctx.db.updateTable('clients').set({ disabled_at: new Date() }).where('client_id', 'in', [client.clientId, assertionClient.clientId]).execute();
     expectOAuthError(await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) }), 401, 'invalid_client');
     expectOAuthError(await withAssertion(await assertionFor(assertionClient)), 401, 'invalid_client');
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(token) }));
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(jwtToken) }));
+    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })), { timeout: 2_000 });
+    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(jwtToken) })), { timeout: 2_000 });
+  });
+
+  it('remembers clients only while their changes are announced', async () => {
+    let announcing!: (listening: boolean) => void;
+    const cache = createClientCache(ctx.db, async (_channel, _onMessage, onListening) => {
+      (announcing = onListening)(true);
+      return async () => {};
+    });
+    await cache.start();
+    const client = await makeHospitalClient(ctx.db, hospitalId);
+    const disabledAt = async () => (await cache.find(client.clientId))?.disabled_at ?? null;
+    expect(await disabledAt()).toBeNull();
+    // This listener hears nothing: the remembered row is served...
+    await ctx.db.updateTable('clients').set({ disabled_at: new Date() }).where('client_id', '=', client.clientId).execute();
+    expect(await disabledAt()).toBeNull();
+    // ...until announcements may be missed: then every lookup reads the database.
+    announcing(false);
+    expect(await disabledAt()).not.toBeNull();
+    await cache.stop();
+  });
+
+  it('refuses a client disabled through one instance on another instance of the service', async () => {
+    const other = await buildApp({ config: ctx.config, database: ctx.database, logger: createLogger('silent'), clock: ctx.clock, keys: ctx.keys });
+    await other.ready();
+    try {
+      const client = await makeHospitalClient(ctx.db, hospitalId);
+      const token = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+      // Both instances authenticate the client (and remember it); then one disables it.
+      expect((await other.inject({ url: protectedRoute, headers: token })).statusCode).toBe(200);
+      expect((await ctx.app.inject({ url: protectedRoute, headers: token })).statusCode).toBe(200);
+      const admin = bearer(await adminToken(ctx.app));
+      expect((await ctx.app.inject({ method: 'POST', url: `/v1/clients/${client.clientId}/disable`, headers: admin })).statusCode).toBe(200);
+      expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: token }));
+      await vi.waitFor(async () => expectInvalidToken(await other.inject({ url: protectedRoute, headers: token })), { timeout: 2_000 });
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -254,8 +293,9 @@ describe('access tokens', () => {
     expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer('') }));
   });
 
-  it('expire', async () => {
+  it('expire, also after they have been used (their verification is remembered until they expire)', async () => {
     const token = await adminToken(ctx.app);
+    expect((await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })).statusCode).toBe(200);
     ctx.clock.set(new Date(Date.now() + (ctx.config.auth.accessTokenTtlSeconds + 5) * 1000));
     try {
       const response = await ctx.app.inject({ url: protectedRoute, headers: bearer(token) });

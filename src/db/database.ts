@@ -15,6 +15,12 @@ export interface DatabaseHandle {
    * for the few statements on the hot path. The name must always go with the same SQL text.
    */
   prepared: Prepared;
+  /**
+   * Calls `onMessage` with the payload of each NOTIFY on `channel`, from any session, and
+   * `onListening` when listening starts (true) or notifications may be missed (false: the listening
+   * connection broke; it reconnects). Returns a function that stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListening: (listening: boolean) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,64 @@ function openPostgres(url: string, poolSize: number, onIdleError: IdleConnection
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const prepared: Prepared = async <R>(name: string, query: CompiledQuery<R>) =>
     (await pool.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] })).rows;
-  return { db, kind: 'postgres', prepared, close: once(() => db.destroy()) };
+  const listen: DatabaseHandle['listen'] = (channel, onMessage, onListening) => listenOnPostgres(url, channel, onMessage, onListening, onIdleError);
+  return { db, kind: 'postgres', prepared, listen, close: once(() => db.destroy()) };
+}
+
+/**
+ * A dedicated connection for LISTEN. When it breaks, `onListening(false)` (notifications may be
+ * missed from then on) and a reconnection every second until it listens again: `onListening(true)`.
+ */
+async function listenOnPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onListening: (listening: boolean) => void,
+  onError: IdleConnectionError,
+) {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  const reconnectLater = () => {
+    if (!stopped) retry = setTimeout(() => connect().catch(reconnectLater), 1_000);
+  };
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    let lost = false;
+    const lose = (error?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (error) onError(error);
+      if (client === next) {
+        client = null;
+        onListening(false);
+      }
+      next.end().catch(() => {});
+      if (client === null) reconnectLater();
+    };
+    next.on('notification', (n) => n.channel === channel && onMessage(n.payload ?? ''));
+    next.on('error', lose);
+    next.on('end', () => lose());
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      lost = true;
+      next.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) return void (await next.end());
+    client = next;
+    onListening(true);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const current = client;
+    client = null;
+    await current?.end();
+  };
 }
 
 async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
@@ -76,6 +139,12 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
     db,
     kind: 'embedded',
     prepared,
+    // The single session: LISTEN is issued while holding it, so it never lands inside a transaction.
+    listen: async (channel, onMessage, onListening) => {
+      const unlisten = await db.connection().execute(() => pglite.listen(channel, onMessage));
+      onListening(true);
+      return () => db.connection().execute(() => unlisten());
+    },
     close: once(async () => {
       await db.destroy();
       await pglite.close();

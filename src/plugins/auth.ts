@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
 import type { Database } from '../db/database.ts';
 import { Forbidden, ProblemError } from '../errors.ts';
-import { findClient } from '../modules/auth/clients-repository.ts';
+import type { ClientLookup } from '../modules/auth/client-cache.ts';
 import { trustedPublicKeys } from '../modules/auth/keys.ts';
 import type { Actor } from '../modules/auth/scopes.ts';
 
@@ -30,6 +30,7 @@ export interface AuthOptions {
   issuer: string;
   audience: string;
   tokenTtlSeconds: number;
+  clients: ClientLookup;
 }
 
 /**
@@ -40,10 +41,13 @@ export interface AuthOptions {
  */
 async function authPlugin(app: FastifyInstance, options: AuthOptions) {
   const keys = createKeyResolver(options);
+  const verify = createTokenVerifier(options, keys);
+  app.addHook('onReady', () => options.clients.start());
+  app.addHook('onClose', () => options.clients.stop());
 
   const authenticate: onRequestHookHandler = async (request, reply) => {
     try {
-      request.actor = await actorFrom(request, options, keys);
+      request.actor = await actorFrom(request, options.clients, verify);
     } catch (error) {
       if (error instanceof InvalidToken) {
         const description = error.message.replace(/"/g, "'");
@@ -68,30 +72,59 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
   });
 }
 
-async function actorFrom(request: FastifyRequest, options: AuthOptions, keys: KeyResolver): Promise<Actor> {
+async function actorFrom(request: FastifyRequest, clients: ClientLookup, verify: TokenVerifier): Promise<Actor> {
   const header = request.headers.authorization;
   if (!header) throw new InvalidToken('A bearer access token is required');
   const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
   if (!match) throw new InvalidToken('The Authorization header must be "Bearer <token>"');
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(match[1], keys.resolve, {
-      issuer: options.issuer,
-      audience: options.audience,
-      algorithms: ['ES256'],
-      currentDate: options.clock(),
-      requiredClaims: ['exp', 'sub'],
-    }));
-  } catch (error) {
-    // Only a token fault is a 401; a failure to load the keys (database down) is the server's, a 500.
-    if (error instanceof InvalidToken) throw error;
-    if (!(error instanceof joseErrors.JOSEError)) throw error;
-    throw new InvalidToken(error.code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is invalid');
-  }
-  const client = await findClient(options.db, String(payload.sub));
+  const claims = await verify(match[1]);
+  const client = await clients.find(claims.sub);
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
-  const scopes = new Set(String(payload.scope ?? '').split(' ').filter((s) => client.scopes.includes(s)));
+  const scopes = new Set(claims.scope.split(' ').filter((s) => client.scopes.includes(s)));
   return { clientId: client.client_id, hospitalId: client.hospital_id, scopes, isAdmin: scopes.has('admin') };
+}
+
+type TokenVerifier = ReturnType<typeof createTokenVerifier>;
+
+/**
+ * Verifies an access token's signature, issuer, audience and expiry. A token's signature is
+ * checked once: the token, its claims and its key id are remembered until it expires, and a
+ * remembered token is accepted only while it has not expired and its key is still trusted.
+ */
+function createTokenVerifier(options: AuthOptions, keys: KeyResolver) {
+  const verified = new Map<string, { sub: string; scope: string; exp: number; kid: string }>();
+  const maxEntries = 50_000;
+  return async (token: string): Promise<{ sub: string; scope: string }> => {
+    const now = options.clock();
+    const known = verified.get(token);
+    if (known) {
+      if (known.exp <= Math.floor(now.getTime() / 1000)) {
+        verified.delete(token);
+        throw new InvalidToken('The access token has expired');
+      }
+      await keys.resolve({ kid: known.kid, alg: 'ES256' });
+      return known;
+    }
+    let payload, protectedHeader;
+    try {
+      ({ payload, protectedHeader } = await jwtVerify(token, keys.resolve, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['ES256'],
+        currentDate: now,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      // Only a token fault is a 401; a failure to load the keys (database down) is the server's, a 500.
+      if (error instanceof InvalidToken) throw error;
+      if (!(error instanceof joseErrors.JOSEError)) throw error;
+      throw new InvalidToken(error.code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is invalid');
+    }
+    const claims = { sub: String(payload.sub), scope: String(payload.scope ?? ''), exp: payload.exp!, kid: protectedHeader.kid ?? '' };
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+    return claims;
+  };
 }
 
 type KeyResolver = ReturnType<typeof createKeyResolver>;

@@ -33,7 +33,7 @@ async function checkJwks(jwks: { keys: Record<string, unknown>[] }): Promise<voi
   }
 }
 
-export function createClientService({ db, clock }: { db: Database; clock: () => Date }) {
+export function createClientService({ db, clock, onChange }: { db: Database; clock: () => Date; onChange: (clientId: string) => void }) {
   return {
     /** Registers a hospital client. Without a JWKS a secret is generated and returned this once. */
     async register(hospitalId: string, input: { clientId?: string; jwks?: { keys: Record<string, unknown>[] }; scopes?: string[]; description?: string }) {
@@ -59,9 +59,13 @@ export function createClientService({ db, clock }: { db: Database; clock: () => 
       return { clients: (await listClients(db, hospitalId)).map(clientView) };
     },
 
-    /** Disabling is immediate: the auth plugin refuses tokens of a disabled client on the next request. */
+    /**
+     * Disabling is immediate: this instance forgets the client before answering, and the others
+     * as soon as the change is announced (src/modules/auth/client-cache.ts).
+     */
     async disable(clientId: string) {
       const row = await disableClient(db, clientId, clock());
+      onChange(clientId);
       if (!row) throw new NotFound(`Client ${clientId} is not registered`);
       return clientView(row);
     },
