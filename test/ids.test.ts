@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from './helpers/context.ts';
+import { makeHospital, makeItem, makeResult } from './helpers/factories.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -24,5 +25,21 @@ describe('row ids on the hot paths', () => {
       select table_name, column_default from information_schema.columns
       where column_name = 'id' and table_name in ('results', 'recognition_checks', 'recognition_decisions') order by 1`.execute(ctx.db);
     expect(defaults.rows.map((r) => r.column_default)).toEqual(['uuid_v7()', 'uuid_v7()', 'uuid_v7()']);
+  });
+});
+
+describe('rows the log refers to', () => {
+  it('are never deleted and never change their key: hospitals, items, rule sets and results', async () => {
+    const expectRefused = (statement: Promise<unknown>) => expect(statement).rejects.toThrow(/never deleted and keep their key/);
+    await sql`insert into hospitals (id, name, tier, province, city) values ('H-PERM', 'permanent', 'primary', 'Zhejiang', 'Hangzhou')`.execute(ctx.db);
+    await expectRefused(sql`delete from hospitals where id = 'H-PERM'`.execute(ctx.db));
+    await expectRefused(sql`update hospitals set id = 'H-OTHER' where id = 'H-PERM'`.execute(ctx.db));
+    await sql`update hospitals set name = 'renamed' where id = 'H-PERM'`.execute(ctx.db);
+    const item = await makeItem(ctx.db);
+    await expectRefused(sql`delete from items where code = ${item}`.execute(ctx.db));
+    const result = await makeResult(ctx.db, { hospitalId: await makeHospital(ctx.db), itemCode: item, patientKey: 'a'.repeat(64), performedAt: new Date() });
+    await expectRefused(sql`delete from results where id = ${result}`.execute(ctx.db));
+    await expectRefused(sql`delete from rule_sets`.execute(ctx.db));
+    await expectRefused(sql`update rule_sets set version = version + 100`.execute(ctx.db));
   });
 });

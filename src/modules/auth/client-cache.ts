@@ -39,7 +39,8 @@ export function createClientCache(db: Database, listen: DatabaseHandle['listen']
     async stop() {
       listening = false;
       changed();
-      await stop?.();
+      // Nothing to undo when the database was closed first.
+      await stop?.().catch(() => {});
     },
     async find(clientId: string): Promise<ClientRow | undefined> {
       const cached = rows.get(clientId);
