@@ -156,7 +156,7 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_pending'] as const;
+    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_decline_months', 'agg_pending'] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -186,6 +186,16 @@ describe('declines, flows and certifications', () => {
     expect(byCode.rows.map((r: { key: string }) => r.key).sort()).toEqual(['D1_CONDITION_CHANGED', 'D8_NO_REFERENCE_VALUE']);
     const byPractitioner = (await ctx.app.inject({ url: '/v1/reports/declines?from=2026-11-20&to=2026-11-21&groupBy=practitioner', headers: admin })).json();
     expect(byPractitioner.rows).toEqual(expect.arrayContaining([expect.objectContaining({ key: `${hospitals.ningbo.id}/DR-ningbo`, declines: 1, flagged: 1 })]));
+  });
+
+  it('gives the same declines from whole months as from days', async () => {
+    const get = async (groupBy: string) =>
+      (await ctx.app.inject({ url: `/v1/reports/declines?from=2026-10-15&to=2026-12-15&groupBy=${groupBy}`, headers: admin })).json();
+    // By reason and by hospital read November from the monthly table; by practitioner, every day.
+    const [byCode, byHospital, byPractitioner] = [await get('code'), await get('hospital'), await get('practitioner')];
+    expect(byCode.totals).toEqual(byPractitioner.totals);
+    expect(byHospital.totals).toEqual(byPractitioner.totals);
+    expect(byCode.totals.declines).toBeGreaterThan(0);
   });
 
   it('lists issuer → receiver flows', async () => {

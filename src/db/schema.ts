@@ -255,6 +255,15 @@ export interface AggRecognizedPatientsTable {
   patient_hash: ColumnType<number, string, string>;
 }
 
+/** Declines per Asia/Shanghai month (`month`: its first day), receiver and reason. */
+export interface AggDeclineMonthsTable {
+  month: string;
+  receiving_hospital_id: string;
+  reason_code: string;
+  declines: number;
+  flagged: number;
+}
+
 /** Checks and decisions recorded but not yet counted in the report aggregates: one id per row. */
 export interface AggPendingTable {
   id: Generated<number>;
@@ -304,4 +313,5 @@ export interface DB {
   agg_patient_days: AggPatientDaysTable;
   agg_flow_months: AggFlowMonthsTable;
   agg_pending: AggPendingTable;
+  agg_decline_months: AggDeclineMonthsTable;
 }

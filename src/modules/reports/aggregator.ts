@@ -48,7 +48,7 @@ export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await takeAggregatorLock(trx);
     await sql`truncate agg_pending, agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients,
-                       agg_rollup, agg_rollup_months, agg_patient_days, agg_flow_months`.execute(trx);
+                       agg_rollup, agg_rollup_months, agg_patient_days, agg_flow_months, agg_decline_months`.execute(trx);
     await countChecks(trx, 'everything');
     await countDecisions(trx, 'everything');
   });

@@ -145,14 +145,19 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   const keys = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: 'a.receiving_hospital_id, a.practitioner_id' }[groupBy];
   const key = { code: 'g.reason_code', hospital: 'g.receiving_hospital_id', practitioner: `g.receiving_hospital_id || '/' || g.practitioner_id` }[groupBy];
   const label = { code: 'g.reason_code', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
-  const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
+  const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
+  // By reason or hospital: whole months from agg_decline_months; by practitioner, every day.
+  const { months, days } = groupBy === 'practitioner' ? { months: null, days: [[filter.from, filter.to] as [string, string]] } : splitIntoMonths(filter.from, filter.to);
+  const columns = sql.raw(`receiving_hospital_id, reason_code, ${groupBy === 'practitioner' ? 'practitioner_id, ' : ''}declines, flagged`);
+  const parts = days.map(([a, b]) => sql`select ${columns} from agg_declines where local_day between ${a}::date and ${b}::date`);
+  if (months) parts.push(sql`select ${columns} from agg_decline_months where month between ${months[0]}::date and ${months[1]}::date`);
   const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
     select ${sql.raw(key)} as key, ${sql.raw(label)} as label, g.declines, g.flagged
     from (
       select ${sql.raw(keys)}, sum(a.declines) as declines, sum(a.flagged) as flagged
-      from agg_declines a where ${sql.join(conditions, sql` and `)}
+      from (${sql.join(parts, sql` union all `)}) a ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
       group by ${sql.raw(keys)}
     ) g ${sql.raw(groupBy === 'code' ? '' : 'join hospitals rh on rh.id = g.receiving_hospital_id')}
     order by declines desc, key`.execute(db);
