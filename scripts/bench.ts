@@ -86,6 +86,7 @@ async function main(): Promise<number> {
     if (meta.keyFingerprint !== keyFingerprint(secret)) throw new UsageError('PATIENT_KEY_SECRET differs from the one the data was generated with');
     // Data generated before a newer migration stays usable: bring the schema up to date first.
     await migrateToLatest(db);
+    const prewarmed = opts.quick ? 'not prewarmed (quick)' : await prewarmResults(db);
     const province: Province = {
       patients: Number(meta.patients),
       recent: (await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
       loadAverage: { before: loadavg(), after: [] },
       data: meta,
       sizes: await sizes(db),
-      settings: { logLevel: opts.logLevel, poolSize: opts.pool, lookbackDays, preparedStatements: opts.prepared, serviceEnv: Object.entries(opts.serviceEnv).map(([k, v]) => `${k}=${/SECRET|KEY/.test(k) ? '…' : v}`).join(' ') },
+      settings: { logLevel: opts.logLevel, poolSize: opts.pool, lookbackDays, preparedStatements: opts.prepared, prewarmed, serviceEnv: Object.entries(opts.serviceEnv).map(([k, v]) => `${k}=${/SECRET|KEY/.test(k) ? '…' : v}`).join(' ') },
       checks: [],
       fixedRate: [],
       recognisableShare: { checks: 0, checkItems: 0, itemsWithRecognisable: 0 },
@@ -295,6 +296,24 @@ async function capturedCandidateSql(url: string): Promise<string> {
     if (Array.isArray(value)) return `'{${value.join(',')}}'`;
     return `'${String(value).replaceAll("'", "''")}'`;
   });
+}
+
+/**
+ * Reads the results table and its indexes once, so that the page cache holds them as it would on a
+ * server that has been answering checks for a while (a database just generated or restored is cold:
+ * the candidate look-up then waits on the disk). pg_prewarm's 'read' mode fills the OS cache.
+ */
+async function prewarmResults(db: Kysely<DB>): Promise<string> {
+  log('loading the results table and its indexes into the OS page cache (pg_prewarm)…');
+  try {
+    await sql`create extension if not exists pg_prewarm`.execute(db);
+    await sql`select pg_prewarm(oid, 'read') from pg_class
+      where oid = 'results'::regclass or oid in (select indexrelid from pg_index where indrelid = 'results'::regclass)`.execute(db);
+    return 'prewarmed (pg_prewarm)';
+  } catch (error) {
+    log(`  not prewarmed: ${error instanceof Error ? error.message : String(error)}`);
+    return 'not prewarmed';
+  }
 }
 
 /** pgbench scripts: half uniform patients, half returning patients, as the checks are drawn. */

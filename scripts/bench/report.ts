@@ -12,7 +12,7 @@ export interface BenchReport {
   loadAverage: { before: number[]; after: number[] };
   data: Record<string, string>;
   sizes: Record<string, string>;
-  settings: { logLevel: string; poolSize: number; lookbackDays: number; preparedStatements: boolean; serviceEnv: string };
+  settings: { logLevel: string; poolSize: number; lookbackDays: number; preparedStatements: boolean; serviceEnv: string; prewarmed: string };
   checks: (Measurement & { connections: number; cpu: CpuShare | null })[];
   fixedRate: (Measurement & { rate: number; lateStarts: number })[];
   recognisableShare: { checks: number; checkItems: number; itemsWithRecognisable: number };
@@ -38,7 +38,8 @@ export function markdown(r: BenchReport): string {
       `${r.durationSeconds} s per phase · LOG_LEVEL=${r.settings.logLevel} · pool ${r.settings.poolSize} · look-back ${r.settings.lookbackDays} days · ` +
       (r.settings.serviceEnv ? `service env ${r.settings.serviceEnv} · ` : '') +
       (r.settings.preparedStatements ? 'EXPERIMENT: every statement prepared · ' : '') +
-      `results table ${r.sizes.results ?? '?'} · load average before ${r.loadAverage.before.map((l) => l.toFixed(1)).join('/')}, after ${r.loadAverage.after.map((l) => l.toFixed(1)).join('/')}`,
+      `results table ${r.settings.prewarmed} · ` +
+      `size of results ${r.sizes.results ?? '?'} · load average before ${r.loadAverage.before.map((l) => l.toFixed(1)).join('/')}, after ${r.loadAverage.after.map((l) => l.toFixed(1)).join('/')}`,
     '',
     '| recognition checks | checks/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | ÷ pgbench (facts SQL) | ÷ empty route | CPU ms/check: service · PostgreSQL · load generator |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
