@@ -9,7 +9,7 @@ import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { loadCatalogue } from '../src/demo/load.ts';
-import { rebuildAggregates } from '../src/modules/reports/aggregator.ts';
+import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
 import { withoutIndexes } from './bench/constraints.ts';
 import { loadLog } from './bench/load-log.ts';
 import { loadPatients, loadRegistry, resultCounts } from './bench/load-registry.ts';
@@ -99,9 +99,8 @@ async function main(): Promise<void> {
     );
     await phase('report aggregates', () => rebuildAggregates(db));
     await phase('vacuum analyze', async () => {
-      for (const table of ['results', ...logTables, 'gen_patients', 'gen_recent', 'agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients']) {
-        await sql.raw(`vacuum (analyze) ${table}`).execute(db);
-      }
+      for (const table of ['results', ...logTables, 'gen_patients', 'gen_recent']) await sql.raw(`vacuum (analyze) ${table}`).execute(db);
+      await vacuumAggregates(db);
     });
     await writeMeta(db, { ...opts, generatedAt: now.toISOString(), keyFingerprint: keyFingerprint(secret), status: 'complete' });
     await printSummary(db, (performance.now() - started) / 1000, logCounts);

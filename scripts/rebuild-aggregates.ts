@@ -1,11 +1,12 @@
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { rebuildAggregates } from '../src/modules/reports/aggregator.ts';
+import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
 
 /**
  * `npm run rebuild-aggregates`: recomputes every report aggregate from the recognition log, in one
- * transaction (after an upgrade that adds an aggregate, or to repair one); non-zero exit on failure.
+ * transaction (after an upgrade that adds an aggregate, or to repair one), then vacuums and analyzes
+ * them; non-zero exit on failure.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     await migrateToLatest(database.db);
     const started = Date.now();
     await rebuildAggregates(database.db);
+    await vacuumAggregates(database.db);
     process.stdout.write(`Report aggregates rebuilt from the log in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     await database.close();

@@ -11,6 +11,12 @@ import { countChecks, countDecisions } from './counting.ts';
  */
 
 const aggregatorLock = 730_100_712;
+
+/** Every table the aggregator writes, the queue first. */
+export const aggregateTables = [
+  'agg_pending', 'agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_decline_months', 'agg_recognized_patients',
+  'agg_rollup', 'agg_rollup_months', 'agg_patient_days', 'agg_flow_months',
+] as const;
 export const drainBatchSize = 5_000;
 
 async function takeAggregatorLock(trx: Transaction<DB>): Promise<void> {
@@ -43,15 +49,20 @@ export async function catchUp(db: Kysely<DB>): Promise<void> {
 /**
  * Recomputes every report aggregate from the log, in one transaction: after a bulk load, after a
  * change to how something is counted, and as the reference the incremental counts are tested against.
+ * Vacuum and analyze the tables afterwards (`vacuumAggregates`): the rebuild leaves dead row versions.
  */
 export async function rebuildAggregates(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await takeAggregatorLock(trx);
-    await sql`truncate agg_pending, agg_check_items, agg_issuer_candidates, agg_decisions, agg_declines, agg_recognized_patients,
-                       agg_rollup, agg_rollup_months, agg_patient_days, agg_flow_months, agg_decline_months`.execute(trx);
+    await sql`truncate ${sql.join(aggregateTables.map((t) => sql.table(t)))}`.execute(trx);
     await countChecks(trx, 'everything');
     await countDecisions(trx, 'everything');
   });
+}
+
+/** VACUUM (ANALYZE) of every aggregate table: outside a transaction, after a rebuild. */
+export async function vacuumAggregates(db: Kysely<DB>): Promise<void> {
+  for (const table of aggregateTables) await sql`vacuum (analyze) ${sql.table(table)}`.execute(db);
 }
 
 /**
