@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startAggregator } from '../src/modules/reports/aggregator.ts';
+import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
+import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
+import { bearer, tokenFor } from './helpers/auth.ts';
+import { patientKeySecret } from './helpers/context.ts';
+import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+const pending = async () => Number((await sql<{ n: number }>`select count(*) as n from agg_pending`.execute(ctx.db)).rows[0].n);
+
+describe('the background aggregator', () => {
+  it('counts queued checks on its own, and stop waits for the batch in progress', async () => {
+    const receiver = await makeHospital(ctx.db);
+    const issuer = await makeHospital(ctx.db);
+    await certify(ctx.db, { hospitalId: issuer, scopeId: await makeScope(ctx.db) });
+    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
+    const idNumber = generateResidentId('19800101', '330106', '001');
+    await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber), itemCode: item, performedAt: new Date(Date.now() - 86_400_000) });
+    const client = await makeHospitalClient(ctx.db, receiver);
+    const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    const check = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: auth, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' } });
+    expect(check.statusCode).toBe(201);
+    expect(await pending()).toBe(1);
+
+    const errors: unknown[] = [];
+    const aggregator = startAggregator(ctx.db, 50, (error) => errors.push(error));
+    try {
+      await vi.waitFor(async () => expect(await pending()).toBe(0), { timeout: 5_000 });
+    } finally {
+      await aggregator.stop();
+    }
+    expect(errors).toEqual([]);
+    const counted = await sql<{ n: number }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
+    expect(counted.rows[0].n).toBe(1);
+  });
+});
+
+describe('listening for changes (PostgreSQL)', () => {
+  it.skipIf(!usingPostgres)('reconnects after its connection is cut, and says when it may have missed announcements', async () => {
+    const states: boolean[] = [];
+    const heard: string[] = [];
+    const stop = await ctx.database.listen('test_channel', (payload) => heard.push(payload), (listening) => states.push(listening));
+    try {
+      expect(states).toEqual([true]);
+      const listener = async () =>
+        (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and query = 'listen "test_channel"'`.execute(ctx.db)).rows;
+      const [first] = await listener();
+      await sql`select pg_terminate_backend(${first.pid})`.execute(ctx.db);
+      await vi.waitFor(() => expect(states).toEqual([true, false, true]), { timeout: 5_000 });
+      await sql`select pg_notify('test_channel', 'after the cut')`.execute(ctx.db);
+      await vi.waitFor(() => expect(heard).toEqual(['after the cut']), { timeout: 2_000 });
+    } finally {
+      await stop();
+    }
+  });
+});
