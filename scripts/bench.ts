@@ -68,6 +68,7 @@ function options() {
     warmSeconds: quick ? 1 : 5,
     collect: quick ? 100 : 1500,
     batches: quick ? 2 : 20,
+    ingestConnections: quick ? [2] : [2, 4],
     reportRepeats: quick ? 3 : 30,
   };
 }
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
       fixedRate: [],
       recognisableShare: { checks: 0, checkItems: 0, itemsWithRecognisable: 0 },
       decisions: null,
-      ingest: null,
+      ingest: [],
       reports: [],
       limits: { pgbench: [], emptyRoute: [] },
       errors: 0,
@@ -150,12 +151,13 @@ async function main(): Promise<number> {
       report.decisions = { ...decided, decisions: decisionCount, decisionsPerSecond: decisionCount / decided.seconds };
     }
 
-    if (opts.phases.has('ingest')) {
-      log('batch ingest…');
-      const runId = Date.now().toString(36);
+    // Two concurrent batches (a hospital system sending one after another on two channels), then four.
+    for (const connections of opts.phases.has('ingest') ? opts.ingestConnections : []) {
+      log(`batch ingest, ${connections} connections…`);
+      const runId = `${Date.now().toString(36)}-${connections}`;
       const batches = Array.from({ length: opts.batches }, (_, b) => batchRequest(random, province, random.pick(receivers), 1000, `BENCH-${runId}-${b}`, new Date()));
-      const ingest = await runAll(app.origin, 2, batches, [200]);
-      report.ingest = { ...ingest, batchSize: 1000, batches: opts.batches, resultsPerSecond: (opts.batches * 1000) / ingest.seconds };
+      const ingest = await runAll(app.origin, connections, batches, [200]);
+      report.ingest.push({ ...ingest, connections, batchSize: 1000, batches: opts.batches, resultsPerSecond: (opts.batches * 1000) / ingest.seconds });
     }
 
     log('reports…');
@@ -185,7 +187,7 @@ async function main(): Promise<number> {
     }
 
     report.loadAverage.after = loadavg();
-    const measured: Measurement[] = [...report.checks, ...report.fixedRate, ...(report.decisions ? [report.decisions] : []), ...(report.ingest ? [report.ingest] : []), ...report.reports, ...report.limits.emptyRoute];
+    const measured: Measurement[] = [...report.checks, ...report.fixedRate, ...(report.decisions ? [report.decisions] : []), ...report.ingest, ...report.reports, ...report.limits.emptyRoute];
     report.errors = measured.reduce((sum, m) => sum + m.errors, 0) + report.limits.pgbench.reduce((sum, p) => sum + p.failed, 0);
     for (const m of measured) for (const sample of m.errorSamples) log(`error sample: ${sample}`);
     const text = markdown(report);

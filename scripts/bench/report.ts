@@ -17,7 +17,7 @@ export interface BenchReport {
   fixedRate: (Measurement & { rate: number; lateStarts: number })[];
   recognisableShare: { checks: number; checkItems: number; itemsWithRecognisable: number };
   decisions: (Measurement & { decisionsPerSecond: number; decisions: number }) | null;
-  ingest: (Measurement & { resultsPerSecond: number; batchSize: number; batches: number }) | null;
+  ingest: (Measurement & { connections: number; resultsPerSecond: number; batchSize: number; batches: number })[];
   reports: (Measurement & { name: string })[];
   limits: { pgbench: PgbenchResult[]; emptyRoute: (Measurement & { connections: number; cpu: CpuShare | null })[] };
   errors: number;
@@ -62,8 +62,9 @@ export function markdown(r: BenchReport): string {
   );
   const d = r.decisions;
   if (d) push(`| decisions (${n(d.decisions)} in ${n(d.requests)} requests, 16 connections) | ${n(d.decisionsPerSecond)} | ${ms(d.p50)} | ${ms(d.p99)} | ${d.errors} |`);
-  const g = r.ingest;
-  if (g) push(`| batch ingest, results (${g.batches} × ${g.batchSize}, 2 connections) | ${n(g.resultsPerSecond)} | ${ms(g.p50)} | ${ms(g.p99)} | ${g.errors} |`);
+  for (const g of r.ingest) {
+    push(`| batch ingest, results (${g.batches} × ${g.batchSize}, ${g.connections} connections) | ${n(g.resultsPerSecond)} | ${ms(g.p50)} | ${ms(g.p99)} | ${g.errors} |`);
+  }
   push(
     '',
     '| report (administrator, whole province) | requests | p50 ms | p95 ms | max ms | errors |',
