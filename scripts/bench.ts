@@ -13,6 +13,7 @@ import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { loadCheckFacts } from '../src/modules/recognition/check-store.ts';
+import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
 import { withCpu } from './bench/cpu.ts';
 import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
 import { pgbench, startChild, type Child } from './bench/processes.ts';
@@ -281,11 +282,12 @@ async function capturedCandidateSql(url: string): Promise<string> {
   let captured: { sql: string; parameters: readonly unknown[] } | null = null;
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
-    log: (event) => void (captured ??= { sql: event.query.sql, parameters: event.query.parameters }),
+    // The statement that reads the patient's results (the registry is read once, before it).
+    log: (event) => void (/\bfrom results r\b/.test(event.query.sql) && (captured ??= { sql: event.query.sql, parameters: event.query.parameters })),
   });
   try {
     // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
-    await loadCheckFacts(db, async (_name, query) => (await db.executeQuery(query)).rows, hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
+    await loadCheckFacts(db, async (_name, query) => (await db.executeQuery(query)).rows, createRegistrySnapshots(db), hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
   } finally {
     await db.destroy();
   }

@@ -16,6 +16,7 @@ import { registryRoutes } from './modules/registry/routes.ts';
 import { createClientCache } from './modules/auth/client-cache.ts';
 import { createCheckService } from './modules/recognition/check-service.ts';
 import { createDecisionService } from './modules/recognition/decision-service.ts';
+import { createRegistrySnapshots } from './modules/recognition/registry-snapshot.ts';
 import { recognitionRoutes } from './modules/recognition/routes.ts';
 import { settingsRoutes } from './modules/settings/routes.ts';
 import { reportRoutes } from './modules/reports/routes.ts';
@@ -95,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
   await app.register(settingsRoutes, { db, clock });
   await app.register(recognitionRoutes, {
-    checks: createCheckService({ db, prepared: database.prepared, clock, patientKeySecret: keys.patientKeySecret }),
+    checks: createCheckService({ db, prepared: database.prepared, registry: createRegistrySnapshots(db), clock, patientKeySecret: keys.patientKeySecret }),
     decisions: createDecisionService({ db, clock }),
   });
   await app.register(reportRoutes, { reports: createReportService({ db, clock }), whatIf: createWhatIfService({ db }) });

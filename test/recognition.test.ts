@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { createLogger } from '../src/logger.ts';
 import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
@@ -66,6 +68,29 @@ describe('recognition checks', () => {
     await ctx.db.updateTable('items').set({ name_zh: '胸部CT平扫' }).where('code', '=', ct).execute();
     const zh = await check([ct], {}, { ...receiverAuth, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' });
     expect(zh.json().items[0].candidates[0].explanation).toMatch(/^可予互认.*胸部CT平扫/);
+  });
+
+  it('judges with the registry as it is now, whoever changed it and wherever the check runs', async () => {
+    const other = await buildApp({ config: ctx.config, database: ctx.database, logger: createLogger('silent'), clock: ctx.clock, keys: ctx.keys });
+    await other.ready();
+    try {
+      const lab = await makeHospital(ctx.db, { city: 'Wenzhou' });
+      const scope = await makeScope(ctx.db, { level: 'national' });
+      await certify(ctx.db, { hospitalId: lab, scopeId: scope });
+      await makeResult(ctx.db, { hospitalId: lab, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(5) });
+      const outcome = async (app: typeof ctx.app) =>
+        (await app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: receiverAuth, payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber }, items: [ct], purpose: 'treatment' } }))
+          .json().items[0].candidates[0];
+      // Both instances hold the registry in memory...
+      expect((await outcome(ctx.app)).outcome).toBe('RECOGNIZABLE');
+      expect((await outcome(other)).outcome).toBe('RECOGNIZABLE');
+      // ...and an operator's SQL suspends the issuer (effective before the exam): the very next check on either sees it.
+      await certify(ctx.db, { hospitalId: lab, scopeId: scope, status: 'suspended', effectiveFrom: ago(30) });
+      expect((await outcome(other)).reasons).toContain('NR_ISSUER_SUSPENDED');
+      expect((await outcome(ctx.app)).reasons).toContain('NR_ISSUER_SUSPENDED');
+    } finally {
+      await other.close();
+    }
   });
 
   it('lists expired results after recognisable ones, with their reason', async () => {

@@ -8,12 +8,14 @@ import { decide } from '../rules/engine.ts';
 import { explain, type Locale } from '../rules/explain.ts';
 import type { CatalogueItem, CheckContext, Decision, DecisionFacts, ResultFacts } from '../rules/types.ts';
 import { loadCheckFacts, recordCheck } from './check-store.ts';
+import type { RegistrySnapshots } from './registry-snapshot.ts';
 import type { CandidateRow, StoredCandidate } from './repository.ts';
 import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {
   db: Database;
   prepared: Prepared;
+  registry: RegistrySnapshots;
   clock: () => Date;
   patientKeySecret: string;
 }
@@ -33,10 +35,11 @@ const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }
   Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
-export function createCheckService({ db, prepared, clock, patientKeySecret }: RecognitionDeps) {
+export function createCheckService({ db, prepared, registry, clock, patientKeySecret }: RecognitionDeps) {
   return {
     /**
-     * Runs a recognition check: loads every fact in one statement, judges each candidate with the
+     * Runs a recognition check: reads the patient's results in one statement (the registry comes
+     * from memory, checked against the database's registry version), judges each candidate with the
      * pure engine, and stores the check, its outcomes, the audit event and the report counts in
      * another.
      */
@@ -48,7 +51,7 @@ export function createCheckService({ db, prepared, clock, patientKeySecret }: Re
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
       if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
       const requestedCodes = [...new Set(request.items)];
-      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, prepared, receiverId, requestedCodes, patientKey, now);
+      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, prepared, registry, receiverId, requestedCodes, patientKey, now);
       if (!receiver) throw new Forbidden(`Hospital ${receiverId} is not registered`);
       const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
       if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);

@@ -1,29 +1,21 @@
 import { sql } from 'kysely';
 import type { Database, Prepared } from '../../db/database.ts';
-import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
+import { catalogueItem } from '../registry/mappers.ts';
 import type { ItemRow } from '../registry/repository.ts';
-import type { TierPolicy } from '../rules/codes.ts';
 import type { CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
+import type { RegistrySnapshots } from './registry-snapshot.ts';
 import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
 
 /**
- * The hot path of a recognition check in two statements: one read of every fact the engine needs,
- * one write of the check, its candidates, the audit event and the report counts. Each is a single
- * round trip whatever the number of items and candidates (JSON aggregates in, JSON records out).
+ * The hot path of a recognition check in two statements: one read of the patient's results (with
+ * the registry's version), one write of the check, its candidates, the audit event and its place in
+ * the aggregates' queue. The registry comes from the instance's snapshot (registry-snapshot.ts).
  */
 
-interface FactsRow {
-  receiver: { id: string; name: string; tier: string; province: string; city: string; price_tier: string | null } | null;
-  rule_set: { version: number; tier_direction: string; lookback_days: number };
-  requested: (JsonItem & { requested: string })[];
+interface CandidatesRow {
+  registry_version: number;
   results: JsonResult[];
-  issuers: { id: string; name: string; tier: string; province: string; city: string; price_tier: string | null }[];
-  result_items: JsonItem[];
-  scopes: { id: string; level: string; name: string; region: string | null; province: string | null; members: string[] | null; items: string[] | null }[];
-  certifications: { hospital_id: string; scope_id: string; item_code: string | null; category: string | null; status: string; effective_from: string; recorded_at: string }[];
 }
-
-type JsonItem = Omit<ItemRow, 'updated_at'> & { updated_at: string };
 
 interface JsonResult {
   id: string; accession_no: string; issuing_hospital_id: string; item_code: string; kind: string; status: string; performed_at: string;
@@ -41,69 +33,60 @@ export interface CheckFacts {
   certifications: Map<string, CertificationEvent[]>;
 }
 
-const itemRow = (item: JsonItem): ItemRow => ({ ...item, updated_at: new Date(item.updated_at) });
+/** The patient's results within the look-back, newest first, and the registry version they go with. */
+function candidatesQuery(db: Database, patientKey: string, now: Date, lookbackDays: number) {
+  return sql<CandidatesRow>`
+    select (select version from registry_version) as registry_version,
+      (select coalesce(json_agg(f order by f.performed_at desc, f.id), '[]') from (
+        select r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
+               r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes
+        from results r
+        where r.patient_key = ${patientKey} and r.performed_at >= ${now}::timestamptz - ${lookbackDays}::integer * interval '1 day'
+      ) f) as results
+  `.compile(db);
+}
 
 export async function loadCheckFacts(
   db: Database,
   prepared: Prepared,
+  snapshots: RegistrySnapshots,
   receiverId: string,
   codes: readonly string[],
   patientKey: string,
   now: Date,
 ): Promise<CheckFacts> {
-  const query = sql<FactsRow>`
-    with rules as (
-      select version, tier_direction, lookback_days from rule_sets order by version desc limit 1
-    ), wanted as (
-      select i.*, i.code as requested from items i where i.code = any(${codes}::text[])
-      union all
-      select i.*, m.local_code from code_maps m join items i on i.code = m.item_code
-      where m.hospital_id = ${receiverId} and m.local_code = any(${codes}::text[])
-    ), found as (
-      select r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
-             r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes
-      from results r, rules
-      where r.patient_key = ${patientKey} and r.performed_at >= ${now}::timestamptz - rules.lookback_days * interval '1 day'
-    )
-    select
-      (select row_to_json(h) from (select id, name, tier, province, city, price_tier from hospitals where id = ${receiverId}) h) as receiver,
-      (select row_to_json(rules) from rules) as rule_set,
-      (select coalesce(json_agg(w), '[]') from wanted w) as requested,
-      (select coalesce(json_agg(f order by f.performed_at desc, f.id), '[]') from found f) as results,
-      (select coalesce(json_agg(h), '[]') from (select id, name, tier, province, city, price_tier from hospitals
-         where id in (select issuing_hospital_id from found)) h) as issuers,
-      (select coalesce(json_agg(i), '[]') from (select * from items where code in (select item_code from found)) i) as result_items,
-      (select coalesce(json_agg(s), '[]') from (select id, level, name, region, province, members, items from scopes) s) as scopes,
-      (select coalesce(json_agg(e), '[]') from (select hospital_id, scope_id, item_code, category, status, effective_from, recorded_at
-         from certification_events where hospital_id in (select issuing_hospital_id from found)) e) as certifications
-  `.compile(db);
-  const [facts] = await prepared('recognition_check_facts', query);
-  const requested = new Map<string, ItemRow>();
-  for (const { requested: code, ...item } of facts.requested.filter((r) => r.requested !== r.code)) requested.set(code, itemRow(item));
-  for (const { requested: code, ...item } of facts.requested.filter((r) => r.requested === r.code)) requested.set(code, itemRow(item));
-  const issuers = new Map(facts.issuers.map((h) => [h.id, hospitalFacts(h)]));
-  const items = new Map(facts.result_items.map((i) => [i.code, catalogueItem(itemRow(i))]));
-  const certifications = new Map<string, CertificationEvent[]>([...issuers.keys()].map((id) => [id, []]));
-  for (const e of facts.certifications) {
-    certifications.get(e.hospital_id)?.push({
-      scopeId: e.scope_id,
-      itemCode: e.item_code,
-      category: e.category as CertificationEvent['category'],
-      status: e.status as CertificationEvent['status'],
-      effectiveFrom: new Date(e.effective_from),
-      recordedAt: new Date(e.recorded_at),
-    });
+  let registry = await snapshots.current();
+  let [found] = await prepared('recognition_check_candidates', candidatesQuery(db, patientKey, now, registry.ruleSet.lookbackDays));
+  // The registry changed since it was loaded: load it again (at most twice), and read the results
+  // again if the look-back changed with it.
+  for (let attempt = 0; found.registry_version !== registry.version && attempt < 2; attempt++) {
+    const lookback = registry.ruleSet.lookbackDays;
+    registry = await snapshots.load();
+    if (registry.ruleSet.lookbackDays !== lookback) {
+      [found] = await prepared('recognition_check_candidates', candidatesQuery(db, patientKey, now, registry.ruleSet.lookbackDays));
+    } else break;
   }
+  const requested = new Map<string, ItemRow>();
+  for (const code of codes) {
+    // A catalogue code wins over a local code of the same name.
+    const item = registry.items.get(code) ?? registry.items.get(registry.codeMaps.get(`${receiverId}\u0000${code}`) ?? '');
+    if (item) requested.set(code, item);
+  }
+  const candidates = found.results.flatMap((r) => {
+    const issuer = registry.hospitals.get(r.issuing_hospital_id);
+    const item = registry.items.get(r.item_code);
+    return issuer && item ? [{ result: resultFacts(r), issuer, resultItem: catalogueItem(item) }] : [];
+  });
+  const certifications = new Map(candidates.map((c) => [c.issuer.id, registry.certifications.get(c.issuer.id) ?? []]));
   return {
-    receiver: facts.receiver ? hospitalFacts(facts.receiver) : null,
-    ruleSet: { version: facts.rule_set.version, tierDirection: facts.rule_set.tier_direction as TierPolicy, lookbackDays: facts.rule_set.lookback_days },
+    receiver: registry.hospitals.get(receiverId) ?? null,
+    ruleSet: registry.ruleSet,
     requested,
-    candidates: facts.results.map((r) => ({ result: resultFacts(r), issuer: issuers.get(r.issuing_hospital_id)!, resultItem: items.get(r.item_code)! })),
-    scopes: facts.scopes.map((s) => scopeFacts({ ...s, updated_at: new Date(0) })),
+    candidates,
+    scopes: registry.scopes,
     certifications,
   };
 }
-
 
 export interface NewCheck {
   receiverId: string;
