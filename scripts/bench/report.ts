@@ -41,7 +41,7 @@ export function markdown(r: BenchReport): string {
       `results table ${r.settings.prewarmed} · ` +
       `size of results ${r.sizes.results ?? '?'} · load average before ${r.loadAverage.before.map((l) => l.toFixed(1)).join('/')}, after ${r.loadAverage.after.map((l) => l.toFixed(1)).join('/')}`,
     '',
-    '| recognition checks | checks/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | ÷ pgbench (facts SQL) | ÷ empty route | CPU ms/check: service · PostgreSQL · load generator |',
+    '| recognition checks | checks/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | ÷ pgbench (candidate SQL) | ÷ empty route | CPU ms/check: service · PostgreSQL · load generator |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const c of r.checks) {
@@ -72,7 +72,7 @@ export function markdown(r: BenchReport): string {
   );
   for (const rep of r.reports) push(`| ${rep.name} | ${rep.requests} | ${ms(rep.p50)} | ${ms(rep.p95)} | ${ms(rep.max)} | ${rep.errors} |`);
   push('', '| limits | connections | per second | latency |', '|---|---:|---:|---:|');
-  for (const p of r.limits.pgbench) push(`| pgbench, facts SQL (${p.mode === 'prepared' ? 'prepared' : 'unprepared, as the service sends it'}) | ${p.clients} | ${n(p.tps)} | avg ${ms(p.latencyAvgMs)} ms |`);
+  for (const p of r.limits.pgbench) push(`| pgbench, candidate SQL (${p.mode === 'prepared' ? 'prepared' : 'unprepared: planned on every execution'}) | ${p.clients} | ${n(p.tps)} | avg ${ms(p.latencyAvgMs)} ms |`);
   for (const e of r.limits.emptyRoute) push(`| empty Fastify route | ${e.connections} | ${n(e.throughput)} | p50 ${ms(e.p50)} ms, p99 ${ms(e.p99)} ms; CPU ms/request ${cpu(e.cpu)} |`);
   return `${lines.join('\n')}\n`;
 }
