@@ -57,14 +57,14 @@ export async function loadCheckFacts(
 ): Promise<CheckFacts> {
   let registry = await snapshots.current();
   let [found] = await prepared('recognition_check_candidates', candidatesQuery(db, patientKey, now, registry.ruleSet.lookbackDays));
-  // The registry changed since it was loaded: load it again (at most twice), and read the results
-  // again if the look-back changed with it.
-  for (let attempt = 0; found.registry_version !== registry.version && attempt < 2; attempt++) {
+  // The registry changed after the one held was read: judge with one at least as new as the results
+  // (versions only grow), and read the results again if the look-back changed with it.
+  while (found.registry_version > registry.version) {
     const lookback = registry.ruleSet.lookbackDays;
-    registry = await snapshots.load();
+    registry = await snapshots.newerThan(registry.version);
     if (registry.ruleSet.lookbackDays !== lookback) {
       [found] = await prepared('recognition_check_candidates', candidatesQuery(db, patientKey, now, registry.ruleSet.lookbackDays));
-    } else break;
+    }
   }
   const requested = new Map<string, ItemRow>();
   for (const code of codes) {

@@ -20,9 +20,10 @@ export interface RegistrySnapshot {
 export type RegistrySnapshots = ReturnType<typeof createRegistrySnapshots>;
 
 /**
- * The registry held in memory by each instance. `current()` answers from memory; `load()` reads it
- * again, all tables in one repeatable-read transaction with their version, and is called when a
- * check finds the database's version different from the one held (see the registry_version migration).
+ * The registry held in memory by each instance. `current()` answers from memory; `newerThan(v)`
+ * returns a snapshot of a version above `v`, reading the registry again (all tables in one
+ * repeatable-read transaction with their version) unless a read already under way yields one:
+ * concurrent checks that find the registry changed share one reload.
  */
 export function createRegistrySnapshots(db: Database) {
   let held: Promise<RegistrySnapshot> | null = null;
@@ -36,7 +37,10 @@ export function createRegistrySnapshots(db: Database) {
   };
   return {
     current: () => held ?? load(),
-    load,
+    async newerThan(version: number): Promise<RegistrySnapshot> {
+      const latest = await (held ?? load());
+      return latest.version > version ? latest : load();
+    },
   };
 }
 
