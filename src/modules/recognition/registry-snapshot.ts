@@ -38,8 +38,14 @@ export function createRegistrySnapshots(db: Database) {
   return {
     current: () => held ?? load(),
     async newerThan(version: number): Promise<RegistrySnapshot> {
-      const latest = await (held ?? load());
-      return latest.version > version ? latest : load();
+      let pending = held ?? load();
+      let latest = await pending;
+      while (latest.version <= version) {
+        // Share a read another caller has started since; otherwise read the registry now.
+        pending = held && held !== pending ? held : load();
+        latest = await pending;
+      }
+      return latest;
     },
   };
 }
