@@ -5,27 +5,11 @@ import { sql, type Kysely } from 'kysely';
 // the queue in batches (src/modules/reports/aggregator.ts), in one transaction per batch, so a
 // batch is counted exactly once. With one aggregator at a time the roll-up rows need no shards,
 // and a monthly roll-up costs one upsert per batch instead of one per request.
-const figures = `
-    check_items integer not null default 0,
-    with_recognizable integer not null default 0,
-    recognized integer not null default 0,
-    recognitions integer not null default 0,
-    declines integer not null default 0,
-    flagged_declines integer not null default 0,
-    yuan numeric(16, 2) not null default 0,
-    minutes bigint not null default 0,
-    radiation_msv numeric(14, 4) not null default 0,
-    own_recognitions integer not null default 0,
-    own_yuan numeric(16, 2) not null default 0,
-    own_minutes bigint not null default 0,
-    own_radiation_msv numeric(14, 4) not null default 0,
-    patients integer not null default 0`;
 const figureColumns = [
   'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
   'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
-];
-const sums = figureColumns.map((c) => `sum(${c})`).join(', ');
-const dimension = `dimension text not null check (dimension in ('all', 'receiver', 'item', 'category', 'city', 'issuer'))`;
+].join(', ');
+const sums = figureColumns.split(', ').map((c) => `sum(${c})`).join(', ');
 
 const statements = [
   `create table agg_pending (
@@ -34,17 +18,22 @@ const statements = [
     decision_id uuid,
     check (num_nonnulls(check_id, decision_id) = 1)
   )`,
+  // The same columns and checks without the shard; the old rows summed over their shards.
   `alter table agg_rollup rename to agg_rollup_sharded`,
-  `create table agg_rollup (${dimension}, local_day date not null, dim_value text not null, ${figures},
-    primary key (dimension, local_day, dim_value))`,
-  `insert into agg_rollup (dimension, local_day, dim_value, ${figureColumns.join(', ')})
+  `alter index agg_rollup_pkey rename to agg_rollup_sharded_pkey`,
+  `alter index agg_rollup_value_idx rename to agg_rollup_sharded_value_idx`,
+  `create table agg_rollup (like agg_rollup_sharded including defaults including constraints)`,
+  `alter table agg_rollup drop column shard`,
+  `alter table agg_rollup add primary key (dimension, local_day, dim_value)`,
+  `insert into agg_rollup (dimension, local_day, dim_value, ${figureColumns})
     select dimension, local_day, dim_value, ${sums} from agg_rollup_sharded group by 1, 2, 3`,
   `drop table agg_rollup_sharded`,
   `create index agg_rollup_value_idx on agg_rollup (dimension, dim_value, local_day)`,
-  `create table agg_rollup_months (${dimension}, month date not null, dim_value text not null, ${figures},
-    primary key (dimension, month, dim_value))`,
+  `create table agg_rollup_months (like agg_rollup including defaults including constraints)`,
+  `alter table agg_rollup_months rename column local_day to month`,
+  `alter table agg_rollup_months add primary key (dimension, month, dim_value)`,
   `create index agg_rollup_months_value_idx on agg_rollup_months (dimension, dim_value, month)`,
-  `insert into agg_rollup_months (dimension, month, dim_value, ${figureColumns.join(', ')})
+  `insert into agg_rollup_months (dimension, month, dim_value, ${figureColumns})
     select dimension, date_trunc('month', local_day)::date, dim_value, ${sums} from agg_rollup group by 1, 2, 3`,
 ];
 

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { Database, Prepared } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
-import { catalogueItem } from '../registry/mappers.ts';
 import { derivePatientKey } from '../results/submission.ts';
 import { decide } from '../rules/engine.ts';
 import { explain, type Locale } from '../rules/explain.ts';
@@ -59,7 +58,7 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
       const context: CheckContext = request.context ?? {};
       const seen = new Set<string>();
       const items = requestedCodes.flatMap((requestedCode) => {
-        const requestedItem = catalogueItem(resolved.get(requestedCode)!);
+        const requestedItem = resolved.get(requestedCode)!;
         if (seen.has(requestedItem.code)) return []; // a local code and its catalogue code asked together
         seen.add(requestedItem.code);
         const judged = candidates

@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Prepared } from '../../db/database.ts';
-import { catalogueItem } from '../registry/mappers.ts';
-import type { ItemRow } from '../registry/repository.ts';
-import type { CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
+import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 import type { RegistrySnapshots } from './registry-snapshot.ts';
 import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
 
@@ -27,7 +25,7 @@ export interface CheckFacts {
   receiver: HospitalFacts | null;
   ruleSet: RuleSet;
   /** Requested code → catalogue item (a catalogue code wins over a local code of the same name). */
-  requested: Map<string, ItemRow>;
+  requested: Map<string, CatalogueItem>;
   candidates: CandidateRow[];
   scopes: ScopeFacts[];
   certifications: Map<string, CertificationEvent[]>;
@@ -66,7 +64,7 @@ export async function loadCheckFacts(
       [found] = await prepared('recognition_check_candidates', candidatesQuery(db, patientKey, now, registry.ruleSet.lookbackDays));
     }
   }
-  const requested = new Map<string, ItemRow>();
+  const requested = new Map<string, CatalogueItem>();
   for (const code of codes) {
     // A catalogue code wins over a local code of the same name.
     const item = registry.items.get(code) ?? registry.items.get(registry.codeMaps.get(`${receiverId}\u0000${code}`) ?? '');
@@ -75,7 +73,7 @@ export async function loadCheckFacts(
   const candidates = found.results.flatMap((r) => {
     const issuer = registry.hospitals.get(r.issuing_hospital_id);
     const item = registry.items.get(r.item_code);
-    return issuer && item ? [{ result: resultFacts(r), issuer, resultItem: catalogueItem(item) }] : [];
+    return issuer && item ? [{ result: resultFacts(r), issuer, resultItem: item }] : [];
   });
   const certifications = new Map(candidates.map((c) => [c.issuer.id, registry.certifications.get(c.issuer.id) ?? []]));
   return {

@@ -1,16 +1,15 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { hospitalFacts, scopeFacts } from '../registry/mappers.ts';
-import type { ItemRow } from '../registry/repository.ts';
+import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { TierPolicy } from '../rules/codes.ts';
-import type { CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
+import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 
 /** Everything a check reads from the registry, as of one `registry_version`. */
 export interface RegistrySnapshot {
   version: number;
   ruleSet: RuleSet;
   hospitals: Map<string, HospitalFacts>;
-  items: Map<string, ItemRow>;
+  items: Map<string, CatalogueItem>;
   /** `${hospitalId}\u0000${localCode}` → catalogue code. */
   codeMaps: Map<string, string>;
   scopes: ScopeFacts[];
@@ -79,7 +78,7 @@ async function readSnapshot(db: Database): Promise<RegistrySnapshot> {
       version,
       ruleSet: { version: rules.version, tierDirection: rules.tier_direction as TierPolicy, lookbackDays: rules.lookback_days },
       hospitals: new Map(hospitals.map((h) => [h.id, hospitalFacts(h)])),
-      items: new Map(items.map((i) => [i.code, i])),
+      items: new Map(items.map((i) => [i.code, catalogueItem(i)])),
       codeMaps: new Map(codeMaps.map((m) => [`${m.hospital_id}\u0000${m.local_code}`, m.item_code])),
       scopes: scopes.map(scopeFacts),
       certifications,

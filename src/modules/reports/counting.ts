@@ -72,25 +72,33 @@ export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<
     on conflict (local_day, receiving_hospital_id, item_code) do update set
       check_items = agg_check_items.check_items + excluded.check_items,
       with_recognizable = agg_check_items.with_recognizable + excluded.with_recognizable`.execute(trx);
-  await sql`
-    insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, check_items, with_recognizable)
-    select local_day, issuing_hospital_id, receiving_hospital_id, item_code, count(*), count(*) filter (where recognizable)
-    from (${perIssuer(part)}) p
-    group by 1, 2, 3, 4
-    on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
-      check_items = agg_issuer_candidates.check_items + excluded.check_items,
-      with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable`.execute(trx);
   // The receiver's view: every check item; the issuer's view: each check item it had a candidate for.
+  // The per-issuer rows are grouped once, for agg_issuer_candidates and for the roll-ups.
   const figures: Figure[] = ['check_items', 'with_recognizable'];
-  await addToRollups(figures, alongDimensions(figures, sql`
-    select ${checkDay} as local_day, true as receiver_side, c.receiving_hospital_id as receiver, h.city, ci.item_code, i.category,
-           null::text as issuer, 1 as check_items, ci.has_recognizable::int as with_recognizable
-    from check_items ci join recognition_checks c on c.id = ci.check_id
-      join hospitals h on h.id = c.receiving_hospital_id join items i on i.code = ci.item_code
-    where ${checksIn(part)}
-    union all
-    select p.local_day, false, p.receiving_hospital_id, null, p.item_code, null, p.issuing_hospital_id, 1, p.recognizable::int
-    from (${perIssuer(part)}) p`)).execute(trx);
+  await addToRollups(
+    figures,
+    alongDimensions(figures, sql`
+      select ${checkDay} as local_day, true as receiver_side, c.receiving_hospital_id as receiver, h.city, ci.item_code, i.category,
+             null::text as issuer, 1 as check_items, ci.has_recognizable::int as with_recognizable
+      from check_items ci join recognition_checks c on c.id = ci.check_id
+        join hospitals h on h.id = c.receiving_hospital_id join items i on i.code = ci.item_code
+      where ${checksIn(part)}
+      union all
+      select p.local_day, false, p.receiving_hospital_id, null, p.item_code, null, p.issuing_hospital_id, 1, p.recognizable::int
+      from per_issuer p`),
+    [
+      sql`per_issuer as (${perIssuer(part)})`,
+      sql`issuer_counts as (
+        insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, check_items, with_recognizable)
+        select local_day, issuing_hospital_id, receiving_hospital_id, item_code, count(*), count(*) filter (where recognizable)
+        from per_issuer
+        group by 1, 2, 3, 4
+        on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
+          check_items = agg_issuer_candidates.check_items + excluded.check_items,
+          with_recognizable = agg_issuer_candidates.with_recognizable + excluded.with_recognizable
+      )`,
+    ],
+  ).execute(trx);
 }
 
 export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promise<void> {
