@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
@@ -21,8 +21,8 @@ import { benchAdminClientId, benchClientId, benchClientSecret, hospitals, keyFin
 import { markdown, type BenchReport } from './bench/report.ts';
 import { reportRequests } from './bench/reports.ts';
 import { batchRequest, checkRequests, decisionRequest, type CheckAnswer, type Province, type Receiver } from './bench/workload.ts';
+import { run, UsageError } from './run.ts';
 
-class UsageError extends Error {}
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function options() {
@@ -344,10 +344,4 @@ async function sizes(db: Kysely<DB>): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [r.t, r.s]));
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  const message = error instanceof ConfigError || error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`bench failed: ${message}\n`);
-  process.exitCode = 1;
-}
+await run('bench failed', main);

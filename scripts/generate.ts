@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
@@ -15,6 +15,7 @@ import { loadLog } from './bench/load-log.ts';
 import { loadPatients, loadRegistry, resultCounts } from './bench/load-registry.ts';
 import { loadResults, prepareGenerator } from './bench/load-results.ts';
 import { hospitals, keyFingerprint } from './bench/province.ts';
+import { run, UsageError } from './run.ts';
 
 const logTables = ['recognition_checks', 'check_items', 'check_candidates', 'recognition_decisions', 'audit_events'];
 
@@ -46,7 +47,6 @@ function options() {
   };
 }
 
-class UsageError extends Error {}
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -161,10 +161,4 @@ async function printSummary(db: Kysely<DB>, seconds: number, logCounts: { checks
   for (const r of rows) log(`  ${r.table.padEnd(24)} ${Number(r.rows).toLocaleString('en').padStart(14)} rows  ${r.size.padStart(9)}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  const message = error instanceof ConfigError || error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`generate failed: ${message}\n`);
-  process.exitCode = 1;
-}
+await run('generate failed', main);

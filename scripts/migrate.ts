@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
+import { run } from './run.ts';
 
 /** `npm run migrate`: applies pending migrations to the configured database; non-zero exit on failure. */
 async function main(): Promise<void> {
@@ -17,10 +18,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`Migration failed: ${message}\n`);
-  process.exitCode = 1;
-}
+await run('Migration failed', main);

@@ -1,7 +1,8 @@
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
+import { run } from './run.ts';
 
 /**
  * `npm run rebuild-aggregates`: recomputes every report aggregate from the recognition log, in one
@@ -22,10 +23,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`Rebuilding the report aggregates failed: ${message}\n`);
-  process.exitCode = 1;
-}
+await run('Rebuilding the report aggregates failed', main);

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase, type DatabaseOptions } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { loadCatalogue } from '../src/demo/load.ts';
+import { run } from './run.ts';
 
 /**
  * `npm run seed:catalogue`: migrates the configured database and upserts the default exam-item
@@ -35,10 +36,4 @@ function databaseOptions(): DatabaseOptions {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`Seeding the catalogue failed: ${message}\n`);
-  process.exitCode = 1;
-}
+await run('Seeding the catalogue failed', main);
