@@ -334,7 +334,16 @@ function pgbenchScripts(candidateSql: string): string[] {
 
 async function machine(db: Kysely<DB>) {
   const version = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0].v;
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node, postgres: version.split(' on ')[0] };
+  // The server settings that move these figures most: memory for pages, and what a commit waits for.
+  const { rows } = await sql<{ name: string; value: string }>`
+    select name, case when unit = '8kB' then pg_size_pretty(setting::bigint * 8192) when unit = 'MB' then pg_size_pretty(setting::bigint * 1048576)
+                      else setting || coalesce(unit, '') end as value
+    from pg_settings where name in ('shared_buffers', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
+    order by name`.execute(db);
+  return {
+    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node,
+    postgres: version.split(' on ')[0], postgresSettings: rows.map((r) => `${r.name} ${r.value}`).join(', '),
+  };
 }
 
 async function sizes(db: Kysely<DB>): Promise<Record<string, string>> {

@@ -107,6 +107,34 @@ describe('POST /v1/results/batch', () => {
     expect(put.json()).toMatchObject({ outcome: 'unchanged', version: 2 });
   });
 
+  it('stores every field of a batch item as submitted: arrays, JSON, quotes, backslashes and times', async () => {
+    const awkward = 'He said "no", then {a,b} \\ NULL, 無異常 ';
+    const lab = {
+      ...ctSubmission(residentId(), world.lab, { studyUid: undefined, equipment: undefined }),
+      findings: awkward,
+      performedAt: '2026-11-20T09:30:00.123+08:00',
+      analytes: [
+        { code: 'ALT', value: 31, unit: 'U/L', flag: 'H' },
+        { code: 'AST', value: 'pending "recheck"', referenceRange: '<40' },
+      ],
+    };
+    const plain = ctSubmission(residentId(), world.ct, { findings: undefined });
+    const response = await batch(world.tokenA, [{ accessionNo: 'B-FIELDS-LAB', ...lab }, { accessionNo: 'B-FIELDS-CT', ...plain }]);
+    expect(response.json<{ results: BatchAnswer[] }>().results.map((r) => r.outcome)).toEqual(['created', 'created']);
+
+    const rows = await ctx.db
+      .selectFrom('results')
+      .select(['accession_no', 'analyte_codes', 'analytes', 'equipment', 'findings', 'performed_at', 'study_uid', 'version'])
+      .where('accession_no', 'in', ['B-FIELDS-LAB', 'B-FIELDS-CT'])
+      .orderBy('accession_no', 'desc')
+      .execute();
+    expect(rows[0]).toMatchObject({ accession_no: 'B-FIELDS-LAB', analyte_codes: ['ALT', 'AST'], analytes: lab.analytes, equipment: null, findings: awkward, study_uid: null, version: 1 });
+    expect(new Date(rows[0].performed_at).toISOString()).toBe('2026-11-20T01:30:00.123Z');
+    expect(rows[1]).toMatchObject({ accession_no: 'B-FIELDS-CT', analyte_codes: [], analytes: null, equipment: plain.equipment, findings: null });
+    const version = await ctx.db.selectFrom('result_versions as v').innerJoin('results as r', 'r.id', 'v.result_id').select(['v.content']).where('r.accession_no', '=', 'B-FIELDS-LAB').executeTakeFirstOrThrow();
+    expect(version.content).toMatchObject({ findings: awkward, analytes: lab.analytes });
+  });
+
   it('takes 1000 items in one request, and refuses more', async () => {
     const idNumber = residentId();
     const items = Array.from({ length: 1000 }, (_, i) => ({

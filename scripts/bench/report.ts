@@ -7,7 +7,7 @@ export interface BenchReport {
   startedAt: string;
   quick: boolean;
   durationSeconds: number;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; postgresSettings: string };
   /** 1/5/15-minute load averages: other work on the machine skews every figure. */
   loadAverage: { before: number[]; after: number[] };
   data: Record<string, string>;
@@ -34,7 +34,7 @@ export function markdown(r: BenchReport): string {
   push(
     `### ${r.data.results ?? '?'} results, ${r.data.patients ?? '?'} patients, ${r.data.decisions ?? '?'} decisions${r.quick ? ' (quick)' : ''}`,
     '',
-    `${r.startedAt} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB · Node ${r.machine.node} · ${r.machine.postgres} · ` +
+    `${r.startedAt} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB · Node ${r.machine.node} · ${r.machine.postgres} (${r.machine.postgresSettings}) · ` +
       `${r.durationSeconds} s per phase · LOG_LEVEL=${r.settings.logLevel} · pool ${r.settings.poolSize} · look-back ${r.settings.lookbackDays} days · ` +
       (r.settings.serviceEnv ? `service env ${r.settings.serviceEnv} · ` : '') +
       (r.settings.preparedStatements ? 'EXPERIMENT: every statement prepared · ' : '') +
