@@ -156,7 +156,7 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_decline_months', 'agg_pending'] as const;
+    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_decline_months', 'agg_practitioner_months', 'agg_pending'] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -215,6 +215,24 @@ describe('declines, flows and certifications', () => {
     expect(await flows('2026-11-21', '2026-12-31')).toEqual(
       expect.arrayContaining([expect.objectContaining({ receiverId: hospitals.wenzhou.id, recognitions: 2 })]),
     );
+  });
+
+  it('gives the same figures from a month less some days as from the days themselves', async () => {
+    const get = async (path: string) => (await ctx.app.inject({ url: `/v1/reports/${path}`, headers: admin })).json();
+    const reports = ['savings?groupBy=item', 'savings?groupBy=receiving-hospital', 'savings?groupBy=month', 'declines?groupBy=code', 'declines?groupBy=practitioner', 'flows?'];
+    // Equal periods: 1 October–20 November reads November less 21-30 November; 4-30 November reads
+    // November less its first three days; 21 November–31 December reads 21-30 November day by day.
+    for (const [monthsLessDays, days] of [['from=2026-10-01&to=2026-11-20', 'from=2026-11-20&to=2026-11-20'], ['from=2026-11-04&to=2026-11-30', 'from=2026-11-20&to=2026-11-21'], ['from=2026-11-21&to=2026-12-31', 'from=2026-11-21&to=2026-11-21']]) {
+      for (const report of reports) {
+        const [a, b] = [await get(`${report}&${monthsLessDays}`), await get(`${report}&${days}`)];
+        // By month lists every month of the period, so only its totals compare.
+        const rows = (r: { rows: unknown[] }) => (report.includes('groupBy=month') ? [] : r.rows);
+        expect({ report, rows: rows(a), totals: a.totals }).toEqual({ report, rows: rows(b), totals: b.totals });
+      }
+    }
+    // The subtracted days held figures: the declines were all after Shanghai midnight, and no hospital is listed with zero.
+    expect((await get('declines?groupBy=practitioner&from=2026-10-01&to=2026-11-20')).rows).toEqual([]);
+    expect((await get('declines?groupBy=practitioner&from=2026-11-04&to=2026-11-30')).totals.declines).toBeGreaterThan(0);
   });
 
   it('reports certification health per hospital and category', async () => {

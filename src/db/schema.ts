@@ -264,6 +264,15 @@ export interface AggDeclineMonthsTable {
   flagged: number;
 }
 
+/** Declines per Asia/Shanghai month (`month`: its first day), receiver and practitioner. */
+export interface AggPractitionerMonthsTable {
+  month: string;
+  receiving_hospital_id: string;
+  practitioner_id: string;
+  declines: number;
+  flagged: number;
+}
+
 /** Checks and decisions recorded but not yet counted in the report aggregates: one id per row. */
 export interface AggPendingTable {
   id: Generated<number>;
@@ -314,4 +323,5 @@ export interface DB {
   agg_flow_months: AggFlowMonthsTable;
   agg_pending: AggPendingTable;
   agg_decline_months: AggDeclineMonthsTable;
+  agg_practitioner_months: AggPractitionerMonthsTable;
 }

@@ -140,6 +140,14 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     on conflict (month, receiving_hospital_id, reason_code) do update set
       declines = agg_decline_months.declines + excluded.declines, flagged = agg_decline_months.flagged + excluded.flagged`.execute(trx);
   await sql`
+    insert into agg_practitioner_months (month, receiving_hospital_id, practitioner_id, declines, flagged)
+    select date_trunc('month', ${decisionDay})::date, d.receiving_hospital_id, d.practitioner_id, count(*), count(*) filter (where d.flagged)
+    from recognition_decisions d
+    where d.action = 'declined' and ${decisionsIn(part)}
+    group by 1, 2, 3
+    on conflict (month, receiving_hospital_id, practitioner_id) do update set
+      declines = agg_practitioner_months.declines + excluded.declines, flagged = agg_practitioner_months.flagged + excluded.flagged`.execute(trx);
+  await sql`
     insert into agg_recognized_patients (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital, patient_hash)
     select distinct ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code,
            d.receiving_hospital_id = d.issuing_hospital_id, ${patientHashSql('c.patient_key')}

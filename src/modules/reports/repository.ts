@@ -105,22 +105,16 @@ function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): {
 const rollupColumns = [
   'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
   'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
-].join(', ');
+];
 
 /**
  * Savings along one roll-up dimension: whole months from agg_rollup_months and the partial months'
  * days from agg_rollup (every day when grouping by day). Rows are summed by key first and named after.
  */
 function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
-  const { months, days } = groupBy === 'day' ? { months: null, days: [[filter.from, filter.to] as [string, string]] } : splitIntoMonths(filter.from, filter.to);
-  const value = plan.value === undefined ? sql`` : sql` and dim_value = ${plan.value}`;
-  const columns = sql.raw(rollupColumns);
-  const parts = days.map(([a, b]) => sql`select local_day, dim_value, ${columns} from agg_rollup
-    where dimension = ${plan.dimension} and local_day between ${a}::date and ${b}::date${value}`);
-  if (months) {
-    parts.push(sql`select month, dim_value, ${columns} from agg_rollup_months
-      where dimension = ${plan.dimension} and month between ${months[0]}::date and ${months[1]}::date${value}`);
-  }
+  const period = groupBy === 'day' ? { months: null, days: [[filter.from, filter.to] as [string, string]], minus: [] } : splitIntoMonths(filter.from, filter.to);
+  const where = plan.value === undefined ? sql`dimension = ${plan.dimension}` : sql`dimension = ${plan.dimension} and dim_value = ${plan.value}`;
+  const rows = periodRows(period, { daily: 'agg_rollup', monthly: 'agg_rollup_months', keys: ['dim_value'], figures: rollupColumns, where });
   const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
   const names: Record<string, [join: string, label: string]> = {
     receiver: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
@@ -136,8 +130,10 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
         sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,
         sum(a.own_recognitions) as own_recognitions, sum(a.own_yuan) as own_yuan, sum(a.own_minutes) as own_minutes, sum(a.own_radiation_msv) as own_msv,
         sum(a.patients) as patients
-      from (${sql.join(parts, sql` union all `)}) a
+      from (${rows}) a
       group by 1
+      -- A subtracted day can leave a group at zero: it had no event in the period.
+      having sum(a.check_items) <> 0 or sum(a.recognized) <> 0 or sum(a.recognitions) <> 0 or sum(a.declines) <> 0 or sum(a.own_recognitions) <> 0
     ) g ${sql.raw(join)}`;
 }
 
@@ -148,56 +144,120 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
-  // By reason or hospital: whole months from agg_decline_months; by practitioner, every day.
-  const { months, days } = groupBy === 'practitioner' ? { months: null, days: [[filter.from, filter.to] as [string, string]] } : splitIntoMonths(filter.from, filter.to);
-  const columns = sql.raw(`receiving_hospital_id, reason_code, ${groupBy === 'practitioner' ? 'practitioner_id, ' : ''}declines, flagged`);
-  const parts = days.map(([a, b]) => sql`select ${columns} from agg_declines where local_day between ${a}::date and ${b}::date`);
-  if (months) parts.push(sql`select ${columns} from agg_decline_months where month between ${months[0]}::date and ${months[1]}::date`);
+  // Whole months from agg_decline_months (by practitioner: agg_practitioner_months), days from agg_declines.
+  const detail = { code: ['reason_code'], hospital: [], practitioner: ['practitioner_id'] }[groupBy];
+  const rows = periodRows(splitIntoMonths(filter.from, filter.to), {
+    daily: 'agg_declines',
+    monthly: groupBy === 'practitioner' ? 'agg_practitioner_months' : 'agg_decline_months',
+    keys: ['receiving_hospital_id', ...detail],
+    figures: ['declines', 'flagged'],
+  });
   const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
     select ${sql.raw(key)} as key, ${sql.raw(label)} as label, g.declines, g.flagged
     from (
       select ${sql.raw(keys)}, sum(a.declines) as declines, sum(a.flagged) as flagged
-      from (${sql.join(parts, sql` union all `)}) a ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
-      group by ${sql.raw(keys)}
+      from (${rows}) a ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
+      group by ${sql.raw(keys)} having sum(a.declines) <> 0
     ) g ${sql.raw(groupBy === 'code' ? '' : 'join hospitals rh on rh.id = g.receiving_hospital_id')}
     order by declines desc, key`.execute(db);
   return result.rows;
 }
 
+/** A period as month tables and daily tables read it: each range is inclusive, months by their first day. */
+export interface PeriodParts {
+  months: [first: string, last: string] | null;
+  /** Days to add: the parts of partial months read day by day. */
+  days: [string, string][];
+  /** Days to subtract: a partial month read whole, less the days the period leaves out. */
+  minus: [string, string][];
+}
+
+const dayTime = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+const dayBefore = (d: string) => dayOf(dayTime(d) - DAY_MS);
+const dayAfter = (d: string) => dayOf(dayTime(d) + DAY_MS);
+const nextMonth = (month: string) => {
+  const t = new Date(dayTime(month));
+  t.setUTCMonth(t.getUTCMonth() + 1);
+  return dayOf(t.getTime());
+};
+
 /**
- * A period as whole Asia/Shanghai months (read from agg_flow_months) and the days of its partial
- * months at either end (read from the daily aggregates).
+ * Splits a period of Asia/Shanghai days for the aggregates: whole months come from a monthly table.
+ * A partial month is read from the daily table, or, when it leaves out fewer days than it covers,
+ * as the whole month less the days it leaves out (a month's row is the sum of its days, so both
+ * give the same figures, and a month of 30 days minus one reads far fewer rows than 29 days).
  */
-export function splitIntoMonths(from: string, to: string): { months: [string, string] | null; days: [string, string][] } {
-  const time = (d: string) => Date.parse(`${d}T00:00:00Z`);
-  const date = (t: number) => new Date(t).toISOString().slice(0, 10);
-  const addMonths = (d: string, n: number) => {
-    const t = new Date(time(`${d.slice(0, 7)}-01`));
-    t.setUTCMonth(t.getUTCMonth() + n);
-    return date(t.getTime());
-  };
-  const firstWhole = from.endsWith('-01') ? from : addMonths(from, 1);
-  const afterTo = date(time(to) + DAY_MS);
-  const afterWhole = afterTo.endsWith('-01') ? afterTo : addMonths(to, 0); // the day after the last whole month
-  if (time(firstWhole) >= time(afterWhole)) return { months: null, days: [[from, to]] };
+export function splitIntoMonths(from: string, to: string): PeriodParts {
+  const months: string[] = [];
   const days: [string, string][] = [];
-  if (time(from) < time(firstWhole)) days.push([from, date(time(firstWhole) - DAY_MS)]);
-  if (time(afterWhole) <= time(to)) days.push([afterWhole, to]);
-  return { months: [firstWhole, addMonths(afterWhole, -1)], days };
+  const minus: [string, string][] = [];
+  for (let month = `${from.slice(0, 7)}-01`; month <= to; month = nextMonth(month)) {
+    const last = dayBefore(nextMonth(month));
+    const a = from > month ? from : month;
+    const b = to < last ? to : last;
+    const covered = (dayTime(b) - dayTime(a)) / DAY_MS + 1;
+    const length = (dayTime(last) - dayTime(month)) / DAY_MS + 1;
+    if (covered === length) {
+      months.push(month);
+    } else if (length - covered < covered) {
+      months.push(month);
+      if (a > month) minus.push([month, dayBefore(a)]);
+      if (b < last) minus.push([dayAfter(b), last]);
+    } else {
+      days.push([a, b]);
+    }
+  }
+  // Only the months at either end can be left out, so the months read are consecutive.
+  return { months: months.length > 0 ? [months[0], months[months.length - 1]] : null, days, minus };
+}
+
+/** A day-range condition on `column` for each range, joined by `or`. */
+const inRanges = (column: string, ranges: [string, string][]) =>
+  sql.join(ranges.map(([a, b]) => sql`${sql.ref(column)} between ${a}::date and ${b}::date`), sql` or `);
+
+interface PeriodSource {
+  /** The daily table (its day column `local_day`) and the monthly one (`month`). */
+  daily: string;
+  monthly: string;
+  /** The columns both tables share besides the day, and the additive figures. */
+  keys: string[];
+  figures: string[];
+  /** A condition on both tables, and one on the daily table only. */
+  where?: RawBuilder<unknown>;
+  dailyWhere?: RawBuilder<unknown>;
+}
+
+/**
+ * The aggregate rows of a period, `local_day, keys…, figures…`: its months from the monthly table,
+ * its days from the daily one, and its subtracted days from the daily one with the figures negated.
+ * Summed by key, they give the period's figures.
+ */
+function periodRows(period: PeriodParts, source: PeriodSource): RawBuilder<unknown> {
+  const keys = sql.raw(source.keys.map((k) => `${k}, `).join(''));
+  const figures = (sign: string) => sql.raw(source.figures.map((f) => `${sign}${f} as ${f}`).join(', '));
+  const where = source.where ?? sql`true`;
+  const daily = (ranges: [string, string][], sign: string) => sql`
+    select local_day, ${keys}${figures(sign)} from ${sql.table(source.daily)}
+    where (${inRanges('local_day', ranges)}) and ${where} and ${source.dailyWhere ?? sql`true`}`;
+  const parts: RawBuilder<unknown>[] = [];
+  if (period.days.length > 0) parts.push(daily(period.days, ''));
+  if (period.minus.length > 0) parts.push(daily(period.minus, '-'));
+  if (period.months) {
+    parts.push(sql`select month as local_day, ${keys}${figures('')} from ${sql.table(source.monthly)}
+      where month between ${period.months[0]}::date and ${period.months[1]}::date and ${where}`);
+  }
+  return sql.join(parts, sql` union all `);
 }
 
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit = 1000) {
-  const { months, days } = splitIntoMonths(filter.from, filter.to);
-  const parts = [];
-  if (months) {
-    parts.push(sql`select issuing_hospital_id, receiving_hospital_id, recognitions, yuan from agg_flow_months
-      where month between ${months[0]}::date and ${months[1]}::date`);
-  }
-  if (days.length > 0) {
-    const ranges = sql.join(days.map(([a, b]) => sql`local_day between ${a}::date and ${b}::date`), sql` or `);
-    parts.push(sql`select issuing_hospital_id, receiving_hospital_id, recognitions, yuan from agg_decisions
-      where not same_hospital and (${ranges})`);
-  }
+  const rows = periodRows(splitIntoMonths(filter.from, filter.to), {
+    daily: 'agg_decisions',
+    monthly: 'agg_flow_months',
+    keys: ['issuing_hospital_id', 'receiving_hospital_id'],
+    figures: ['recognitions', 'yuan'],
+    dailyWhere: sql`not same_hospital`,
+  });
   const conditions = [sql`true`];
   if (filter.hospitalId) conditions.push(sql`(f.receiving_hospital_id = ${filter.hospitalId} or f.issuing_hospital_id = ${filter.hospitalId})`);
   if (filter.city) conditions.push(sql`f.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
@@ -207,7 +267,7 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
            g.recognitions, g.yuan
     from (
       select f.issuing_hospital_id, f.receiving_hospital_id, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan
-      from (${sql.join(parts, sql` union all `)}) f
+      from (${rows}) f
       where ${sql.join(conditions, sql` and `)}
       group by 1, 2 having sum(f.recognitions) > 0
       order by recognitions desc, yuan desc, 1, 2 limit ${limit}
