@@ -235,6 +235,30 @@ describe('declines, flows and certifications', () => {
     expect((await get('declines?groupBy=practitioner&from=2026-11-04&to=2026-11-30')).totals.declines).toBeGreaterThan(0);
   });
 
+  it('lists at most `limit` groups, the largest first, with the count and totals of all of them', async () => {
+    const get = async (path: string) => (await ctx.app.inject({ url: `/v1/reports/${path}&from=2026-11-20&to=2026-11-21`, headers: admin })).json();
+    const all = await get('declines?groupBy=practitioner');
+    expect(all.groups).toBe(all.rows.length);
+    expect(all.groups).toBeGreaterThan(1);
+    const top = await get('declines?groupBy=practitioner&limit=1');
+    expect(top).toMatchObject({ groups: all.groups, totals: all.totals, rows: [all.rows[0]] });
+
+    const flows = await get('flows?');
+    expect(flows.pairs).toBe(flows.rows.length);
+    expect(flows.pairs).toBeGreaterThan(1);
+    const topFlow = await get('flows?limit=1');
+    expect(topFlow).toMatchObject({ pairs: flows.pairs, rows: [flows.rows[0]] });
+    expect(topFlow.rows[0].recognitions).toBe(Math.max(...flows.rows.map((r: { recognitions: number }) => r.recognitions)));
+
+    for (const bad of ['limit=0', 'limit=10001', 'limit=ten']) {
+      const response = await ctx.app.inject({ url: `/v1/reports/flows?${bad}`, headers: admin });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    const none = await get('declines?groupBy=practitioner&hospitalId=NO-SUCH-HOSPITAL');
+    expect(none).toMatchObject({ groups: 0, totals: { declines: 0, flagged: 0 }, rows: [] });
+  });
+
   it('reports certification health per hospital and category', async () => {
     await certify(ctx.db, { hospitalId: hospitals.wenzhou.id, scopeId: (await makeScope(ctx.db)), category: 'ct', status: 'suspended', effectiveFrom: '2026-01-01T00:00:00Z' });
     const rows = (await ctx.app.inject({ url: `/v1/reports/certifications?hospitalId=${hospitals.wenzhou.id}`, headers: admin })).json().rows;

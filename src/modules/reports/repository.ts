@@ -137,10 +137,14 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
     ) g ${sql.raw(join)}`;
 }
 
-export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter) {
+/**
+ * Declines per reason, hospital or practitioner, the most first and at most `limit` of them, with
+ * the number of groups and the totals over all of them.
+ */
+export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter, limit: number) {
   const keys = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: 'a.receiving_hospital_id, a.practitioner_id' }[groupBy];
-  const key = { code: 'g.reason_code', hospital: 'g.receiving_hospital_id', practitioner: `g.receiving_hospital_id || '/' || g.practitioner_id` }[groupBy];
-  const label = { code: 'g.reason_code', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
+  const key = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: `a.receiving_hospital_id || '/' || a.practitioner_id` }[groupBy];
+  const label = { code: 'g.key', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
@@ -152,15 +156,22 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
     keys: ['receiving_hospital_id', ...detail],
     figures: ['declines', 'flagged'],
   });
-  const result = await sql<{ key: string; label: string; declines: number; flagged: number }>`
-    select ${sql.raw(key)} as key, ${sql.raw(label)} as label, g.declines, g.flagged
+  const result = await sql<{ key: string; label: string; declines: number; flagged: number; groups: number; all_declines: number; all_flagged: number }>`
+    select g.key, ${sql.raw(label)} as label, g.declines, g.flagged, g.groups, g.all_declines, g.all_flagged
     from (
-      select ${sql.raw(keys)}, sum(a.declines) as declines, sum(a.flagged) as flagged
+      select ${sql.raw(keys)}, ${sql.raw(key)} as key, sum(a.declines) as declines, sum(a.flagged) as flagged,
+        count(*) over () as groups, sum(sum(a.declines)) over () as all_declines, sum(sum(a.flagged)) over () as all_flagged
       from (${rows}) a ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
       group by ${sql.raw(keys)} having sum(a.declines) <> 0
+      order by declines desc, key limit ${limit}
     ) g ${sql.raw(groupBy === 'code' ? '' : 'join hospitals rh on rh.id = g.receiving_hospital_id')}
-    order by declines desc, key`.execute(db);
-  return result.rows;
+    order by g.declines desc, g.key`.execute(db);
+  const first = result.rows[0];
+  return {
+    rows: result.rows.map(({ key, label, declines, flagged }) => ({ key, label, declines, flagged })),
+    groups: first?.groups ?? 0,
+    totals: { declines: first?.all_declines ?? 0, flagged: first?.all_flagged ?? 0 },
+  };
 }
 
 /** A period as month tables and daily tables read it: each range is inclusive, months by their first day. */
@@ -250,7 +261,7 @@ function periodRows(period: PeriodParts, source: PeriodSource): RawBuilder<unkno
   return sql.join(parts, sql` union all `);
 }
 
-export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit = 1000) {
+export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit: number) {
   const rows = periodRows(splitIntoMonths(filter.from, filter.to), {
     daily: 'agg_decisions',
     monthly: 'agg_flow_months',
@@ -262,18 +273,18 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
   if (filter.hospitalId) conditions.push(sql`(f.receiving_hospital_id = ${filter.hospitalId} or f.issuing_hospital_id = ${filter.hospitalId})`);
   if (filter.city) conditions.push(sql`f.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
   // Pairs are summed and ranked by id; only the top ones are named.
-  const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number }>`
+  const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number; pairs: number }>`
     select g.issuing_hospital_id as issuer_id, ih.name as issuer_name, g.receiving_hospital_id as receiver_id, rh.name as receiver_name,
-           g.recognitions, g.yuan
+           g.recognitions, g.yuan, g.pairs
     from (
-      select f.issuing_hospital_id, f.receiving_hospital_id, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan
+      select f.issuing_hospital_id, f.receiving_hospital_id, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan, count(*) over () as pairs
       from (${rows}) f
       where ${sql.join(conditions, sql` and `)}
       group by 1, 2 having sum(f.recognitions) > 0
       order by recognitions desc, yuan desc, 1, 2 limit ${limit}
     ) g join hospitals rh on rh.id = g.receiving_hospital_id join hospitals ih on ih.id = g.issuing_hospital_id
     order by g.recognitions desc, g.yuan desc, g.issuing_hospital_id, g.receiving_hospital_id`.execute(db);
-  return result.rows;
+  return { rows: result.rows, pairs: result.rows[0]?.pairs ?? 0 };
 }
 
 /** Every certification event with the category it concerns ('all' for every-item events). */

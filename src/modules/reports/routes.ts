@@ -48,7 +48,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ reports: ReportService; whatI
     config: readers,
     schema: {
       operationId: 'getDeclinesReport', tags, summary: 'Declines by decline code, hospital or practitioner, with those flagged for review',
-      description: 'Code labels follow Accept-Language (zh or en).' + csvNote,
+      description: 'The groups with the most declines first, at most `limit` of them. Code labels follow Accept-Language (zh or en).' + csvNote,
       querystring: s.declinesQuery, response: { 200: s.declinesReport, ...problemResponses },
     },
     handler: async (request, reply) => {
@@ -64,7 +64,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ reports: ReportService; whatI
     config: readers,
     schema: {
       operationId: 'getFlowsReport', tags, summary: 'Issuer → receiver flows of mutual recognitions, with yuan saved',
-      description: 'The largest 1,000 flows of the period.' + csvNote,
+      description: 'The largest flows of the period first, at most `limit` of them.' + csvNote,
       querystring: s.flowsQuery, response: { 200: s.flowsReport, ...problemResponses },
     },
     handler: async (request, reply) => {

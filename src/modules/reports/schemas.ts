@@ -43,27 +43,38 @@ export const savingsReport = z
   .object({ from: z.string(), to: z.string(), groupBy: z.enum(savingsGroupings), totals: z.object(figures), rows: z.array(savingsRow) })
   .meta({ id: 'SavingsReport' });
 
+/** How many rows a ranked report returns: its largest groups first. */
+const rowLimit = z.coerce.number().int().min(1).max(10_000).default(1000).describe('At most this many rows, the largest first');
+
 export const declinesQuery = z.object({
   ...period,
   groupBy: z.enum(['code', 'hospital', 'practitioner']).default('code'),
   hospitalId: identifier.optional(),
   city: z.string().max(100).optional().describe('The receiving hospital’s city'),
+  limit: rowLimit,
 });
 export const declinesReport = z
   .object({
     from: z.string(),
     to: z.string(),
     groupBy: z.enum(['code', 'hospital', 'practitioner']),
-    totals: z.object({ declines: z.number().int(), flagged: z.number().int() }),
+    totals: z.object({ declines: z.number().int(), flagged: z.number().int() }).describe('Over every group, listed or not'),
+    groups: z.number().int().describe('Groups with declines in the period; more than the rows when `limit` cut the list'),
     rows: z.array(z.object({ key: z.string(), label: z.string(), declines: z.number().int(), flagged: z.number().int() })),
   })
   .meta({ id: 'DeclinesReport' });
 
-export const flowsQuery = z.object({ ...period, hospitalId: identifier.optional().describe('Flows into or out of this hospital'), city: z.string().max(100).optional() });
+export const flowsQuery = z.object({
+  ...period,
+  hospitalId: identifier.optional().describe('Flows into or out of this hospital'),
+  city: z.string().max(100).optional(),
+  limit: rowLimit,
+});
 export const flowsReport = z
   .object({
     from: z.string(),
     to: z.string(),
+    pairs: z.number().int().describe('Issuer → receiver pairs with recognitions in the period; more than the rows when `limit` cut the list'),
     rows: z.array(z.object({ issuerId: z.string(), issuerName: z.string(), receiverId: z.string(), receiverName: z.string(), recognitions: z.number().int(), yuan: z.number() })),
   })
   .meta({ id: 'FlowsReport' });

@@ -106,21 +106,22 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
     async declines(actor: Actor, query: z.infer<typeof declinesQuery>, locale: Locale) {
       const period = reportPeriod(query, clock());
       await catchUp(db); // every committed check and decision is counted
-      const rows = await repo.declineFigures(db, query.groupBy, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city });
+      const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city };
+      const { rows, groups, totals } = await repo.declineFigures(db, query.groupBy, filter, query.limit);
       const labelled = rows.map((r) => ({
         ...r,
         label: query.groupBy === 'code' ? `${r.key}: ${declineMeanings[r.key as DeclineCode]?.[locale] ?? r.key}` : r.label,
       }));
-      const totals = { declines: rows.reduce((s, r) => s + r.declines, 0), flagged: rows.reduce((s, r) => s + r.flagged, 0) };
-      return { ...period, groupBy: query.groupBy, totals, rows: labelled };
+      return { ...period, groupBy: query.groupBy, totals, groups, rows: labelled };
     },
 
     async flows(actor: Actor, query: z.infer<typeof flowsQuery>) {
       const period = reportPeriod(query, clock());
       await catchUp(db); // every committed check and decision is counted
-      const rows = await repo.flowFigures(db, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city });
+      const { rows, pairs } = await repo.flowFigures(db, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city }, query.limit);
       return {
         ...period,
+        pairs,
         rows: rows.map((r) => ({ issuerId: r.issuer_id, issuerName: r.issuer_name, receiverId: r.receiver_id, receiverName: r.receiver_name, recognitions: r.recognitions, yuan: money(r.yuan) })),
       };
     },
