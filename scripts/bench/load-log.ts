@@ -20,15 +20,19 @@ export async function loadLog(db: Kysely<DB>, options: { now: Date; seed: number
            case when gen_rand(s.n, ${seed} + 21) < 0.1 then s.issuer_num
                 when gen_rand(s.n, ${seed} + 21) < 0.8
                   then (${slots}::int[])[1 + (${cityStart}::int[])[1 + s.city] + floor(gen_rand(s.n, ${seed} + 22) * (${cityLength}::int[])[1 + s.city])::int]
-                else (${slots}::int[])[1 + floor(gen_rand(s.n, ${seed} + 22) * ${slots.length})::int] end as receiver_num,
-           least(${options.now}::timestamptz, s.performed_at + make_interval(secs => gen_rand(s.n, ${seed} + 23) * least(s.validity_days, 30) * 86400)) as checked_at
+                else (${slots}::int[])[1 + floor(gen_rand(s.n, ${seed} + 22) * ${slots.length})::int] end as receiver_num
     from (
-      select row_number() over () as n, r.id as result_id, r.issuing_hospital_id, r.item_code, r.patient_key, r.performed_at,
-             h.num as issuer_num, h.city, i.validity_days, i.negative_list, i.category, i.prices, i.minutes_saved, i.radiation_msv
+      -- A random order (a seeded hash of the accession number) picks which sampled results are checked
+      -- and which checks are decided: the table's physical order would favour its oldest results.
+      select row_number() over (order by hashtextextended(r.accession_no, ${seed})) as n, r.id as result_id, r.issuing_hospital_id, r.item_code, r.patient_key, r.performed_at,
+             w.checked_at, h.num as issuer_num, h.city, i.validity_days, i.negative_list, i.category, i.prices, i.minutes_saved, i.radiation_msv
       from results r tablesample bernoulli (${percent}) repeatable (${seed})
       join gen_hospitals h on h.id = r.issuing_hospital_id
       join items i on i.code = r.item_code
-      where r.kind <> 'conclusion' and r.status in ('final', 'amended', 'corrected')
+      -- Checked at a random moment of the result's reuse window; a moment still to come is left out (not checked yet).
+      cross join lateral (select r.performed_at + gen_rand(hashtextextended(r.accession_no, 0), ${seed} + 23) * make_interval(days => least(i.validity_days, 30)) as checked_at) w
+      where r.kind <> 'conclusion' and r.status in ('final', 'amended', 'corrected') and w.checked_at <= ${options.now}::timestamptz
+      order by n
       limit ${checks}
     ) s`.execute(db);
   await sql`alter table gen_log add column receiver_id text, add column price_tier text, add column recognizable boolean`.execute(db);
