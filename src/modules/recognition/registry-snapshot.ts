@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
 import type { TierPolicy } from '../rules/codes.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
@@ -7,6 +8,8 @@ import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFa
 /** Everything a check reads from the registry, as of one `registry_version`. */
 export interface RegistrySnapshot {
   version: number;
+  /** Each registry table's own version, as of `version`: a reload reads only the tables that moved. */
+  tableVersions: Map<string, number>;
   ruleSet: RuleSet;
   hospitals: Map<string, HospitalFacts>;
   items: Map<string, CatalogueItem>;
@@ -20,18 +23,25 @@ export type RegistrySnapshots = ReturnType<typeof createRegistrySnapshots>;
 
 /**
  * The registry held in memory by each instance. `current()` answers from memory; `newerThan(v)`
- * returns a snapshot of a version above `v`, reading the registry again (all tables in one
- * repeatable-read transaction with their version) unless a read already under way yields one:
- * concurrent checks that find the registry changed share one reload.
+ * returns a snapshot of a version above `v`, reading the registry again (in one repeatable-read
+ * transaction with its versions; only the tables whose version moved, the rest carried over from the
+ * last snapshot) unless a read already under way yields one: concurrent checks that find the
+ * registry changed share one reload.
  */
 export function createRegistrySnapshots(db: Database) {
   let held: Promise<RegistrySnapshot> | null = null;
+  let last: RegistrySnapshot | null = null;
   const load = () => {
-    const loading = readSnapshot(db);
+    const loading = readSnapshot(db, last);
     held = loading;
-    loading.catch(() => {
-      if (held === loading) held = null;
-    });
+    loading.then(
+      (snapshot) => {
+        if (!last || snapshot.version > last.version) last = snapshot;
+      },
+      () => {
+        if (held === loading) held = null;
+      },
+    );
     return loading;
   };
   return {
@@ -49,39 +59,72 @@ export function createRegistrySnapshots(db: Database) {
   };
 }
 
-async function readSnapshot(db: Database): Promise<RegistrySnapshot> {
+type Reader = Transaction<DB>;
+
+async function readRuleSet(trx: Reader): Promise<RuleSet> {
+  const rules = await trx.selectFrom('rule_sets').select(['version', 'tier_direction', 'lookback_days']).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
+  return { version: rules.version, tierDirection: rules.tier_direction as TierPolicy, lookbackDays: rules.lookback_days };
+}
+
+async function readHospitals(trx: Reader): Promise<Map<string, HospitalFacts>> {
+  const hospitals = await trx.selectFrom('hospitals').select(['id', 'name', 'tier', 'province', 'city', 'price_tier']).execute();
+  return new Map(hospitals.map((h) => [h.id, hospitalFacts(h)]));
+}
+
+async function readItems(trx: Reader): Promise<Map<string, CatalogueItem>> {
+  const items = await trx.selectFrom('items').selectAll().execute();
+  return new Map(items.map((i) => [i.code, catalogueItem(i)]));
+}
+
+async function readCodeMaps(trx: Reader): Promise<Map<string, string>> {
+  const codeMaps = await trx.selectFrom('code_maps').select(['hospital_id', 'local_code', 'item_code']).execute();
+  return new Map(codeMaps.map((m) => [`${m.hospital_id}\u0000${m.local_code}`, m.item_code]));
+}
+
+async function readScopes(trx: Reader): Promise<ScopeFacts[]> {
+  return (await trx.selectFrom('scopes').selectAll().execute()).map(scopeFacts);
+}
+
+async function readCertifications(trx: Reader): Promise<Map<string, CertificationEvent[]>> {
+  const events = await trx
+    .selectFrom('certification_events')
+    .select(['hospital_id', 'scope_id', 'item_code', 'category', 'status', 'effective_from', 'recorded_at'])
+    .orderBy('id')
+    .execute();
+  const certifications = new Map<string, CertificationEvent[]>();
+  for (const e of events) {
+    const list = certifications.get(e.hospital_id) ?? certifications.set(e.hospital_id, []).get(e.hospital_id)!;
+    list.push({
+      scopeId: e.scope_id,
+      itemCode: e.item_code,
+      category: e.category as CertificationEvent['category'],
+      status: e.status as CertificationEvent['status'],
+      effectiveFrom: e.effective_from,
+      recordedAt: e.recorded_at,
+    });
+  }
+  return certifications;
+}
+
+async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Promise<RegistrySnapshot> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const [{ version }] = (await sql<{ version: number }>`select version from registry_version`.execute(trx)).rows;
-    const rules = await trx.selectFrom('rule_sets').select(['version', 'tier_direction', 'lookback_days']).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
-    const hospitals = await trx.selectFrom('hospitals').select(['id', 'name', 'tier', 'province', 'city', 'price_tier']).execute();
-    const items = await trx.selectFrom('items').selectAll().execute();
-    const codeMaps = await trx.selectFrom('code_maps').select(['hospital_id', 'local_code', 'item_code']).execute();
-    const scopes = await trx.selectFrom('scopes').selectAll().execute();
-    const events = await trx
-      .selectFrom('certification_events')
-      .select(['hospital_id', 'scope_id', 'item_code', 'category', 'status', 'effective_from', 'recorded_at'])
-      .orderBy('id')
-      .execute();
-    const certifications = new Map<string, CertificationEvent[]>();
-    for (const e of events) {
-      const list = certifications.get(e.hospital_id) ?? certifications.set(e.hospital_id, []).get(e.hospital_id)!;
-      list.push({
-        scopeId: e.scope_id,
-        itemCode: e.item_code,
-        category: e.category as CertificationEvent['category'],
-        status: e.status as CertificationEvent['status'],
-        effectiveFrom: e.effective_from,
-        recordedAt: e.recorded_at,
-      });
-    }
+    const { rows } = await sql<{ table_name: string; version: number }>`select table_name, version from registry_table_versions`.execute(trx);
+    const tableVersions = new Map(rows.map((r) => [r.table_name, Number(r.version)]));
+    /** A table's part of the previous snapshot while its version stands; read again otherwise. */
+    const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
+      const current = tableVersions.get(table);
+      return previous && current !== undefined && previous.tableVersions.get(table) === current ? kept(previous) : read(trx);
+    };
     return {
       version,
-      ruleSet: { version: rules.version, tierDirection: rules.tier_direction as TierPolicy, lookbackDays: rules.lookback_days },
-      hospitals: new Map(hospitals.map((h) => [h.id, hospitalFacts(h)])),
-      items: new Map(items.map((i) => [i.code, catalogueItem(i)])),
-      codeMaps: new Map(codeMaps.map((m) => [`${m.hospital_id}\u0000${m.local_code}`, m.item_code])),
-      scopes: scopes.map(scopeFacts),
-      certifications,
+      tableVersions,
+      ruleSet: await part('rule_sets', readRuleSet, (s) => s.ruleSet),
+      hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
+      items: await part('items', readItems, (s) => s.items),
+      codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
+      scopes: await part('scopes', readScopes, (s) => s.scopes),
+      certifications: await part('certification_events', readCertifications, (s) => s.certifications),
     };
   });
 }
