@@ -44,7 +44,7 @@ export const savingsReport = z
   .meta({ id: 'SavingsReport' });
 
 /** How many rows a ranked report returns: its largest groups first. */
-const rowLimit = z.coerce.number().int().min(1).max(10_000).default(1000).describe('At most this many rows, the largest first');
+const rowLimit = z.coerce.number().int().min(1).max(100_000).default(1000).describe('At most this many rows, the largest first (raise it to export every group, e.g. as CSV)');
 
 export const declinesQuery = z.object({
   ...period,
