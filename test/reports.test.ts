@@ -156,7 +156,7 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_decline_months', 'agg_practitioner_months', 'agg_pending'] as const;
+    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_flow_years', 'agg_decline_months', 'agg_practitioner_months', 'agg_pending'] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -222,7 +222,14 @@ describe('declines, flows and certifications', () => {
     const reports = ['savings?groupBy=item', 'savings?groupBy=receiving-hospital', 'savings?groupBy=month', 'declines?groupBy=code', 'declines?groupBy=practitioner', 'flows?'];
     // Equal periods: 1 October–20 November reads November less 21-30 November; 4-30 November reads
     // November less its first three days; 21 November–31 December reads 21-30 November day by day.
-    for (const [monthsLessDays, days] of [['from=2026-10-01&to=2026-11-20', 'from=2026-11-20&to=2026-11-20'], ['from=2026-11-04&to=2026-11-30', 'from=2026-11-20&to=2026-11-21'], ['from=2026-11-21&to=2026-12-31', 'from=2026-11-21&to=2026-11-21']]) {
+    // Flows also read years: 1 January-20 November is 2026 less 21 November-31 December.
+    for (const [monthsLessDays, days] of [
+      ['from=2026-10-01&to=2026-11-20', 'from=2026-11-20&to=2026-11-20'],
+      ['from=2026-11-04&to=2026-11-30', 'from=2026-11-20&to=2026-11-21'],
+      ['from=2026-11-21&to=2026-12-31', 'from=2026-11-21&to=2026-11-21'],
+      ['from=2026-01-01&to=2026-11-20', 'from=2026-11-20&to=2026-11-20'],
+      ['from=2025-12-02&to=2026-12-01', 'from=2026-11-20&to=2026-11-21'],
+    ]) {
       for (const report of reports) {
         const [a, b] = [await get(`${report}&${monthsLessDays}`), await get(`${report}&${days}`)];
         // By month lists every month of the period, so only its totals compare.

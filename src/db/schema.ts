@@ -38,6 +38,8 @@ export interface HospitalsTable {
   city: string;
   county: string | null;
   price_tier: string | null;
+  /** A number for each hospital, the key of the flow aggregates. */
+  num: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -283,8 +285,18 @@ export interface AggPendingTable {
 /** Mutual recognitions per issuer → receiver pair and Asia/Shanghai month (`month`: its first day). */
 export interface AggFlowMonthsTable {
   month: string;
-  issuing_hospital_id: string;
-  receiving_hospital_id: string;
+  /** hospitals.num of the issuer and of the receiver. */
+  issuer_num: number;
+  receiver_num: number;
+  recognitions: number;
+  yuan: number;
+}
+
+/** Mutual recognitions per issuer → receiver pair and Asia/Shanghai year (`year`: its first day). */
+export interface AggFlowYearsTable {
+  year: string;
+  issuer_num: number;
+  receiver_num: number;
   recognitions: number;
   yuan: number;
 }
@@ -321,6 +333,7 @@ export interface DB {
   agg_recognized_patients: AggRecognizedPatientsTable;
   agg_patient_days: AggPatientDaysTable;
   agg_flow_months: AggFlowMonthsTable;
+  agg_flow_years: AggFlowYearsTable;
   agg_pending: AggPendingTable;
   agg_decline_months: AggDeclineMonthsTable;
   agg_practitioner_months: AggPractitionerMonthsTable;

@@ -2,7 +2,8 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, HospitalsTable, ItemsTable, ScopesTable, CertificationEventsTable } from '../../db/schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
-export type HospitalRow = Selectable<HospitalsTable>;
+/** A hospital as the registry shows it (its number is internal, the key of the flow aggregates). */
+export type HospitalRow = Omit<Selectable<HospitalsTable>, 'num'>;
 export type ScopeRow = Selectable<ScopesTable>;
 export type ItemRow = Selectable<ItemsTable>;
 export type CertificationRow = Selectable<CertificationEventsTable>;

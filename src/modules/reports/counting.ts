@@ -154,14 +154,17 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     from recognition_decisions d join recognition_checks c on c.id = d.check_id
     where d.action = 'recognized' and ${decisionsIn(part)}
     on conflict do nothing`.execute(trx);
-  await sql`
-    insert into agg_flow_months (month, issuing_hospital_id, receiving_hospital_id, recognitions, yuan)
-    select date_trunc('month', ${decisionDay})::date, d.issuing_hospital_id, d.receiving_hospital_id, count(*), sum(d.yuan)
-    from recognition_decisions d
-    where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}
-    group by 1, 2, 3
-    on conflict (month, issuing_hospital_id, receiving_hospital_id) do update set
-      recognitions = agg_flow_months.recognitions + excluded.recognitions, yuan = agg_flow_months.yuan + excluded.yuan`.execute(trx);
+  // Flows per month and per year, keyed by the hospitals' numbers.
+  for (const [table, unit] of [['agg_flow_months', 'month'], ['agg_flow_years', 'year']] as const) {
+    await sql`
+      insert into ${sql.table(table)} (${sql.ref(unit)}, issuer_num, receiver_num, recognitions, yuan)
+      select date_trunc(${unit}, ${decisionDay})::date, i.num, r.num, count(*), sum(d.yuan)
+      from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id join hospitals r on r.id = d.receiving_hospital_id
+      where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}
+      group by 1, 2, 3
+      on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
+        recognitions = ${sql.table(table)}.recognitions + excluded.recognitions, yuan = ${sql.table(table)}.yuan + excluded.yuan`.execute(trx);
+  }
 
   // The roll-ups: the rate's numerator on the check's day, the rest on the decision's day; a
   // recognition of the receiver's own result is kept apart from mutual recognition.

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { DAY_MS } from '../rules/engine.ts';
+import { periodRows, splitPeriod } from './periods.ts';
 import type { SavingsGrouping } from './schemas.ts';
 
 /** Report queries. They read the agg_* tables only, never the log. */
@@ -112,9 +112,9 @@ const rollupColumns = [
  * days from agg_rollup (every day when grouping by day). Rows are summed by key first and named after.
  */
 function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
-  const period = groupBy === 'day' ? { months: null, days: [[filter.from, filter.to] as [string, string]], minus: [] } : splitIntoMonths(filter.from, filter.to);
+  const period = splitPeriod(filter.from, filter.to, groupBy === 'day' ? ['day'] : ['month', 'day']);
   const where = plan.value === undefined ? sql`dimension = ${plan.dimension}` : sql`dimension = ${plan.dimension} and dim_value = ${plan.value}`;
-  const rows = periodRows(period, { daily: 'agg_rollup', monthly: 'agg_rollup_months', keys: ['dim_value'], figures: rollupColumns, where });
+  const rows = periodRows(period, { tables: { day: 'agg_rollup', month: 'agg_rollup_months' }, keys: ['dim_value'], figures: rollupColumns, where });
   const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
   const names: Record<string, [join: string, label: string]> = {
     receiver: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
@@ -150,9 +150,8 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
   // Whole months from agg_decline_months (by practitioner: agg_practitioner_months), days from agg_declines.
   const detail = { code: ['reason_code'], hospital: [], practitioner: ['practitioner_id'] }[groupBy];
-  const rows = periodRows(splitIntoMonths(filter.from, filter.to), {
-    daily: 'agg_declines',
-    monthly: groupBy === 'practitioner' ? 'agg_practitioner_months' : 'agg_decline_months',
+  const rows = periodRows(splitPeriod(filter.from, filter.to), {
+    tables: { day: 'agg_declines', month: groupBy === 'practitioner' ? 'agg_practitioner_months' : 'agg_decline_months' },
     keys: ['receiving_hospital_id', ...detail],
     figures: ['declines', 'flagged'],
   });
@@ -174,116 +173,32 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   };
 }
 
-/** A period as month tables and daily tables read it: each range is inclusive, months by their first day. */
-export interface PeriodParts {
-  months: [first: string, last: string] | null;
-  /** Days to add: the parts of partial months read day by day. */
-  days: [string, string][];
-  /** Days to subtract: a partial month read whole, less the days the period leaves out. */
-  minus: [string, string][];
-}
-
-const dayTime = (d: string) => Date.parse(`${d}T00:00:00Z`);
-const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
-const dayBefore = (d: string) => dayOf(dayTime(d) - DAY_MS);
-const dayAfter = (d: string) => dayOf(dayTime(d) + DAY_MS);
-const nextMonth = (month: string) => {
-  const t = new Date(dayTime(month));
-  t.setUTCMonth(t.getUTCMonth() + 1);
-  return dayOf(t.getTime());
-};
-
 /**
- * Splits a period of Asia/Shanghai days for the aggregates: whole months come from a monthly table.
- * A partial month is read from the daily table, or, when it leaves out fewer days than it covers,
- * as the whole month less the days it leaves out (a month's row is the sum of its days, so both
- * give the same figures, and a month of 30 days minus one reads far fewer rows than 29 days).
+ * The largest issuer → receiver flows of a period, at most `limit`, and the number of pairs. Pairs
+ * are summed by hospital number (years, months, days: see periods.ts) and only the top ones named;
+ * ties rank by hospital number.
  */
-export function splitIntoMonths(from: string, to: string): PeriodParts {
-  const months: string[] = [];
-  const days: [string, string][] = [];
-  const minus: [string, string][] = [];
-  for (let month = `${from.slice(0, 7)}-01`; month <= to; month = nextMonth(month)) {
-    const last = dayBefore(nextMonth(month));
-    const a = from > month ? from : month;
-    const b = to < last ? to : last;
-    const covered = (dayTime(b) - dayTime(a)) / DAY_MS + 1;
-    const length = (dayTime(last) - dayTime(month)) / DAY_MS + 1;
-    if (covered === length) {
-      months.push(month);
-    } else if (length - covered < covered) {
-      months.push(month);
-      if (a > month) minus.push([month, dayBefore(a)]);
-      if (b < last) minus.push([dayAfter(b), last]);
-    } else {
-      days.push([a, b]);
-    }
-  }
-  // Only the months at either end can be left out, so the months read are consecutive.
-  return { months: months.length > 0 ? [months[0], months[months.length - 1]] : null, days, minus };
-}
-
-/** A day-range condition on `column` for each range, joined by `or`. */
-const inRanges = (column: string, ranges: [string, string][]) =>
-  sql.join(ranges.map(([a, b]) => sql`${sql.ref(column)} between ${a}::date and ${b}::date`), sql` or `);
-
-interface PeriodSource {
-  /** The daily table (its day column `local_day`) and the monthly one (`month`). */
-  daily: string;
-  monthly: string;
-  /** The columns both tables share besides the day, and the additive figures. */
-  keys: string[];
-  figures: string[];
-  /** A condition on both tables, and one on the daily table only. */
-  where?: RawBuilder<unknown>;
-  dailyWhere?: RawBuilder<unknown>;
-}
-
-/**
- * The aggregate rows of a period, `local_day, keys…, figures…`: its months from the monthly table,
- * its days from the daily one, and its subtracted days from the daily one with the figures negated.
- * Summed by key, they give the period's figures.
- */
-function periodRows(period: PeriodParts, source: PeriodSource): RawBuilder<unknown> {
-  const keys = sql.raw(source.keys.map((k) => `${k}, `).join(''));
-  const figures = (sign: string) => sql.raw(source.figures.map((f) => `${sign}${f} as ${f}`).join(', '));
-  const where = source.where ?? sql`true`;
-  const daily = (ranges: [string, string][], sign: string) => sql`
-    select local_day, ${keys}${figures(sign)} from ${sql.table(source.daily)}
-    where (${inRanges('local_day', ranges)}) and ${where} and ${source.dailyWhere ?? sql`true`}`;
-  const parts: RawBuilder<unknown>[] = [];
-  if (period.days.length > 0) parts.push(daily(period.days, ''));
-  if (period.minus.length > 0) parts.push(daily(period.minus, '-'));
-  if (period.months) {
-    parts.push(sql`select month as local_day, ${keys}${figures('')} from ${sql.table(source.monthly)}
-      where month between ${period.months[0]}::date and ${period.months[1]}::date and ${where}`);
-  }
-  return sql.join(parts, sql` union all `);
-}
-
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit: number) {
-  const rows = periodRows(splitIntoMonths(filter.from, filter.to), {
-    daily: 'agg_decisions',
-    monthly: 'agg_flow_months',
-    keys: ['issuing_hospital_id', 'receiving_hospital_id'],
+  const rows = periodRows(splitPeriod(filter.from, filter.to, ['year', 'month', 'day']), {
+    tables: { day: 'agg_flow_days', month: 'agg_flow_months', year: 'agg_flow_years' },
+    keys: ['issuer_num', 'receiver_num'],
     figures: ['recognitions', 'yuan'],
-    dailyWhere: sql`not same_hospital`,
   });
   const conditions = [sql`true`];
-  if (filter.hospitalId) conditions.push(sql`(f.receiving_hospital_id = ${filter.hospitalId} or f.issuing_hospital_id = ${filter.hospitalId})`);
-  if (filter.city) conditions.push(sql`f.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
-  // Pairs are summed and ranked by id; only the top ones are named.
+  if (filter.hospitalId) {
+    conditions.push(sql`(select num from hospitals where id = ${filter.hospitalId}) in (f.receiver_num, f.issuer_num)`);
+  }
+  if (filter.city) conditions.push(sql`f.receiver_num in (select num from hospitals where city = ${filter.city})`);
   const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number; pairs: number }>`
-    select g.issuing_hospital_id as issuer_id, ih.name as issuer_name, g.receiving_hospital_id as receiver_id, rh.name as receiver_name,
-           g.recognitions, g.yuan, g.pairs
+    select ih.id as issuer_id, ih.name as issuer_name, rh.id as receiver_id, rh.name as receiver_name, g.recognitions, g.yuan, g.pairs
     from (
-      select f.issuing_hospital_id, f.receiving_hospital_id, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan, count(*) over () as pairs
+      select f.issuer_num, f.receiver_num, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan, count(*) over () as pairs
       from (${rows}) f
       where ${sql.join(conditions, sql` and `)}
       group by 1, 2 having sum(f.recognitions) > 0
       order by recognitions desc, yuan desc, 1, 2 limit ${limit}
-    ) g join hospitals rh on rh.id = g.receiving_hospital_id join hospitals ih on ih.id = g.issuing_hospital_id
-    order by g.recognitions desc, g.yuan desc, g.issuing_hospital_id, g.receiving_hospital_id`.execute(db);
+    ) g join hospitals rh on rh.num = g.receiver_num join hospitals ih on ih.num = g.issuer_num
+    order by g.recognitions desc, g.yuan desc, g.issuer_num, g.receiver_num`.execute(db);
   return { rows: result.rows, pairs: result.rows[0]?.pairs ?? 0 };
 }
 
