@@ -206,6 +206,21 @@ describe('declines, flows and certifications', () => {
     ]));
   });
 
+  it('lists the flows into or out of one hospital, and into one city', async () => {
+    const flows = async (query: string, auth = admin) =>
+      (await ctx.app.inject({ url: `/v1/reports/flows?from=2026-11-20&to=2026-11-21&${query}`, headers: auth })).json();
+    const all = (await flows('')).rows;
+    const wenzhou = await flows(`hospitalId=${hospitals.wenzhou.id}`);
+    expect(wenzhou.rows).toEqual(all.filter((r: { issuerId: string; receiverId: string }) => [r.issuerId, r.receiverId].includes(hospitals.wenzhou.id)));
+    expect(wenzhou.rows.length).toBeGreaterThan(0);
+    expect(wenzhou.pairs).toBe(wenzhou.rows.length);
+    // The issuer's flows go out of it: every pair.
+    expect((await flows(`hospitalId=${hospitals.issuer.id}`)).rows).toEqual(all);
+    expect((await flows('city=Ningbo')).rows).toEqual(all.filter((r: { receiverId: string }) => r.receiverId === hospitals.ningbo.id));
+    // A hospital client sees its own flows only.
+    expect((await flows('', hospitals.ningbo.auth)).rows).toEqual(all.filter((r: { receiverId: string }) => r.receiverId === hospitals.ningbo.id));
+  });
+
   it('gives the same flows from whole months as from days', async () => {
     const flows = async (from: string, to: string) =>
       (await ctx.app.inject({ url: `/v1/reports/flows?from=${from}&to=${to}`, headers: admin })).json().rows;

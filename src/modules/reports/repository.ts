@@ -108,8 +108,9 @@ const rollupColumns = [
 ];
 
 /**
- * Savings along one roll-up dimension: whole months from agg_rollup_months and the partial months'
- * days from agg_rollup (every day when grouping by day). Rows are summed by key first and named after.
+ * Savings along one roll-up dimension: whole months from agg_rollup_months and partial months from
+ * agg_rollup, day by day or as a whole month less some days (periods.ts; every day when grouping by
+ * day). Rows are summed by key first and named after.
  */
 function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
   const period = splitPeriod(filter.from, filter.to, groupBy === 'day' ? ['day'] : ['month', 'day']);
