@@ -131,22 +131,17 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     group by 1, 2, 3, 4
     on conflict (local_day, receiving_hospital_id, practitioner_id, reason_code) do update set
       declines = agg_declines.declines + excluded.declines, flagged = agg_declines.flagged + excluded.flagged`.execute(trx);
-  await sql`
-    insert into agg_decline_months (month, receiving_hospital_id, reason_code, declines, flagged)
-    select date_trunc('month', ${decisionDay})::date, d.receiving_hospital_id, d.reason_code, count(*), count(*) filter (where d.flagged)
-    from recognition_decisions d
-    where d.action = 'declined' and ${decisionsIn(part)}
-    group by 1, 2, 3
-    on conflict (month, receiving_hospital_id, reason_code) do update set
-      declines = agg_decline_months.declines + excluded.declines, flagged = agg_decline_months.flagged + excluded.flagged`.execute(trx);
-  await sql`
-    insert into agg_practitioner_months (month, receiving_hospital_id, practitioner_id, declines, flagged)
-    select date_trunc('month', ${decisionDay})::date, d.receiving_hospital_id, d.practitioner_id, count(*), count(*) filter (where d.flagged)
-    from recognition_decisions d
-    where d.action = 'declined' and ${decisionsIn(part)}
-    group by 1, 2, 3
-    on conflict (month, receiving_hospital_id, practitioner_id) do update set
-      declines = agg_practitioner_months.declines + excluded.declines, flagged = agg_practitioner_months.flagged + excluded.flagged`.execute(trx);
+  // Declines per month by reason (for by reason and by hospital) and by practitioner.
+  for (const [table, detail] of [['agg_decline_months', 'reason_code'], ['agg_practitioner_months', 'practitioner_id']] as const) {
+    await sql`
+      insert into ${sql.table(table)} (month, receiving_hospital_id, ${sql.ref(detail)}, declines, flagged)
+      select date_trunc('month', ${decisionDay})::date, d.receiving_hospital_id, ${sql.ref(`d.${detail}`)}, count(*), count(*) filter (where d.flagged)
+      from recognition_decisions d
+      where d.action = 'declined' and ${decisionsIn(part)}
+      group by 1, 2, 3
+      on conflict (month, receiving_hospital_id, ${sql.ref(detail)}) do update set
+        declines = ${sql.table(table)}.declines + excluded.declines, flagged = ${sql.table(table)}.flagged + excluded.flagged`.execute(trx);
+  }
   await sql`
     insert into agg_recognized_patients (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital, patient_hash)
     select distinct ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code,

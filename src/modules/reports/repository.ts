@@ -143,17 +143,18 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
  * the number of groups and the totals over all of them.
  */
 export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter, limit: number) {
-  const keys = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: 'a.receiving_hospital_id, a.practitioner_id' }[groupBy];
+  const grouped = { code: ['reason_code'], hospital: ['receiving_hospital_id'], practitioner: ['receiving_hospital_id', 'practitioner_id'] }[groupBy];
+  const keys = grouped.map((column) => `a.${column}`).join(', ');
   const key = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: `a.receiving_hospital_id || '/' || a.practitioner_id` }[groupBy];
   const label = { code: 'g.key', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
-  // Whole months from agg_decline_months (by practitioner: agg_practitioner_months), days from agg_declines.
-  const detail = { code: ['reason_code'], hospital: [], practitioner: ['practitioner_id'] }[groupBy];
+  // Whole months from agg_decline_months (by practitioner: agg_practitioner_months), days from agg_declines;
+  // every part keeps the receiver for the hospital and city filters.
   const rows = periodRows(splitPeriod(filter.from, filter.to), {
     tables: { day: 'agg_declines', month: groupBy === 'practitioner' ? 'agg_practitioner_months' : 'agg_decline_months' },
-    keys: ['receiving_hospital_id', ...detail],
+    keys: [...new Set(['receiving_hospital_id', ...grouped])],
     figures: ['declines', 'flagged'],
   });
   const result = await sql<{ key: string; label: string; declines: number; flagged: number; groups: number; all_declines: number; all_flagged: number }>`
