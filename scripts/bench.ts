@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
-import { loadCheckFacts } from '../src/modules/recognition/check-store.ts';
+import { createCheckStore } from '../src/modules/recognition/check-store.ts';
 import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
 import { withCpu } from './bench/cpu.ts';
 import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
@@ -287,19 +287,21 @@ async function capturedCandidateSql(url: string): Promise<string> {
   });
   try {
     // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
-    await loadCheckFacts(db, async (_name, query) => (await db.executeQuery(query)).rows, createRegistrySnapshots(db), hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
+    const store = createCheckStore(db, async (_name, query) => (await db.executeQuery(query)).rows, createRegistrySnapshots(db));
+    await store.loadFacts(hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
   } finally {
     await db.destroy();
   }
   const { sql: text, parameters } = captured!;
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const value = parameters[Number(n) - 1];
+  // A check's look-up is the batched statement over one patient (arrays of one element).
+  const literal = (value: unknown): string => {
     if (value === patientSentinel) return ':patient_key';
     if (value === hospitals[0].id) return '(select id from gen_hospitals where num = :h)';
     if (value instanceof Date) return 'now()';
-    if (Array.isArray(value)) return `'{${value.join(',')}}'`;
-    return `'${String(value).replaceAll("'", "''")}'`;
-  });
+    if (Array.isArray(value)) return `array[${value.map(literal).join(',')}]`;
+    return typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
+  };
+  return text.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
 }
 
 /**

@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Prepared } from '../src/db/database.ts';
+import { createCheckStore } from '../src/modules/recognition/check-store.ts';
+import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
 import { catchUp, drainOnce, rebuildAggregates } from '../src/modules/reports/aggregator.ts';
 import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
@@ -9,12 +12,14 @@ import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeSc
 let ctx: TestContext;
 let auth: Record<string, string>;
 let items: string[];
+let receiver: string;
+let issuer: string;
 const patients = Array.from({ length: 12 }, (_, i) => generateResidentId('19900101', '330106', String(i + 1).padStart(3, '0')));
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  const receiver = await makeHospital(ctx.db, { city: 'Ningbo' });
-  const issuer = await makeHospital(ctx.db);
+  receiver = await makeHospital(ctx.db, { city: 'Ningbo' });
+  issuer = await makeHospital(ctx.db);
   await certify(ctx.db, { hospitalId: issuer, scopeId: await makeScope(ctx.db) });
   items = [await makeItem(ctx.db, { category: 'ct' }), await makeItem(ctx.db, { category: 'lab', radiationMsv: null })];
   for (const idNumber of patients) {
@@ -50,5 +55,45 @@ describe('checks and decisions running at once', () => {
     const incremental = await rollup();
     await rebuildAggregates(ctx.db);
     expect(await rollup()).toEqual(incremental);
+  });
+
+  it('shares one read and one write among checks made at the same moment, each check keeping its own rows', async () => {
+    const statements: { name: string; rows: number }[] = [];
+    const spy: Prepared = async (name, query) => {
+      const rows = await ctx.database.prepared(name, query);
+      statements.push({ name, rows: rows.length });
+      return rows;
+    };
+    const store = createCheckStore(ctx.db, spy, createRegistrySnapshots(ctx.db));
+    const keys = patients.slice(0, 5).map((idNumber) => patientKey(patientKeySecret, 'resident_id', idNumber));
+    const now = new Date();
+    const facts = await Promise.all(keys.map((key) => store.loadFacts(receiver, items, key, now)));
+    expect(facts.map((f) => f.candidates.length)).toEqual(Array(5).fill(2));
+    // Checks of different sizes, so that a row given to the wrong check would show.
+    const checks = keys.map((key, n) => ({
+      receiverId: receiver, clientId: `client-${n}`, practitionerId: `DR-${n}`, patientKey: key, purpose: 'treatment', context: {}, ruleSetVersion: 1, now,
+      items: items.slice(0, 1 + (n % 2)).map((itemCode) => ({ itemCode, hasRecognizable: false })),
+      candidates: facts[n].candidates.slice(0, n % 3).map(({ result }) => ({
+        itemCode: items[0], resultId: result.id, issuingHospitalId: issuer, outcome: 'NOT_RECOGNIZABLE', retestPermitted: true,
+        reasons: [`R${n}`], advisories: [], yuan: n, minutes: 0, radiationMsv: 0,
+      })),
+    }));
+    const ids = await Promise.all(checks.map((check) => store.record(check)));
+    expect(statements).toEqual([{ name: 'recognition_check_candidates', rows: 5 }, { name: 'recognition_check_record', rows: 5 }]);
+    expect(new Set(ids).size).toBe(5);
+    for (const [n, id] of ids.entries()) {
+      const stored = await sql<{ client_id: string; patient_key: string; items: string[]; results: string[]; reasons: string[]; audited: string[] }>`
+        select c.client_id, c.patient_key,
+          array(select item_code from check_items where check_id = c.id order by position) as items,
+          array(select result_id::text from check_candidates where check_id = c.id order by result_id) as results,
+          array(select unnest(reasons) from check_candidates where check_id = c.id) as reasons,
+          array(select unnest(result_ids)::text from audit_events where check_id = c.id order by 1) as audited
+        from recognition_checks c where c.id = ${id}`.execute(ctx.db);
+      const candidates = checks[n].candidates.map((c) => c.resultId).sort();
+      expect(stored.rows).toEqual([{
+        client_id: `client-${n}`, patient_key: keys[n], items: checks[n].items.map((i) => i.itemCode),
+        results: candidates, reasons: candidates.map(() => `R${n}`), audited: candidates,
+      }]);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { derivePatientKey } from '../results/submission.ts';
 import { decide } from '../rules/engine.ts';
 import { explain, type Locale } from '../rules/explain.ts';
 import type { CatalogueItem, CheckContext, Decision, DecisionFacts, ResultFacts } from '../rules/types.ts';
-import { loadCheckFacts, recordCheck } from './check-store.ts';
+import { createCheckStore } from './check-store.ts';
 import type { RegistrySnapshots } from './registry-snapshot.ts';
 import type { CandidateRow, StoredCandidate } from './repository.ts';
 import type { checkRequest } from './schemas.ts';
@@ -35,12 +35,13 @@ const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
 export function createCheckService({ db, prepared, registry, clock, patientKeySecret }: RecognitionDeps) {
+  const store = createCheckStore(db, prepared, registry);
   return {
     /**
      * Runs a recognition check: reads the patient's results in one statement (the registry comes
      * from memory, checked against the database's registry version), judges each candidate with the
      * pure engine, and stores the check, its outcomes, the audit event and the report counts in
-     * another.
+     * another (each statement shared with the checks running at the same moment).
      */
     async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale) {
       // Gate 1: the purpose is checked once, before any result is looked at.
@@ -50,7 +51,7 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
       if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
       const requestedCodes = [...new Set(request.items)];
-      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await loadCheckFacts(db, prepared, registry, receiverId, requestedCodes, patientKey, now);
+      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await store.loadFacts(receiverId, requestedCodes, patientKey, now);
       if (!receiver) throw new Forbidden(`Hospital ${receiverId} is not registered`);
       const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
       if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);
@@ -85,13 +86,12 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
           radiationMsv: decision.savings.radiationMsv,
         })),
       );
-      const checkId = await recordCheck(
-        db,
-        prepared,
-        { receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose, context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now },
-        items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
-        stored,
-      );
+      const checkId = await store.record({
+        receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose,
+        context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now,
+        items: items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+        candidates: stored,
+      });
 
       return {
         checkId,
