@@ -144,8 +144,9 @@ function rollupFigures(plan: { dimension: string; value?: string }, groupBy: Sav
  */
 export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter, limit: number) {
   const grouped = { code: ['reason_code'], hospital: ['receiving_hospital_id'], practitioner: ['receiving_hospital_id', 'practitioner_id'] }[groupBy];
-  const keys = grouped.map((column) => `a.${column}`).join(', ');
-  const key = { code: 'a.reason_code', hospital: 'a.receiving_hospital_id', practitioner: `a.receiving_hospital_id || '/' || a.practitioner_id` }[groupBy];
+  const columns = grouped.map((column) => `a.${column}`);
+  const keys = columns.join(', ');
+  const key = columns.join(` || '/' || `); // a practitioner is named within their hospital
   const label = { code: 'g.key', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
