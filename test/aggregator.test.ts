@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startAggregator } from '../src/modules/reports/aggregator.ts';
+import { drainOnce, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
@@ -39,6 +39,50 @@ describe('the background aggregator', () => {
     expect(errors).toEqual([]);
     const counted = await sql<{ n: number }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
     expect(counted.rows[0].n).toBe(1);
+  });
+});
+
+describe('flows per issuer and year', () => {
+  it('keeps each issuer’s year of flows as one row of arrays equal to the pairs counted', async () => {
+    const scope = await makeScope(ctx.db);
+    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null, prices: { T1: 20, T2: 20 } });
+    const issuers = [await makeHospital(ctx.db, { priceTier: 'T1' }), await makeHospital(ctx.db, { priceTier: 'T1' })];
+    const receivers = [await makeHospital(ctx.db, { priceTier: 'T1' }), await makeHospital(ctx.db, { priceTier: 'T1' })];
+    for (const id of issuers) await certify(ctx.db, { hospitalId: id, scopeId: scope });
+    const auth = await Promise.all(receivers.map(async (id) => {
+      const client = await makeHospitalClient(ctx.db, id);
+      return bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    }));
+    // Recognitions on either side of New Year in Asia/Shanghai (16:00 UTC), from both issuers to both receivers.
+    let seq = 0;
+    for (const at of ['2025-12-31T15:00:00Z', '2025-12-31T17:00:00Z']) {
+      for (const issuer of issuers) {
+        for (const headers of auth) {
+          const idNumber = generateResidentId('19900101', '330106', String(++seq).padStart(3, '0'));
+          await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber), itemCode: item, performedAt: new Date(Date.parse(at) - 86_400_000) });
+          ctx.clock.set(at);
+          const check = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' } });
+          const resultId = check.json().items[0].candidates[0].resultId;
+          const decided = await ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${check.json().checkId}/decisions`, headers, payload: { decisions: [{ resultId, action: 'recognized' }] } });
+          expect([check.statusCode, decided.statusCode]).toEqual([201, 201]);
+        }
+      }
+    }
+    ctx.clock.release();
+    const packed = async () => (await sql<{ row: string }>`
+      select concat_ws(' ', year, issuer_num, receiver_nums::text, recognitions::text, fen::text) as row from agg_flow_year_issuers order by 1`.execute(ctx.db)).rows;
+    const fromPairs = async () => (await sql<{ row: string }>`
+      select concat_ws(' ', year, issuer_num, array_agg(receiver_num order by receiver_num)::text, array_agg(recognitions order by receiver_num)::text,
+        array_agg((yuan * 100)::bigint order by receiver_num)::text) as row
+      from agg_flow_years group by year, issuer_num order by 1`.execute(ctx.db)).rows;
+    // Counted one queue entry at a time, then recounted whole.
+    while ((await drainOnce(ctx.db, 1)) > 0);
+    const counted = await packed();
+    expect(counted.length).toBeGreaterThanOrEqual(4); // two issuers in each of two years
+    expect(counted).toEqual(await fromPairs());
+    expect(counted.filter((r) => r.row.endsWith('{2000,2000}'))).toHaveLength(4);
+    await rebuildAggregates(ctx.db);
+    expect(await packed()).toEqual(counted);
   });
 });
 

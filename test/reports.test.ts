@@ -160,6 +160,9 @@ describe('savings report', () => {
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
+      // Arrays as text: the drivers parse int8 arrays differently.
+      const issuerYears = await sql`select year, issuer_num, receiver_nums::text, recognitions::text, fen::text from agg_flow_year_issuers`.execute(ctx.db);
+      out.agg_flow_year_issuers = issuerYears.rows.map((r) => JSON.stringify(r)).sort();
       return out;
     };
     const rollup = async () => [

@@ -301,6 +301,19 @@ export interface AggFlowYearsTable {
   yuan: number;
 }
 
+/**
+ * agg_flow_years again, one row per issuer and year: its receivers ascending and, in the same
+ * order, their recognitions and yuan in fen. Read as text (`array_to_string`): the drivers parse
+ * int8 arrays differently.
+ */
+export interface AggFlowYearIssuersTable {
+  year: string;
+  issuer_num: number;
+  receiver_nums: number[];
+  recognitions: number[];
+  fen: unknown[];
+}
+
 /** Which (day, dimension, value, patient) a roll-up's patient-days already count. */
 export interface AggPatientDaysTable {
   dimension: string;
@@ -334,6 +347,7 @@ export interface DB {
   agg_patient_days: AggPatientDaysTable;
   agg_flow_months: AggFlowMonthsTable;
   agg_flow_years: AggFlowYearsTable;
+  agg_flow_year_issuers: AggFlowYearIssuersTable;
   agg_pending: AggPendingTable;
   agg_decline_months: AggDeclineMonthsTable;
   agg_practitioner_months: AggPractitionerMonthsTable;

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { rankFlows, type IssuerFlows } from './flow-ranking.ts';
 import { periodRows, splitPeriod } from './periods.ts';
 import type { SavingsGrouping } from './schemas.ts';
 
@@ -177,32 +178,51 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
 }
 
 /**
- * The largest issuer → receiver flows of a period, at most `limit`, and the number of pairs. Pairs
- * are summed by hospital number (years, months, days: see periods.ts) and only the top ones named;
- * ties rank by hospital number.
+ * The largest issuer → receiver flows of a period, at most `limit`, and the number of pairs. Each
+ * signed piece of the period (periods.ts) comes as one row per issuer: a year from
+ * agg_flow_year_issuers, months and days summed per issuer on the way out; flow-ranking.ts sums the
+ * pairs and ranks them (ties by hospital number), and only the top ones are named.
  */
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit: number) {
-  const rows = periodRows(splitPeriod(filter.from, filter.to, ['year', 'month', 'day']), {
-    tables: { day: 'agg_flow_days', month: 'agg_flow_months', year: 'agg_flow_years' },
-    keys: ['issuer_num', 'receiver_num'],
-    figures: ['recognitions', 'yuan'],
-  });
-  const conditions = [sql`true`];
-  if (filter.hospitalId) {
-    conditions.push(sql`(select num from hospitals where id = ${filter.hospitalId}) in (f.receiver_num, f.issuer_num)`);
+  const levels = {
+    year: { table: 'agg_flow_year_issuers', column: 'year' },
+    month: { table: 'agg_flow_months', column: 'month' },
+    day: { table: 'agg_flow_days', column: 'local_day' },
+  } as const;
+  const pieces = splitPeriod(filter.from, filter.to, ['year', 'month', 'day']);
+  const parts: RawBuilder<IssuerFlows>[] = [];
+  for (const level of ['year', 'month', 'day'] as const) {
+    for (const sign of [1, -1] as const) {
+      const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
+      if (ranges.length === 0) continue;
+      const { table, column } = levels[level];
+      const within = sql.join(ranges.map((r) => sql`${sql.ref(column)} between ${r.first}::date and ${r.last}::date`), sql` or `);
+      parts.push(level === 'year'
+        ? sql`select ${sign}::integer as sign, issuer_num, array_to_string(receiver_nums, ',') as receiver_nums,
+            array_to_string(recognitions, ',') as recognitions, array_to_string(fen, ',') as fen
+            from agg_flow_year_issuers where ${within}`
+        : sql`select ${sign}::integer as sign, issuer_num, string_agg(receiver_num::text, ',') as receiver_nums,
+            string_agg(recognitions::text, ',') as recognitions, string_agg(((yuan * 100)::bigint)::text, ',') as fen
+            from ${sql.table(table)} where ${within} group by issuer_num`);
+    }
   }
-  if (filter.city) conditions.push(sql`f.receiver_num in (select num from hospitals where city = ${filter.city})`);
-  const result = await sql<{ issuer_id: string; issuer_name: string; receiver_id: string; receiver_name: string; recognitions: number; yuan: number; pairs: number }>`
-    select ih.id as issuer_id, ih.name as issuer_name, rh.id as receiver_id, rh.name as receiver_name, g.recognitions, g.yuan, g.pairs
-    from (
-      select f.issuer_num, f.receiver_num, sum(f.recognitions) as recognitions, sum(f.yuan) as yuan, count(*) over () as pairs
-      from (${rows}) f
-      where ${sql.join(conditions, sql` and `)}
-      group by 1, 2 having sum(f.recognitions) > 0
-      order by recognitions desc, yuan desc, 1, 2 limit ${limit}
-    ) g join hospitals rh on rh.num = g.receiver_num join hospitals ih on ih.num = g.issuer_num
-    order by g.recognitions desc, g.yuan desc, g.issuer_num, g.receiver_num`.execute(db);
-  return { rows: result.rows, pairs: result.rows[0]?.pairs ?? 0 };
+  const [flows, hospitals] = await Promise.all([
+    sql<IssuerFlows>`${sql.join(parts, sql` union all `)}`.execute(db),
+    sql<{ num: number; id: string; name: string; city: string }>`select num, id, name, city from hospitals`.execute(db),
+  ]);
+  const byNum = new Map(hospitals.rows.map((h) => [h.num, h]));
+  const only = filter.hospitalId === undefined ? undefined : (hospitals.rows.find((h) => h.id === filter.hospitalId)?.num ?? -1);
+  const keep = (issuer: number, receiver: number) =>
+    (only === undefined || issuer === only || receiver === only) && (filter.city === undefined || byNum.get(receiver)?.city === filter.city);
+  const { top, pairs } = rankFlows(flows.rows, limit, keep);
+  const name = (num: number) => byNum.get(num) ?? { id: String(num), name: String(num) };
+  return {
+    rows: top.map((f) => ({
+      issuer_id: name(f.issuer).id, issuer_name: name(f.issuer).name, receiver_id: name(f.receiver).id, receiver_name: name(f.receiver).name,
+      recognitions: f.recognitions, yuan: f.fen / 100,
+    })),
+    pairs,
+  };
 }
 
 /** Every certification event with the category it concerns ('all' for every-item events). */
