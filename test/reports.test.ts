@@ -160,9 +160,10 @@ describe('savings report', () => {
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
-      // Arrays as text: the drivers parse int8 arrays differently.
-      const issuerYears = await sql`select year, issuer_num, receiver_nums::text, recognitions::text, fen::text from agg_flow_year_issuers`.execute(ctx.db);
-      out.agg_flow_year_issuers = issuerYears.rows.map((r) => JSON.stringify(r)).sort();
+      // Rows as text: the drivers parse int8 arrays differently.
+      for (const table of ['agg_flow_month_issuers', 'agg_flow_year_issuers']) {
+        out[table] = (await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t`.execute(ctx.db)).rows.map((r) => r.row).sort();
+      }
       return out;
     };
     const rollup = async () => [

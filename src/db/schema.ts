@@ -302,16 +302,21 @@ export interface AggFlowYearsTable {
 }
 
 /**
- * agg_flow_years again, one row per issuer and year: its receivers ascending and, in the same
- * order, their recognitions and yuan in fen. Read as text (`array_to_string`): the drivers parse
- * int8 arrays differently.
+ * agg_flow_months and agg_flow_years again, one row per issuer and month (year): its receivers
+ * ascending and, in the same order, their recognitions and yuan in fen. Read as text
+ * (`array_to_string`): the drivers parse int8 arrays differently.
  */
-export interface AggFlowYearIssuersTable {
-  year: string;
+interface FlowIssuerRow {
   issuer_num: number;
   receiver_nums: number[];
   recognitions: number[];
   fen: unknown[];
+}
+export interface AggFlowMonthIssuersTable extends FlowIssuerRow {
+  month: string;
+}
+export interface AggFlowYearIssuersTable extends FlowIssuerRow {
+  year: string;
 }
 
 /** Which (day, dimension, value, patient) a roll-up's patient-days already count. */
@@ -347,6 +352,7 @@ export interface DB {
   agg_patient_days: AggPatientDaysTable;
   agg_flow_months: AggFlowMonthsTable;
   agg_flow_years: AggFlowYearsTable;
+  agg_flow_month_issuers: AggFlowMonthIssuersTable;
   agg_flow_year_issuers: AggFlowYearIssuersTable;
   agg_pending: AggPendingTable;
   agg_decline_months: AggDeclineMonthsTable;

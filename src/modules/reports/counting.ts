@@ -160,19 +160,21 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
         recognitions = ${sql.table(table)}.recognitions + excluded.recognitions, yuan = ${sql.table(table)}.yuan + excluded.yuan`.execute(trx);
   }
-  // Each issuer's year whose flows changed, again as one row of arrays.
-  await sql`
-    insert into agg_flow_year_issuers (year, issuer_num, receiver_nums, recognitions, fen)
-    select y.year, y.issuer_num, array_agg(y.receiver_num order by y.receiver_num), array_agg(y.recognitions order by y.receiver_num),
-           array_agg((y.yuan * 100)::bigint order by y.receiver_num)
-    from agg_flow_years y
-    where (y.year, y.issuer_num) in (
-      select date_trunc('year', ${decisionDay})::date, i.num
-      from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id
-      where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)})
-    group by 1, 2
-    on conflict (year, issuer_num) do update set
-      receiver_nums = excluded.receiver_nums, recognitions = excluded.recognitions, fen = excluded.fen`.execute(trx);
+  // Each issuer's month and year whose flows changed, again as one row of arrays.
+  for (const [table, source, unit] of [['agg_flow_month_issuers', 'agg_flow_months', 'month'], ['agg_flow_year_issuers', 'agg_flow_years', 'year']] as const) {
+    await sql`
+      insert into ${sql.table(table)} (${sql.ref(unit)}, issuer_num, receiver_nums, recognitions, fen)
+      select f.${sql.ref(unit)}, f.issuer_num, array_agg(f.receiver_num order by f.receiver_num), array_agg(f.recognitions order by f.receiver_num),
+             array_agg((f.yuan * 100)::bigint order by f.receiver_num)
+      from ${sql.table(source)} f
+      where (f.${sql.ref(unit)}, f.issuer_num) in (
+        select date_trunc(${unit}, ${decisionDay})::date, i.num
+        from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id
+        where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)})
+      group by 1, 2
+      on conflict (${sql.ref(unit)}, issuer_num) do update set
+        receiver_nums = excluded.receiver_nums, recognitions = excluded.recognitions, fen = excluded.fen`.execute(trx);
+  }
 
   // The roll-ups: the rate's numerator on the check's day, the rest on the decision's day; a
   // recognition of the receiver's own result is kept apart from mutual recognition.

@@ -36,56 +36,92 @@ export function rankFlows(pieces: Iterable<IssuerFlows>, limit: number, keep: (i
     if (rows) rows.push(piece);
     else byIssuer.set(piece.issuer_num, [piece]);
   }
-  // One issuer at a time, its receivers' sums in arrays indexed by receiver number.
-  let recognitions = new Float64Array(1024);
-  let fen = new Float64Array(1024);
-  let seenBy = new Float64Array(1024).fill(-1);
-  const flows: Flow[] = [];
+  // One issuer at a time, its receivers' sums in arrays indexed by receiver number; the pairs with
+  // recognitions go to parallel arrays, and only the top ones become objects.
+  const sums = new ReceiverSums();
+  const found: Flow[] = [];
+  const issuers: number[] = [];
+  const receivers: number[] = [];
+  const counts: number[] = [];
+  const fens: number[] = [];
   for (const [issuer, rows] of byIssuer) {
-    const receivers: number[] = [];
+    const touched: number[] = [];
     for (const row of rows) {
-      const nums = row.receiver_nums.split(',');
-      const counts = row.recognitions.split(',');
-      const fens = row.fen.split(',');
-      for (let j = 0; j < nums.length; j++) {
-        const receiver = Number(nums[j]);
-        if (receiver >= recognitions.length) {
-          const size = Math.max(receiver + 1, recognitions.length * 2);
-          recognitions = grown(recognitions, size, 0);
-          fen = grown(fen, size, 0);
-          seenBy = grown(seenBy, size, -1);
-        }
-        if (seenBy[receiver] !== issuer) {
-          seenBy[receiver] = issuer;
-          recognitions[receiver] = 0;
-          fen[receiver] = 0;
-          receivers.push(receiver);
-        }
-        recognitions[receiver] += row.sign * Number(counts[j]);
-        fen[receiver] += row.sign * Number(fens[j]);
+      const nums = new NumberList(row.receiver_nums);
+      const recognitions = new NumberList(row.recognitions);
+      const fen = new NumberList(row.fen);
+      while (nums.more()) {
+        const receiver = nums.next();
+        if (sums.start(issuer, receiver)) touched.push(receiver);
+        sums.recognitions[receiver] += row.sign * recognitions.next();
+        sums.fen[receiver] += row.sign * fen.next();
       }
     }
-    for (const receiver of receivers) {
-      if (recognitions[receiver] > 0 && keep(issuer, receiver)) flows.push({ issuer, receiver, recognitions: recognitions[receiver], fen: fen[receiver] });
+    for (const receiver of touched) {
+      if (sums.recognitions[receiver] > 0 && keep(issuer, receiver)) {
+        issuers.push(issuer);
+        receivers.push(receiver);
+        counts.push(sums.recognitions[receiver]);
+        fens.push(sums.fen[receiver]);
+      }
     }
   }
-  return { top: largest(flows, limit), pairs: flows.length };
-}
-
-function grown(array: Float64Array<ArrayBuffer>, size: number, fill: number): Float64Array<ArrayBuffer> {
-  const bigger = new Float64Array(size).fill(fill);
-  bigger.set(array);
-  return bigger;
-}
-
-/** The `limit` first flows by rank: only the flows with at least the limit-th most recognitions are sorted. */
-function largest(flows: Flow[], limit: number): Flow[] {
-  if (limit <= 0) return [];
-  let candidates = flows;
-  if (flows.length > limit) {
-    const counts = Float64Array.from(flows, (f) => f.recognitions).sort();
-    const threshold = counts[counts.length - limit];
-    candidates = flows.filter((f) => f.recognitions >= threshold);
+  // Only the pairs with at least the limit-th most recognitions are sorted.
+  const threshold = limit <= 0 ? Infinity : counts.length <= limit ? 0 : Int32Array.from(counts).sort()[counts.length - limit];
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] >= threshold) found.push({ issuer: issuers[i], receiver: receivers[i], recognitions: counts[i], fen: fens[i] });
   }
-  return candidates.sort(byRank).slice(0, limit);
+  return { top: found.sort(byRank).slice(0, Math.max(limit, 0)), pairs: counts.length };
+}
+
+/** Running sums per receiver number for the issuer being summed; grows with the largest number seen. */
+class ReceiverSums {
+  recognitions = new Float64Array(1024);
+  fen = new Float64Array(1024);
+  private owner = new Float64Array(1024).fill(-1);
+
+  /** Starts the receiver at zero when it is new for this issuer; says whether it was. */
+  start(issuer: number, receiver: number): boolean {
+    if (receiver >= this.owner.length) this.grow(receiver + 1);
+    if (this.owner[receiver] === issuer) return false;
+    this.owner[receiver] = issuer;
+    this.recognitions[receiver] = 0;
+    this.fen[receiver] = 0;
+    return true;
+  }
+
+  private grow(size: number) {
+    const grown = (array: Float64Array, fill: number) => {
+      const bigger = new Float64Array(Math.max(size, array.length * 2)).fill(fill);
+      bigger.set(array);
+      return bigger;
+    };
+    this.recognitions = grown(this.recognitions, 0);
+    this.fen = grown(this.fen, 0);
+    this.owner = grown(this.owner, -1);
+  }
+}
+
+/** Reads the integers of a comma-separated list one by one, without splitting it into strings. */
+class NumberList {
+  private at = 0;
+  constructor(private readonly text: string) {}
+
+  more(): boolean {
+    return this.at < this.text.length;
+  }
+
+  next(): number {
+    const { text } = this;
+    const negative = text.charCodeAt(this.at) === 45; // '-'
+    if (negative) this.at++;
+    let value = 0;
+    for (; this.at < text.length; this.at++) {
+      const digit = text.charCodeAt(this.at) - 48;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    this.at++; // the comma
+    return negative ? -value : value;
+  }
 }

@@ -179,31 +179,27 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
 
 /**
  * The largest issuer → receiver flows of a period, at most `limit`, and the number of pairs. Each
- * signed piece of the period (periods.ts) comes as one row per issuer: a year from
- * agg_flow_year_issuers, months and days summed per issuer on the way out; flow-ranking.ts sums the
- * pairs and ranks them (ties by hospital number), and only the top ones are named.
+ * signed piece of the period (periods.ts) comes as one row per issuer: years and months from
+ * agg_flow_year_issuers and agg_flow_month_issuers, days summed per issuer on the way out;
+ * flow-ranking.ts sums the pairs and ranks them (ties by hospital number), and only the top ones are named.
  */
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit: number) {
-  const levels = {
-    year: { table: 'agg_flow_year_issuers', column: 'year' },
-    month: { table: 'agg_flow_months', column: 'month' },
-    day: { table: 'agg_flow_days', column: 'local_day' },
-  } as const;
+  const lists = { year: 'agg_flow_year_issuers', month: 'agg_flow_month_issuers' } as const;
   const pieces = splitPeriod(filter.from, filter.to, ['year', 'month', 'day']);
   const parts: RawBuilder<IssuerFlows>[] = [];
   for (const level of ['year', 'month', 'day'] as const) {
     for (const sign of [1, -1] as const) {
       const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
       if (ranges.length === 0) continue;
-      const { table, column } = levels[level];
-      const within = sql.join(ranges.map((r) => sql`${sql.ref(column)} between ${r.first}::date and ${r.last}::date`), sql` or `);
-      parts.push(level === 'year'
-        ? sql`select ${sign}::integer as sign, issuer_num, array_to_string(receiver_nums, ',') as receiver_nums,
-            array_to_string(recognitions, ',') as recognitions, array_to_string(fen, ',') as fen
-            from agg_flow_year_issuers where ${within}`
-        : sql`select ${sign}::integer as sign, issuer_num, string_agg(receiver_num::text, ',') as receiver_nums,
+      const column = sql.ref(level === 'day' ? 'local_day' : level);
+      const within = sql.join(ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`), sql` or `);
+      parts.push(level === 'day'
+        ? sql`select ${sign}::integer as sign, issuer_num, string_agg(receiver_num::text, ',') as receiver_nums,
             string_agg(recognitions::text, ',') as recognitions, string_agg(((yuan * 100)::bigint)::text, ',') as fen
-            from ${sql.table(table)} where ${within} group by issuer_num`);
+            from agg_flow_days where ${within} group by issuer_num`
+        : sql`select ${sign}::integer as sign, issuer_num, array_to_string(receiver_nums, ',') as receiver_nums,
+            array_to_string(recognitions, ',') as recognitions, array_to_string(fen, ',') as fen
+            from ${sql.table(lists[level])} where ${within}`);
     }
   }
   const [flows, hospitals] = await Promise.all([
