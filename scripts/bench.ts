@@ -14,6 +14,7 @@ import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { createCheckStore } from '../src/modules/recognition/check-store.ts';
 import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
+import { waitForAggregates } from './bench/aggregates.ts';
 import { withCpu } from './bench/cpu.ts';
 import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
 import { pgbench, startChild, type Child } from './bench/processes.ts';
@@ -139,8 +140,10 @@ async function main(): Promise<number> {
       report.checks.push({ connections, ...(await withCpu(db, app.process.pid, () => closedLoop(app.origin, connections, opts.duration, (i) => nextCheck(i + connections * 7919), [201]))) });
     }
     for (const rate of opts.phases.has('rates') ? opts.rates : []) {
+      log('waiting for the aggregator to count the checks queued so far…');
+      const catchUp = await waitForAggregates(db);
       log(`checks, open loop at ${rate}/s…`);
-      report.fixedRate.push({ rate, ...(await openLoop(app.origin, rate, opts.duration, (i) => nextCheck(i + rate * 31), [201])) });
+      report.fixedRate.push({ rate, catchUp, ...(await openLoop(app.origin, rate, opts.duration, (i) => nextCheck(i + rate * 31), [201])) });
     }
 
     if (opts.phases.has('decisions')) {

@@ -1,4 +1,5 @@
 // The benchmark's outcome as one JSON document and a Markdown rendering of it.
+import type { CatchUp } from './aggregates.ts';
 import type { CpuShare } from './cpu.ts';
 import type { Measurement } from './load.ts';
 import type { PgbenchResult } from './processes.ts';
@@ -14,7 +15,8 @@ export interface BenchReport {
   sizes: Record<string, string>;
   settings: { logLevel: string; poolSize: number; lookbackDays: number; preparedStatements: boolean; serviceEnv: string; prewarmed: string };
   checks: (Measurement & { connections: number; cpu: CpuShare | null })[];
-  fixedRate: (Measurement & { rate: number; lateStarts: number })[];
+  /** `catchUp`: the aggregator's backlog counted before the phase began. */
+  fixedRate: (Measurement & { rate: number; lateStarts: number; catchUp: CatchUp })[];
   recognisableShare: { checks: number; checkItems: number; itemsWithRecognisable: number };
   decisions: (Measurement & { decisionsPerSecond: number; decisions: number }) | null;
   ingest: (Measurement & { connections: number; resultsPerSecond: number; batchSize: number; batches: number })[];
@@ -53,8 +55,12 @@ export function markdown(r: BenchReport): string {
     push(`| open loop at ${f.rate}/s | ${n(f.throughput)} | ${ms(f.p50)} | ${ms(f.p90)} | ${ms(f.p99)} | ${ms(f.p999)} | ${f.errors} | | | |`);
   }
   const share = r.recognisableShare;
+  push('');
+  if (r.fixedRate.length > 0) {
+    const waits = r.fixedRate.map((f) => `${n(f.catchUp.entries)} entries in ${f.catchUp.seconds.toFixed(1)} s`).join(', ');
+    push(`Each open-loop phase began once the report aggregates' queue was empty (counted first: ${waits}).`, '');
+  }
   push(
-    '',
     `Check items with a recognisable candidate: ${pct(share.itemsWithRecognisable / share.checkItems)} of ${n(share.checkItems)} items in ${n(share.checks)} checks.`,
     '',
     '| writes | per second | p50 ms | p99 ms | errors |',
