@@ -275,6 +275,15 @@ export interface AggPractitionerMonthsTable {
   flagged: number;
 }
 
+/** Declines per Asia/Shanghai year (`year`: its first day), receiver and practitioner. */
+export interface AggPractitionerYearsTable {
+  year: string;
+  receiving_hospital_id: string;
+  practitioner_id: string;
+  declines: number;
+  flagged: number;
+}
+
 /** Checks and decisions recorded but not yet counted in the report aggregates: one id per row. */
 export interface AggPendingTable {
   id: Generated<number>;
@@ -303,14 +312,13 @@ export interface AggFlowYearsTable {
 
 /**
  * agg_flow_months and agg_flow_years again, one row per issuer and month (year): its receivers
- * ascending and, in the same order, their recognitions and yuan in fen. Read as text
- * (`array_to_string`): the drivers parse int8 arrays differently.
+ * ascending and, in the same order, their recognitions and yuan in fen, each a comma-separated list.
  */
 interface FlowIssuerRow {
   issuer_num: number;
-  receiver_nums: number[];
-  recognitions: number[];
-  fen: unknown[];
+  receiver_nums: string;
+  recognitions: string;
+  fen: string;
 }
 export interface AggFlowMonthIssuersTable extends FlowIssuerRow {
   month: string;
@@ -357,4 +365,5 @@ export interface DB {
   agg_pending: AggPendingTable;
   agg_decline_months: AggDeclineMonthsTable;
   agg_practitioner_months: AggPractitionerMonthsTable;
+  agg_practitioner_years: AggPractitionerYearsTable;
 }

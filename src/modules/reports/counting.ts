@@ -131,15 +131,16 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     group by 1, 2, 3, 4
     on conflict (local_day, receiving_hospital_id, practitioner_id, reason_code) do update set
       declines = agg_declines.declines + excluded.declines, flagged = agg_declines.flagged + excluded.flagged`.execute(trx);
-  // Declines per month by reason (for by reason and by hospital) and by practitioner.
-  for (const [table, detail] of [['agg_decline_months', 'reason_code'], ['agg_practitioner_months', 'practitioner_id']] as const) {
+  // Declines per month by reason (for by reason and by hospital), and per month and year by practitioner.
+  const declineTables = [['agg_decline_months', 'reason_code', 'month'], ['agg_practitioner_months', 'practitioner_id', 'month'], ['agg_practitioner_years', 'practitioner_id', 'year']] as const;
+  for (const [table, detail, unit] of declineTables) {
     await sql`
-      insert into ${sql.table(table)} (month, receiving_hospital_id, ${sql.ref(detail)}, declines, flagged)
-      select date_trunc('month', ${decisionDay})::date, d.receiving_hospital_id, ${sql.ref(`d.${detail}`)}, count(*), count(*) filter (where d.flagged)
+      insert into ${sql.table(table)} (${sql.ref(unit)}, receiving_hospital_id, ${sql.ref(detail)}, declines, flagged)
+      select date_trunc(${unit}, ${decisionDay})::date, d.receiving_hospital_id, ${sql.ref(`d.${detail}`)}, count(*), count(*) filter (where d.flagged)
       from recognition_decisions d
       where d.action = 'declined' and ${decisionsIn(part)}
       group by 1, 2, 3
-      on conflict (month, receiving_hospital_id, ${sql.ref(detail)}) do update set
+      on conflict (${sql.ref(unit)}, receiving_hospital_id, ${sql.ref(detail)}) do update set
         declines = ${sql.table(table)}.declines + excluded.declines, flagged = ${sql.table(table)}.flagged + excluded.flagged`.execute(trx);
   }
   await sql`
@@ -160,12 +161,12 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
         recognitions = ${sql.table(table)}.recognitions + excluded.recognitions, yuan = ${sql.table(table)}.yuan + excluded.yuan`.execute(trx);
   }
-  // Each issuer's month and year whose flows changed, again as one row of arrays.
+  // Each issuer's month and year whose flows changed, again as one row of lists.
   for (const [table, source, unit] of [['agg_flow_month_issuers', 'agg_flow_months', 'month'], ['agg_flow_year_issuers', 'agg_flow_years', 'year']] as const) {
     await sql`
       insert into ${sql.table(table)} (${sql.ref(unit)}, issuer_num, receiver_nums, recognitions, fen)
-      select f.${sql.ref(unit)}, f.issuer_num, array_agg(f.receiver_num order by f.receiver_num), array_agg(f.recognitions order by f.receiver_num),
-             array_agg((f.yuan * 100)::bigint order by f.receiver_num)
+      select f.${sql.ref(unit)}, f.issuer_num, string_agg(f.receiver_num::text, ',' order by f.receiver_num),
+             string_agg(f.recognitions::text, ',' order by f.receiver_num), string_agg(((f.yuan * 100)::bigint)::text, ',' order by f.receiver_num)
       from ${sql.table(source)} f
       where (f.${sql.ref(unit)}, f.issuer_num) in (
         select date_trunc(${unit}, ${decisionDay})::date, i.num

@@ -2,7 +2,8 @@
  * Flows summed and ranked outside the database: a year of flows is ~90,000 issuer → receiver pairs
  * at 20 million results, and hashing them in SQL took most of the report's time. The database
  * answers one row per issuer and signed piece of the period (see periods.ts), its receivers with
- * their recognitions and fen as comma-separated lists; this sums them per pair and ranks the pairs.
+ * their recognitions and fen as comma-separated lists (kept so for whole months and years); this
+ * sums them per pair and ranks the pairs.
  */
 
 /** One issuer's flows in one piece of a period: three comma-separated lists in the same order. */

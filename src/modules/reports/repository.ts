@@ -152,10 +152,13 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
-  // Whole months from agg_decline_months (by practitioner: agg_practitioner_months), days from agg_declines;
-  // every part keeps the receiver for the hospital and city filters.
-  const rows = periodRows(splitPeriod(filter.from, filter.to), {
-    tables: { day: 'agg_declines', month: groupBy === 'practitioner' ? 'agg_practitioner_months' : 'agg_decline_months' },
+  // Whole months from agg_decline_months (by practitioner: whole years and months from agg_practitioner_years
+  // and agg_practitioner_months), days from agg_declines; every part keeps the receiver for the hospital and city filters.
+  const byPractitioner = groupBy === 'practitioner';
+  const rows = periodRows(splitPeriod(filter.from, filter.to, byPractitioner ? ['year', 'month', 'day'] : ['month', 'day']), {
+    tables: byPractitioner
+      ? { day: 'agg_declines', month: 'agg_practitioner_months', year: 'agg_practitioner_years' }
+      : { day: 'agg_declines', month: 'agg_decline_months' },
     keys: [...new Set(['receiving_hospital_id', ...grouped])],
     figures: ['declines', 'flagged'],
   });
@@ -197,9 +200,7 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
         ? sql`select ${sign}::integer as sign, issuer_num, string_agg(receiver_num::text, ',') as receiver_nums,
             string_agg(recognitions::text, ',') as recognitions, string_agg(((yuan * 100)::bigint)::text, ',') as fen
             from agg_flow_days where ${within} group by issuer_num`
-        : sql`select ${sign}::integer as sign, issuer_num, array_to_string(receiver_nums, ',') as receiver_nums,
-            array_to_string(recognitions, ',') as recognitions, array_to_string(fen, ',') as fen
-            from ${sql.table(lists[level])} where ${within}`);
+        : sql`select ${sign}::integer as sign, issuer_num, receiver_nums, recognitions, fen from ${sql.table(lists[level])} where ${within}`);
     }
   }
   const [flows, hospitals] = await Promise.all([
