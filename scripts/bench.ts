@@ -2,8 +2,8 @@
 // Benchmarks the service against a database filled by `npm run generate` (same DATABASE_URL and
 // secrets): recognition checks closed- and open-loop, decisions, batch ingest, reports, and in the
 // same run the limits (pgbench on the candidate SQL, an empty Fastify route). Exits non-zero on any error.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -12,10 +12,9 @@ import { loadConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
-import { createCheckStore } from '../src/modules/recognition/check-store.ts';
-import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
 import { waitForAggregates } from './bench/aggregates.ts';
 import { withCpu } from './bench/cpu.ts';
+import { capturedCandidateSql, machine, pgbenchScripts, prewarmResults, readMeta, sizes } from './bench/database.ts';
 import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
 import { pgbench, startChild, type Child } from './bench/processes.ts';
 import { benchAdminClientId, benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
@@ -89,7 +88,7 @@ async function main(): Promise<number> {
     if (meta.keyFingerprint !== keyFingerprint(secret)) throw new UsageError('PATIENT_KEY_SECRET differs from the one the data was generated with');
     // Data generated before a newer migration stays usable: bring the schema up to date first.
     await migrateToLatest(db);
-    const prewarmed = opts.quick ? 'not prewarmed (quick)' : await prewarmResults(db);
+    const prewarmed = opts.quick ? 'not prewarmed (quick)' : await prewarmResults(db, log);
     const province: Province = {
       patients: Number(meta.patients),
       recent: (await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
@@ -230,16 +229,6 @@ function shuffled<T>(items: readonly T[], random: ReturnType<typeof seededRandom
   return copy;
 }
 
-async function readMeta(db: Kysely<DB>): Promise<Record<string, string>> {
-  const exists = (await sql<{ ok: boolean }>`select to_regclass('public.gen_meta') is not null as ok`.execute(db)).rows[0].ok;
-  if (!exists) throw new UsageError('this database holds no generated province: run `npm run generate` against it first');
-  const rows = (await sql<{ key: string; value: string }>`select key, value from gen_meta`.execute(db)).rows;
-  const meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  if (meta.status !== 'complete') throw new UsageError('the generation of this database did not complete: run `npm run generate` again');
-  meta.recentRows = String((await sql<{ n: number }>`select count(*)::int as n from gen_recent`.execute(db)).rows[0].n);
-  return meta;
-}
-
 async function token(origin: string, clientId: string, secret: string): Promise<string> {
   const response = await fetch(`${origin}/v1/oauth/token`, {
     method: 'POST',
@@ -271,91 +260,6 @@ async function collectChecks(origin: string, random: ReturnType<typeof seededRan
     }
   }));
   return { share, decisions };
-}
-
-const patientSentinel = 'bench-patient-key-sentinel';
-
-/**
- * The statement the service runs to load a check's facts (the candidate look-up with everything the
- * engine needs), as Kysely compiles it: captured by running it once, never copied by hand.
- * Parameters become pgbench expressions: the patient key a random generated patient's, the receiver a
- * random hospital, the clock now(); the requested items stay the three most popular.
- */
-async function capturedCandidateSql(url: string): Promise<string> {
-  let captured: { sql: string; parameters: readonly unknown[] } | null = null;
-  const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
-    // The statement that reads the patient's results (the registry is read once, before it).
-    log: (event) => void (/\bfrom results r\b/.test(event.query.sql) && (captured ??= { sql: event.query.sql, parameters: event.query.parameters })),
-  });
-  try {
-    // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
-    const store = createCheckStore(db, async (_name, query) => (await db.executeQuery(query)).rows, createRegistrySnapshots(db));
-    await store.loadFacts(hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
-  } finally {
-    await db.destroy();
-  }
-  const { sql: text, parameters } = captured!;
-  // A check's look-up is the batched statement over one patient (arrays of one element).
-  const literal = (value: unknown): string => {
-    if (value === patientSentinel) return ':patient_key';
-    if (value === hospitals[0].id) return '(select id from gen_hospitals where num = :h)';
-    if (value instanceof Date) return 'now()';
-    if (Array.isArray(value)) return `array[${value.map(literal).join(',')}]`;
-    return typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
-  };
-  return text.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
-}
-
-/**
- * Reads the results table and its indexes once, so that the page cache holds them as it would on a
- * server that has been answering checks for a while (a database just generated or restored is cold:
- * the candidate look-up then waits on the disk). pg_prewarm's 'read' mode fills the OS cache.
- */
-async function prewarmResults(db: Kysely<DB>): Promise<string> {
-  log('loading the results table and its indexes into the OS page cache (pg_prewarm)…');
-  try {
-    await sql`create extension if not exists pg_prewarm`.execute(db);
-    await sql`select pg_prewarm(oid, 'read') from pg_class
-      where oid = 'results'::regclass or oid in (select indexrelid from pg_index where indrelid = 'results'::regclass)`.execute(db);
-    return 'prewarmed (pg_prewarm)';
-  } catch (error) {
-    log(`  not prewarmed: ${error instanceof Error ? error.message : String(error)}`);
-    return 'not prewarmed';
-  }
-}
-
-/** pgbench scripts: half uniform patients, half returning patients, as the checks are drawn. */
-function pgbenchScripts(candidateSql: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'mre-pgbench-'));
-  const query = (patient: string) => `${candidateSql.replaceAll(':patient_key', patient)};\n`;
-  const uniform = join(dir, 'uniform.sql');
-  const returning = join(dir, 'returning.sql');
-  const receiver = `\\set h random(0, ${hospitals.length - 1})\n`;
-  writeFileSync(uniform, `${receiver}\\set p random(0, :npatients - 1)\n${query('(select patient_key from gen_patients where idx = :p)')}`);
-  writeFileSync(returning, `${receiver}\\set n random(1, :nrecent)\n${query('(select p.patient_key from gen_recent g join gen_patients p on p.idx = g.idx where g.n = :n)')}`);
-  return [`${uniform}@1`, `${returning}@1`];
-}
-
-async function machine(db: Kysely<DB>) {
-  const version = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0].v;
-  // The server settings that move these figures most: memory for pages, and what a commit waits for.
-  const { rows } = await sql<{ name: string; value: string }>`
-    select name, case when unit = '8kB' then pg_size_pretty(setting::bigint * 8192) when unit = 'MB' then pg_size_pretty(setting::bigint * 1048576)
-                      else setting || coalesce(unit, '') end as value
-    from pg_settings where name in ('shared_buffers', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
-    order by name`.execute(db);
-  return {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node,
-    postgres: version.split(' on ')[0], postgresSettings: rows.map((r) => `${r.name} ${r.value}`).join(', '),
-  };
-}
-
-async function sizes(db: Kysely<DB>): Promise<Record<string, string>> {
-  const { rows } = await sql<{ t: string; s: string }>`
-    select relname as t, pg_size_pretty(pg_total_relation_size(oid)) as s from pg_class
-    where relname in ('results', 'recognition_checks', 'recognition_decisions', 'audit_events') and relkind = 'r'`.execute(db);
-  return Object.fromEntries(rows.map((r) => [r.t, r.s]));
 }
 
 await run('bench failed', main);
