@@ -53,11 +53,13 @@ describe('flows per issuer, month and year', () => {
       const client = await makeHospitalClient(ctx.db, id);
       return bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
     }));
-    // Recognitions on either side of New Year in Asia/Shanghai (16:00 UTC), from both issuers to both receivers.
+    // Recognitions on either side of New Year in Asia/Shanghai (16:00 UTC), from both issuers to both
+    // receivers, and after New Year a second one from the first issuer to the first receiver.
     let seq = 0;
     for (const at of ['2025-12-31T15:00:00Z', '2025-12-31T17:00:00Z']) {
       for (const issuer of issuers) {
-        for (const headers of auth) {
+        const senders = issuer === issuers[0] && at.endsWith('17:00:00Z') ? [auth[0], ...auth] : auth;
+        for (const headers of senders) {
           const idNumber = generateResidentId('19900101', '330106', String(++seq).padStart(3, '0'));
           await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber), itemCode: item, performedAt: new Date(Date.parse(at) - 86_400_000) });
           ctx.clock.set(at);
@@ -84,7 +86,8 @@ describe('flows per issuer, month and year', () => {
     const counted = await packed();
     expect(counted.length).toBeGreaterThanOrEqual(8); // two issuers in each of two months and years
     expect(counted).toEqual(await fromPairs());
-    expect(counted.filter((r) => r.row.endsWith(' 2000,2000'))).toHaveLength(8);
+    expect(counted.filter((r) => r.row.endsWith(' 1,1 2000,2000'))).toHaveLength(6);
+    expect(counted.filter((r) => r.row.endsWith(' 2,1 4000,2000'))).toHaveLength(2); // its month and its year
     await rebuildAggregates(ctx.db);
     expect(await packed()).toEqual(counted);
   });

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { patientHashSql, shanghaiDaySql } from './aggregates.ts';
+import { flowListsSql, patientHashSql, shanghaiDaySql } from './aggregates.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
@@ -150,28 +150,27 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     from recognition_decisions d join recognition_checks c on c.id = d.check_id
     where d.action = 'recognized' and ${decisionsIn(part)}
     on conflict do nothing`.execute(trx);
-  // Flows per month and per year, keyed by the hospitals' numbers.
-  for (const [table, unit] of [['agg_flow_months', 'month'], ['agg_flow_years', 'year']] as const) {
+  // Flows per month and per year, keyed by the hospitals' numbers; then each issuer's month and year
+  // whose flows changed, again as one row of lists (a statement of its own: it reads the new sums).
+  const flowLevels = [['month', 'agg_flow_months', 'agg_flow_month_issuers'], ['year', 'agg_flow_years', 'agg_flow_year_issuers']] as const;
+  const mutualRecognitions = sql`d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}`;
+  for (const [unit, pairs, issuers] of flowLevels) {
     await sql`
-      insert into ${sql.table(table)} (${sql.ref(unit)}, issuer_num, receiver_num, recognitions, yuan)
+      insert into ${sql.table(pairs)} (${sql.ref(unit)}, issuer_num, receiver_num, recognitions, yuan)
       select date_trunc(${unit}, ${decisionDay})::date, i.num, r.num, count(*), sum(d.yuan)
       from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id join hospitals r on r.id = d.receiving_hospital_id
-      where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}
+      where ${mutualRecognitions}
       group by 1, 2, 3
       on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
-        recognitions = ${sql.table(table)}.recognitions + excluded.recognitions, yuan = ${sql.table(table)}.yuan + excluded.yuan`.execute(trx);
-  }
-  // Each issuer's month and year whose flows changed, again as one row of lists.
-  for (const [table, source, unit] of [['agg_flow_month_issuers', 'agg_flow_months', 'month'], ['agg_flow_year_issuers', 'agg_flow_years', 'year']] as const) {
+        recognitions = ${sql.table(pairs)}.recognitions + excluded.recognitions, yuan = ${sql.table(pairs)}.yuan + excluded.yuan`.execute(trx);
     await sql`
-      insert into ${sql.table(table)} (${sql.ref(unit)}, issuer_num, receiver_nums, recognitions, fen)
-      select f.${sql.ref(unit)}, f.issuer_num, string_agg(f.receiver_num::text, ',' order by f.receiver_num),
-             string_agg(f.recognitions::text, ',' order by f.receiver_num), string_agg(((f.yuan * 100)::bigint)::text, ',' order by f.receiver_num)
-      from ${sql.table(source)} f
+      insert into ${sql.table(issuers)} (${sql.ref(unit)}, issuer_num, receiver_nums, recognitions, fen)
+      select f.${sql.ref(unit)}, f.issuer_num, ${flowListsSql}
+      from ${sql.table(pairs)} f
       where (f.${sql.ref(unit)}, f.issuer_num) in (
         select date_trunc(${unit}, ${decisionDay})::date, i.num
         from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id
-        where d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)})
+        where ${mutualRecognitions})
       group by 1, 2
       on conflict (${sql.ref(unit)}, issuer_num) do update set
         receiver_nums = excluded.receiver_nums, recognitions = excluded.recognitions, fen = excluded.fen`.execute(trx);

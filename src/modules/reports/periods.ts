@@ -80,6 +80,23 @@ export interface PeriodSource {
 const unitColumn: Record<Level, string> = { day: 'local_day', month: 'month', year: 'year' };
 
 /**
+ * One part per level and sign of `pieces`: `part` is given the level, the sign and the condition
+ * that selects the pieces' units on the level's unit column.
+ */
+export function periodParts<R>(pieces: Piece[], part: (level: Level, sign: 1 | -1, within: RawBuilder<unknown>) => RawBuilder<R>): RawBuilder<R>[] {
+  const parts: RawBuilder<R>[] = [];
+  for (const level of ['year', 'month', 'day'] as const) {
+    for (const sign of [1, -1] as const) {
+      const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
+      if (ranges.length === 0) continue;
+      const column = sql.ref(unitColumn[level]);
+      parts.push(part(level, sign, sql.join(ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`), sql` or `)));
+    }
+  }
+  return parts;
+}
+
+/**
  * The aggregate rows of a period, `local_day, keys…, figures…` (the day column holds each unit's
  * first day), one part per level and sign with the figures negated where subtracted. Summed by key,
  * they give the period's figures.
@@ -87,17 +104,10 @@ const unitColumn: Record<Level, string> = { day: 'local_day', month: 'month', ye
 export function periodRows(pieces: Piece[], source: PeriodSource): RawBuilder<unknown> {
   const keys = sql.raw(source.keys.map((k) => `${k}, `).join(''));
   const figures = (sign: 1 | -1) => sql.raw(source.figures.map((f) => `${sign < 0 ? '-' : ''}${f} as ${f}`).join(', '));
-  const parts: RawBuilder<unknown>[] = [];
-  for (const level of ['year', 'month', 'day'] as const) {
-    for (const sign of [1, -1] as const) {
-      const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
-      if (ranges.length === 0) continue;
-      const table = source.tables[level];
-      if (!table) throw new Error(`no ${level} table for this report`);
-      const column = sql.ref(unitColumn[level]);
-      const within = sql.join(ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`), sql` or `);
-      parts.push(sql`select ${column} as local_day, ${keys}${figures(sign)} from ${sql.table(table)} where (${within}) and ${source.where ?? sql`true`}`);
-    }
-  }
+  const parts = periodParts(pieces, (level, sign, within) => {
+    const table = source.tables[level];
+    if (!table) throw new Error(`no ${level} table for this report`);
+    return sql`select ${sql.ref(unitColumn[level])} as local_day, ${keys}${figures(sign)} from ${sql.table(table)} where (${within}) and ${source.where ?? sql`true`}`;
+  });
   return sql.join(parts, sql` union all `);
 }

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { flowListsSql } from './aggregates.ts';
 import { rankFlows, type IssuerFlows } from './flow-ranking.ts';
-import { periodRows, splitPeriod } from './periods.ts';
+import { periodParts, periodRows, splitPeriod } from './periods.ts';
 import type { SavingsGrouping } from './schemas.ts';
 
 /** Report queries. They read the agg_* tables only, never the log. */
@@ -188,21 +189,10 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
  */
 export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'category'>, limit: number) {
   const lists = { year: 'agg_flow_year_issuers', month: 'agg_flow_month_issuers' } as const;
-  const pieces = splitPeriod(filter.from, filter.to, ['year', 'month', 'day']);
-  const parts: RawBuilder<IssuerFlows>[] = [];
-  for (const level of ['year', 'month', 'day'] as const) {
-    for (const sign of [1, -1] as const) {
-      const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
-      if (ranges.length === 0) continue;
-      const column = sql.ref(level === 'day' ? 'local_day' : level);
-      const within = sql.join(ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`), sql` or `);
-      parts.push(level === 'day'
-        ? sql`select ${sign}::integer as sign, issuer_num, string_agg(receiver_num::text, ',') as receiver_nums,
-            string_agg(recognitions::text, ',') as recognitions, string_agg(((yuan * 100)::bigint)::text, ',') as fen
-            from agg_flow_days where ${within} group by issuer_num`
-        : sql`select ${sign}::integer as sign, issuer_num, receiver_nums, recognitions, fen from ${sql.table(lists[level])} where ${within}`);
-    }
-  }
+  const parts = periodParts(splitPeriod(filter.from, filter.to, ['year', 'month', 'day']), (level, sign, within) =>
+    level === 'day'
+      ? sql<IssuerFlows>`select ${sign}::integer as sign, f.issuer_num, ${flowListsSql} from agg_flow_days f where ${within} group by f.issuer_num`
+      : sql<IssuerFlows>`select ${sign}::integer as sign, issuer_num, receiver_nums, recognitions, fen from ${sql.table(lists[level])} where ${within}`);
   const [flows, hospitals] = await Promise.all([
     sql<IssuerFlows>`${sql.join(parts, sql` union all `)}`.execute(db),
     sql<{ num: number; id: string; name: string; city: string }>`select num, id, name, city from hospitals`.execute(db),
