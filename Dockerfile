@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The exchange, run from its TypeScript sources through tsx (a runtime dependency).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 WORKDIR /app
 
