@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { maintenanceLimits } from '../src/db/postgres.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
 import { run } from './run.ts';
@@ -11,7 +12,8 @@ import { run } from './run.ts';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database = await openDatabase(config.database);
+  // Maintenance runs long statements: no statement or lock timeout.
+  const database = await openDatabase({ ...config.database, limits: maintenanceLimits });
   try {
     await migrateToLatest(database.db);
     const started = Date.now();

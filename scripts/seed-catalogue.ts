@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase, type DatabaseOptions } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
+import { maintenanceLimits } from '../src/db/postgres.ts';
 import { loadCatalogue } from '../src/demo/load.ts';
 import { run } from './run.ts';
 
@@ -27,12 +28,12 @@ async function main(): Promise<void> {
  */
 function databaseOptions(): DatabaseOptions {
   try {
-    return loadConfig().database;
+    return { ...loadConfig().database, limits: maintenanceLimits };
   } catch (error) {
     const url = process.env.DATABASE_URL;
     const onlySecretsMissing = error instanceof ConfigError && error.problems.every((p) => p.endsWith('required when DATABASE_URL is set'));
     if (!url || !onlySecretsMissing) throw error;
-    return { url, poolSize: 2, dataDir: process.env.DATA_DIR || './data' };
+    return { url, poolSize: 2, dataDir: process.env.DATA_DIR || './data', limits: maintenanceLimits };
   }
 }
 

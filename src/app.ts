@@ -23,7 +23,10 @@ import { reportRoutes } from './modules/reports/routes.ts';
 import { createReportService } from './modules/reports/service.ts';
 import { createWhatIfService } from './modules/reports/what-if.ts';
 import { createRegistryService } from './modules/registry/service.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import authPlugin from './plugins/auth.ts';
+import loadShedding from './plugins/load-shedding.ts';
+import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import { registerNotFound, registerNulGuard, registerProblemHandlers } from './plugins/problem.ts';
 
@@ -33,6 +36,8 @@ export interface AppDeps {
   logger: FastifyBaseLogger;
   clock: () => Date;
   keys: { signing: SigningKey; patientKeySecret: string };
+  /** The registry the service counts into; made here when not given (the server shares it with a metrics-only listener). */
+  metrics?: Metrics;
 }
 
 export const apiAudience = (publicUrl: string) => `${publicUrl}/v1`;
@@ -42,10 +47,17 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Builds the service. No side effects: no listening, no signals, no migrations. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, logger, clock, keys } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const db = database.db;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 1024 * 1024,
+    // Every wait is bounded: receiving the request (headers, then the whole body), then answering it.
+    requestTimeout: config.http.bodyTimeoutMs,
+    handlerTimeout: config.http.requestTimeoutMs,
+    // Shutdown's 503 is answered as problem+json by the load-shedding plugin instead.
+    return503OnClosing: false,
+    trustProxy: config.http.trustProxy,
     requestIdHeader: false,
     // Echo a caller's well-formed x-request-id so their logs and ours join up; otherwise mint one.
     genReqId: (req) => {
@@ -55,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
+  app.server.headersTimeout = config.http.headersTimeoutMs;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
@@ -63,6 +76,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   registerNotFound(app);
   registerNulGuard(app);
+
+  await app.register(metricsPlugin, { metrics, database, clock });
+  await app.register(loadShedding, { maxEventLoopDelayMs: config.http.maxEventLoopDelayMs, onShed: (reason) => metrics.shed.inc({ reason }) });
 
   const issuer = config.publicUrl;
   const clients = createClientCache(db, database.listen);
@@ -89,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens,
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
   });
-  await app.register(opsRoutes, { db, databaseKind: database.kind });
+  await app.register(opsRoutes, { database, metrics });
   await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
   await app.register(auditRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
   await app.register(clientRoutes, { clients: createClientService({ db, clock, onChange: clients.forget }) });

@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
+import type { Database, DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { findClient } from './modules/auth/clients-repository.ts';
 import { publishSigningKey } from './modules/auth/keys.ts';
@@ -7,8 +7,10 @@ import { hashSecret, verifySecret } from './modules/auth/secrets.ts';
 import type { ServiceKeys } from './keys.ts';
 
 /** Brings a database to the state the app expects: migrated, signing key published, admin client present. */
-export async function prepareDatabase(db: Database, config: Config, keys: ServiceKeys): Promise<void> {
-  await migrateToLatest(db);
+export async function prepareDatabase(database: DatabaseHandle, config: Config, keys: ServiceKeys): Promise<void> {
+  // Migrations may rewrite large tables: they run without the request-path timeouts.
+  await database.withoutLimits((db) => migrateToLatest(db));
+  const db = database.db;
   await publishSigningKey(db, keys.signing);
   if (keys.adminClientSecret) await ensureAdminClient(db, config.auth.adminClientId, keys.adminClientSecret);
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import type { DatabaseOptions } from './db/database.ts';
 
 /**
  * The environment, parsed once at start-up into a typed, nested object.
  * A bad setting stops boot with every problem listed (see `ConfigError`).
  */
 const durationSeconds = z.coerce.number().int().positive();
+const milliseconds = (fallback: number, max = 600_000) => z.coerce.number().int().min(1).max(max).default(fallback);
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(10_000_000).default(fallback);
 
 const environment = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -23,6 +26,24 @@ const environment = z.object({
   DEMO_DATA: z.enum(['auto', 'off']).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(5_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: milliseconds(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(10_000),
+  DATABASE_LOCK_TIMEOUT_MS: milliseconds(5_000),
+  DATABASE_MAX_WAITING: z.coerce.number().int().min(0).max(100_000).default(200),
+  REQUEST_TIMEOUT_MS: milliseconds(20_000),
+  REQUEST_HEADERS_TIMEOUT_MS: milliseconds(10_000),
+  REQUEST_BODY_TIMEOUT_MS: milliseconds(30_000),
+  MAX_EVENT_LOOP_DELAY_MS: milliseconds(1_000, 60_000),
+  RATE_LIMIT_PER_CLIENT: perMinute(6_000),
+  RATE_LIMIT_PER_ADDRESS: perMinute(12_000),
+  RATE_LIMIT_TOKEN_PER_ADDRESS: perMinute(60),
+  AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  TRUST_PROXY: z.string().optional(),
+  AUDIT_UNUSUAL_PATIENTS_PER_DAY: z.coerce.number().int().min(1).default(1_000),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 
 export interface Config {
@@ -30,7 +51,7 @@ export interface Config {
   port: number;
   publicUrl: string;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
-  database: { url: string | null; poolSize: number; dataDir: string };
+  database: DatabaseOptions;
   patientKeySecret: string | null;
   auth: {
     signingKey: string | null;
@@ -41,6 +62,20 @@ export interface Config {
   demoData: boolean;
   shutdownGraceMs: number;
   aggregateIntervalMs: number;
+  http: {
+    /** Receiving a request, then answering it: the handler's own time. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    maxEventLoopDelayMs: number;
+    /** Fastify's trustProxy: which proxies' X-Forwarded-For names the source address. */
+    trustProxy: string | boolean;
+  };
+  rateLimits: { perClient: number; perAddress: number; tokenPerAddress: number; maxAuthFailures: number; lockoutSeconds: number };
+  audit: { unusualPatientsPerDay: number };
+  idempotencyKeyTtlHours: number;
+  /** A separate listener for GET /metrics without authentication; null: /metrics on the API port, for administrators. */
+  metricsPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -65,7 +100,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
-    database: { url: e.DATABASE_URL ?? null, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+    database: {
+      url: e.DATABASE_URL ?? null,
+      poolSize: e.DATABASE_POOL_SIZE,
+      dataDir: e.DATA_DIR,
+      limits: {
+        connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+        acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+        statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+        lockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+        maxWaiting: e.DATABASE_MAX_WAITING,
+      },
+    },
     patientKeySecret: e.PATIENT_KEY_SECRET ?? null,
     auth: {
       signingKey: e.AUTH_SIGNING_KEY ?? null,
@@ -76,6 +122,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: demoDataWanted(e.DEMO_DATA, e.DATABASE_URL),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     aggregateIntervalMs: e.AGGREGATE_INTERVAL_MS,
+    http: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.REQUEST_BODY_TIMEOUT_MS,
+      maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+      trustProxy: e.TRUST_PROXY === undefined ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+    },
+    rateLimits: {
+      perClient: e.RATE_LIMIT_PER_CLIENT,
+      perAddress: e.RATE_LIMIT_PER_ADDRESS,
+      tokenPerAddress: e.RATE_LIMIT_TOKEN_PER_ADDRESS,
+      maxAuthFailures: e.AUTH_MAX_FAILURES,
+      lockoutSeconds: e.AUTH_LOCKOUT_SECONDS,
+    },
+    audit: { unusualPatientsPerDay: e.AUDIT_UNUSUAL_PATIENTS_PER_DAY },
+    idempotencyKeyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS,
+    metricsPort: e.METRICS_PORT ?? null,
   };
 }
 
@@ -95,6 +158,10 @@ function crossSettingProblems(raw: Record<string, string>): string[] {
     // A server database is shared and long-lived: its secrets must be set, never generated.
     if (!raw.PATIENT_KEY_SECRET) problems.push('PATIENT_KEY_SECRET: required when DATABASE_URL is set');
     if (!raw.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required when DATABASE_URL is set');
+  }
+  // Node requires the headers to arrive before the whole request may have.
+  if (Number(raw.REQUEST_HEADERS_TIMEOUT_MS ?? 10_000) > Number(raw.REQUEST_BODY_TIMEOUT_MS ?? 30_000)) {
+    problems.push('REQUEST_HEADERS_TIMEOUT_MS: must not exceed REQUEST_BODY_TIMEOUT_MS');
   }
   if (raw.AUTH_SIGNING_KEY) {
     try {

@@ -14,6 +14,8 @@ export class ProblemError extends Error {
     readonly title: string,
     detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that go with the problem (Retry-After, Allow). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -27,12 +29,6 @@ export class ProblemError extends Error {
 export class BadRequest extends ProblemError {
   constructor(detail: string, errors: FieldError[] = []) {
     super(400, 'validation', 'Invalid request', detail, errors.length > 0 ? { errors } : {});
-  }
-}
-
-export class Unauthorized extends ProblemError {
-  constructor(detail = 'A valid bearer access token is required') {
-    super(401, 'unauthorized', 'Unauthorized', detail);
   }
 }
 
@@ -51,6 +47,17 @@ export class NotFound extends ProblemError {
 export class Conflict extends ProblemError {
   constructor(detail: string, slug = 'conflict', extensions: Record<string, unknown> = {}) {
     super(409, slug, 'Conflict', detail, extensions);
+  }
+}
+
+/**
+ * The service cannot answer now but will soon: the database is down, hung or saturated, the process
+ * is overloaded or shutting down. Always with Retry-After, so clients can tell an outage from a bug.
+ */
+export class ServiceUnavailable extends ProblemError {
+  constructor(detail: string, slug = 'unavailable', retryAfterSeconds = 5, options?: { cause?: unknown }) {
+    super(503, slug, 'Service unavailable', detail, {}, { 'retry-after': String(retryAfterSeconds) });
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

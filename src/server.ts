@@ -8,6 +8,7 @@ import { startAggregator } from './modules/reports/aggregator.ts';
 import { resolveKeys } from './keys.ts';
 import { shutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics, serveMetrics } from './metrics.ts';
 
 async function main() {
   let config;
@@ -21,18 +22,22 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase(config.database, (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'));
+  const database = await openDatabase(config.database);
+  database.events.on('connectionLost', (err) => logger.warn({ err }, 'a database connection broke; the pool replaces it'));
   const keys = await resolveKeys(config);
-  await prepareDatabase(database.db, config, keys);
+  await prepareDatabase(database, config, keys);
   // DEMO_DATA=auto (the default on the embedded database only): an empty registry gets the demo province.
   if (config.demoData) await loadDemoDataIfEmpty(database.db, keys.patientKeySecret, logger);
 
-  const app = await buildApp({ config, database, logger, clock: () => new Date(), keys });
+  const metrics = createMetrics();
+  const app = await buildApp({ config, database, logger, clock: () => new Date(), keys, metrics });
+  const metricsListener = config.metricsPort === null ? null : await serveMetrics(metrics, config.host, config.metricsPort);
   // Counts queued checks and decisions into the report aggregates; reports also catch up themselves.
   const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) => logger.error({ err }, 'counting the report aggregates failed'));
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await metricsListener?.close();
     await shutdown(app, database, aggregator);
   });
   await app.listen({ host: config.host, port: config.port });

@@ -373,7 +373,7 @@ describe('signing key rotation', () => {
     // A new deployment on the same database with a new AUTH_SIGNING_KEY.
     const signing = await importSigningKey(await generateSigningJwk());
     const keys: ServiceKeys = { ...ctx.keys, signing };
-    await prepareDatabase(ctx.db, ctx.config, keys);
+    await prepareDatabase(ctx.database, ctx.config, keys);
     const rotated = await buildApp({ config: ctx.config, database: ctx.database, logger: createLogger('silent'), clock: ctx.clock, keys });
     await rotated.ready();
     try {

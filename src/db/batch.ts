@@ -1,3 +1,5 @@
+import { ServiceUnavailable } from '../errors.ts';
+
 /**
  * Group commit for a hot statement: the calls made while the event loop works through the events
  * at hand (until the next `setImmediate`) run together, as one statement over all their inputs.
@@ -5,8 +7,9 @@
  * a lone call waits one turn of the loop and runs alone.
  *
  * `run` answers its inputs' outputs in order. When a batch of several fails, each of its calls is
- * run again on its own, so an error reaches only the caller whose input caused it. (DataLoader
- * schedules the same way but caches by key and fails a whole batch together.)
+ * run again on its own, so an error reaches only the caller whose input caused it; an outage
+ * (ServiceUnavailable) is no caller's fault and fails them all at once. (DataLoader schedules the
+ * same way but caches by key and fails a whole batch together.)
  */
 export function batching<I, O>(run: (inputs: I[]) => Promise<O[]>, maxBatch = 64): (input: I) => Promise<O> {
   interface Call {
@@ -21,7 +24,7 @@ export function batching<I, O>(run: (inputs: I[]) => Promise<O[]>, maxBatch = 64
     try {
       outputs = await run(calls.map((c) => c.input));
     } catch (error) {
-      if (calls.length === 1) calls[0].reject(error);
+      if (calls.length === 1 || error instanceof ServiceUnavailable) for (const call of calls) call.reject(error);
       else for (const call of calls) void execute([call]);
       return;
     }

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import FindMyWay from 'find-my-way';
-import { ProblemError, problemTypeBase, type FieldError } from '../errors.ts';
+import { faultKind, unavailable } from '../db/faults.ts';
+import { ProblemError, ServiceUnavailable, problemTypeBase, type FieldError } from '../errors.ts';
 
 export const problemContentType = 'application/problem+json; charset=utf-8';
 
@@ -36,6 +37,13 @@ export function sendProblem(
   return reply.status(status).type(problemContentType).serializer(JSON.stringify).send(problem);
 }
 
+/** A domain error as problem+json; a 503's cause is logged (never sent), so an outage can be traced. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: ProblemError) {
+  if (error.status >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
+  reply.headers(error.headers);
+  return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
+}
+
 /** Fastify's own error codes, mapped to a stable problem type. */
 const frameworkErrors: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'Payload too large'],
@@ -58,9 +66,13 @@ function fieldPath(context: string, instancePath: string): string {
 
 export function registerProblemHandlers(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ProblemError) {
-      return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
+      return sendError(request, reply, new ServiceUnavailable('The request took too long to answer; retry shortly', 'timeout'));
     }
+    // An outage that reached here without passing the pool's guard (e.g. from a driver's internals).
+    const fault = error instanceof ProblemError ? null : faultKind(error);
+    if (fault) return sendError(request, reply, unavailable(fault, error));
+    if (error instanceof ProblemError) return sendError(request, reply, error);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext ?? 'body';
       const errors: FieldError[] = error.validation.flatMap((v) => {

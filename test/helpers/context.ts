@@ -31,6 +31,8 @@ export function createClock(): TestClock {
 
 export interface TestContext {
   app: FastifyInstance;
+  /** PostgreSQL only: the cloned database, reached directly. */
+  databaseUrl: string | null;
   db: Database;
   database: DatabaseHandle;
   config: Config;
@@ -46,6 +48,8 @@ export const usingPostgres = Boolean(process.env.DATABASE_URL);
 export interface TestContextOptions {
   /** Adds test-only routes or hooks to the app before it is made ready. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
+  /** PostgreSQL only: the URL the app connects with, given its cloned database's (e.g. through a proxy). */
+  connectVia?: (databaseUrl: string) => string;
 }
 
 /** An isolated app and database: a cloned PostgreSQL database with DATABASE_URL, else in-memory PGlite. */
@@ -61,7 +65,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
     PATIENT_KEY_SECRET: patientKeySecret,
     AUTH_SIGNING_KEY: JSON.stringify(signingJwk),
     DATABASE_POOL_SIZE: '8',
-    ...(clone ? { DATABASE_URL: clone.url } : {}),
+    ...(clone ? { DATABASE_URL: options.connectVia?.(clone.url) ?? clone.url } : {}),
     ...env,
   });
   const database = await openDatabase(config.database);
@@ -70,7 +74,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
     patientKeySecret,
     adminClientSecret: adminCredentials.clientSecret,
   };
-  await prepareDatabase(database.db, config, keys);
+  await prepareDatabase(database, config, keys);
   const chunks: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -84,6 +88,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
   await app.ready();
   return {
     app,
+    databaseUrl: clone?.url ?? null,
     db: database.db,
     database,
     config,

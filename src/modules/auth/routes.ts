@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyError } from 'fastify';
 import { z } from 'zod';
+import { ProblemError } from '../../errors.ts';
 import { OAuthError, type TokenService } from './token-service.ts';
 import type { JWK } from 'jose';
 
@@ -66,10 +67,15 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         'iss = sub = client_id, aud = this endpoint URL, exp at most 5 minutes ahead, a jti never reused). Errors follow RFC 6749 §5.2, not problem+json.',
       consumes: ['application/x-www-form-urlencoded'],
       body: tokenRequest,
-      response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 500: oauthError },
+      response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 500: oauthError, 503: oauthError },
     },
     attachValidation: true,
     errorHandler: (error: FastifyError, request, reply) => {
+      if (error instanceof ProblemError && error.status === 503) {
+        // RFC 6749 §4.1.2.1's temporarily_unavailable, with the outage's Retry-After.
+        request.log.warn({ err: error.cause ?? error }, error.message);
+        return reply.status(503).headers(error.headers).header('cache-control', 'no-store').send({ error: 'temporarily_unavailable', error_description: error.message });
+      }
       const oauth = error instanceof OAuthError
         ? error
         : error.statusCode && error.statusCode < 500

@@ -87,3 +87,16 @@ export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (er
     },
   };
 }
+
+/**
+ * How far the aggregates lag the log: entries still queued, and the age of the oldest (its check or
+ * decision id is a UUIDv7, whose first 48 bits are the millisecond it was recorded).
+ */
+export async function queueLag(db: Kysely<DB>, now: Date): Promise<{ items: number; oldestSeconds: number }> {
+  const { rows } = await sql<{ items: number; oldest_ms: number | null }>`
+    select (select count(*) from agg_pending) as items,
+      (select ('x' || left(replace(coalesce(check_id, decision_id)::text, '-', ''), 12))::bit(48)::bigint
+       from agg_pending order by id limit 1) as oldest_ms`.execute(db);
+  const { items, oldest_ms } = rows[0];
+  return { items, oldestSeconds: oldest_ms === null ? 0 : Math.max(0, (now.getTime() - oldest_ms) / 1000) };
+}

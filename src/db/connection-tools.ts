@@ -1,0 +1,25 @@
+/** Small pieces both drivers share. */
+
+/**
+ * One decision for both drivers: int8 (counts, sums) and numeric (yuan, mSv) come back as JS numbers,
+ * `date` as its 'YYYY-MM-DD' text. Counts stay far below 2^53 and money is rounded to fen.
+ */
+export const typeOids = { int8: 20, numeric: 1700, date: 1082 } as const;
+export const asNumber = (value: string) => Number(value);
+export const asText = (value: string) => value;
+
+export function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= close());
+}
+
+/** `work`, or a rejection with `timeout()` once `ms` have passed (the work itself runs on). */
+export async function within<T>(ms: number, work: Promise<T>, timeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(timeout()), ms)));
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,90 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * What an operator watches, in Prometheus' text format (GET /metrics). One registry per app, so
+ * several apps in one process (the tests) never share counts. Gauges that need the database
+ * (pool, the aggregator's queue) are read when scraped; see README "Operations" for the alerts.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'mre_' });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'mre_http_request_duration_seconds',
+      help: 'Time to answer a request, by route pattern and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers,
+    }),
+    shed: new Counter({
+      name: 'mre_shed_requests_total',
+      help: 'Requests refused with 503 before any work: event loop lagging, too many waiting for the database pool, shutting down',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'mre_rate_limited_requests_total',
+      help: 'Requests refused with 429: per client, per source address, token endpoint, locked-out authentication',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    databaseFaults: new Counter({
+      name: 'mre_database_faults_total',
+      help: 'Requests that met a database outage (unavailable) or a statement or lock timeout (timeout); each answered 503',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    connectionsLost: new Counter({
+      name: 'mre_database_connections_lost_total',
+      help: 'Pooled or listening database connections that broke (the pool replaces them)',
+      registers,
+    }),
+    auditEvents: new Counter({
+      name: 'mre_audit_events_total',
+      help: 'Audit events recorded, by action and outcome (success, refused, failed)',
+      labelNames: ['action', 'outcome'] as const,
+      registers,
+    }),
+    /** A gauge read when scraped; one that cannot be read (the database is down) is left out of that scrape. */
+    gauge: (name: string, help: string, labelNames: readonly string[], read: (gauge: Gauge) => Promise<void> | void) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          try {
+            await read(this);
+          } catch {
+            this.reset();
+          }
+        },
+      }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * METRICS_PORT: GET /metrics without authentication on a listener of its own, for a Prometheus that
+ * reaches the instance over a private network (never expose this port publicly).
+ */
+export async function serveMetrics(metrics: Metrics, host: string, port: number): Promise<{ close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: only GET /metrics is served here\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('The metrics could not be collected\n'),
+    );
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
