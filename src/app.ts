@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
@@ -9,6 +10,8 @@ import { authRoutes } from './modules/auth/routes.ts';
 import { createTokenService } from './modules/auth/token-service.ts';
 import { opsRoutes } from './modules/ops/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
+import { createAuditService } from './modules/audit/service.ts';
+import { createAuditTrail } from './modules/audit/trail.ts';
 import { resultRoutes } from './modules/results/routes.ts';
 import { clientRoutes } from './modules/auth/client-routes.ts';
 import { createClientService } from './modules/auth/client-service.ts';
@@ -24,11 +27,16 @@ import { createReportService } from './modules/reports/service.ts';
 import { createWhatIfService } from './modules/reports/what-if.ts';
 import { createRegistryService } from './modules/registry/service.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import accessAudit from './plugins/access-audit.ts';
+import { idempotencyPlugin } from './modules/idempotency/index.ts';
 import authPlugin from './plugins/auth.ts';
+import rateLimits from './plugins/rate-limits.ts';
+import { createLockout } from './modules/auth/lockout.ts';
+import { createSecretVerifier } from './modules/auth/secrets.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
-import { registerNotFound, registerNulGuard, registerProblemHandlers } from './plugins/problem.ts';
+import { registerJsonParser, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +56,7 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, logger, clock, keys } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const audit = createAuditTrail(metrics);
   const db = database.db;
   const app = Fastify({
     loggerInstance: logger,
@@ -74,10 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  registerJsonParser(app);
   registerNotFound(app);
-  registerNulGuard(app);
 
   await app.register(metricsPlugin, { metrics, database, clock });
+  // Security headers on every answer (the dashboard and Swagger UI set their own content security policies).
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], upgradeInsecureRequests: null } } });
   await app.register(loadShedding, { maxEventLoopDelayMs: config.http.maxEventLoopDelayMs, onShed: (reason) => metrics.shed.inc({ reason }) });
 
   const issuer = config.publicUrl;
@@ -92,6 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clients,
   });
 
+  const { perClient, perAddress, tokenPerAddress } = config.rateLimits;
+  await app.register(rateLimits, { perClient, perAddress, tokenPerAddress, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
+  await app.register(idempotencyPlugin, { db, clock, ttlHours: config.idempotencyKeyTtlHours });
+  await app.register(accessAudit, { db, clock, audit, patientKeySecret: keys.patientKeySecret });
+
   const tokens = createTokenService({
     db,
     clock,
@@ -100,20 +116,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audience: apiAudience(issuer),
     tokenEndpoint: `${issuer}/v1/oauth/token`,
     ttlSeconds: config.auth.accessTokenTtlSeconds,
+    lockout: createLockout({ maxFailures: config.rateLimits.maxAuthFailures, lockoutSeconds: config.rateLimits.lockoutSeconds, clock }),
+    verifySecret: createSecretVerifier({ maxConcurrent: 4, maxWaiting: 64 }),
+    audit,
   });
   await app.register(authRoutes, {
     tokens,
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
   });
   await app.register(opsRoutes, { database, metrics });
-  await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
-  await app.register(auditRoutes, { db, clock, patientKeySecret: keys.patientKeySecret });
+  await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret, audit });
+  await app.register(auditRoutes, {
+    audit: createAuditService({ db, clock, patientKeySecret: keys.patientKeySecret, audit, unusualPatientsPerDay: config.audit.unusualPatientsPerDay }),
+  });
   await app.register(clientRoutes, { clients: createClientService({ db, clock, onChange: clients.forget }) });
   await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
   await app.register(settingsRoutes, { db, clock });
   await app.register(recognitionRoutes, {
-    checks: createCheckService({ db, prepared: database.prepared, registry: createRegistrySnapshots(db), clock, patientKeySecret: keys.patientKeySecret }),
-    decisions: createDecisionService({ db, clock }),
+    checks: createCheckService({ db, prepared: database.prepared, registry: createRegistrySnapshots(db), clock, patientKeySecret: keys.patientKeySecret, audit }),
+    decisions: createDecisionService({ db, clock, audit }),
   });
   await app.register(reportRoutes, { reports: createReportService({ db, clock }), whatIf: createWhatIfService({ db }) });
   await app.register(dashboardRoutes);

@@ -50,6 +50,13 @@ export class Conflict extends ProblemError {
   }
 }
 
+/** A rate limit or an authentication lock-out: retry after the given seconds. */
+export class TooManyRequests extends ProblemError {
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(429, 'too-many-requests', 'Too many requests', detail, {}, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
 /**
  * The service cannot answer now but will soon: the database is down, hung or saturated, the process
  * is overloaded or shutting down. Always with Retry-After, so clients can tell an outage from a bug.

@@ -80,6 +80,11 @@ describe('GET /v1/audit-events', () => {
       purpose: 'treatment',
       checkId: null,
       resultIds: [expect.stringMatching(/^[0-9a-f-]{36}$/)],
+      outcome: 'success',
+      outcomeDetail: null,
+      query: { itemCodes: null, since: null, cursor: null },
+      sourceAddress: '127.0.0.1',
+      requestId: expect.any(String),
     });
     const [patientTwoResult] = await ctx.db.selectFrom('results').select('id').where('accession_no', '=', 'AUD-2').execute();
     expect(events[0].resultIds).toEqual([patientTwoResult.id]);
@@ -115,7 +120,7 @@ describe('GET /v1/audit-events', () => {
     const hospitalId = await makeHospital(ctx.db);
     // Written by SQL with microsecond timestamps, as other modules' default now() would.
     for (const at of ['2026-01-01T00:00:00.000003Z', '2026-01-01T00:00:00.000001Z', '2026-01-01T00:00:00.000002Z', '2026-01-01T00:00:00.000002Z']) {
-      await ctx.db.insertInto('audit_events').values({ occurred_at: at, action: 'test.micro', client_id: 'test', hospital_id: hospitalId, result_ids: [] }).execute();
+      await ctx.db.insertInto('audit_events').values({ occurred_at: at, action: 'results.search', client_id: 'test', hospital_id: hospitalId, result_ids: [] }).execute();
     }
     const ids: number[] = [];
     let cursor: string | null = null;

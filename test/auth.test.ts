@@ -152,7 +152,7 @@ describe('client authentication at the token endpoint', () => {
     expect((await withAssertion(assertion)).statusCode).toBe(200);
     const replay = await withAssertion(assertion);
     expectOAuthError(replay, 401, 'invalid_client');
-    expect(replay.json().error_description).toMatch(/jti/);
+    expect(replay.json().error_description).toBe('Client authentication failed');
     const sameJti = await withAssertion(await assertionFor(jwtClient, { jti: JSON.parse(Buffer.from(assertion.split('.')[1], 'base64url').toString()).jti }));
     expectOAuthError(sameJti, 401, 'invalid_client');
   });
@@ -179,7 +179,8 @@ describe('client authentication at the token endpoint', () => {
   it('refuses an assertion signed with a key outside the registered JWKS', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     expectOAuthError(await withAssertion(await assertionFor({ ...jwtClient, privateKey })), 401, 'invalid_client');
-    expectOAuthError(await withAssertion('not-a-jwt'), 401, 'invalid_client');
+    // Not even a compact JWS: a malformed request, not a failed authentication.
+    expectOAuthError(await withAssertion('not-a-jwt'), 400, 'invalid_request');
     expectOAuthError(
       await requestToken({ grant_type: 'client_credentials', client_assertion_type: 'urn:other', client_assertion: await assertionFor(jwtClient) }),
       400,
@@ -345,8 +346,9 @@ describe('access tokens', () => {
 });
 
 describe('hospital checks', () => {
-  const hospitalActor = { clientId: 'c', hospitalId: 'H1', scopes: new Set(['results:read']), isAdmin: false };
-  const adminActor = { clientId: 'a', hospitalId: null, scopes: new Set(['admin']), isAdmin: true };
+  const origin = { sourceAddress: '127.0.0.1', requestId: 'r-1' };
+  const hospitalActor = { clientId: 'c', hospitalId: 'H1', scopes: new Set(['results:read']), isAdmin: false, origin };
+  const adminActor = { clientId: 'a', hospitalId: null, scopes: new Set(['admin']), isAdmin: true, origin };
 
   it('let a hospital client act only as its own hospital, and an administrator for any', () => {
     expect(() => assertHospital(hospitalActor, 'H1')).not.toThrow();
@@ -381,8 +383,11 @@ describe('signing key rotation', () => {
       const newToken = await tokenFor(rotated, adminCredentials.clientId, adminCredentials.clientSecret);
       expect(JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).kid).toBe(signing.kid);
       expect((await rotated.inject({ url: protectedRoute, headers: bearer(newToken) })).statusCode).toBe(200);
-      // An instance still running the old key trusts the new one too (rolling deployments).
+      // An instance still running the old key trusts the new one too (rolling deployments), once it
+      // reads the keys again: an unknown kid makes it do so at most every five seconds.
+      ctx.clock.set(new Date(Date.now() + 6_000));
       expect((await ctx.app.inject({ url: protectedRoute, headers: bearer(newToken) })).statusCode).toBe(200);
+      ctx.clock.release();
 
       const jwks = await rotated.inject('/.well-known/jwks.json');
       expect(jwks.statusCode).toBe(200);

@@ -71,6 +71,7 @@ describe('checks and decisions running at once', () => {
     expect(facts.map((f) => f.candidates.length)).toEqual(Array(5).fill(2));
     // Checks of different sizes, so that a row given to the wrong check would show.
     const checks = keys.map((key, n) => ({
+      origin: { sourceAddress: '127.0.0.1', requestId: `request-${n}` }, query: { items },
       receiverId: receiver, clientId: `client-${n}`, practitionerId: `DR-${n}`, patientKey: key, purpose: 'treatment', context: {}, ruleSetVersion: 1, now,
       items: items.slice(0, 1 + (n % 2)).map((itemCode) => ({ itemCode, hasRecognizable: false })),
       candidates: facts[n].candidates.slice(0, n % 3).map(({ result }) => ({

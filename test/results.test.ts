@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { auditedRequest } from './helpers/audit.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateResidentId, residentIdCheckChar } from '../src/modules/results/patient-identity.ts';
 import { patientResultsQuery } from '../src/modules/results/repository.ts';
@@ -322,17 +323,49 @@ describe('POST /v1/results/search', () => {
     const both = await search(world.tokenA, { ...base(), itemCodes: [world.ct], since: '2026-11-01T00:00:00Z' });
     expect(both.json().results.map((r: { accessionNo: string }) => r.accessionNo)).toEqual(['S-CT-NEW']);
     const nobody = await search(world.tokenA, { ...base(), patient: { idType: 'passport', idNumber: 'NOBODY-1' } });
-    expect(nobody.json()).toEqual({ results: [] });
+    expect(nobody.json()).toEqual({ results: [], nextCursor: null });
   });
 
-  it('refuses any purpose but treatment with 403, before reading or auditing anything', async () => {
-    const before = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  it('pages with an opaque cursor, each result once, newest first', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await search(world.tokenA, { ...base(), limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(response.statusCode, response.body).toBe(200);
+      const page: { results: { accessionNo: string }[]; nextCursor: string | null } = response.json();
+      expect(page.results.length).toBeLessThanOrEqual(2);
+      seen.push(...page.results.map((r) => r.accessionNo));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['S-CT-NEW', 'S-LAB', 'S-CT-OLD']);
+    const forged = await search(world.tokenA, { ...base(), cursor: Buffer.from('2026-01-01/x').toString('base64url') });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json().errors[0].field).toBe('cursor');
+    expect((await search(world.tokenA, { ...base(), limit: 101 })).statusCode).toBe(400);
+  });
+
+  it('ends a page early once its free text passes the byte budget, so no answer is unbounded', async () => {
+    const heavy = residentId('19550505');
+    const findings = '肺'.repeat(20_000); // 60,000 bytes of UTF-8 each
+    const results = Array.from({ length: 40 }, (_, n) => ({ accessionNo: `HEAVY-${n}`, ...ctSubmission(heavy, world.ct, { findings }) }));
+    const batch = await ctx.app.inject({ method: 'POST', url: '/v1/results/batch', headers: bearer(world.tokenB), payload: { results } });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const first = await search(world.tokenA, { ...base(), patient: { idType: 'resident_id', idNumber: heavy }, limit: 100 });
+    const page = first.json();
+    expect(page.results.length).toBeGreaterThan(0);
+    expect(page.results.length).toBeLessThan(40);
+    expect(page.results.length * 60_000).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('refuses any purpose but treatment with 403 before reading anything, and audits the refused attempt', async () => {
     const response = await search(world.tokenA, { ...base(), purpose: 'research' });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
     expect(response.body).not.toContain('S-CT');
-    const after = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(after.n).toBe(before.n);
+    const event = await auditedRequest(ctx.db, response.headers['x-request-id'] as string);
+    expect(event).toMatchObject({ action: 'results.search', outcome: 'refused', outcome_detail: '403 forbidden', purpose: 'research', result_ids: [] });
+    expect(event.patient_key).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('validates the search body', async () => {

@@ -135,13 +135,27 @@ export interface AuditEventsTable {
   id: Generated<number>;
   occurred_at: CreatedAt;
   action: string;
-  client_id: string;
+  client_id: string | null;
   hospital_id: string | null;
   practitioner_id: string | null;
   purpose: string | null;
   patient_key: string | null;
   check_id: string | null;
   result_ids: string[];
+  outcome: Generated<'success' | 'refused' | 'failed'>;
+  outcome_detail: string | null;
+  source_address: string | null;
+  request_id: string | null;
+  query: Json<Record<string, unknown>> | null;
+}
+
+export interface IdempotencyKeysTable {
+  client_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  status_code: number;
+  response: Json<Record<string, unknown>>;
+  created_at: Date;
 }
 
 export interface RuleSetsTable {
@@ -347,6 +361,7 @@ export interface DB {
   results: ResultsTable;
   result_versions: ResultVersionsTable;
   audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
   rule_sets: RuleSetsTable;
   recognition_checks: RecognitionChecksTable;
   check_items: CheckItemsTable;

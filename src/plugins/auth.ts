@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Database } from '../db/database.ts';
 import { Forbidden, ProblemError } from '../errors.ts';
 import type { ClientLookup } from '../modules/auth/client-cache.ts';
+import { createKeyResolver, type KeyResolver } from '../modules/auth/key-resolver.ts';
 import { trustedPublicKeys } from '../modules/auth/keys.ts';
 import type { Actor } from '../modules/auth/scopes.ts';
+import type { AuditAction, RequestOrigin } from '../modules/audit/trail.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The caller needs at least one of these scopes ('any' = any authenticated client). */
     scopes?: readonly string[];
+    /** A route that discloses patient data: its refused and failed attempts are audited as this action. */
+    audit?: AuditAction;
   }
 }
 
@@ -40,7 +44,11 @@ export interface AuthOptions {
  * Hospital-level checks ("only your own hospital") use `assertHospital`.
  */
 async function authPlugin(app: FastifyInstance, options: AuthOptions) {
-  const keys = createKeyResolver(options);
+  const keys = createKeyResolver({
+    clock: options.clock,
+    loadKeys: (now) => trustedPublicKeys(options.db, now, options.tokenTtlSeconds),
+    unknownKey: () => new InvalidToken('The access token was signed by an unknown key'),
+  });
   const verify = createTokenVerifier(options, keys);
   app.addHook('onReady', () => options.clients.start());
   app.addHook('onClose', () => options.clients.stop());
@@ -62,6 +70,10 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions) {
   };
 
   app.decorateRequest('actor', null as unknown as Actor);
+  // Authenticated answers (patient data above all) must never sit in a shared or browser cache.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.config.scopes && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   app.addHook('onRoute', (route) => {
     const scopes = route.config?.scopes;
     if (!scopes) return;
@@ -81,7 +93,7 @@ async function actorFrom(request: FastifyRequest, clients: ClientLookup, verify:
   const client = await clients.find(claims.sub);
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
   const scopes = new Set(claims.scope.split(' ').filter((s) => client.scopes.includes(s)));
-  return { clientId: client.client_id, hospitalId: client.hospital_id, scopes, isAdmin: scopes.has('admin') };
+  return { clientId: client.client_id, hospitalId: client.hospital_id, scopes, isAdmin: scopes.has('admin'), origin: requestOrigin(request) };
 }
 
 type TokenVerifier = ReturnType<typeof createTokenVerifier>;
@@ -108,6 +120,8 @@ function createTokenVerifier(options: AuthOptions, keys: KeyResolver) {
     let payload, protectedHeader;
     try {
       ({ payload, protectedHeader } = await jwtVerify(token, keys.resolve, {
+        // RFC 9068: an access token says so in its header, so an ID token or other JWT is never taken for one.
+        typ: 'at+jwt',
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ['ES256'],
@@ -127,30 +141,9 @@ function createTokenVerifier(options: AuthOptions, keys: KeyResolver) {
   };
 }
 
-type KeyResolver = ReturnType<typeof createKeyResolver>;
-
-/** Trusted verification keys by kid, reloaded from the database when an unknown kid appears. */
-function createKeyResolver(options: AuthOptions) {
-  let cache = new Map<string, CryptoKey>();
-  let loadedAt = 0;
-  async function reload() {
-    const now = options.clock();
-    const jwks = await trustedPublicKeys(options.db, now, options.tokenTtlSeconds);
-    const next = new Map<string, CryptoKey>();
-    for (const jwk of jwks) next.set(String(jwk.kid), (await importJWK(jwk as JWK, 'ES256')) as CryptoKey);
-    cache = next;
-    loadedAt = now.getTime();
-  }
-  return {
-    resolve: async (header: JWTHeaderParameters): Promise<CryptoKey> => {
-      const kid = header.kid ?? '';
-      // Refresh at most every 30 s, and whenever a kid is unknown: a rotated-out key drops out.
-      if (!cache.has(kid) || options.clock().getTime() - loadedAt > 30_000) await reload();
-      const key = cache.get(kid);
-      if (!key) throw new InvalidToken('The access token was signed by an unknown key');
-      return key;
-    },
-  };
+/** The source address (the client's, behind a trusted proxy) and request id of a request. */
+export function requestOrigin(request: FastifyRequest): RequestOrigin {
+  return { sourceAddress: request.ip ?? null, requestId: request.id };
 }
 
 /** A hospital client may act only as its own hospital; administrators may act for any. */

@@ -56,7 +56,8 @@ async function openapiPlugin(app: FastifyInstance, { publicUrl }: { publicUrl: s
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI's own pages get a content security policy with the hashes of its inline code.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 

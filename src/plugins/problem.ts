@@ -25,6 +25,7 @@ export function sendProblem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ) {
+  request.problemType = slug;
   const problem: Problem = {
     type: problemTypeBase + slug,
     title,
@@ -65,6 +66,7 @@ function fieldPath(context: string, instancePath: string): string {
 }
 
 export function registerProblemHandlers(app: FastifyInstance) {
+  app.decorateRequest('problemType', undefined);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
       return sendError(request, reply, new ServiceUnavailable('The request took too long to answer; retry shortly', 'timeout'));
@@ -95,6 +97,9 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (error.code && storageRefusals.has(error.code)) {
       // Input the database cannot store (a value out of range, an invalid character) that validation let through.
       return sendProblem(request, reply, 400, 'validation', 'Invalid request', 'A value in the request cannot be stored (out of range or an invalid character)');
+    }
+    if (error.code === '23505' && (error as { constraint?: string }).constraint === 'idempotency_keys_pkey') {
+      return sendProblem(request, reply, 409, 'idempotency-key-in-use', 'Conflict', 'A request with this Idempotency-Key is still being answered; retry shortly to get its answer');
     }
     if (error.code === '23505') {
       // A unique constraint caught a race the service did not: the same thing was written twice.
@@ -137,26 +142,39 @@ export function registerNotFound(app: FastifyInstance) {
   });
 }
 
+/** JSON deeper than this is refused; no request of this API needs more than six levels. */
+export const maxJsonDepth = 32;
+
 /**
- * PostgreSQL cannot store U+0000 in text or jsonb, and no field of this API needs it: a request
- * carrying one anywhere (body, query, path) is refused up front, naming the field.
+ * JSON bodies are parsed by Fastify's own parser (prototype poisoning refused) after a scan,
+ * without recursion, that refuses nesting deeper than `maxJsonDepth` (400): every later walk over
+ * a body (validation, the audit's summary of a refused request) is then bounded too.
  */
-export function registerNulGuard(app: FastifyInstance) {
-  app.addHook('preValidation', async (request) => {
-    for (const [context, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
-      const path = findNul(value, context === 'body' ? [] : [context]);
-      if (path) throw new ProblemError(400, 'validation', 'Invalid request', 'Text must not contain the NUL character (U+0000)', { errors: [{ field: path || context, message: 'must not contain the NUL character (U+0000)' }] });
+export function registerJsonParser(app: FastifyInstance) {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (nestedDeeperThan(body as string, maxJsonDepth)) {
+      done(new ProblemError(400, 'malformed-body', 'Malformed body', `JSON nested deeper than ${maxJsonDepth} levels is not accepted`), undefined);
+      return;
     }
+    parse(request, body as string, done);
   });
 }
 
-function findNul(value: unknown, path: string[]): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
-    const found = findNul(child, [...path, key]);
-    if (found !== null) return found;
+function nestedDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i += 1) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
-  return null;
+  return false;
 }

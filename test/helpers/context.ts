@@ -65,6 +65,10 @@ export async function createTestContext(env: Record<string, string> = {}, option
     PATIENT_KEY_SECRET: patientKeySecret,
     AUTH_SIGNING_KEY: JSON.stringify(signingJwk),
     DATABASE_POOL_SIZE: '8',
+    // Every test file makes many requests from one address; the limits' own tests set theirs low.
+    RATE_LIMIT_PER_ADDRESS: '1000000',
+    RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000',
+    AUTH_MAX_FAILURES: '1000',
     ...(clone ? { DATABASE_URL: options.connectVia?.(clone.url) ?? clone.url } : {}),
     ...env,
   });

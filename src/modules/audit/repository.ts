@@ -1,35 +1,32 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import type { AuditEntry } from './trail.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
-export interface NewAuditEvent {
-  occurredAt: Date;
-  action: string;
-  clientId: string;
-  hospitalId: string | null;
-  practitionerId?: string | null;
-  purpose?: string | null;
-  patientKey?: string | null;
-  checkId?: string | null;
-  resultIds?: string[];
-}
-
-/** Appends one event (the table is append-only: a trigger refuses updates and deletes). */
-export async function appendAuditEvent(db: Executor, event: NewAuditEvent): Promise<void> {
+/** Appends events (the table is append-only: a trigger refuses updates and deletes). */
+export async function appendAuditEvents(db: Executor, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await db
     .insertInto('audit_events')
-    .values({
-      occurred_at: event.occurredAt,
-      action: event.action,
-      client_id: event.clientId,
-      hospital_id: event.hospitalId,
-      practitioner_id: event.practitionerId ?? null,
-      purpose: event.purpose ?? null,
-      patient_key: event.patientKey ?? null,
-      check_id: event.checkId ?? null,
-      result_ids: event.resultIds ?? [],
-    })
+    .values(
+      entries.map((e) => ({
+        occurred_at: e.at,
+        action: e.action,
+        outcome: e.outcome,
+        outcome_detail: e.outcomeDetail ?? null,
+        client_id: e.clientId,
+        hospital_id: e.hospitalId,
+        practitioner_id: e.practitionerId ?? null,
+        purpose: e.purpose ?? null,
+        patient_key: e.patientKey ?? null,
+        check_id: e.checkId ?? null,
+        result_ids: e.resultIds ?? [],
+        query: e.query ? JSON.stringify(e.query) : null,
+        source_address: e.origin.sourceAddress,
+        request_id: e.origin.requestId,
+      })),
+    )
     .execute();
 }
 
@@ -41,6 +38,9 @@ export interface AuditPosition {
 
 export interface AuditFilter {
   hospitalId?: string;
+  clientId?: string;
+  action?: string;
+  outcome?: string;
   patientKey?: string;
   since?: Date;
   until?: Date;
@@ -60,16 +60,24 @@ export async function listAuditEvents(db: Executor, filter: AuditFilter) {
       'id',
       'occurred_at',
       'action',
+      'outcome',
+      'outcome_detail',
       'client_id',
       'hospital_id',
       'practitioner_id',
       'purpose',
       'check_id',
       'result_ids',
+      'query',
+      'source_address',
+      'request_id',
       sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position_at'),
     ]);
   if (filter.hospitalId !== undefined) query = query.where('hospital_id', '=', filter.hospitalId);
   if (filter.patientKey !== undefined) query = query.where('patient_key', '=', filter.patientKey);
+  if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+  if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+  if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome as 'success');
   if (filter.since) query = query.where('occurred_at', '>=', filter.since);
   if (filter.until) query = query.where('occurred_at', '<', filter.until);
   if (filter.after) {
@@ -77,4 +85,52 @@ export async function listAuditEvents(db: Executor, filter: AuditFilter) {
     query = query.where(sql<boolean>`(occurred_at, id) < (${occurredAt}::timestamptz, ${id}::bigint)`);
   }
   return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** A half-open window of instants: Asia/Shanghai days converted by the caller. */
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Access volumes per client and Asia/Shanghai day: events, refusals and failures, and distinct
+ * patients whose data was disclosed. Follows audit_events_client_idx.
+ */
+export function accessVolumes(db: Executor, window: Window, clientId?: string) {
+  const day = sql<string>`to_char(occurred_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD')`;
+  let query = db
+    .selectFrom('audit_events')
+    .select((eb) => [
+      day.as('day'),
+      'client_id',
+      eb.fn.max('hospital_id').as('hospital_id'),
+      eb.fn.countAll<number>().as('events'),
+      sql<number>`count(*) filter (where outcome <> 'success')`.as('unsuccessful'),
+      sql<number>`count(distinct patient_key) filter (where outcome = 'success')`.as('patients'),
+    ])
+    .where('client_id', 'is not', null)
+    .where('occurred_at', '>=', window.from)
+    .where('occurred_at', '<', window.to);
+  if (clientId !== undefined) query = query.where('client_id', '=', clientId);
+  return query.groupBy([day, 'client_id']).orderBy('day', 'desc').orderBy('patients', 'desc').orderBy('client_id').execute();
+}
+
+/** The patients (keys) whose data a client was given in a window, by key, after `afterKey`. */
+export function patientsReadBy(db: Executor, clientId: string, window: Window, limit: number, afterKey?: string) {
+  let query = db
+    .selectFrom('audit_events')
+    .select((eb) => [
+      'patient_key',
+      eb.fn.countAll<number>().as('events'),
+      eb.fn.min('occurred_at').as('first_at'),
+      eb.fn.max('occurred_at').as('last_at'),
+    ])
+    .where('client_id', '=', clientId)
+    .where('outcome', '=', 'success')
+    .where('patient_key', 'is not', null)
+    .where('occurred_at', '>=', window.from)
+    .where('occurred_at', '<', window.to);
+  if (afterKey !== undefined) query = query.where('patient_key', '>', afterKey);
+  return query.groupBy('patient_key').orderBy('patient_key').limit(limit).execute();
 }

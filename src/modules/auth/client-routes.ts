@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
-import { identifier, problemResponses, timestamp } from '../../http/schemas.ts';
+import { identifier, line, problemResponses, timestamp } from '../../http/schemas.ts';
 import type { ClientService } from './client-service.ts';
 import { hospitalScopes } from './scopes.ts';
 
@@ -20,15 +20,23 @@ const registeredClient = client
   .extend({ clientSecret: z.string().optional().describe('Returned once, at registration, for secret-based clients; store it now') })
   .meta({ id: 'RegisteredClient' });
 
+/** A public JWK (RFC 7517): flat members, base64url or short text values, an x5c chain of certificates. */
+const jwkValue = z.string().max(8_192).regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
+const jwk = z
+  .record(z.string().regex(/^[A-Za-z0-9_]{1,32}$/, 'must be a JWK member name'), z.union([jwkValue, z.array(jwkValue).max(10), z.boolean(), z.number()]))
+  .refine((key) => Object.keys(key).length <= 30, 'at most 30 members')
+  .meta({ maxProperties: 30 });
+
 const clientInput = z
   .object({
     clientId: identifier.optional().describe('Omitted: generated'),
     jwks: z
-      .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+      .object({ keys: z.array(jwk).min(1).max(10) })
+      .strict()
       .optional()
       .describe('Public keys for private_key_jwt; omitted: a client secret is generated'),
     scopes: z.array(z.enum(hospitalScopes)).min(1).optional().describe('Omitted: every hospital scope'),
-    description: z.string().max(200).optional(),
+    description: line(200).optional(),
   })
   .strict()
   .meta({ id: 'ClientRegistration' });

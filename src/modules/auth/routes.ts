@@ -3,17 +3,30 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyError } from 'fastify';
 import { z } from 'zod';
 import { ProblemError } from '../../errors.ts';
+import { requestOrigin } from '../../plugins/auth.ts';
 import { OAuthError, type TokenService } from './token-service.ts';
 import type { JWK } from 'jose';
 
+// RFC 6749 Appendix A's grammar: VSCHAR for ids and secrets, NQCHAR for scope tokens.
+const visible = (max: number) => z.string().max(max).regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
 const tokenRequest = z
   .object({
-    grant_type: z.string().optional().describe('Must be client_credentials'),
-    scope: z.string().optional().describe('Space-separated scopes; omitted: every scope of the client'),
-    client_id: z.string().optional(),
-    client_secret: z.string().optional().describe('client_secret_post'),
-    client_assertion_type: z.string().optional().describe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer'),
-    client_assertion: z.string().optional().describe('private_key_jwt: a JWT signed with a key of the client JWKS'),
+    grant_type: visible(200).optional().describe('Must be client_credentials'),
+    scope: z
+      .string()
+      .max(1000)
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$|^$/, 'must be space-separated scope names')
+      .optional()
+      .describe('Space-separated scopes; omitted: every scope of the client'),
+    client_id: visible(200).optional(),
+    client_secret: visible(500).optional().describe('client_secret_post'),
+    client_assertion_type: visible(200).optional().describe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer'),
+    client_assertion: z
+      .string()
+      .max(16_384)
+      .regex(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/, 'must be a compact JWS')
+      .optional()
+      .describe('private_key_jwt: a JWT signed with a key of the client JWKS'),
   })
   .meta({ id: 'TokenRequest' });
 
@@ -58,6 +71,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   await app.register(formbody);
 
   app.post('/v1/oauth/token', {
+    config: { tokenEndpoint: true },
     schema: {
       operationId: 'issueToken',
       tags: ['auth'],
@@ -67,14 +81,18 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         'iss = sub = client_id, aud = this endpoint URL, exp at most 5 minutes ahead, a jti never reused). Errors follow RFC 6749 §5.2, not problem+json.',
       consumes: ['application/x-www-form-urlencoded'],
       body: tokenRequest,
-      response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 500: oauthError, 503: oauthError },
+      response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 429: oauthError, 500: oauthError, 503: oauthError },
     },
     attachValidation: true,
     errorHandler: (error: FastifyError, request, reply) => {
-      if (error instanceof ProblemError && error.status === 503) {
-        // RFC 6749 §4.1.2.1's temporarily_unavailable, with the outage's Retry-After.
-        request.log.warn({ err: error.cause ?? error }, error.message);
-        return reply.status(503).headers(error.headers).header('cache-control', 'no-store').send({ error: 'temporarily_unavailable', error_description: error.message });
+      if (error instanceof ProblemError && (error.status === 503 || error.status === 429)) {
+        // An outage, overload or rate limit: RFC 6749 §4.1.2.1's temporarily_unavailable, with its Retry-After.
+        if (error.status === 503) request.log.warn({ err: error.cause ?? error }, error.message);
+        return reply
+          .status(error.status)
+          .headers(error.headers)
+          .header('cache-control', 'no-store')
+          .send({ error: 'temporarily_unavailable', error_description: error.message });
       }
       const oauth = error instanceof OAuthError
         ? error
@@ -86,13 +104,17 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         return reply.status(500).send({ error: 'server_error', error_description: 'The server failed to answer' });
       }
       if (oauth.status === 401) reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
-      return reply.status(oauth.status as 400 | 401).header('cache-control', 'no-store').send({ error: oauth.error, error_description: oauth.message });
+      if (oauth.retryAfterSeconds !== undefined) reply.header('retry-after', String(oauth.retryAfterSeconds));
+      return reply.status(oauth.status as 400 | 401 | 429).header('cache-control', 'no-store').send({ error: oauth.error, error_description: oauth.message });
     },
     handler: async (request, reply) => {
       if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
         throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
       }
-      if (request.validationError) throw new OAuthError('invalid_request', 'Each parameter must appear once, as text');
+      if (request.validationError) {
+        const fields = [...new Set((request.validationError.validation ?? []).map((v: { instancePath: string }) => v.instancePath.replace(/^\//, '').split('/')[0]))].join(', ');
+        throw new OAuthError('invalid_request', `Each parameter must appear once, as text of its RFC 6749 grammar${fields ? ` (${fields})` : ''}`);
+      }
       const body = request.body;
       const issued = await tokens.issue({
         grantType: body.grant_type,
@@ -102,6 +124,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         clientSecret: body.client_secret,
         clientAssertionType: body.client_assertion_type,
         clientAssertion: body.client_assertion,
+        origin: requestOrigin(request),
       });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(issued);
     },

@@ -3,6 +3,8 @@ export const hospitalScopes = ['results:write', 'results:read', 'recognition', '
 export const allScopes = ['admin', ...hospitalScopes] as const;
 export type Scope = (typeof allScopes)[number];
 
+import type { RequestOrigin } from '../audit/trail.ts';
+
 /** Who is calling: one per authenticated request, checked in one place (plugins/auth.ts). */
 export interface Actor {
   clientId: string;
@@ -10,4 +12,6 @@ export interface Actor {
   hospitalId: string | null;
   scopes: ReadonlySet<string>;
   isAdmin: boolean;
+  /** Where this request came from, for the audit trail. */
+  origin: RequestOrigin;
 }

@@ -1,4 +1,5 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ServiceUnavailable } from '../../errors.ts';
 
 const scrypt = (secret: string, salt: Buffer, length: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -43,3 +44,53 @@ export const decoyHash = hashSecret(randomBytes(16).toString('hex'));
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
+
+export interface SecretVerifierOptions {
+  /** Hashes computed at once (each takes ~50 ms of a core and 32 MiB); more wait in line. */
+  maxConcurrent: number;
+  /** Verifications allowed to wait; beyond them the request is shed (503). */
+  maxWaiting: number;
+}
+
+/**
+ * Verifies client secrets without letting guessers exhaust the machine. A secret that verified once
+ * is remembered, as an HMAC under a key that lives only in this process, against the stored hash it
+ * matched: a client presenting it again (every token request) costs no scrypt, and a changed secret
+ * (a new stored hash) is verified afresh. Wrong secrets always cost a full hash, at most
+ * `maxConcurrent` at a time.
+ */
+export function createSecretVerifier({ maxConcurrent, maxWaiting }: SecretVerifierOptions) {
+  const key = randomBytes(32);
+  const remembered = new Map<string, Buffer>();
+  const maxRemembered = 10_000;
+  let running = 0;
+  const waiting: (() => void)[] = [];
+
+  async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= maxConcurrent) {
+      if (waiting.length >= maxWaiting) throw new ServiceUnavailable('Too many client authentications at once; retry shortly', 'overloaded', 1);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  }
+
+  return async (secret: string, storedHash: string): Promise<boolean> => {
+    const digest = createHmac('sha256', key).update(secret).digest();
+    const known = remembered.get(storedHash);
+    if (known && timingSafeEqual(known, digest)) return true;
+    const matches = await withSlot(() => verifySecret(secret, storedHash));
+    if (matches) {
+      if (remembered.size >= maxRemembered) remembered.delete(remembered.keys().next().value!);
+      remembered.set(storedHash, digest);
+    }
+    return matches;
+  };
+}
+
+export type SecretVerifier = ReturnType<typeof createSecretVerifier>;

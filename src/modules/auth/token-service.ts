@@ -3,20 +3,37 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT,
 import type { Database } from '../../db/database.ts';
 import { claimAssertionId, findClient, type ClientRow } from './clients-repository.ts';
 import type { SigningKey } from './keys.ts';
-import { decoyHash, verifySecret } from './secrets.ts';
+import type { AuditTrail, RequestOrigin } from '../audit/trail.ts';
+import type { Lockout } from './lockout.ts';
+import { decoyHash, type SecretVerifier } from './secrets.ts';
 
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** An RFC 6749 §5.2 error. */
 export class OAuthError extends Error {
   constructor(
-    readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope',
+    readonly error:
+      | 'invalid_request'
+      | 'invalid_client'
+      | 'invalid_grant'
+      | 'unauthorized_client'
+      | 'unsupported_grant_type'
+      | 'invalid_scope'
+      | 'temporarily_unavailable',
     description: string,
     readonly status = error === 'invalid_client' ? 401 : 400,
+    /** Sent as Retry-After (a lock-out). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(description);
   }
 }
+
+/**
+ * Every failed client authentication answers the same, whatever failed (unknown client, wrong
+ * secret, disabled client, bad assertion), so the answer never confirms that a secret was right.
+ */
+const authenticationFailed = () => new OAuthError('invalid_client', 'Client authentication failed');
 
 export interface TokenRequest {
   grantType: string | undefined;
@@ -27,6 +44,7 @@ export interface TokenRequest {
   clientSecret: string | undefined;
   clientAssertionType: string | undefined;
   clientAssertion: string | undefined;
+  origin: RequestOrigin;
 }
 
 export interface IssuedToken {
@@ -44,46 +62,86 @@ export interface TokenServiceDeps {
   audience: string;
   tokenEndpoint: string;
   ttlSeconds: number;
+  lockout: Lockout;
+  verifySecret: SecretVerifier;
+  audit: AuditTrail;
 }
 
 /** The longest a client assertion may live (SMART Backend Services: no more than five minutes). */
 const maxAssertionLifetimeSeconds = 300;
 
 export function createTokenService(deps: TokenServiceDeps) {
+  /**
+   * Who is asking, by whichever method they chose. A pair of client id and source address that keeps
+   * failing is locked out (lockout.ts) before its secret is even checked; every failure and lock-out
+   * is audited.
+   */
   async function authenticateClient(request: TokenRequest): Promise<ClientRow> {
     const methods = [request.basic, request.clientSecret, request.clientAssertion].filter((m) => m !== undefined && m !== null);
     if (methods.length > 1) throw new OAuthError('invalid_request', 'Use exactly one client authentication method');
-    if (request.clientAssertion !== undefined || request.clientAssertionType !== undefined) return byAssertion(request);
-    const credentials = request.basic ?? (request.clientId && request.clientSecret !== undefined
-      ? { clientId: request.clientId, clientSecret: request.clientSecret }
-      : null);
-    if (!credentials) throw new OAuthError('invalid_client', 'Client authentication is required');
+    const byAssertion = request.clientAssertion !== undefined || request.clientAssertionType !== undefined;
+    const claimed = byAssertion ? assertedClient(request) : (request.basic?.clientId ?? request.clientId);
+    if (!byAssertion && !request.basic && (request.clientId === undefined || request.clientSecret === undefined)) {
+      throw new OAuthError('invalid_client', 'Client authentication is required');
+    }
     if (request.basic && request.clientId && request.clientId !== request.basic.clientId) {
       throw new OAuthError('invalid_request', 'client_id does not match the authenticated client');
     }
-    const client = await findClient(deps.db, credentials.clientId);
-    const matches = await verifySecret(credentials.clientSecret, client?.secret_hash ?? (await decoyHash));
-    if (!client || !client.secret_hash || !matches) throw new OAuthError('invalid_client', 'Unknown client or wrong secret');
+    const address = request.origin.sourceAddress ?? 'unknown';
+    const wait = deps.lockout.retryAfterSeconds(claimed ?? '', address);
+    if (wait > 0) {
+      await recordFailure(request, claimed, 'locked-out');
+      throw new OAuthError('temporarily_unavailable', `Too many failed authentications; retry after ${wait} s`, 429, wait);
+    }
+    const client = claimed ? await findClient(deps.db, claimed) : undefined;
+    const authenticated = byAssertion ? await verifyAssertion(request, client) : await verifyClientSecret(request, client);
+    if (!authenticated || !client || client.disabled_at) {
+      const locked = deps.lockout.failed(claimed ?? '', address);
+      await recordFailure(request, claimed, locked ? 'invalid_client, now locked out' : 'invalid_client', client);
+      throw authenticationFailed();
+    }
+    deps.lockout.succeeded(client.client_id, address);
     return client;
   }
 
-  /** private_key_jwt (RFC 7523 §2.2), as profiled by SMART Backend Services. */
-  async function byAssertion(request: TokenRequest): Promise<ClientRow> {
+  async function recordFailure(request: TokenRequest, claimed: string | undefined, detail: string, client?: ClientRow) {
+    await deps.audit.record(deps.db, {
+      action: 'auth.token',
+      outcome: 'refused',
+      outcomeDetail: detail,
+      at: deps.clock(),
+      clientId: client?.client_id ?? null,
+      hospitalId: client?.hospital_id ?? null,
+      query: { claimedClientId: claimed && /^[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : null, method: request.clientAssertion ? 'private_key_jwt' : request.basic ? 'client_secret_basic' : 'client_secret_post' },
+      origin: request.origin,
+    });
+  }
+
+  /** A secret is always hashed, against a decoy when the client is unknown, so timing tells nothing. */
+  async function verifyClientSecret(request: TokenRequest, client: ClientRow | undefined): Promise<boolean> {
+    const secret = request.basic?.clientSecret ?? request.clientSecret ?? '';
+    const matches = await deps.verifySecret(secret, client?.secret_hash ?? (await decoyHash));
+    return matches && Boolean(client?.secret_hash);
+  }
+
+  function assertedClient(request: TokenRequest): string | undefined {
     if (request.clientAssertionType !== clientAssertionType || !request.clientAssertion) {
       throw new OAuthError('invalid_request', `client_assertion_type must be ${clientAssertionType}, with a client_assertion`);
     }
-    let claimedClient: string | undefined;
     try {
-      claimedClient = decodeJwt(request.clientAssertion).iss;
+      return decodeJwt(request.clientAssertion).iss;
     } catch {
-      throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
+      return undefined;
     }
-    const client = claimedClient ? await findClient(deps.db, claimedClient) : undefined;
-    if (!client?.jwks) throw new OAuthError('invalid_client', 'Unknown client or no registered JWKS');
+  }
+
+  /** private_key_jwt (RFC 7523 §2.2), as profiled by SMART Backend Services. */
+  async function verifyAssertion(request: TokenRequest, client: ClientRow | undefined): Promise<boolean> {
+    if (!client?.jwks) return false;
     const now = deps.clock();
     let payload;
     try {
-      ({ payload } = await jwtVerify(request.clientAssertion, createLocalJWKSet(client.jwks as JSONWebKeySet), {
+      ({ payload } = await jwtVerify(request.clientAssertion!, createLocalJWKSet(client.jwks as JSONWebKeySet), {
         issuer: client.client_id,
         subject: client.client_id,
         audience: deps.tokenEndpoint,
@@ -92,17 +150,12 @@ export function createTokenService(deps: TokenServiceDeps) {
         algorithms: ['ES256', 'ES384', 'RS256', 'RS384', 'PS256', 'EdDSA'],
       }));
     } catch (error) {
-      const reason = error instanceof joseErrors.JOSEError ? error.message : 'invalid';
-      throw new OAuthError('invalid_client', `client_assertion rejected: ${reason}`);
+      if (error instanceof joseErrors.JOSEError) return false;
+      throw error;
     }
     const expiresAt = new Date(payload.exp! * 1000);
-    if (payload.exp! - now.getTime() / 1000 > maxAssertionLifetimeSeconds) {
-      throw new OAuthError('invalid_client', `client_assertion must expire within ${maxAssertionLifetimeSeconds} seconds`);
-    }
-    if (!(await claimAssertionId(deps.db, client.client_id, String(payload.jti), expiresAt, now))) {
-      throw new OAuthError('invalid_client', 'client_assertion jti was already used');
-    }
-    return client;
+    if (payload.exp! - now.getTime() / 1000 > maxAssertionLifetimeSeconds) return false;
+    return claimAssertionId(deps.db, client.client_id, String(payload.jti), expiresAt, now);
   }
 
   function grantedScopes(client: ClientRow, requested: string | undefined): string[] {
@@ -120,7 +173,6 @@ export function createTokenService(deps: TokenServiceDeps) {
       if (request.grantType !== 'client_credentials') {
         throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
       }
-      if (client.disabled_at) throw new OAuthError('invalid_client', 'This client is disabled');
       const scopes = grantedScopes(client, request.scope);
       const now = Math.floor(deps.clock().getTime() / 1000);
       const accessToken = await new SignJWT({

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Database, Prepared } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { IdempotentRequest } from '../idempotency/index.ts';
 import { derivePatientKey } from '../results/submission.ts';
 import { decide } from '../rules/engine.ts';
 import { explain, type Locale } from '../rules/explain.ts';
@@ -12,6 +14,7 @@ import type { CandidateRow, StoredCandidate } from './repository.ts';
 import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {
+  audit: AuditTrail;
   db: Database;
   prepared: Prepared;
   registry: RegistrySnapshots;
@@ -34,7 +37,7 @@ const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }
   Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
-export function createCheckService({ db, prepared, registry, clock, patientKeySecret }: RecognitionDeps) {
+export function createCheckService({ db, prepared, registry, clock, patientKeySecret, audit }: RecognitionDeps) {
   const store = createCheckStore(db, prepared, registry);
   return {
     /**
@@ -43,7 +46,7 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
      * pure engine, and stores the check, its outcomes, the audit event and the report counts in
      * another (each statement shared with the checks running at the same moment).
      */
-    async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale) {
+    async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale, idempotency?: IdempotentRequest) {
       // Gate 1: the purpose is checked once, before any result is looked at.
       if (request.purpose !== 'treatment') throw new Forbidden(`Purpose "${request.purpose}" does not permit access to prior results; only treatment does`);
       const receiverId = actor.hospitalId!;
@@ -86,15 +89,7 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
           radiationMsv: decision.savings.radiationMsv,
         })),
       );
-      const checkId = await store.record({
-        receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose,
-        context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now,
-        items: items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
-        candidates: stored,
-      });
-
-      return {
-        checkId,
+      const answer = {
         ruleSetVersion: ruleSet.version,
         items: items.map(({ requestedCode, requestedItem, judged }) => ({
           itemCode: requestedItem.code,
@@ -114,6 +109,17 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
           })),
         })),
       };
+      const checkId = await store.record({
+        origin: actor.origin,
+        query: { items: request.items, context: request.context ?? null },
+        idempotency: idempotency && { ...idempotency, response: answer },
+        receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose,
+        context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now,
+        items: items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+        candidates: stored,
+      });
+      audit.counted('recognition.check', 'success');
+      return { checkId, ...answer };
     },
   };
 }

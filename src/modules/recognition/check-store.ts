@@ -3,6 +3,8 @@ import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
 import type { RegistrySnapshots } from './registry-snapshot.ts';
+import type { RequestOrigin } from '../audit/trail.ts';
+import type { IdempotentRequest } from '../idempotency/index.ts';
 import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
 
 /**
@@ -111,6 +113,11 @@ export function createCheckStore(db: Database, prepared: Prepared, snapshots: Re
 }
 
 export interface NewCheck {
+  /** Where the request came from, and what it asked, for the audit event of its read. */
+  origin: RequestOrigin;
+  query: Record<string, unknown>;
+  /** An Idempotency-Key request: its answer (all but the check id, which the statement adds) is stored with the check. */
+  idempotency?: IdempotentRequest & { response: Record<string, unknown> };
   receiverId: string;
   clientId: string;
   practitionerId: string;
@@ -133,8 +140,12 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
   const heads = checks.map((c, n) => ({
     n, receiving_hospital_id: c.receiverId, client_id: c.clientId, practitioner_id: c.practitionerId, patient_key: c.patientKey, purpose: c.purpose,
     context: c.context, rule_set_version: c.ruleSetVersion, created_at: c.now, result_ids: [...new Set(c.candidates.map((x) => x.resultId))],
+    source_address: c.origin.sourceAddress, request_id: c.origin.requestId, query: c.query,
   }));
   const items = checks.flatMap((c, n) => c.items.map((i, position) => ({ n, item_code: i.itemCode, position, has_recognizable: i.hasRecognizable })));
+  const answers = checks.flatMap((c, n) =>
+    c.idempotency ? [{ n, client_id: c.idempotency.clientId, idempotency_key: c.idempotency.key, request_hash: c.idempotency.requestHash, response: c.idempotency.response }] : [],
+  );
   const candidates = checks.flatMap((c, n) => c.candidates.map((x) => ({
     n, item_code: x.itemCode, result_id: x.resultId, issuing_hospital_id: x.issuingHospitalId, outcome: x.outcome, retest_permitted: x.retestPermitted,
     reasons: x.reasons, advisories: x.advisories, yuan: x.yuan, minutes: x.minutes, radiation_msv: x.radiationMsv,
@@ -143,7 +154,7 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
     with chk as materialized (
       select uuid_v7() as id, x.*
       from jsonb_to_recordset(${json(heads)}::jsonb) as x(n integer, receiving_hospital_id text, client_id text, practitioner_id text, patient_key text,
-        purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[])
+        purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[], source_address text, request_id text, query jsonb)
     ), check_rows as (
       insert into recognition_checks (id, receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at)
       select id, receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at from chk
@@ -157,10 +168,16 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
       from jsonb_to_recordset(${json(candidates)}::jsonb) as x(n integer, item_code text, result_id uuid, issuing_hospital_id text, outcome text,
         retest_permitted boolean, reasons text[], advisories text[], yuan numeric, minutes integer, radiation_msv numeric) join chk using (n)
     ), audit as (
-      insert into audit_events (occurred_at, action, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids)
-      select created_at, 'recognition.check', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, result_ids from chk
+      insert into audit_events (occurred_at, action, outcome, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids,
+        source_address, request_id, query)
+      select created_at, 'recognition.check', 'success', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, result_ids,
+        source_address, request_id, query from chk
     ), queued as (
       insert into agg_pending (check_id) select id from chk
+    ), answered as (
+      insert into idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
+      select x.client_id, x.idempotency_key, x.request_hash, 201, jsonb_build_object('checkId', chk.id) || x.response, chk.created_at
+      from jsonb_to_recordset(${json(answers)}::jsonb) as x(n integer, client_id text, idempotency_key text, request_hash text, response jsonb) join chk using (n)
     )
     select id from chk order by n
   `.compile(db);

@@ -4,6 +4,7 @@ import type { DB, RecognitionDecisionsTable } from '../../db/schema.ts';
 export interface CheckForDecision {
   id: string;
   receiverId: string;
+  patientKey: string;
   practitionerId: string;
   ruleSetVersion: number;
   candidates: {
@@ -31,7 +32,7 @@ export type DecisionRow = Pick<Selectable<RecognitionDecisionsTable>, (typeof de
 export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<CheckForDecision | null> {
   const check = await trx
     .selectFrom('recognition_checks')
-    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id'])
+    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id', 'patient_key'])
     .where('id', '=', checkId)
     .forUpdate()
     .executeTakeFirst();
@@ -45,6 +46,7 @@ export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<
   return {
     id: check.id,
     receiverId: check.receiving_hospital_id,
+    patientKey: check.patient_key,
     practitionerId: check.practitioner_id,
     ruleSetVersion: check.rule_set_version,
     candidates: candidates.map((c) => ({

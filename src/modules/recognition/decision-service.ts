@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import type { Actor } from '../auth/scopes.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
 import type { DeclineCode } from '../rules/codes.ts';
 import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
 import type { decisionsRequest } from './schemas.ts';
@@ -46,13 +48,13 @@ function candidateFor(check: CheckForDecision, d: DecisionInput, index: number) 
   return matching[0];
 }
 
-export function createDecisionService({ db, clock }: { db: Database; clock: () => Date }) {
+export function createDecisionService({ db, clock, audit }: { db: Database; clock: () => Date; audit: AuditTrail }) {
   return {
     /**
      * Records the doctor's decisions on a check's candidates, all or nothing, in one transaction
      * with their savings. Repeats of an earlier decision are idempotent; contradictions are 409.
      */
-    async decide(actor: Actor, checkId: string, decisions: DecisionInput[], practitionerId?: string) {
+    async decide(actor: Actor, checkId: string, decisions: DecisionInput[], practitionerId?: string, idempotency?: IdempotentRequest) {
       checkDeclineReasons(decisions);
       return db.transaction().execute(async (trx) => {
         const check = await lockCheck(trx, checkId);
@@ -109,9 +111,29 @@ export function createDecisionService({ db, clock }: { db: Database; clock: () =
         });
         const fresh = answers.flatMap((a) => ('fresh' in a ? [a.fresh] : []));
         const inserted = await insertDecisions(trx, fresh);
+        // Deciding acts on a patient's result: audited with the decisions, in their transaction.
+        await audit.record(trx, {
+          action: 'recognition.decision',
+          outcome: 'success',
+          at: now,
+          clientId: actor.clientId,
+          hospitalId: actor.hospitalId,
+          practitionerId: practitionerId ?? check.practitionerId,
+          purpose: 'treatment',
+          patientKey: check.patientKey,
+          checkId,
+          resultIds: [...new Set(decisions.map((d) => d.resultId))],
+          query: { decisions: decisions.map((d) => ({ resultId: d.resultId, action: d.action, reasonCode: d.reasonCode ?? null })) },
+          origin: actor.origin,
+        });
         let next = 0;
         const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
-        return { created: inserted.length > 0, decisions: rows.map(decisionView) };
+        const answer = { created: inserted.length > 0, decisions: rows.map(decisionView) };
+        if (idempotency) {
+          const response = { decisions: answer.decisions };
+          await rememberAnswer(trx, idempotency.clientId, idempotency.key, { requestHash: idempotency.requestHash, statusCode: answer.created ? 201 : 200, response, createdAt: now });
+        }
+        return answer;
       });
     },
   };

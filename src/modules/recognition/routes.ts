@@ -11,7 +11,7 @@ const tags = ['recognition'];
 
 export const recognitionRoutes: FastifyPluginAsyncZod<{ checks: CheckService; decisions: DecisionService }> = async (app, { checks, decisions }) => {
   app.post('/v1/recognition-checks', {
-    config: recognition,
+    config: { ...recognition, audit: 'recognition.check', idempotent: true },
     schema: {
       operationId: 'createRecognitionCheck', tags, summary: 'Which prior results may this hospital reuse?',
       description:
@@ -23,13 +23,13 @@ export const recognitionRoutes: FastifyPluginAsyncZod<{ checks: CheckService; de
     },
     handler: async (request, reply) => {
       actingHospital(request.actor);
-      const check = await checks.check(request.actor, request.body, preferredLocale(request.headers['accept-language']));
+      const check = await checks.check(request.actor, request.body, preferredLocale(request.headers['accept-language']), request.idempotency);
       return reply.status(201).send(check);
     },
   });
 
   app.post('/v1/recognition-checks/:checkId/decisions', {
-    config: recognition,
+    config: { ...recognition, audit: 'recognition.decision', idempotent: true },
     schema: {
       operationId: 'recordDecisions', tags, summary: 'Record the doctor’s decisions on a check’s candidates',
       description:
@@ -40,7 +40,9 @@ export const recognitionRoutes: FastifyPluginAsyncZod<{ checks: CheckService; de
     },
     handler: async (request, reply) => {
       actingHospital(request.actor);
-      const { created, decisions: recorded } = await decisions.decide(request.actor, request.params.checkId, request.body.decisions, request.body.practitionerId);
+      const { created, decisions: recorded } = await decisions.decide(
+        request.actor, request.params.checkId, request.body.decisions, request.body.practitionerId, request.idempotency,
+      );
       return reply.status(created ? 201 : 200).send({ decisions: recorded });
     },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier, patientIdentity } from '../../http/schemas.ts';
+import { identifier, line, patientIdentity } from '../../http/schemas.ts';
 import { declineCodes, reasonCodes } from '../rules/codes.ts';
 
 export const practitionerId = identifier.describe("The doctor's id at the hospital (audited)");
@@ -23,7 +23,7 @@ export const checkRequest = z
     practitionerId,
     patient: patientIdentity,
     items: z.array(identifier).min(1).max(50).describe('Catalogue item codes or the hospital’s local codes'),
-    purpose: z.string().min(1).max(32).describe('Must be "treatment"; any other purpose is refused (403)'),
+    purpose: line(32).describe('Must be "treatment"; any other purpose is refused (403)'),
     context: checkContext.optional(),
   })
   .strict()
@@ -65,7 +65,7 @@ export const decisionInput = z
     itemCode: identifier.optional().describe('Only needed when one result is a candidate for several requested items'),
     action: z.enum(['recognized', 'declined']),
     reasonCode: z.enum(declineCodes).optional().describe('Required for a decline'),
-    reasonText: z.string().trim().min(1).max(200).optional().describe('Required with D6_OTHER; at most 200 characters'),
+    reasonText: line(200).optional().describe('Required with D6_OTHER; at most 200 characters'),
   })
   .strict();
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { identifier, instant, timestamp } from '../../http/schemas.ts';
+import { cursor, identifier, instant, line, timestamp } from '../../http/schemas.ts';
 import { categories, certificationStatuses, scopeLevels, tiers } from '../rules/codes.ts';
 
 const priceTier = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be 1-16 letters, digits, underscore or hyphen');
-const place = z.string().trim().min(1).max(100);
+const place = line(100);
 
 export const hospitalParams = z.object({ hospitalId: identifier });
 
 export const hospitalBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: line(200),
     tier: z.enum(tiers),
     grade: z.enum(['A', 'B', 'C']).optional(),
     province: place,
@@ -40,7 +40,7 @@ export const hospitalQuery = z.object({
   city: place.optional(),
   tier: z.enum(tiers).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+  cursor: cursor.optional(),
 });
 
 export const hospitalPage = z.object({ hospitals: z.array(hospital), nextCursor: z.string().nullable() }).meta({ id: 'HospitalPage' });
@@ -50,7 +50,7 @@ export const scopeParams = z.object({ scopeId: identifier });
 export const scopeBody = z
   .object({
     level: z.enum(scopeLevels),
-    name: z.string().trim().min(1).max(200),
+    name: line(200),
     region: place.optional().describe('The city (level city) or province (level province) a hospital must be located in'),
     province: place.optional().describe('For a city scope: the province of that city (city names repeat across provinces)'),
     members: z.array(identifier).min(1).max(5000).optional().describe('Hospital ids (consortium, alliance): both issuer and receiver must be members'),
@@ -85,8 +85,8 @@ export const itemParams = z.object({ itemCode: identifier });
 
 export const itemBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    nameZh: z.string().trim().min(1).max(200).optional(),
+    name: line(200),
+    nameZh: line(200).optional(),
     category: z.enum(categories),
     validityDays: z.number().int().min(1).max(3650),
     negativeList: z.boolean().optional().describe('Never recognised (results that change too fast)'),
@@ -129,7 +129,7 @@ export const certificationBody = z
     scopeId: identifier,
     status: z.enum(certificationStatuses),
     effectiveFrom: instant,
-    note: z.string().max(500).optional(),
+    note: line(500).optional(),
   })
   .strict()
   .refine((c) => !(c.itemCode && c.category), { path: ['category'], message: 'give itemCode or category, not both' })

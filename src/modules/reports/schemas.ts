@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, identifier } from '../../http/schemas.ts';
+import { calendarDate, identifier, line } from '../../http/schemas.ts';
 import { categories } from '../rules/codes.ts';
 
 export const savingsGroupings = ['day', 'month', 'receiving-hospital', 'issuing-hospital', 'item', 'category', 'city'] as const;
@@ -14,7 +14,7 @@ export const savingsQuery = z.object({
   ...period,
   groupBy: z.enum(savingsGroupings).default('day'),
   hospitalId: identifier.optional().describe('The receiving hospital (hospital clients: their own, implied)'),
-  city: z.string().max(100).optional().describe('The receiving hospital’s city'),
+  city: line(100).optional().describe('The receiving hospital’s city'),
   category: z.enum(categories).optional(),
 });
 
@@ -50,7 +50,7 @@ export const declinesQuery = z.object({
   ...period,
   groupBy: z.enum(['code', 'hospital', 'practitioner']).default('code'),
   hospitalId: identifier.optional(),
-  city: z.string().max(100).optional().describe('The receiving hospital’s city'),
+  city: line(100).optional().describe('The receiving hospital’s city'),
   limit: rowLimit,
 });
 export const declinesReport = z
@@ -67,7 +67,7 @@ export const declinesReport = z
 export const flowsQuery = z.object({
   ...period,
   hospitalId: identifier.optional().describe('Flows into or out of this hospital'),
-  city: z.string().max(100).optional(),
+  city: line(100).optional(),
   limit: rowLimit,
 });
 export const flowsReport = z
@@ -79,7 +79,7 @@ export const flowsReport = z
   })
   .meta({ id: 'FlowsReport' });
 
-export const certificationsQuery = z.object({ hospitalId: identifier.optional(), city: z.string().max(100).optional() });
+export const certificationsQuery = z.object({ hospitalId: identifier.optional(), city: line(100).optional() });
 export const certificationsReport = z
   .object({
     asOf: z.string(),

@@ -6,7 +6,7 @@ import type { ReportStatus } from '../rules/codes.ts';
 type ResultRow = NonNullable<Awaited<ReturnType<typeof findResult>>>;
 type PatientResultRow = Awaited<ReturnType<typeof findPatientResults>>[number];
 
-function content(row: ResultRow) {
+function content(row: ResultRow | PatientResultRow) {
   return {
     itemCode: row.item_code,
     performedAt: row.performed_at,

@@ -107,7 +107,7 @@ export async function findResultIds(db: Executor, hospitalId: string, accessionN
 export async function findResult(db: Executor, hospitalId: string, accessionNo: string) {
   return db
     .selectFrom('results')
-    .select(resultColumns)
+    .select([...resultColumns, 'results.patient_key'])
     .where('issuing_hospital_id', '=', hospitalId)
     .where('accession_no', '=', accessionNo)
     .executeTakeFirst();
@@ -117,6 +117,8 @@ export interface PatientSearch {
   patientKey: string;
   itemCodes?: string[];
   since?: Date;
+  /** Keyset position: results after this one (newest first); performedAt as PostgreSQL's exact text. */
+  after?: { performedAt: string; id: string };
   limit: number;
 }
 
@@ -137,10 +139,19 @@ export function patientResultsQuery(db: Executor, search: PatientSearch) {
       'hospitals.city as hospital_city',
       'items.name as item_name',
       'items.category as item_category',
+      sql<string>`to_char(results.performed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position_at'),
+      // What the result's free-form parts weigh, so a page can stop before it grows too large.
+      sql<number>`coalesce(octet_length(results.findings), 0) + coalesce(octet_length(results.analytes::text), 0) + coalesce(octet_length(results.equipment::text), 0)`.as(
+        'free_form_bytes',
+      ),
     ])
     .where('results.patient_key', '=', search.patientKey);
   if (search.itemCodes) query = query.where('results.item_code', '=', (eb) => eb.fn.any(eb.val(search.itemCodes!)));
   if (search.since) query = query.where('results.performed_at', '>=', search.since);
+  if (search.after) {
+    const { performedAt, id } = search.after;
+    query = query.where(sql<boolean>`(results.performed_at, results.id) < (${performedAt}::timestamptz, ${id}::uuid)`);
+  }
   return query.orderBy('results.performed_at', 'desc').orderBy('results.id', 'desc').limit(search.limit);
 }
 

@@ -6,7 +6,7 @@ import {
   batchRequest,
   batchResponse,
   maxBatchSize,
-  maxSearchResults,
+  maxSearchPage,
   resultSubmission,
   searchRequest,
   searchResponse,
@@ -14,11 +14,13 @@ import {
   submissionResponse,
 } from './schemas.ts';
 import { createResultService } from './service.ts';
+import type { AuditTrail } from '../audit/trail.ts';
 
 export interface ResultRoutesOptions {
   db: Database;
   clock: () => Date;
   patientKeySecret: string;
+  audit: AuditTrail;
 }
 
 const batchBodyLimit = 16 * 1024 * 1024;
@@ -49,7 +51,7 @@ export const resultRoutes: FastifyPluginAsyncZod<ResultRoutesOptions> = async (a
   });
 
   app.get('/v1/results/:accessionNo', {
-    config: { scopes: ['results:write'] },
+    config: { scopes: ['results:write'], audit: 'results.read' },
     schema: {
       operationId: 'getResult',
       tags: ['results'],
@@ -62,7 +64,7 @@ export const resultRoutes: FastifyPluginAsyncZod<ResultRoutesOptions> = async (a
   });
 
   app.post('/v1/results/batch', {
-    config: { scopes: ['results:write'] },
+    config: { scopes: ['results:write'], idempotent: true },
     bodyLimit: batchBodyLimit,
     schema: {
       operationId: 'submitResultBatch',
@@ -75,19 +77,19 @@ export const resultRoutes: FastifyPluginAsyncZod<ResultRoutesOptions> = async (a
       body: batchRequest,
       response: { 200: batchResponse, ...problemResponses, 413: problemSchema },
     },
-    handler: async (request) => results.submitBatch(request.actor, request.body.results),
+    handler: async (request) => results.submitBatch(request.actor, request.body.results, request.idempotency),
   });
 
   app.post('/v1/results/search', {
-    config: { scopes: ['results:read'] },
+    config: { scopes: ['results:read'], audit: 'results.search' },
     schema: {
       operationId: 'searchResults',
       tags: ['results'],
       summary: "A patient's prior results, newest first (audited)",
       description:
         'The patient travels in the body, never in a URL. The purpose must be "treatment" (403 otherwise, before anything is read). ' +
-        `Every search is recorded in the audit trail with the practitioner and the result ids returned. At most ${maxSearchResults} results; ` +
-        'narrow with since or itemCodes.',
+        `Every search is recorded in the audit trail with the practitioner and the result ids returned. A page holds at most \`limit\` (up to ${maxSearchPage}) ` +
+        'results and stops early once their findings, values and equipment pass 2 MiB; page with the opaque nextCursor.',
       body: searchRequest,
       response: { 200: searchResponse, ...problemResponses },
     },

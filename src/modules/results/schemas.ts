@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier, instant, patientIdentity } from '../../http/schemas.ts';
+import { cursor, identifier, instant, line, patientIdentity, text } from '../../http/schemas.ts';
 import { reportStatuses } from '../rules/codes.ts';
 
 /** The issuing hospital's accession number: unique per hospital, travels in the URL path. */
@@ -12,24 +12,36 @@ export const resultKinds = ['data', 'images', 'conclusion'] as const;
 export type ResultKind = (typeof resultKinds)[number];
 
 export const maxBatchSize = 1000;
-/** The newest results one search answers (a patient rarely has more; narrow with since or itemCodes). */
-export const maxSearchResults = 1000;
+/** A search page: at most this many results, and it stops early once its free text and values pass the byte budget. */
+export const maxSearchPage = 100;
+export const searchPageBytes = 2 * 1024 * 1024;
 
 const analyte = z.strictObject({
   code: identifier.describe('Analyte code, unique within the result'),
-  value: z.union([z.number(), z.string().min(1).max(200)]),
-  unit: z.string().min(1).max(32).optional(),
-  referenceRange: z.string().min(1).max(100).optional(),
-  flag: z.string().min(1).max(16).optional().describe('Abnormal flag, e.g. H, L, HH, LL, A'),
+  value: z.union([z.number(), line(200)]),
+  unit: line(32).optional(),
+  referenceRange: line(100).optional(),
+  flag: line(16).optional().describe('Abnormal flag, e.g. H, L, HH, LL, A'),
 });
 
+/** Equipment attributes: a few known ones, and up to 32 further flat ones (no nesting, bounded text). */
+export const maxEquipmentAttributes = 32;
 const equipment = z
-  .looseObject({
+  .object({
     sliceCount: z.number().int().positive().max(10_000).optional().describe('CT detector rows'),
     thinSlice: z.boolean().optional(),
-    model: z.string().max(200).optional(),
+    model: line(200).optional(),
   })
-  .describe('Equipment attributes; further keys are kept as given');
+  .catchall(z.union([line(200), z.number(), z.boolean()]))
+  .superRefine((value, ctx) => {
+    const keys = Object.keys(value);
+    if (keys.length > maxEquipmentAttributes) ctx.addIssue({ code: 'custom', message: `at most ${maxEquipmentAttributes} attributes` });
+    for (const key of keys) {
+      if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'attribute names are 1-32 letters, digits or underscores, starting with a letter' });
+    }
+  })
+  .meta({ maxProperties: maxEquipmentAttributes, propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' } })
+  .describe('Equipment attributes; further flat attributes (text, number or boolean) are kept as given');
 
 /** The fields of one submission (PUT body, and a batch item without its accessionNo). */
 const submissionShape = {
@@ -44,11 +56,11 @@ const submissionShape = {
     .optional()
     .describe('Default: images for imaging categories (xray, ct, mri, ultrasound, nuclear), data otherwise'),
   imagesAvailable: z.boolean().optional().describe('Omitted: images count as retrievable when studyUid is present'),
-  studyUid: z.string().min(1).max(128).optional().describe('DICOM Study Instance UID'),
+  studyUid: line(128).optional().describe('DICOM Study Instance UID'),
   criticalOpen: z.boolean().optional().describe('An open (unresolved) critical value; default false'),
   equipment: equipment.optional(),
   analytes: z.array(analyte).max(500).optional(),
-  findings: z.string().min(1).max(20_000).optional(),
+  findings: text(20_000).optional(),
 };
 
 interface SubmissionFields {
@@ -117,9 +129,11 @@ export const searchRequest = z
   .strictObject({
     patient: patientIdentity,
     practitionerId: identifier.describe('The doctor on whose behalf the hospital asks'),
-    purpose: z.string().min(1).max(64).describe('Purpose of use: must be "treatment"; anything else is refused with 403'),
+    purpose: line(64).describe('Purpose of use: must be "treatment"; anything else is refused with 403'),
     itemCodes: z.array(identifier).min(1).max(100).optional().describe('Only these catalogue items'),
     since: instant.optional().describe('Only results performed at or after this instant'),
+    limit: z.number().int().min(1).max(maxSearchPage).default(50).describe('At most this many results on the page'),
+    cursor: cursor.optional(),
   })
   .meta({ id: 'ResultSearch' });
 export type ResultSearch = z.output<typeof searchRequest>;
@@ -205,4 +219,9 @@ export const searchResult = z
   .meta({ id: 'IndexedResult' });
 export type SearchResult = z.output<typeof searchResult>;
 
-export const searchResponse = z.object({ results: z.array(searchResult) }).meta({ id: 'ResultSearchAnswer' });
+export const searchResponse = z
+  .object({
+    results: z.array(searchResult),
+    nextCursor: z.string().nullable().describe('Pass as cursor, with the same search, for the next (older) page; null on the last page'),
+  })
+  .meta({ id: 'ResultSearchAnswer' });

@@ -4,7 +4,8 @@ import type { DB } from '../../db/schema.ts';
 import { BadRequest, Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import { actingHospital } from '../../plugins/auth.ts';
 import type { Actor } from '../auth/scopes.ts';
-import { appendAuditEvent } from '../audit/repository.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
 import {
   findPatientResults,
   findResult,
@@ -17,7 +18,7 @@ import {
 import {
   accessionNo as accessionNoSchema,
   batchResultItem,
-  maxSearchResults,
+  searchPageBytes,
   type BatchResponse,
   type ResultSearch,
   type ResultSubmission,
@@ -39,6 +40,22 @@ export interface ResultServiceDeps {
   db: Database;
   clock: () => Date;
   patientKeySecret: string;
+  audit: AuditTrail;
+}
+
+/** The search cursor: base64url of the last result's exact performed_at and id. */
+function encodeSearchCursor(position: { performedAt: string; id: string }): string {
+  return Buffer.from(`${position.performedAt}/${position.id}`).toString('base64url');
+}
+
+function decodeSearchCursor(cursor: string | undefined): { performedAt: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    const error = { field: 'cursor', message: 'is not a cursor this service issued' };
+    throw new BadRequest(validationDetail([error]), [error]);
+  }
+  return { performedAt: match[1], id: match[2] };
 }
 
 export type ResultService = ReturnType<typeof createResultService>;
@@ -49,7 +66,7 @@ interface Written {
   outcome: SubmissionOutcome;
 }
 
-export function createResultService({ db, clock, patientKeySecret }: ResultServiceDeps) {
+export function createResultService({ db, clock, patientKeySecret, audit }: ResultServiceDeps) {
   /** The catalogue items a set of submissions names, in one query. */
   async function lookupItems(hospitalId: string, submissions: ResultSubmission[]): Promise<ItemLookup> {
     const itemCodes = new Set<string>();
@@ -71,6 +88,7 @@ export function createResultService({ db, clock, patientKeySecret }: ResultServi
    * included, is kept in result_versions with the client that recorded it.
    */
   async function write(tx: Transaction<DB>, prepared: PreparedResult[], issuer: string, clientId: string, now: Date) {
+    if (prepared.length === 0) return new Map<string, Written>();
     const sorted = [...prepared].sort((a, b) => (a.accessionNo < b.accessionNo ? -1 : a.accessionNo > b.accessionNo ? 1 : 0));
     const byAccession = new Map(sorted.map((p) => [p.accessionNo, p]));
     const changed = await upsertResults(tx, sorted.map((p) => toRow(p, issuer, now)));
@@ -109,7 +127,7 @@ export function createResultService({ db, clock, patientKeySecret }: ResultServi
      * number may appear once per batch: every later occurrence is rejected (a duplicate is more likely
      * a client bug than an intended amendment, and "last one wins" would hide it).
      */
-    async submitBatch(actor: Actor, items: unknown[]): Promise<BatchResponse> {
+    async submitBatch(actor: Actor, items: unknown[], idempotency?: IdempotentRequest): Promise<BatchResponse> {
       const issuer = actingHospital(actor);
       const now = clock();
       const answers: BatchResponse['results'] = items.map((raw, index) => {
@@ -143,21 +161,38 @@ export function createResultService({ db, clock, patientKeySecret }: ResultServi
         else prepared.push({ index, result });
       }
 
-      if (prepared.length > 0) {
-        const written = await db.transaction().execute((tx) => write(tx, prepared.map((p) => p.result), issuer, actor.clientId, now));
+      if (prepared.length === 0 && !idempotency) return { results: answers };
+      return db.transaction().execute(async (tx) => {
+        const written = await write(tx, prepared.map((p) => p.result), issuer, actor.clientId, now);
         for (const { index, result } of prepared) {
           const outcome = written.get(result.accessionNo)!;
           answers[index] = { index, accessionNo: result.accessionNo, outcome: outcome.outcome, resultId: outcome.resultId };
         }
-      }
-      return { results: answers };
+        const response = { results: answers };
+        if (idempotency) await rememberAnswer(tx, idempotency.clientId, idempotency.key, { requestHash: idempotency.requestHash, statusCode: 200, response, createdAt: now });
+        return response;
+      });
     },
 
+    /** The issuer reads back one of its results: an access to patient data, audited with the read. */
     async get(actor: Actor, accessionNo: string) {
       const issuer = actingHospital(actor);
-      const stored = await findResult(db, issuer, accessionNo);
-      if (!stored) throw new NotFound(`Hospital ${issuer} has no result with accession number ${accessionNo}`);
-      return toStoredResult(stored);
+      return db.transaction().execute(async (tx) => {
+        const stored = await findResult(tx, issuer, accessionNo);
+        if (!stored) throw new NotFound(`Hospital ${issuer} has no result with accession number ${accessionNo}`);
+        await audit.record(tx, {
+          action: 'results.read',
+          outcome: 'success',
+          at: clock(),
+          clientId: actor.clientId,
+          hospitalId: issuer,
+          patientKey: stored.patient_key,
+          resultIds: [stored.id],
+          query: { accessionNo },
+          origin: actor.origin,
+        });
+        return toStoredResult(stored);
+      });
     },
 
     /**
@@ -172,21 +207,34 @@ export function createResultService({ db, clock, patientKeySecret }: ResultServi
       const now = clock();
       const key = derivePatientKey(search.patient, patientKeySecret, now);
       if (typeof key !== 'string') throw new BadRequest(validationDetail([key]), [key]);
-      const rows = await db.transaction().execute(async (tx) => {
-        const found = await findPatientResults(tx, { patientKey: key, itemCodes: search.itemCodes, since: search.since, limit: maxSearchResults });
-        await appendAuditEvent(tx, {
-          occurredAt: now,
+      const after = decodeSearchCursor(search.cursor);
+      return db.transaction().execute(async (tx) => {
+        const found = await findPatientResults(tx, { patientKey: key, itemCodes: search.itemCodes, since: search.since, after, limit: search.limit + 1 });
+        // A page ends at the limit, or earlier once its free text and values pass the byte budget (at least one result).
+        let bytes = 0;
+        let size = 0;
+        while (size < Math.min(found.length, search.limit) && (size === 0 || bytes + found[size].free_form_bytes <= searchPageBytes)) {
+          bytes += found[size].free_form_bytes;
+          size += 1;
+        }
+        const page = found.slice(0, size);
+        await audit.record(tx, {
           action: 'results.search',
+          outcome: 'success',
+          at: now,
           clientId: actor.clientId,
           hospitalId,
           practitionerId: search.practitionerId,
           purpose: search.purpose,
           patientKey: key,
-          resultIds: found.map((r) => r.id),
+          resultIds: page.map((r) => r.id),
+          query: { itemCodes: search.itemCodes ?? null, since: search.since ?? null, cursor: search.cursor ?? null },
+          origin: actor.origin,
         });
-        return found;
+        const last = page.at(-1);
+        const more = found.length > size;
+        return { results: page.map(toSearchResult), nextCursor: more && last ? encodeSearchCursor({ performedAt: last.position_at, id: last.id }) : null };
       });
-      return { results: rows.map(toSearchResult) };
     },
   };
 }

@@ -1,0 +1,54 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Metrics } from '../../metrics.ts';
+import { appendAuditEvents } from './repository.ts';
+
+/** Every kind of access the trail records. */
+export type AuditAction = 'results.search' | 'results.read' | 'recognition.check' | 'recognition.decision' | 'audit.search' | 'auth.token';
+/** success; refused (the request was turned away: 4xx); failed (the service failed it: 5xx). */
+export type AuditOutcome = 'success' | 'refused' | 'failed';
+
+/** Where a request came from: its source address (behind TRUST_PROXY, the client's) and its request id. */
+export interface RequestOrigin {
+  sourceAddress: string | null;
+  requestId: string | null;
+}
+
+/**
+ * One access to patient data or one client authentication, with the fields of a FHIR AuditEvent
+ * (IHE ATNA): what (action, patient key, results, the query), who (client, hospital, practitioner),
+ * why (purpose), where from (origin), when, and the outcome.
+ */
+export interface AuditEntry {
+  action: AuditAction;
+  outcome: AuditOutcome;
+  /** Why a refusal or failure happened: the problem type or OAuth error. */
+  outcomeDetail?: string | null;
+  at: Date;
+  clientId: string | null;
+  hospitalId: string | null;
+  practitionerId?: string | null;
+  purpose?: string | null;
+  patientKey?: string | null;
+  checkId?: string | null;
+  resultIds?: string[];
+  query?: Record<string, unknown> | null;
+  origin: RequestOrigin;
+}
+
+/**
+ * The audit trail as services use it: `record` appends in the caller's transaction (so a read and
+ * its event commit together); `counted` tells the metrics about events another statement wrote.
+ */
+export function createAuditTrail(metrics: Metrics) {
+  const counted = (action: AuditAction, outcome: AuditOutcome, events = 1) => metrics.auditEvents.inc({ action, outcome }, events);
+  return {
+    async record(executor: Kysely<DB> | Transaction<DB>, ...entries: AuditEntry[]): Promise<void> {
+      await appendAuditEvents(executor, entries);
+      for (const entry of entries) counted(entry.action, entry.outcome);
+    },
+    counted,
+  };
+}
+
+export type AuditTrail = ReturnType<typeof createAuditTrail>;

@@ -1,0 +1,46 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface StoredAnswer {
+  requestHash: string;
+  statusCode: number;
+  response: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export async function findAnswer(db: Executor, clientId: string, key: string): Promise<StoredAnswer | undefined> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status_code', 'response', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  return row && { requestHash: row.request_hash, statusCode: row.status_code, response: row.response, createdAt: row.created_at };
+}
+
+/**
+ * Stores an answer in the caller's transaction. A concurrent request with the same key fails on the
+ * primary key (23505, idempotency_keys_pkey), and its transaction with it: nothing is recorded twice.
+ */
+export async function insertAnswer(db: Executor, clientId: string, key: string, answer: StoredAnswer): Promise<void> {
+  await db
+    .insertInto('idempotency_keys')
+    .values({
+      client_id: clientId,
+      idempotency_key: key,
+      request_hash: answer.requestHash,
+      status_code: answer.statusCode,
+      response: JSON.stringify(answer.response),
+      created_at: answer.createdAt,
+    })
+    .execute();
+}
+
+/** Forgets answers recorded before `before` (all of them, or one client's key). */
+export async function deleteAnswersBefore(db: Executor, before: Date, only?: { clientId: string; key: string }): Promise<void> {
+  let query = db.deleteFrom('idempotency_keys').where('created_at', '<', before);
+  if (only) query = query.where('client_id', '=', only.clientId).where('idempotency_key', '=', only.key);
+  await query.execute();
+}
