@@ -241,7 +241,11 @@ describe('client authentication at the token endpoint', () => {
 
     // Disabled by an operator's SQL: the trigger's announcement reaches the service's client cache.
     await ctx.db.updateTable('clients').set({ disabled_at: new Date() }).where('client_id', 'in', [client.clientId, assertionClient.clientId]).execute();
-    expectOAuthError(await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) }), 401, 'invalid_client');
+    const rightSecret = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) });
+    expectOAuthError(rightSecret, 401, 'invalid_client');
+    // The answer is the one a wrong secret gets: it never confirms that the secret was right.
+    const wrongSecret = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, 'not-the-secret') });
+    expect(rightSecret.json()).toEqual(wrongSecret.json());
     expectOAuthError(await withAssertion(await assertionFor(assertionClient)), 401, 'invalid_client');
     await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })), { timeout: 2_000 });
     await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(jwtToken) })), { timeout: 2_000 });

@@ -86,3 +86,37 @@ describe('graceful shutdown', () => {
     await expect(sql`select 1`.execute(ctx.db)).rejects.toThrow();
   });
 });
+
+describe('a request that arrives during shutdown', () => {
+  it('is answered 503 problem+json with Retry-After and Connection: close, so the client retries elsewhere', async () => {
+    const other = await createTestContext({}, {
+      extend: (app) => {
+        app.get('/test/wait', async () => (await sleep(400), { ok: true }));
+      },
+    });
+    try {
+      await other.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = other.app.server.address() as AddressInfo;
+      const socket = connect({ host: '127.0.0.1', port });
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // A keep-alive connection busy with one request when shutdown begins; its next request comes after.
+      socket.write('GET /test/wait HTTP/1.1\r\nHost: exchange.test\r\n\r\n');
+      await sleep(100);
+      const closing = other.app.close();
+      await sleep(50);
+      socket.write('GET /v1/hospitals HTTP/1.1\r\nHost: exchange.test\r\n\r\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+      await closing;
+      const second = received.slice(received.indexOf('HTTP/1.1', 1));
+      expect(second).toMatch(/^HTTP\/1\.1 503 /);
+      expect(second).toMatch(/\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i);
+      expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
+      expect(second).toMatch(/\r\nconnection: close\r\n/i);
+      expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: expect.stringMatching(/shutting-down$/), status: 503 });
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { sql } from 'kysely';
 import { basic, bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
 import { makeHospital, makeHospitalClient } from './helpers/factories.ts';
@@ -15,6 +16,15 @@ const residentId = '11010519491231002X';
  */
 function carelessRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // A statement that fails on the value it was given: PostgreSQL quotes the value in its error.
+  app.post('/test/store-findings', {
+    config: { scopes: ['any'] },
+    schema: { body: z.object({ findings: z.string() }) },
+    handler: async (request) => {
+      await sql`select ${request.body.findings}::integer`.execute(ctx.db);
+      return { ok: true };
+    },
+  });
   app.post('/test/careless', {
     config: { scopes: ['any'] },
     schema: { body: z.object({ patient: z.object({ idType: z.string(), idNumber: z.string().length(18) }) }) },
@@ -94,5 +104,22 @@ describe('logs', () => {
     const carelessLines = lines.filter((l) => l.reqId === 'log-careless');
     expect(carelessLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'body received', 'request completed']));
     expect(lines.every((l) => l.reqId === undefined || typeof l.reqId === 'string')).toBe(true);
+  });
+
+  it('never carry what a database error quotes, such as clinical text, yet name the error', async () => {
+    const token = await tokenFor(ctx.app, client.clientId, client.clientSecret);
+    const findings = '右肺上叶见磨玻璃结节 patient-specific text';
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/test/store-findings',
+      headers: { ...bearer(token), 'content-type': 'application/json', 'x-request-id': 'log-database-error' },
+      payload: { findings },
+    });
+    expect(response.statusCode).toBe(500);
+    const logs = ctx.logs();
+    expect(logs).not.toContain('磨玻璃');
+    expect(logs).not.toContain('patient-specific');
+    const line = logs.trim().split('\n').map((l) => JSON.parse(l) as { reqId?: string; err?: Record<string, unknown> }).find((l) => l.reqId === 'log-database-error' && l.err);
+    expect(line?.err).toMatchObject({ type: 'DatabaseError', code: '22P02', message: 'invalid input syntax for type integer' });
   });
 });

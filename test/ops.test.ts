@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from './helpers/context.ts';
+import { adminToken, bearer } from './helpers/auth.ts';
+import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -43,5 +44,90 @@ describe('operations', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     await other.close();
+  });
+});
+
+describe('metrics', () => {
+  it('serve Prometheus text to administrators only: latency per route, pool, database faults, shedding, audit, the aggregator’s lag', async () => {
+    expect((await ctx.app.inject('/metrics')).statusCode).toBe(401);
+    const admin = bearer(await adminToken(ctx.app));
+    await ctx.app.inject('/healthz');
+    const response = await ctx.app.inject({ url: '/metrics', headers: admin });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.headers['cache-control']).toBe('no-store');
+    for (const metric of [
+      'mre_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz",status_code="200"}',
+      'mre_database_pool_connections{state="max"}',
+      'mre_database_pool_connections{state="waiting"} 0',
+      'mre_aggregator_queue_items 0',
+      'mre_aggregator_queue_oldest_seconds 0',
+      '# TYPE mre_database_faults_total counter',
+      '# TYPE mre_shed_requests_total counter',
+      '# TYPE mre_rate_limited_requests_total counter',
+      '# TYPE mre_audit_events_total counter',
+      'mre_process_cpu_seconds_total',
+    ]) {
+      expect(response.body).toContain(metric);
+    }
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 problem+json with Retry-After while the event loop lags, but still answers liveness', async () => {
+    const lagging = await createTestContext({ MAX_EVENT_LOOP_DELAY_MS: '10' });
+    try {
+      const blockUntil = Date.now() + 1_500;
+      while (Date.now() < blockUntil); // the event loop stalls for 1.5 s
+      await new Promise((resolve) => setTimeout(resolve, 20)); // under-pressure's sample, delayed by the stall, runs first
+      const shed = await lagging.app.inject('/v1/nowhere');
+      expect(shed.statusCode).toBe(503);
+      expect(shed.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(shed.headers['retry-after']).toBe('1');
+      expect(shed.json()).toMatchObject({ type: expect.stringMatching(/overloaded$/) });
+      expect((await lagging.app.inject('/healthz')).statusCode).toBe(200);
+    } finally {
+      await lagging.close();
+    }
+  });
+
+  it.skipIf(!usingPostgres)('sheds a request at once when too many already wait for a database connection', async () => {
+    const narrow = await createTestContext({ DATABASE_POOL_SIZE: '1', DATABASE_MAX_WAITING: '0' });
+    try {
+      const admin = bearer(await adminToken(narrow.app));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // The pool's only connection is busy in a transaction.
+      const holding = narrow.db.transaction().execute(async () => held);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = Date.now();
+      const shed = await narrow.app.inject({ url: '/v1/hospitals', headers: admin });
+      expect(shed.statusCode).toBe(503);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(shed.json()).toMatchObject({ type: expect.stringMatching(/overloaded$/) });
+      expect(shed.headers['retry-after']).toBe('1');
+      release();
+      await holding;
+      expect((await narrow.app.inject({ url: '/v1/hospitals', headers: admin })).statusCode).toBe(200);
+      const metrics = await narrow.app.inject({ url: '/metrics', headers: admin });
+      expect(metrics.body).toContain('mre_shed_requests_total{reason="database-pool"} 1');
+    } finally {
+      await narrow.close();
+    }
+  });
+});
+
+describe('security headers', () => {
+  it('go with every answer; the docs and the dashboard carry their own content security policies', async () => {
+    const api = await ctx.app.inject('/v1/nowhere');
+    expect(api.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' });
+    expect(api.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    const docs = await ctx.app.inject('/docs/static/swagger-initializer.js');
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(docs.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests|validator\.swagger\.io/);
+    const dashboard = await ctx.app.inject('/dashboard');
+    expect(dashboard.headers['content-security-policy']).toMatch(/^default-src 'self'; script-src 'self'/);
+    expect(dashboard.headers['x-content-type-options']).toBe('nosniff');
   });
 });

@@ -141,7 +141,9 @@ function guardedPool(pool: pg.Pool, limits: PostgresLimits, onFault: (kind: Faul
 
   return {
     async connect(): Promise<GuardedClient> {
-      if (pool.waitingCount >= limits.maxWaiting) fail('busy', null);
+      // Only a request that would have to wait counts against the bound.
+      const wouldWait = pool.idleCount === 0 && pool.totalCount >= pool.options.max;
+      if (wouldWait && pool.waitingCount >= limits.maxWaiting) fail('busy', null);
       try {
         return guard(await pool.connect());
       } catch (error) {
