@@ -24,16 +24,25 @@ const asRecord = (value: unknown): Record<string, unknown> => (value !== null &&
 const shortText = (value: unknown, max = 64) => (typeof value === 'string' && value.length <= max && value.isWellFormed() && !value.includes('\u0000') ? value : null);
 
 /**
- * What a refused request asked, kept small and storable: at most 4 levels, 50 entries per list or
- * object and 200 characters per text; the patient's identity never (it becomes the patient key).
+ * The fields of a request that say what was asked without saying who it was about. Anything else
+ * a refused request carried (above all a patient identity, wherever a careless client put it) is
+ * only counted: the audit trail is append-only, so an identifier stored there could never be removed.
  */
+const askedFields = new Set([
+  'accessionNo', 'action', 'checkId', 'context', 'cursor', 'decisions', 'emergency', 'forensic', 'conditionChanged', 'itemCode', 'itemCodes',
+  'items', 'limit', 'needsThinSlice', 'patientRequest', 'preSurgery', 'preTransfusion', 'rapidChange', 'reasonCode', 'resultId', 'since', 'until',
+]);
+
+/** What a refused request asked: known fields only, at most 4 levels, 50 list entries and 64 characters each. */
 function asked(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return shortText(value, 200) ?? '[unstorable or too long]';
+  if (typeof value === 'string') return shortText(value) ?? '[not kept]';
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 4) return '[nested too deep]';
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => asked(v, depth + 1));
-  const entries = Object.entries(value).filter(([key]) => key !== 'patient' && shortText(key) !== null);
-  return Object.fromEntries(entries.slice(0, 50).map(([key, v]) => [key, asked(v, depth + 1)]));
+  const entries = Object.entries(value);
+  const known = entries.filter(([key]) => askedFields.has(key));
+  const others = entries.length - known.length;
+  return Object.fromEntries([...known.map(([key, v]) => [key, asked(v, depth + 1)]), ...(others > 0 ? [['otherFields', others]] : [])]);
 }
 
 /**
