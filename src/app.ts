@@ -36,7 +36,7 @@ import { createSecretVerifier } from './modules/auth/secrets.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
-import { registerJsonParser, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
+import { clientErrorHandler, registerJsonParser, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
 
 export interface AppDeps {
   config: Config;
@@ -63,6 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Every wait is bounded: receiving the request (headers, then the whole body), then answering it.
     requestTimeout: config.http.bodyTimeoutMs,
+    // Node checks those two timeouts only this often (30 s by default).
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
+    clientErrorHandler,
     handlerTimeout: config.http.requestTimeoutMs,
     // Shutdown's 503 is answered as problem+json by the load-shedding plugin instead.
     return503OnClosing: false,
@@ -76,7 +79,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.server.headersTimeout = config.http.headersTimeoutMs;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => {

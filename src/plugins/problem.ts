@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import FindMyWay from 'find-my-way';
@@ -177,4 +179,25 @@ function nestedDeeperThan(json: string, limit: number): boolean {
     } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
   return false;
+}
+
+const clientErrors: Record<string, [number, string, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request-timeout', 'Request timeout', 'The request was not received in time'],
+  HPE_HEADER_OVERFLOW: [431, 'headers-too-large', 'Request header fields too large', 'The request headers are too large'],
+};
+
+/**
+ * Errors Node meets before there is a request to answer (headers or body too slow, unparsable HTTP):
+ * written straight to the socket, as problem+json too, then the connection is closed.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, slug, title, detail] = clientErrors[error.code ?? ''] ?? [400, 'malformed-request', 'Bad request', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ type: problemTypeBase + slug, title, status, detail, instance: '', requestId: randomUUID() });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
