@@ -36,7 +36,7 @@ import { createSecretVerifier } from './modules/auth/secrets.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
-import { clientErrorHandler, registerJsonParser, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
+import { clientErrorHandler, registerJsonParser, routerRefusals, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
 
 export interface AppDeps {
   config: Config;
@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200, ...routerRefusals },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
@@ -200,4 +201,21 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Answers the router refuses before Fastify has a request (a path segment past `maxParamLength`, a
+ * path that is not valid percent-encoded UTF-8): problem+json too, never echoing the path.
+ */
+export const routerRefusals = {
+  onBadUrl: (_path: string, _req: IncomingMessage, res: ServerResponse) =>
+    writeRawProblem(res, 400, 'malformed-request', 'Bad request', 'The URL path is not valid percent-encoded UTF-8'),
+  onMaxParamLength: (_path: string, _req: IncomingMessage, res: ServerResponse) =>
+    writeRawProblem(res, 414, 'uri-too-long', 'URI too long', 'A path segment is longer than 200 characters'),
+};
+
+function writeRawProblem(res: ServerResponse, status: number, slug: string, title: string, detail: string) {
+  const requestId = randomUUID();
+  const body = JSON.stringify({ type: problemTypeBase + slug, title, status, detail, instance: '', requestId });
+  res.writeHead(status, { 'content-type': problemContentType, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId }).end(body);
 }
