@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { prepareDatabase } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { ServiceUnavailable } from './errors.ts';
 import { openDatabase } from './db/database.ts';
 import { loadDemoDataIfEmpty } from './demo/load.ts';
 import { startAggregator } from './modules/reports/aggregator.ts';
@@ -33,10 +34,14 @@ async function main() {
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys, metrics });
   const metricsListener = config.metricsPort === null ? null : await serveMetrics(metrics, config.host, config.metricsPort);
   // Counts queued checks and decisions into the report aggregates; reports also catch up themselves.
-  const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) => logger.error({ err }, 'counting the report aggregates failed'));
+  // A database outage is expected to end (the next run carries on where this one stopped): a warning.
+  const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) =>
+    err instanceof ServiceUnavailable ? logger.warn({ err }, 'counting the report aggregates waits for the database') : logger.error({ err }, 'counting the report aggregates failed'),
+  );
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    // At warn, so a stop is always traceable to the signal that caused it.
     if (err) logger.error({ err }, 'shutting down after an error');
-    else logger.info({ signal }, 'shutting down');
+    else logger.warn({ signal }, 'shutting down on a signal');
     await metricsListener?.close();
     await shutdown(app, database, aggregator);
   });
