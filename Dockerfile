@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The exchange, run from its TypeScript sources through tsx (a runtime dependency).
+# The exchange, run from its TypeScript sources by Node's own type stripping (no build step, no loader).
 FROM node:24-bookworm-slim
 
 WORKDIR /app
@@ -28,6 +28,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# node itself is the main process (not npm, not the tsx CLI wrapper), so SIGTERM reaches the
+# node itself is the main process (not npm), so SIGTERM reaches the
 # graceful shutdown in src/server.ts directly.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "src/server.ts"]

@@ -13,7 +13,7 @@ psql "$server_url" -v ON_ERROR_STOP=1 -qAtc "select 1 from pg_database where dat
 export DATABASE_URL=${server_url%/*}/$database
 # Throw-away secrets for a throw-away database: the generator and the benchmark must share them.
 export PATIENT_KEY_SECRET=${PATIENT_KEY_SECRET:-bench-smoke-patient-key-secret-0123456789}
-export AUTH_SIGNING_KEY=${AUTH_SIGNING_KEY:-$(npx tsx scripts/generate-signing-key.ts)}
+export AUTH_SIGNING_KEY=${AUTH_SIGNING_KEY:-$(node scripts/generate-signing-key.ts)}
 
 npm run --silent generate -- --results 2000 --patients 200 --decisions 200
 npm run --silent bench -- --quick --out "${BENCH_OUT:-results}"

@@ -8,16 +8,20 @@ export interface FieldError {
 }
 
 export class ProblemError extends Error {
-  constructor(
-    readonly status: number,
-    readonly slug: string,
-    readonly title: string,
-    detail: string,
-    readonly extensions: Record<string, unknown> = {},
-    /** Response headers that go with the problem (Retry-After, Allow). */
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly slug: string;
+  readonly title: string;
+  readonly extensions: Record<string, unknown>;
+  /** Response headers that go with the problem (Retry-After, Allow). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(detail);
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+    this.extensions = extensions;
+    this.headers = headers;
   }
 
   /** Fastify and its plugins read the status from here. */

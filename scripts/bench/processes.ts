@@ -25,11 +25,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <script>` with `env`, and waits until `readyPath` answers 200. */
+/** Starts `node <script>` (TypeScript, run by Node's own type stripping) with `env`, and waits until `readyPath` answers 200. */
 export async function startChild(script: string, env: Record<string, string>, readyPath: string, nodeArgs: string[] = []): Promise<Child> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: root,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -134,7 +134,14 @@ function guardedPool(pool: pg.Pool, limits: PostgresLimits, onFault: (kind: Faul
         clearTimeout(timer);
       }
     };
-    const guarded = { query, release: (destroyIt?: boolean) => client.release(destroyIt) } as unknown as GuardedClient;
+    const guarded = {
+      query,
+      release: (destroyIt?: boolean) => client.release(destroyIt),
+      // Kysely cancels a query (pg_cancel_backend) by its backend's process id.
+      get processID() {
+        return (client as unknown as { processID?: number }).processID;
+      },
+    } as unknown as GuardedClient;
     guards.set(client, guarded);
     return guarded;
   }
@@ -151,6 +158,9 @@ function guardedPool(pool: pg.Pool, limits: PostgresLimits, onFault: (kind: Faul
       }
     },
     end: () => pool.end(),
+    // What Kysely needs to open a control connection that cancels a query.
+    options: pool.options,
+    Client: pg.Client,
   } satisfies PostgresPool;
 }
 

@@ -10,22 +10,26 @@ import { decoyHash, type SecretVerifier } from './secrets.ts';
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** An RFC 6749 §5.2 error. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'temporarily_unavailable';
+
 export class OAuthError extends Error {
-  constructor(
-    readonly error:
-      | 'invalid_request'
-      | 'invalid_client'
-      | 'invalid_grant'
-      | 'unauthorized_client'
-      | 'unsupported_grant_type'
-      | 'invalid_scope'
-      | 'temporarily_unavailable',
-    description: string,
-    readonly status = error === 'invalid_client' ? 401 : 400,
-    /** Sent as Retry-After (a lock-out). */
-    readonly retryAfterSeconds?: number,
-  ) {
+  readonly error: OAuthErrorCode;
+  readonly status: number;
+  /** Sent as Retry-After (a lock-out). */
+  readonly retryAfterSeconds?: number;
+
+  constructor(error: OAuthErrorCode, description: string, status = error === 'invalid_client' ? 401 : 400, retryAfterSeconds?: number) {
     super(description);
+    this.error = error;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -106,7 +106,10 @@ class ReceiverSums {
 /** Reads the integers of a comma-separated list one by one, without splitting it into strings. */
 class NumberList {
   private at = 0;
-  constructor(private readonly text: string) {}
+  private readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 
   more(): boolean {
     return this.at < this.text.length;
