@@ -7,6 +7,7 @@ import type { DatabaseHandle } from './db/database.ts';
 import { dashboardRoutes } from './dashboard/plugin.ts';
 import { trustedPublicKeys, type SigningKey } from './modules/auth/keys.ts';
 import { authRoutes } from './modules/auth/routes.ts';
+import { discoveryRoutes } from './modules/auth/discovery-routes.ts';
 import { createTokenService } from './modules/auth/token-service.ts';
 import { opsRoutes } from './modules/ops/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
@@ -126,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens,
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
   });
+  await app.register(discoveryRoutes, { issuer });
   await app.register(opsRoutes, { database, metrics });
   await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret, audit });
   await app.register(auditRoutes, {

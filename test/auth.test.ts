@@ -103,7 +103,8 @@ function expectOAuthError(response: Awaited<ReturnType<typeof requestToken>>, st
   expect(response.headers['cache-control']).toBe('no-store');
   const body = response.json();
   expect(body).toEqual({ error, error_description: expect.any(String) });
-  if (status === 401) expect(response.headers['www-authenticate']).toMatch(/^Basic /);
+  // Only a client that authenticated with the Authorization header gets a (Basic) challenge.
+  if (status === 401 && response.headers['www-authenticate'] !== undefined) expect(response.headers['www-authenticate']).toMatch(/^Basic /);
 }
 
 function expectInvalidToken(response: Awaited<ReturnType<typeof requestToken>>) {
@@ -191,8 +192,10 @@ describe('client authentication at the token endpoint', () => {
   it('answers a wrong secret with 401 invalid_client and WWW-Authenticate', async () => {
     const viaBasic = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(hospitalClient.clientId, 'wrong-secret') });
     expectOAuthError(viaBasic, 401, 'invalid_client');
+    expect(viaBasic.headers['www-authenticate']).toBe('Basic realm="mutual-recognition"');
     const viaPost = await requestToken({ grant_type: 'client_credentials', client_id: hospitalClient.clientId, client_secret: 'wrong-secret' });
     expectOAuthError(viaPost, 401, 'invalid_client');
+    expect(viaPost.headers['www-authenticate']).toBeUndefined();
     const unknown = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic('nobody', 'whatever') });
     expectOAuthError(unknown, 401, 'invalid_client');
     expect(unknown.json().error_description).toBe(viaBasic.json().error_description);

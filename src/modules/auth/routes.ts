@@ -78,7 +78,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       summary: 'Obtain an access token (OAuth 2.0 client credentials)',
       description:
         'RFC 6749 §4.4. Authenticate with client_secret_basic, client_secret_post or private_key_jwt (RFC 7523, as in SMART Backend Services: ' +
-        'iss = sub = client_id, aud = this endpoint URL, exp at most 5 minutes ahead, a jti never reused). Errors follow RFC 6749 §5.2, not problem+json.',
+        'iss = sub = client_id, aud = the issuer or this endpoint’s URL, exp at most 5 minutes ahead, a jti never reused). Errors follow RFC 6749 §5.2, not problem+json.',
       consumes: ['application/x-www-form-urlencoded'],
       body: tokenRequest,
       response: { 200: tokenResponse, 400: oauthError, 401: oauthError, 429: oauthError, 500: oauthError, 503: oauthError },
@@ -103,7 +103,8 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         request.log.error({ err: error }, 'token request failed');
         return reply.status(500).send({ error: 'server_error', error_description: 'The server failed to answer' });
       }
-      if (oauth.status === 401) reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
+      // RFC 6749 §5.2: a client that authenticated with the Authorization header gets its scheme's challenge.
+      if (oauth.status === 401 && /^Basic\s/i.test(request.headers.authorization ?? '')) reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
       if (oauth.retryAfterSeconds !== undefined) reply.header('retry-after', String(oauth.retryAfterSeconds));
       return reply.status(oauth.status as 400 | 401 | 429).header('cache-control', 'no-store').send({ error: oauth.error, error_description: oauth.message });
     },

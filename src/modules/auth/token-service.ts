@@ -71,6 +71,9 @@ export interface TokenServiceDeps {
   audit: AuditTrail;
 }
 
+/** Algorithms a client assertion may be signed with; EdDSA under both its names (RFC 8037's and the fully specified one). */
+export const assertionAlgorithms = ['ES256', 'ES384', 'RS256', 'RS384', 'PS256', 'EdDSA', 'Ed25519'] as const;
+
 /** The longest a client assertion may live (SMART Backend Services: no more than five minutes). */
 const maxAssertionLifetimeSeconds = 300;
 
@@ -148,10 +151,11 @@ export function createTokenService(deps: TokenServiceDeps) {
       ({ payload } = await jwtVerify(request.clientAssertion!, createLocalJWKSet(client.jwks as JSONWebKeySet), {
         issuer: client.client_id,
         subject: client.client_id,
-        audience: deps.tokenEndpoint,
+        // RFC 7523 as updated, and the OAuth security BCP: the issuer's identifier; the token endpoint's URL as before.
+        audience: [deps.issuer, deps.tokenEndpoint],
         requiredClaims: ['exp', 'jti'],
         currentDate: now,
-        algorithms: ['ES256', 'ES384', 'RS256', 'RS384', 'PS256', 'EdDSA'],
+        algorithms: [...assertionAlgorithms],
       }));
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return false;
