@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const issuer = config.publicUrl;
   const clients = createClientCache(db, database.listen);
-  await app.register(openapiPlugin, { publicUrl: config.publicUrl });
+  await app.register(openapiPlugin);
   await app.register(authPlugin, {
     db,
     clock,

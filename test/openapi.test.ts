@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApiText, openapiFile } from '../scripts/openapi-document.ts';
+import { adminToken, bearer } from './helpers/auth.ts';
+import { createTestContext } from './helpers/context.ts';
 
 interface Operation {
   operationId?: string;
@@ -99,5 +101,22 @@ describe('security schemes', () => {
     expect(oauth2).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: expect.stringMatching(/\/v1\/oauth\/token$/) } } });
     const scopes = Object.keys((oauth2.flows as { clientCredentials: { scopes: Record<string, string> } }).clientCredentials.scopes);
     expect(scopes.sort()).toEqual(['admin', 'recognition', 'reports:read', 'results:read', 'results:write']);
+  });
+});
+
+describe('the answers the tests receive', () => {
+  it('are checked against the committed document: an answer it does not describe fails the test file', async () => {
+    const context = await createTestContext(
+      {},
+      {
+        // Spoil one answer after it is serialised, as a route that drifted from its schema would.
+        extend: (app) => {
+          app.addHook('onSend', async (request, _reply, payload) => (request.routeOptions.url === '/v1/hospitals' ? '{"hospitals":"not a list"}' : payload));
+        },
+      },
+    );
+    const response = await context.app.inject({ url: '/v1/hospitals', headers: bearer(await adminToken(context.app)) });
+    expect(response.statusCode).toBe(200);
+    await expect(context.close()).rejects.toThrow(/GET \/v1\/hospitals → 200 application\/json: .*data\/hospitals must be array/);
   });
 });

@@ -96,3 +96,6 @@ export const problemResponses = {
 
 /** A timestamp in a response: ISO 8601, UTC. */
 export const timestamp = z.iso.datetime();
+
+/** A Date in a response, serialised as an ISO 8601 UTC date-time (so documented). */
+export const dateTime = z.date().meta({ type: 'string', format: 'date-time' });

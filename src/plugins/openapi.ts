@@ -1,12 +1,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { reasonCodeTable } from './openapi-codes.ts';
+import { shapeDocument, shapeRoute } from './openapi-shape.ts';
 
 /** OpenAPI 3.1, generated from the zod route schemas; Swagger UI at /docs. */
-async function openapiPlugin(app: FastifyInstance, { publicUrl }: { publicUrl: string }) {
+async function openapiPlugin(app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -18,10 +18,12 @@ async function openapiPlugin(app: FastifyInstance, { publicUrl }: { publicUrl: s
           'a registry of hospitals and certifications, an index of results with pseudonymised patients, a rules engine that decides ' +
           'which prior results a receiving hospital may reuse, a recognition log and savings reports.\n\n' +
           'Errors are RFC 9457 `application/problem+json` (the token endpoint answers RFC 6749 errors).\n\n' +
+          'Not described here, being no API: this document itself (`/openapi.json`), its viewer (`/docs`) and the dashboard (`/dashboard`).\n\n' +
           reasonCodeTable(),
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      servers: [{ url: publicUrl }],
+      // Relative to where the document is served, so the committed copy fits every deployment.
+      servers: [{ url: '/' }],
       tags: [
         { name: 'auth', description: 'OAuth 2.0 client credentials and signing keys' },
         { name: 'registry', description: 'Hospitals, scopes, the exam-item catalogue and certifications' },
@@ -53,8 +55,8 @@ async function openapiPlugin(app: FastifyInstance, { publicUrl }: { publicUrl: s
         },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: shapeRoute,
+    transformObject: shapeDocument,
   });
   // Swagger UI's own pages get a content security policy with the hashes of its inline scripts; it
   // sets inline styles at run time, loads nothing from elsewhere (no online validator), and the

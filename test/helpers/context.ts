@@ -7,6 +7,7 @@ import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/d
 import { generateSigningJwk, importSigningKey } from '../../src/modules/auth/keys.ts';
 import type { ServiceKeys } from '../../src/keys.ts';
 import { createLogger } from '../../src/logger.ts';
+import { checkAnswersAgainstOpenApi } from './openapi-conformance.ts';
 import { cloneTemplate } from './postgres.ts';
 
 export const adminCredentials = { clientId: 'test-admin', clientSecret: 'test-admin-secret-0123456789' };
@@ -89,6 +90,7 @@ export async function createTestContext(env: Record<string, string> = {}, option
   const clock = createClock();
   const app = await buildApp({ config, database, logger: createLogger(config.logLevel, sink), clock, keys });
   await options.extend?.(app);
+  const violations = checkAnswersAgainstOpenApi(app);
   await app.ready();
   return {
     app,
@@ -103,6 +105,9 @@ export async function createTestContext(env: Record<string, string> = {}, option
       await app.close();
       await database.close();
       await clone?.drop();
+      // Every answer this file's tests received must be one the committed OpenAPI document describes.
+      const seen = violations();
+      if (seen.length > 0) throw new Error(`Answers that differ from openapi/openapi.json:\n${[...new Set(seen)].join('\n')}`);
     },
   };
 }

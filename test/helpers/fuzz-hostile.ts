@@ -23,7 +23,10 @@ export type Fields = Record<string, string | string[]>;
 
 /** A value written into the JSON text as is: a number JSON.stringify cannot spell, or a nesting built iteratively. */
 export class RawJson {
-  constructor(readonly text: string) {}
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 // Lone and reversed surrogates, NUL, C0 and C1 controls, bidi overrides and isolates, zero-width characters.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, cursor, cursorPage, identifier, instant, patientIdentity } from '../../http/schemas.ts';
+import { calendarDate, cursor, cursorPage, dateTime, identifier, instant, patientIdentity } from '../../http/schemas.ts';
 
 const auditActions = ['results.search', 'results.read', 'recognition.check', 'recognition.decision', 'audit.search', 'auth.token'] as const;
 const auditOutcomes = ['success', 'refused', 'failed'] as const;
@@ -31,7 +31,7 @@ export type AuditPatientSearch = z.output<typeof auditPatientSearch>;
 export const auditEvent = z
   .object({
     id: z.number().int(),
-    occurredAt: z.date(),
+    occurredAt: dateTime,
     action: z.enum(auditActions),
     outcome: z.enum(auditOutcomes).describe('success; refused (the request was turned away, 4xx); failed (the service failed it, 5xx)'),
     outcomeDetail: z.string().nullable().describe('Why it was refused or failed: the problem type or OAuth error and the status'),
@@ -97,7 +97,7 @@ export const patientsReport = z
     clientId: z.string(),
     from: z.string(),
     to: z.string(),
-    patients: z.array(z.object({ patientKey: z.string(), events: z.number().int(), firstAt: z.date(), lastAt: z.date() })),
+    patients: z.array(z.object({ patientKey: z.string(), events: z.number().int(), firstAt: dateTime, lastAt: dateTime })),
     nextCursor: z.string().nullable(),
   })
   .meta({ id: 'PatientsReadByClient', description: 'Patients by their pseudonymous key: the exchange never holds who they are.' });

@@ -54,7 +54,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { 
   });
 
   app.get('/metrics', {
-    config: { scopes: ['admin'], neverShed: true },
+    config: { scopes: ['admin'], neverShed: true, produces: 'text/plain; version=0.0.4; charset=utf-8' },
     schema: {
       operationId: 'getMetrics',
       tags: ['operations'],

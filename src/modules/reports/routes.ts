@@ -8,7 +8,7 @@ import type { ReportService } from './service.ts';
 import type { WhatIfService } from './what-if.ts';
 import { whatIfReport, whatIfRequest } from './what-if-schemas.ts';
 
-const readers = { scopes: ['admin', 'reports:read'] } as const;
+const readers = { scopes: ['admin', 'reports:read'], csv: true } as const;
 const tags = ['reports'];
 const csvNote = ' Answers `text/csv` (RFC 4180, UTF-8, header row) when the Accept header prefers it.';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursor, identifier, instant, line, patientIdentity, text } from '../../http/schemas.ts';
+import { cursor, dateTime, identifier, instant, line, patientIdentity, text } from '../../http/schemas.ts';
 import { reportStatuses } from '../rules/codes.ts';
 
 /** The issuing hospital's accession number: unique per hospital, travels in the URL path. */
@@ -149,8 +149,8 @@ const analyteOut = z.object({
 
 const resultContent = {
   itemCode: z.string(),
-  performedAt: z.date(),
-  reportedAt: z.date().nullable(),
+  performedAt: dateTime,
+  reportedAt: dateTime.nullable(),
   status: z.enum(reportStatuses),
   kind: z.enum(resultKinds),
   imagesAvailable: z.boolean().nullable(),
@@ -169,8 +169,8 @@ export const storedResult = z
     issuingHospitalId: z.string(),
     localCode: z.string().nullable(),
     ...resultContent,
-    createdAt: z.date(),
-    updatedAt: z.date(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
   })
   .meta({ id: 'StoredResult' });
 export type StoredResult = z.output<typeof storedResult>;
