@@ -48,9 +48,32 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: P
   return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
 }
 
+/** How much of an oversized upload is read (and dropped) before its 413, so the client can read the answer. */
+const maxDrainBytes = 64 * 1024 * 1024;
+
+/** Reads and drops what is left of a request body, up to `maxBytes` (then stops and lets the connection close). */
+function drainRequest(raw: IncomingMessage, maxBytes: number): Promise<void> {
+  if (raw.complete !== false || raw.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let drained = 0;
+    const finish = () => {
+      raw.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > maxBytes) {
+        raw.pause();
+        finish();
+      }
+    };
+    raw.on('data', onData).on('end', finish).on('error', finish).on('close', finish);
+    raw.resume();
+  });
+}
+
 /** Fastify's own error codes, mapped to a stable problem type. */
 const frameworkErrors: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'Payload too large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'Unsupported media type'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'malformed-body', 'Malformed body'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed-body', 'Malformed body'],
@@ -107,6 +130,13 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (error.code === '23505') {
       // A unique constraint caught a race the service did not: the same thing was written twice.
       return sendProblem(request, reply, 409, 'conflict', 'Conflict', 'A concurrent request already recorded this');
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Read the rest of the upload first: closing on a client still sending makes it see a broken
+      // pipe instead of this answer.
+      return drainRequest(request.raw, maxDrainBytes).then(() =>
+        sendProblem(request, reply, 413, 'payload-too-large', 'Payload too large', 'The request body is larger than this endpoint accepts'),
+      );
     }
     const known = error.code ? frameworkErrors[error.code] : undefined;
     if (known) return sendProblem(request, reply, known[0], known[1], known[2], error.message);
