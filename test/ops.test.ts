@@ -103,7 +103,7 @@ describe('load shedding', () => {
       const started = Date.now();
       const shed = await narrow.app.inject({ url: '/v1/hospitals', headers: admin });
       expect(shed.statusCode).toBe(503);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(Date.now() - started).toBeLessThan(3_000);
       expect(shed.json()).toMatchObject({ type: expect.stringMatching(/overloaded$/) });
       expect(shed.headers['retry-after']).toBe('1');
       release();

@@ -141,10 +141,8 @@ describe('POST /v1/results/batch', () => {
       accessionNo: `B-BULK-${String(i).padStart(4, '0')}`,
       ...ctSubmission(idNumber, i % 2 === 0 ? world.ct : world.lab, { findings: `Bulk ${i}. ${'x'.repeat(1200)}`, studyUid: undefined }),
     }));
-    const started = Date.now();
     const response = await batch(world.tokenA, items); // about 1.5 MiB: above the 1 MiB default, within the 16 MiB of this route
     expect(response.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(20_000);
     const outcomes = response.json().results.map((r: BatchAnswer) => r.outcome);
     expect(outcomes.filter((o: string) => o === 'created')).toHaveLength(1000);
     const count = await ctx.db

@@ -55,7 +55,12 @@ export interface DatabaseOptions {
   limits: PostgresLimits;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+/** Embedded only: start from this dump of a data directory (PGlite's dumpDataDir) instead of an empty database. */
+export interface OpenOptions {
+  embeddedSnapshot?: Blob;
+}
+
+export async function openDatabase(options: DatabaseOptions, open: OpenOptions = {}): Promise<DatabaseHandle> {
   if (options.url) return openPostgres(options.url, options.poolSize, options.limits);
-  return openEmbedded(options.dataDir);
+  return openEmbedded(options.dataDir, open.embeddedSnapshot);
 }

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { prepareDatabase } from '../../src/bootstrap.ts';
@@ -73,7 +75,8 @@ export async function createTestContext(env: Record<string, string> = {}, option
     ...(clone ? { DATABASE_URL: options.connectVia?.(clone.url) ?? clone.url } : {}),
     ...env,
   });
-  const database = await openDatabase(config.database);
+  const snapshot = clone ? '' : inject('embeddedSnapshot');
+  const database = await openDatabase(config.database, snapshot ? { embeddedSnapshot: new Blob([await readFile(snapshot)]) } : {});
   const keys: ServiceKeys = {
     signing: await importSigningKey(signingJwk),
     patientKeySecret,
