@@ -106,7 +106,7 @@ describe('items and code maps', () => {
     expect(analytes.json().errors).toEqual([{ field: 'analytes', message: 'are only for category lab' }]);
   });
 
-  it('maps local codes, readable by the hospital itself only', async () => {
+  it('maps local codes, readable and writable by the hospital itself (and administrators) only', async () => {
     const hospitalId = await makeHospital(ctx.db);
     const other = await makeHospital(ctx.db);
     const item = await makeItem(ctx.db);
@@ -118,6 +118,15 @@ describe('items and code maps', () => {
     const ownToken = bearer(await tokenFor(ctx.app, own.clientId, own.clientSecret));
     expect((await ctx.app.inject({ url: `/v1/hospitals/${hospitalId}/code-map`, headers: ownToken })).json().entries).toEqual([{ hospitalId, localCode: 'LOCAL-1', itemCode: item }]);
     expect((await ctx.app.inject({ url: `/v1/hospitals/${other}/code-map`, headers: ownToken })).statusCode).toBe(403);
+    const ownPut = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-3`, headers: ownToken, payload: { itemCode: item } });
+    expect(ownPut.statusCode).toBe(201);
+    const otherPut = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${other}/code-map/LOCAL-3`, headers: ownToken, payload: { itemCode: item } });
+    expect(otherPut.statusCode).toBe(403);
+    const reader = await makeHospitalClient(ctx.db, hospitalId, ['results:read']);
+    const readerPut = await ctx.app.inject({
+      method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-4`, headers: bearer(await tokenFor(ctx.app, reader.clientId, reader.clientSecret)), payload: { itemCode: item },
+    });
+    expect(readerPut.statusCode).toBe(403);
   });
 });
 

@@ -44,7 +44,7 @@ export function shapeRoute(input: TransformInput) {
   const schema = transformed.schema as Record<string, unknown> & { response?: Responses; hide?: boolean };
   if (schema.hide) return transformed;
   const config = (input.route.config ?? {}) as FastifyContextConfig;
-  const responses: Responses = { ...(schema.response ?? {}) };
+  const responses: Responses = { ...schema.response };
   const oauth = Boolean(config.tokenEndpoint);
   const hasInput = Boolean(schema.body || schema.querystring || schema.params);
   // Refusals any such route can answer, whether or not its handler names them.

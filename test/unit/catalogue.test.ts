@@ -39,7 +39,7 @@ describe('default catalogue', () => {
     expect(item('CT-CHEST').category).toBe('ct');
   });
 
-  it('follows the DOMAIN defaults table for representative items', () => {
+  it('follows the default windows table of docs/domain.md for representative items', () => {
     // Literal numbers on purpose: the table, not the constants in the catalogue, is the reference.
     const windows: Record<string, number> = {
       'LAB-ELEC': 7, 'LAB-K': 7, 'LAB-CA': 7, 'LAB-MG': 7, 'LAB-PHOS': 7, 'LAB-FE': 7, 'LAB-LITHIUM': 7,
@@ -75,7 +75,7 @@ describe('default catalogue', () => {
     expect(item('LAB-CBC').prices).toEqual({ T1: 20, T2: 18, T3: 15 });
   });
 
-  it('saves the DOMAIN default minutes per category', () => {
+  it('saves the default minutes per category of docs/domain.md', () => {
     expect(item('LAB-CBC').minutesSaved).toBe(30);
     expect(item('XR-CHEST').minutesSaved).toBe(30);
     expect(item('US-ABD').minutesSaved).toBe(45);

@@ -1,5 +1,5 @@
 // The default exam-item catalogue: the items a new region starts from before its health commission
-// tailors windows, prices and lists. Windows follow the DOMAIN.md defaults table; prices are typical
+// tailors windows, prices and lists. Windows follow docs/domain.md, Default validity windows; prices are typical
 // public-hospital fees in yuan (T1 = tertiary urban, the highest; T3 = the lowest); radiation is the
 // typical adult effective dose (Mettler et al., Radiology 2008) and is given only for ionising imaging.
 import type { Category } from '../rules/codes.ts';
@@ -21,7 +21,7 @@ export interface CatalogueEntry {
   loinc: string[] | null;
 }
 
-/** Default validity windows in days, one per row of the DOMAIN.md table (plus reasoned ones below it). */
+/** Default validity windows in days, one per row of the table in docs/domain.md (plus reasoned ones below it). */
 export const defaultWindows = {
   electrolytes: 7, // electrolytes, Ca, Mg, phosphate, Fe, lithium (Hubei list)
   chemistry: 30, // liver, kidney, lipids, glucose, proteins (Hubei list)
@@ -43,7 +43,7 @@ export const defaultWindows = {
   negativeList: 1,
 } as const;
 
-/** Default minutes saved per avoided exam (DOMAIN.md; ECG, nuclear and pathology are reasoned). */
+/** Default minutes saved per avoided exam (published for lab, X-ray, ultrasound, CT and MRI; ECG, nuclear and pathology are reasoned). */
 export const defaultMinutesSaved: Record<Category, number> = {
   lab: 30,
   xray: 30,

@@ -90,13 +90,15 @@ export const registryRoutes: FastifyPluginAsyncZod<{ registry: RegistryService }
   });
 
   app.put('/v1/hospitals/:hospitalId/code-map/:localCode', {
-    config: admin,
+    // The hospital that submits results under its local codes keeps their map; administrators any hospital's.
+    config: { scopes: ['admin', 'results:write'] },
     schema: {
-      operationId: 'putCodeMapEntry', tags, summary: "Map a hospital's local code to a catalogue item",
+      operationId: 'putCodeMapEntry', tags, summary: "Map a hospital's local code to a catalogue item (administrators, or the hospital itself)",
       params: s.codeMapParams, body: s.codeMapBody, response: { 200: s.codeMapEntry, 201: s.codeMapEntry, ...problemResponses },
     },
     handler: async (request, reply) => {
       const { hospitalId, localCode } = request.params;
+      assertHospital(request.actor, hospitalId);
       const { created, entry } = await registry.putCodeMap(hospitalId, localCode, request.body.itemCode);
       return reply.status(created ? 201 : 200).send(entry);
     },

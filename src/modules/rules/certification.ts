@@ -1,4 +1,4 @@
-// Certification timelines and the certification gate (DOMAIN "Certification gate, precisely").
+// Certification timelines and the certification gate (see docs/domain.md, Certification gate).
 // Exported for the registry too, so "status now" and the engine's "status at performedAt" agree.
 import type {
   CatalogueItem,
@@ -135,7 +135,7 @@ export interface CertificationVerdict {
   detail: string;
 }
 
-/** The certification gate at t (the result's performedAt), in DOMAIN's order of precedence. */
+/** The certification gate at t (the result's performedAt), in the order of docs/domain.md, Certification gate. */
 export function certificationGate(facts: CertificationFacts, t: Date): CertificationVerdict {
   const standings = standingsAt(facts, t);
   const inside = standings.filter((s) => s.containsPair);

@@ -9,7 +9,7 @@ export interface Meaning {
 export const categories = ['lab', 'xray', 'ct', 'mri', 'ultrasound', 'ecg', 'nuclear', 'pathology'] as const;
 export type Category = (typeof categories)[number];
 
-// DOMAIN "Contract details": imaging is exactly these; ECG and pathology are not imaging.
+// Imaging is exactly these (their images must be retrievable, gate 2); ECG and pathology are not imaging.
 export const imagingCategories = ['xray', 'ct', 'mri', 'ultrasound', 'nuclear'] as const satisfies readonly Category[];
 export type ImagingCategory = (typeof imagingCategories)[number];
 

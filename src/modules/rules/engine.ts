@@ -101,7 +101,7 @@ function itemMatchGate({ requestedItem, result, resultItem }: DecisionFacts): Ga
   if (result.itemCode === requestedItem.code) {
     return { gate: 'itemMatch', passed: true, detail: `same item ${requestedItem.code}` };
   }
-  // DOMAIN: a lab panel whose analytes cover the requested item's analytes is a candidate for it.
+  // A lab panel whose analytes cover the requested item's analytes stands for it (docs/domain.md, Lab panels).
   const wanted = requestedItem.analytes ?? [];
   if (requestedItem.category === 'lab' && wanted.length > 0) {
     const reported = result.analyteCodes?.length ? result.analyteCodes : (resultItem.analytes ?? []);
