@@ -55,6 +55,9 @@ describe('GET /dashboard/assets/*', () => {
     ['api.js', 'text/javascript; charset=utf-8', 'export '],
     ['charts.js', 'text/javascript; charset=utf-8', 'export '],
     ['dates.js', 'text/javascript; charset=utf-8', 'export '],
+    ['filters.js', 'text/javascript; charset=utf-8', 'export '],
+    ['labels.js', 'text/javascript; charset=utf-8', 'export '],
+    ['tables.js', 'text/javascript; charset=utf-8', 'export '],
     ['i18n.js', 'text/javascript; charset=utf-8', 'export '],
     ['render.js', 'text/javascript; charset=utf-8', 'export '],
     ['styles.css', 'text/css; charset=utf-8', ':root'],
@@ -98,5 +101,69 @@ describe('GET /dashboard/assets/*', () => {
     expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(response.body).not.toContain('"dependencies"');
     expect(response.body).not.toContain('import ');
+  });
+});
+
+// The page's label and date helpers are plain functions of their arguments: tested here in Node,
+// and in the browser by dashboard.e2e.test.ts.
+interface Labels {
+  cityName(city: string, province: string | null, language: string): string;
+  hospitalLabel(hospital: { id: string; name: string; city: string | null; province: string | null }, language: string): string;
+  categoryName(code: string, language: string): string;
+  hospitalDirectory(hospitals: { id: string; name: string; city: string; province: string }[]): (id: string, name?: string) => { id: string; name: string };
+}
+interface Dates {
+  presetPeriod(preset: string, today: string): { from: string; to: string };
+}
+const publicModule = <T>(name: string): Promise<T> => import(new URL(`../src/dashboard/public/${name}`, import.meta.url).href) as Promise<T>;
+
+describe('dashboard labels', () => {
+  it('tells namesakes apart: "name (city · id)", in Chinese with Chinese city names', async () => {
+    const { hospitalLabel } = await publicModule<Labels>('labels.js');
+    const hangzhou = { id: 'HZ-101', name: '第一人民医院', city: 'Hangzhou', province: 'Zhejiang' };
+    const wenzhou = { id: 'WZ-101', name: '第一人民医院', city: 'Wenzhou', province: 'Zhejiang' };
+    expect(hospitalLabel(hangzhou, 'en')).toBe('第一人民医院 (Hangzhou · HZ-101)');
+    expect(hospitalLabel(wenzhou, 'en')).toBe('第一人民医院 (Wenzhou · WZ-101)');
+    expect(hospitalLabel(hangzhou, 'zh')).toBe('第一人民医院（杭州 · HZ-101）');
+    expect(hospitalLabel(wenzhou, 'zh')).toBe('第一人民医院（温州 · WZ-101）');
+    // Two hospitals of one name in one city: the id still tells them apart.
+    expect(hospitalLabel({ ...hangzhou, id: 'HZ-102' }, 'zh')).not.toBe(hospitalLabel(hangzhou, 'zh'));
+    // A report row naming a hospital the page has not loaded keeps its id.
+    expect(hospitalLabel({ id: 'XX-001', name: 'Unknown', city: null, province: null }, 'zh')).toBe('Unknown（XX-001）');
+  });
+
+  it('names every demo city, and Zhejiang’s others, in Chinese; unknown cities as registered', async () => {
+    const { cityName } = await publicModule<Labels>('labels.js');
+    const { demoHospitals } = await import('../src/demo/hospitals.ts');
+    const expected: Record<string, string> = { Hangzhou: '杭州', Ningbo: '宁波', Wenzhou: '温州', Shaoxing: '绍兴', Shanghai: '上海', Nanjing: '南京', Suzhou: '苏州' };
+    expect(new Set(demoHospitals.map((h) => h.city))).toEqual(new Set(Object.keys(expected)));
+    for (const h of demoHospitals) expect(cityName(h.city, h.province, 'zh')).toBe(expected[h.city]);
+    expect(cityName('Hangzhou', 'Zhejiang', 'en')).toBe('Hangzhou');
+    for (const [city, zh] of [['Jiaxing', '嘉兴'], ['Huzhou', '湖州'], ['Jinhua', '金华'], ['Quzhou', '衢州'], ['Zhoushan', '舟山'], ['Lishui', '丽水']]) {
+      expect(cityName(city, 'Zhejiang', 'zh')).toBe(zh);
+    }
+    // One romanisation, two cities.
+    expect(cityName('Taizhou', 'Zhejiang', 'zh')).toBe('台州');
+    expect(cityName('Taizhou', 'Jiangsu', 'zh')).toBe('泰州');
+    expect(cityName('Atlantis', null, 'zh')).toBe('Atlantis');
+  });
+
+  it('names categories in both languages, and falls back to the registry for unknown hospitals', async () => {
+    const { categoryName, hospitalDirectory } = await publicModule<Labels>('labels.js');
+    expect(categoryName('ultrasound', 'zh')).toBe('超声');
+    expect(categoryName('lab', 'en')).toBe('Laboratory');
+    expect(categoryName('all', 'zh')).toBe('全部项目');
+    const lookup = hospitalDirectory([{ id: 'NB-001', name: '宁波市第一医院', city: 'Ningbo', province: 'Zhejiang' }]);
+    expect(lookup('NB-001')).toMatchObject({ city: 'Ningbo' });
+    expect(lookup('NB-404', '别的医院')).toEqual({ id: 'NB-404', name: '别的医院', city: null, province: null });
+  });
+
+  it('turns period presets into whole days and whole months', async () => {
+    const { presetPeriod } = await publicModule<Dates>('dates.js');
+    expect(presetPeriod('30d', '2026-03-01')).toEqual({ from: '2026-01-31', to: '2026-03-01' });
+    expect(presetPeriod('90d', '2026-12-04')).toEqual({ from: '2026-09-06', to: '2026-12-04' });
+    // The last twelve full months: never a month cut short at either end.
+    expect(presetPeriod('12m', '2026-12-04')).toEqual({ from: '2025-12-01', to: '2026-11-30' });
+    expect(presetPeriod('12m', '2026-01-01')).toEqual({ from: '2025-01-01', to: '2025-12-31' });
   });
 });

@@ -90,10 +90,10 @@ export function demoCertifications(now: Date, hospitals: readonly DemoHospital[]
     ...suspend('SX-007', 'SX', 20, { category: 'ultrasound' }, 'Failed ultrasound EQA'),
     ...suspend('HZ-008', 'HZ', 90, { itemCode: 'LAB-HBA1C' }, 'HbA1c EQA out of tolerance'),
   );
-  // Falsified EQA data, found out five days ago: revoked back to 200 days ago, so results performed
+  // Falsified EQA data, found out a month ago: revoked back to 200 days ago, so results performed
   // since then are no longer recognisable anywhere, although they were when performed.
   for (const scopeId of ['ZJ', 'WZ']) {
-    events.push(event(revokedHospital, scopeId, 'revoked', 200, {}, 'EQA data falsified; revoked retroactively by the provincial health commission', 5));
+    events.push(event(revokedHospital, scopeId, 'revoked', 200, {}, 'EQA data falsified; revoked retroactively by the provincial health commission', 30));
   }
   return events;
 }

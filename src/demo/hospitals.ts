@@ -117,7 +117,7 @@ export const allianceItems = [
   'US-ABD', 'US-THYROID', 'ECG-REST',
 ];
 
-/** The national common items, piloted by grade-A tertiary hospitals (the 2030 target, DOMAIN.md). */
+/** The national common items, piloted by grade-A tertiary hospitals (the 2030 target, docs/domain.md). */
 export const nationalItems = [
   'LAB-CBC', 'LAB-URINE', 'LAB-LFT', 'LAB-RFT', 'LAB-GLU', 'LAB-LIPID', 'LAB-HBV5', 'XR-CHEST', 'CT-HEAD', 'CT-CHEST', 'MRI-BRAIN', 'ECG-REST',
 ];

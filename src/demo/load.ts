@@ -1,18 +1,27 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { DB, ResultsTable } from '../db/schema.ts';
-import { hashSecret } from '../modules/auth/secrets.ts';
+import type { DB } from '../db/schema.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
+import { createAuditTrail } from '../modules/audit/trail.ts';
 import { defaultCatalogue, type CatalogueEntry } from '../modules/registry/default-catalogue.ts';
-import { patientKey } from '../modules/results/patient-identity.ts';
-import { contentHash, type ResultContent } from '../modules/results/submission.ts';
-import { buildDemoProvince, type DemoProvince, type DemoResult } from './province.ts';
+import { catchUp } from '../modules/reports/aggregator.ts';
+import { kyselyInside } from './history/inside-transaction.ts';
+import { planHistory } from './history/plan.ts';
+import { playHistory, type HistorySummary } from './history/play.ts';
+import { buildDemoProvince } from './province.ts';
+import { chunks, hashDemoSecrets, insertClients, insertRegistry, insertResults, prepareResult } from './province-rows.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
-// Multi-row inserts of this many rows keep each statement well under PostgreSQL's 65,535 bind
-// parameters (results have 20 columns) while loading the province in a handful of round trips.
-const CHUNK = 500;
-const publishedSecretCost = { N: 1024, r: 8, p: 1 };
+/** A year: the last twelve full months and the current one, so every season and every report period up to a year has something to show. */
+export const demoHistoryMonths = 12;
+
+export interface DemoLoadOptions {
+  /** Full months of history played through the services before the current one; 0 loads the province alone. */
+  historyMonths?: number;
+  /** The metrics the history's audit events are counted in (the server's, when it passes them). */
+  metrics?: Metrics;
+}
 
 export interface DemoLoadSummary {
   loaded: boolean;
@@ -23,6 +32,11 @@ export interface DemoLoadSummary {
   clients: number;
   patients: number;
   results: number;
+  /** What the history added (null when none was played). */
+  history: HistorySummary | null;
+  /** Writing the province, playing its history (and counting it into the reports), and both. */
+  provinceMs: number;
+  historyMs: number;
   ms: number;
 }
 
@@ -70,53 +84,67 @@ export async function loadCatalogue(db: Executor, now: Date, catalogue: readonly
 }
 
 /**
- * Loads the demo province (src/demo/province.ts) into an empty registry, in one transaction: either
- * all of it or nothing. A registry with any hospital is left untouched, so a restart, a second
- * replica or a real deployment never gets demo data mixed in.
+ * Loads the demo province (src/demo/province.ts) into an empty registry, then plays a year of its
+ * history through the services (src/demo/history/), all in one transaction: either all of it or
+ * nothing, so a start interrupted halfway leaves an empty registry and the next start loads it
+ * again. A registry with any hospital is left untouched, so a restart, a second replica or a real
+ * deployment never gets demo data mixed in.
  */
 export async function loadDemoDataIfEmpty(
   db: Kysely<DB>,
   patientKeySecret: string,
-  logger: Pick<Logger, 'info'>,
+  logger: Pick<Logger, 'info' | 'error'>,
   now: Date = new Date(),
+  options: DemoLoadOptions = {},
 ): Promise<DemoLoadSummary> {
   const started = performance.now();
-  const skipped = { loaded: false, items: 0, hospitals: 0, scopes: 0, certifications: 0, clients: 0, patients: 0, results: 0, ms: 0 };
+  const skipped: DemoLoadSummary = {
+    loaded: false, items: 0, hospitals: 0, scopes: 0, certifications: 0, clients: 0, patients: 0, results: 0, history: null, provinceMs: 0, historyMs: 0, ms: 0,
+  };
   if (!(await registryIsEmpty(db))) return skipped;
 
+  const historyMonths = options.historyMonths ?? demoHistoryMonths;
   const province = buildDemoProvince(now);
-  // The demo clients' secrets are published (docs/demo.md), so full-cost scrypt (~50 ms each, over
-  // 2 s of CPU for the province) would protect nothing; the low cost is recorded in each hash. Hashing
-  // runs on libuv's thread pool while the database inserts the rest.
-  const hashing = Promise.all(province.clients.map((client) => hashSecret(client.secret, publishedSecretCost)));
-  // Never left unhandled if the transaction fails first; the awaited copy below still rejects.
-  hashing.catch(() => undefined);
+  // Certification events recorded during the history are recorded on their day, through the
+  // registry service; the province starts with the earlier ones.
+  const plan =
+    historyMonths > 0
+      ? planHistory({ now, months: historyMonths, hospitals: province.hospitals, catalogue: province.catalogue, seen: new Set(province.patients), certifications: province.certifications })
+      : null;
+  const hashing = hashDemoSecrets(province);
   const prepared = province.results.map((result) => prepareResult(result, patientKeySecret));
 
-  const loaded = await db.transaction().execute(async (trx) => {
+  let provinceMs = 0;
+  const loading = db.transaction().execute(async (trx) => {
     // Two processes starting on one empty database: the second waits here, then finds hospitals.
     await sql`select pg_advisory_xact_lock(hashtext('mre:demo-data'))`.execute(trx);
-    if (!(await registryIsEmpty(trx))) return false;
+    if (!(await registryIsEmpty(trx))) return null;
+    if (plan) logger.info(`Loading the demo province and ${plan.days.length} days of its history through the services (about ten seconds, once)`);
     await loadCatalogue(trx, now, province.catalogue);
-    await insertRegistry(trx, province, now);
+    await insertRegistry(trx, province, plan?.earlierCertifications ?? province.certifications, now);
     await insertResults(trx, prepared);
-    const secretHashes = await hashing;
-    await insertChunks(
-      province.clients.map((client, i) => ({
-        client_id: client.clientId,
-        hospital_id: client.hospitalId,
-        scopes: client.scopes,
-        secret_hash: secretHashes[i],
-        jwks: null,
-        description: 'Demo HIS client (documented demo credentials)',
-        created_at: now,
-      })),
-      (chunk) => trx.insertInto('clients').values(chunk).onConflict((oc) => oc.column('client_id').doNothing()).execute(),
-    );
-    return true;
+    await insertClients(trx, province, await hashing, now);
+    provinceMs = performance.now() - started;
+    if (!plan) return { history: null };
+    const inside = kyselyInside(trx);
+    try {
+      const audit = createAuditTrail(options.metrics ?? createMetrics());
+      const history = await playHistory({ db: inside.db, prepared: inside.prepared, audit, patientKeySecret }, plan);
+      // Counted into the report aggregates now, so the dashboard has its figures at first sight.
+      await catchUp(inside.db);
+      return { history };
+    } finally {
+      await inside.db.destroy();
+    }
+  });
+  const loaded = await loading.catch((error: unknown) => {
+    logger.error({ err: error }, 'Loading the demo failed; nothing of it was written (the next start tries again)');
+    throw error;
   });
   if (!loaded) return skipped;
 
+  const ms = Math.round(performance.now() - started);
+  const { history } = loaded;
   const summary: DemoLoadSummary = {
     loaded: true,
     items: province.catalogue.length,
@@ -124,14 +152,23 @@ export async function loadDemoDataIfEmpty(
     scopes: province.scopes.length,
     certifications: province.certifications.length,
     clients: province.clients.length,
-    patients: province.patients.length,
-    results: province.results.length,
-    ms: Math.round(performance.now() - started),
+    patients: province.patients.length + (history?.patients ?? 0),
+    results: province.results.length + (history?.results ?? 0),
+    history,
+    provinceMs: Math.round(provinceMs),
+    historyMs: ms - Math.round(provinceMs),
+    ms,
   };
-  const { loaded: _loaded, ms, ...counts } = summary;
+  const { loaded: _loaded, history: _history, provinceMs: _p, historyMs, ms: _ms, ...counts } = summary;
+  const year = history
+    ? `; its history of ${history.days} days: ${history.checks} recognition checks (${history.checkItems} items), ${history.recognitions} recognitions, ` +
+      `${history.declines} declines (${history.flagged} flagged for review), ${history.amended} amended and ${history.withdrawn} withdrawn results, ` +
+      `${history.certificationEvents} certification events in ${historyMs} ms`
+    : '';
   logger.info(
-    { demoData: counts, ms },
-    `Loaded the demo province: ${counts.hospitals} hospitals, ${counts.scopes} scopes, ${counts.certifications} certification events, ${counts.clients} clients, ${counts.patients} patients, ${counts.results} results in ${ms} ms (demo credentials: docs/demo.md)`,
+    { demoData: counts, history, provinceMs: summary.provinceMs, historyMs, ms },
+    `Loaded the demo province: ${counts.hospitals} hospitals, ${counts.scopes} scopes, ${counts.certifications} certification events, ${counts.clients} clients, ` +
+      `${counts.patients} patients, ${counts.results} results in ${summary.provinceMs} ms${year} (demo credentials: docs/demo.md)`,
   );
   return summary;
 }
@@ -139,126 +176,4 @@ export async function loadDemoDataIfEmpty(
 async function registryIsEmpty(db: Executor): Promise<boolean> {
   const any = await db.selectFrom('hospitals').select('id').limit(1).executeTakeFirst();
   return any === undefined;
-}
-
-async function insertRegistry(trx: Transaction<DB>, province: DemoProvince, now: Date): Promise<void> {
-  await insertChunks(
-    province.hospitals.map((h) => ({
-      id: h.id,
-      name: h.name,
-      tier: h.tier,
-      grade: h.grade,
-      province: h.province,
-      city: h.city,
-      county: h.county,
-      price_tier: h.priceTier,
-      created_at: now,
-      updated_at: now,
-    })),
-    (chunk) => trx.insertInto('hospitals').values(chunk).execute(),
-  );
-  await insertChunks(
-    province.scopes.map((s) => ({ id: s.id, level: s.level, name: s.name, region: s.region, members: s.members, items: s.items, updated_at: now })),
-    (chunk) => trx.insertInto('scopes').values(chunk).execute(),
-  );
-  await insertChunks(
-    province.codeMaps.map((m) => ({ hospital_id: m.hospitalId, local_code: m.localCode, item_code: m.itemCode })),
-    (chunk) => trx.insertInto('code_maps').values(chunk).execute(),
-  );
-  await insertChunks(
-    province.certifications.map((c) => ({
-      hospital_id: c.hospitalId,
-      item_code: c.itemCode,
-      category: c.category,
-      scope_id: c.scopeId,
-      status: c.status,
-      effective_from: c.effectiveFrom,
-      note: c.note,
-      recorded_at: c.recordedAt,
-      recorded_by: 'demo-data',
-    })),
-    (chunk) => trx.insertInto('certification_events').values(chunk).execute(),
-  );
-}
-
-/**
- * The results row, and its first result_versions row, that the index would hold had the issuing
- * hospital submitted the result once: the same content and hash as the results module computes, so
- * resubmitting a demo result unchanged is answered "unchanged".
- */
-function prepareResult(result: DemoResult, secret: string): { row: Insertable<ResultsTable>; content: ResultContent; hash: string } {
-  const content: ResultContent = {
-    patientKey: patientKey(secret, 'resident_id', result.patientIdNumber),
-    itemCode: result.itemCode,
-    localCode: null,
-    performedAt: result.performedAt.toISOString(),
-    reportedAt: result.reportedAt?.toISOString() ?? null,
-    status: result.status,
-    kind: result.kind,
-    imagesAvailable: result.imagesAvailable,
-    studyUid: result.studyUid,
-    criticalOpen: result.criticalOpen,
-    equipment: result.equipment,
-    analytes: result.analytes,
-    findings: result.findings,
-  };
-  const hash = contentHash(content);
-  const submittedAt = result.reportedAt ?? result.performedAt;
-  const row: Insertable<ResultsTable> = {
-    issuing_hospital_id: result.issuingHospitalId,
-    accession_no: result.accessionNo,
-    patient_key: content.patientKey,
-    item_code: result.itemCode,
-    local_code: null,
-    kind: result.kind,
-    status: result.status,
-    performed_at: result.performedAt,
-    reported_at: result.reportedAt,
-    images_available: result.imagesAvailable,
-    study_uid: result.studyUid,
-    critical_open: result.criticalOpen,
-    equipment: result.equipment === null ? null : JSON.stringify(result.equipment),
-    analytes: result.analytes === null ? null : JSON.stringify(result.analytes),
-    analyte_codes: result.analytes?.map((a) => a.code) ?? [],
-    findings: result.findings,
-    content_hash: hash,
-    version: 1,
-    created_at: submittedAt,
-    updated_at: submittedAt,
-  };
-  return { row, content, hash };
-}
-
-async function insertResults(trx: Transaction<DB>, prepared: ReturnType<typeof prepareResult>[]): Promise<void> {
-  for (const chunk of chunks(prepared)) {
-    const inserted = await trx
-      .insertInto('results')
-      .values(chunk.map((p) => p.row))
-      .returning(['id', 'issuing_hospital_id', 'accession_no'])
-      .execute();
-    const ids = new Map(inserted.map((r) => [`${r.issuing_hospital_id} ${r.accession_no}`, r.id]));
-    await trx
-      .insertInto('result_versions')
-      .values(
-        chunk.map((p) => ({
-          result_id: ids.get(`${p.row.issuing_hospital_id} ${p.row.accession_no}`)!,
-          version: 1,
-          content: JSON.stringify(p.content),
-          content_hash: p.hash,
-          recorded_at: p.row.created_at!,
-          recorded_by: 'demo-data',
-        })),
-      )
-      .execute();
-  }
-}
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
-
-async function insertChunks<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (const chunk of chunks(rows)) await insert(chunk);
 }

@@ -1,6 +1,7 @@
 // Synthetic patients and their exam results: episodes at hospitals mostly in the patient's home city,
 // items drawn by popularity (blood counts, liver and kidney panels, chest X-ray and chest CT lead),
-// dated over the 400 days before `now`.
+// dated over the 400 days before `now`. The history (history/plan.ts) draws its patients, hospitals
+// and results from a second generator, one journey at a time.
 import type { AnalyteValue } from '../db/schema.ts';
 import type { CatalogueEntry } from '../modules/registry/default-catalogue.ts';
 import { generateResidentId } from '../modules/results/patient-identity.ts';
@@ -38,7 +39,7 @@ export function chinaDayStart(now: Date, days: number): number {
   return Math.floor(local / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
 }
 
-type Home = 'Hangzhou' | 'Tonglu' | 'Ningbo' | 'Wenzhou' | 'Shaoxing' | 'Shanghai' | 'Nanjing' | 'Suzhou';
+export type Home = 'Hangzhou' | 'Tonglu' | 'Ningbo' | 'Wenzhou' | 'Shaoxing' | 'Shanghai' | 'Nanjing' | 'Suzhou';
 const homes: [Home, number][] = [
   ['Hangzhou', 30], ['Tonglu', 8], ['Ningbo', 24], ['Wenzhou', 18], ['Shaoxing', 14], ['Shanghai', 3], ['Nanjing', 1.5], ['Suzhou', 1.5],
 ];
@@ -54,7 +55,7 @@ const regionCodes: Record<Home, string[]> = {
   Suzhou: ['320508', '320509'],
 };
 
-const popularity: Record<string, number> = {
+export const popularity: Record<string, number> = {
   'LAB-CBC': 30, 'LAB-LFT': 18, 'LAB-RFT': 18, 'XR-CHEST': 14, 'CT-CHEST': 14, 'LAB-URINE': 8, 'ECG-REST': 7, 'LAB-GLU': 7,
   'LAB-LIPID': 7, 'US-ABD': 6, 'LAB-COAG': 5, 'LAB-ELEC': 5, 'CT-HEAD': 5, 'LAB-HBA1C': 4, 'LAB-TFT': 3, 'LAB-HBV5': 3,
   'LAB-INF4': 3, 'LAB-CRP': 3, 'US-THYROID': 3, 'MRI-BRAIN': 2.5, 'LAB-TM': 2, 'MRI-LSPINE': 2, 'CT-ABD': 2, 'CT-LDCT': 2,
@@ -63,7 +64,7 @@ const popularity: Record<string, number> = {
 const otherItemWeight = 0.25;
 
 const primaryCategories: Category[] = ['lab', 'xray', 'ultrasound', 'ecg'];
-function performs(hospital: DemoHospital, category: Category): boolean {
+export function performs(hospital: DemoHospital, category: Category): boolean {
   if (hospital.id === labOnlyClinic) return category === 'lab' || category === 'ecg';
   if (hospital.tier === 'primary') return primaryCategories.includes(category);
   if (hospital.tier === 'secondary') return category !== 'nuclear';
@@ -89,9 +90,11 @@ export interface GeneratorContext {
   now: Date;
   hospitals: readonly DemoHospital[];
   catalogue: readonly CatalogueEntry[];
+  /** Put between the hospital id and the number of each accession number, so two generators never collide. */
+  series?: string;
 }
 
-export function createResultGenerator({ random, now, hospitals, catalogue }: GeneratorContext) {
+export function createResultGenerator({ random, now, hospitals, catalogue, series = '' }: GeneratorContext) {
   const counters = new Map<string, number>();
   const hospitalIndex = new Map(hospitals.map((h, i) => [h.id, i + 1]));
   const byCity = (city: string) => hospitals.filter((h) => h.city === city && h.county !== 'Tonglu');
@@ -116,8 +119,9 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
     return random.pick(allianceOutside);
   }
 
-  function itemsAt(hospital: DemoHospital, count: number): CatalogueEntry[] {
-    const pool = catalogue.filter((e) => performs(hospital, e.category)).map((e) => [e, popularity[e.code] ?? otherItemWeight] as const);
+  /** `count` distinct items the hospital performs, drawn by `weight` (default: popularity). */
+  function itemsAt(hospital: DemoHospital, count: number, weight = (e: CatalogueEntry) => popularity[e.code] ?? otherItemWeight): CatalogueEntry[] {
+    const pool = catalogue.filter((e) => performs(hospital, e.category)).flatMap((e) => (weight(e) > 0 ? [[e, weight(e)] as const] : []));
     const chosen = new Set<CatalogueEntry>();
     for (let attempt = 0; chosen.size < count && attempt < count * 5; attempt += 1) chosen.add(random.weighted(pool));
     return [...chosen];
@@ -132,15 +136,16 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
     return status;
   }
 
-  function result(hospital: DemoHospital, entry: CatalogueEntry, patientIdNumber: string, performedAt: Date, daysAgo: number): DemoResult {
+  /** One result; its status drawn (reports pending for days, a few withdrawn) unless given. */
+  function result(hospital: DemoHospital, entry: CatalogueEntry, patientIdNumber: string, performedAt: Date, daysAgo: number, given?: ReportStatus): DemoResult {
     const n = (counters.get(hospital.id) ?? 0) + 1;
     counters.set(hospital.id, n);
     const prefix = entry.category === 'lab' ? 'L' : entry.category === 'ecg' ? 'E' : entry.category === 'pathology' ? 'P' : 'R';
-    const status = statusFor(daysAgo);
+    const status = given ?? statusFor(daysAgo);
     const reportHours = entry.category === 'pathology' ? random.int(72, 120) : entry.category === 'lab' ? random.int(1, 6) : random.int(2, 24);
     const reportedAt = status === 'registered' ? null : new Date(Math.min(performedAt.getTime() + reportHours * HOUR_MS, now.getTime()));
     const base: DemoResult = {
-      accessionNo: `${hospital.id}-${prefix}${String(n).padStart(6, '0')}`,
+      accessionNo: `${hospital.id}-${series}${prefix}${String(n).padStart(6, '0')}`,
       issuingHospitalId: hospital.id,
       patientIdNumber,
       itemCode: entry.code,
@@ -162,7 +167,8 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
     }
     const findings = random.pick(findingsByCategory[entry.category]);
     if (!isImagingCategory(entry.category)) return { ...base, findings };
-    const studyUid = `1.2.156.600734.${hospitalIndex.get(hospital.id)}.${n}`;
+    // A second series numbers its studies under an arc of its own, as it does its accession numbers.
+    const studyUid = `1.2.156.600734.${hospitalIndex.get(hospital.id)}.${series ? '2.' : ''}${n}`;
     const images = random.weighted<Pick<DemoResult, 'imagesAvailable' | 'studyUid'>>([
       [{ imagesAvailable: true, studyUid }, 85],
       [{ imagesAvailable: null, studyUid }, 8],
@@ -184,8 +190,8 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
     return slices === 16 ? 5 : slices === 64 ? 5 : 0;
   }
 
-  /** A patient and every result of theirs. */
-  function patient(seen: Set<string>): { idNumber: string; results: DemoResult[] } {
+  /** A new patient: where they live and a valid resident ID number no other patient has. */
+  function identity(seen: Set<string>): { home: Home; idNumber: string } {
     const home = random.weighted(homes);
     let idNumber: string;
     do {
@@ -193,6 +199,12 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
       idNumber = generateResidentId(birth, random.pick(regionCodes[home]), String(random.int(0, 999)).padStart(3, '0'));
     } while (seen.has(idNumber));
     seen.add(idNumber);
+    return { home, idNumber };
+  }
+
+  /** A patient and every result of theirs. */
+  function patient(seen: Set<string>): { idNumber: string; results: DemoResult[] } {
+    const { home, idNumber } = identity(seen);
     const results: DemoResult[] = [];
     const episodes = random.int(1, 6);
     for (let e = 0; e < episodes; e += 1) {
@@ -206,5 +218,5 @@ export function createResultGenerator({ random, now, hospitals, catalogue }: Gen
     return { idNumber, results };
   }
 
-  return { patient };
+  return { patient, identity, hospitalFor, itemsAt, result };
 }

@@ -1,106 +1,164 @@
-import { generateResidentId } from '../../src/modules/results/patient-identity.ts';
-import { adminToken, bearer, tokenFor } from './auth.ts';
-import type { TestContext } from './context.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
- * A small province for the dashboard, made through the HTTP API as a deployment would: four
- * hospitals in three cities, five items, a national scope, a client per hospital, and two weeks of
- * recognition checks and decisions (recognised, declined with and without advisories, one reuse of
- * a hospital's own result), each on its own day of the pinned clock.
+ * The world the dashboard is tested in: the real demo, as `npm start` gives it to someone trying
+ * the exchange for the first time. `node src/server.ts` runs as a child process on the embedded
+ * database kept in memory (DATA_DIR=memory), loads the demo province and its year of history, and
+ * listens on a free port. Nothing of the test's own environment reaches it (no DATABASE_URL: the
+ * demo is what the embedded database shows).
  */
 
-const DAY_MS = 86_400_000;
+export const demoAdmin = { clientId: 'admin', clientSecret: 'dashboard-e2e-admin-secret' };
 
-export const dashboardHospitals = [
-  { id: 'ZJ-PPH', name: 'Zhejiang Provincial People’s Hospital', tier: 'tertiary', city: 'Hangzhou', priceTier: 'T1' },
-  { id: 'HZ-FIRST', name: 'Hangzhou First People’s Hospital', tier: 'tertiary', city: 'Hangzhou', priceTier: 'T1' },
-  { id: 'NB-LHL', name: 'Ningbo Lihuili Hospital', tier: 'secondary', city: 'Ningbo', priceTier: 'T2' },
-  { id: 'WZ-CENTRAL', name: 'Wenzhou Central Hospital', tier: 'secondary', city: 'Wenzhou', priceTier: 'T2' },
-] as const;
-
-const items = [
-  { code: 'CT-CHEST', body: { name: 'Chest CT', nameZh: '胸部CT', category: 'ct', validityDays: 30, prices: { T1: 320, T2: 280 }, minutesSaved: 60, radiationMsv: 7 } },
-  { code: 'MR-KNEE', body: { name: 'Knee MRI', nameZh: '膝关节MRI', category: 'mri', validityDays: 30, prices: { T1: 650, T2: 560 }, minutesSaved: 120 } },
-  { code: 'XR-CHEST', body: { name: 'Chest X-ray', nameZh: '胸部X线', category: 'xray', validityDays: 30, prices: { T1: 80, T2: 65 }, minutesSaved: 30, radiationMsv: 0.1 } },
-  { code: 'LAB-LFT', body: { name: 'Liver function panel', nameZh: '肝功能', category: 'lab', validityDays: 30, analytes: ['ALT', 'AST'], prices: { T1: 120, T2: 100 }, minutesSaved: 30 } },
-  { code: 'US-ABD', body: { name: 'Abdominal ultrasound', nameZh: '腹部超声', category: 'ultrasound', validityDays: 7, prices: { T1: 150, T2: 120 }, minutesSaved: 45 } },
-] as const;
-
-// Chest CT most often, knee MRI least: the top-items chart has a shape.
-const itemMix = [0, 0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 3, 4, 4, 1];
-
-export interface DashboardWorld {
-  clients: Record<string, { clientId: string; clientSecret: string }>;
+export interface DemoServer {
+  origin: string;
+  /** The pino record of the demo load (demoData, history, provinceMs, historyMs, ms). */
+  demoLoad: Record<string, unknown> & { msg: string };
+  /** From spawning the process to its first answer, in milliseconds. */
+  startMs: number;
+  stop(): Promise<void>;
 }
 
-export async function seedDashboardWorld(ctx: TestContext): Promise<DashboardWorld> {
-  const call = async (method: 'PUT' | 'POST', url: string, headers: Record<string, string>, payload: object) => {
-    const response = await ctx.app.inject({ method, url, headers, payload });
-    if (response.statusCode >= 300) throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
-    return response.json();
+const repository = fileURLToPath(new URL('../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export async function startDemoServer(timeoutMs = 90_000): Promise<DemoServer> {
+  const port = await freePort();
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {
+    cwd: repository,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: 'memory',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ADMIN_CLIENT_SECRET: demoAdmin.clientSecret,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
+  let demoLoad: DemoServer['demoLoad'] | null = null;
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo server did not start within ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`the demo server exited (${code}) before listening: ${stderr.join('')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{') && line.includes('"demoData"')) demoLoad = JSON.parse(line);
+      if (line.includes('is listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  try {
+    await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  if (!demoLoad) throw new Error('the demo server started without loading the demo');
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    demoLoad,
+    startMs: Math.round(performance.now() - started),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
-  const admin = bearer(await adminToken(ctx.app));
-
-  for (const { id, ...hospital } of dashboardHospitals) {
-    await call('PUT', `/v1/hospitals/${id}`, admin, { ...hospital, grade: 'A', province: 'Zhejiang' });
-  }
-  for (const item of items) await call('PUT', `/v1/items/${item.code}`, admin, item.body);
-  await call('PUT', '/v1/scopes/NATIONAL', admin, { level: 'national', name: 'National common items' });
-
-  const clients: DashboardWorld['clients'] = {};
-  const tokens: Record<string, Record<string, string>> = {};
-  for (const { id } of dashboardHospitals) {
-    await call('POST', `/v1/hospitals/${id}/certifications`, admin, { scopeId: 'NATIONAL', status: 'active', effectiveFrom: '2020-01-01T00:00:00Z' });
-    const client = await call('POST', `/v1/hospitals/${id}/clients`, admin, { description: 'dashboard test' });
-    clients[id] = { clientId: client.clientId, clientSecret: client.clientSecret };
-    tokens[id] = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
-  }
-
-  // Tokens carry no nbf, so those issued now stay valid while the clock is pinned in the past.
-  const now = Date.now();
-  let sequence = 0;
-  for (let daysAgo = 13; daysAgo >= 0; daysAgo -= 1) {
-    const at = new Date(now - daysAgo * DAY_MS - 60_000);
-    ctx.clock.set(at);
-    const events = 3 + ((daysAgo * 7) % 5) + (daysAgo < 5 ? 2 : 0);
-    for (let i = 0; i < events; i += 1) {
-      sequence += 1;
-      // A deterministic mix: mostly recognised, some declines, now and then a hospital's own result.
-      const mix = (sequence * 7 + daysAgo) % 11;
-      const issuer = dashboardHospitals[(daysAgo + i) % 4].id;
-      const receiver = mix === 4 ? issuer : dashboardHospitals[(daysAgo + i + 1 + (i % 2)) % 4].id;
-      const item = items[itemMix[(sequence * 5 + daysAgo) % itemMix.length]];
-      const patient = { idType: 'resident_id', idNumber: generateResidentId('19750315', '330106', String(sequence).padStart(3, '0')) };
-      const imaging = item.body.category !== 'lab';
-      await call('PUT', `/v1/results/ACC-${sequence}`, tokens[issuer], {
-        patient,
-        itemCode: item.code,
-        performedAt: new Date(at.getTime() - 26 * 3_600_000).toISOString(),
-        status: 'final',
-        ...(imaging
-          ? { studyUid: `1.2.840.99.${sequence}`, findings: 'No abnormality.' }
-          : { analytes: [{ code: 'ALT', value: 21, unit: 'U/L' }, { code: 'AST', value: 24, unit: 'U/L' }] }),
-      });
-      const emergency = mix === 6;
-      const check = await call('POST', '/v1/recognition-checks', tokens[receiver], {
-        practitionerId: `DR-${receiver}-${i % 3}`,
-        patient,
-        items: [item.code],
-        purpose: 'treatment',
-        ...(emergency ? { context: { emergency: true } } : {}),
-      });
-      const candidate = check.items[0].candidates[0];
-      if (candidate?.outcome !== 'RECOGNIZABLE') throw new Error(`expected a recognisable candidate: ${JSON.stringify(check)}`);
-      const decision = emergency
-        ? { action: 'declined', reasonCode: 'D4_EMERGENCY' }
-        : mix === 3 || mix === 9
-          ? { action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }
-          : mix === 5
-            ? { action: 'declined', reasonCode: 'D7_PATIENT_REQUEST' }
-            : { action: 'recognized' };
-      await call('POST', `/v1/recognition-checks/${check.checkId}/decisions`, tokens[receiver], { decisions: [{ resultId: candidate.resultId, ...decision }] });
-    }
-  }
-  ctx.clock.release();
-  return { clients };
 }
+
+/** An access token from the demo server, by client credentials. */
+export async function demoToken(origin: string, clientId: string, clientSecret: string): Promise<string> {
+  const response = await fetch(`${origin}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (response.status !== 200) throw new Error(`token for ${clientId}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * Chromium on the dashboard: a page in Shanghai's time zone whose script errors, CSP violations and
+ * failed requests are collected in `errors`, and whose report requests in `reportRequests`.
+ */
+export async function openDashboardBrowser(executablePath: string) {
+  const browser: Browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const reportRequests: URL[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/v1/reports/')) reportRequests.push(url);
+  });
+  return { browser, page, errors, reportRequests };
+}
+
+export async function signIn(page: Page, clientId: string, clientSecret: string) {
+  await page.getByLabel('Client ID').fill(clientId);
+  await page.getByLabel('Client secret').fill(clientSecret);
+  await page.locator('#credentials-form button[type=submit]').click();
+}
+
+/** Every panel drawn (the page marks the body once all its reports have answered). */
+export async function waitForFigures(page: Page) {
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
+}
+
+export async function tileValues(page: Page) {
+  const tiles: Record<string, { raw: string | null; text: string | null }> = {};
+  for (const name of ['recognitions', 'yuan', 'hours', 'msv', 'rate']) {
+    const value = page.locator(`[data-kpi="${name}"] .value`);
+    tiles[name] = { raw: await value.getAttribute('data-value'), text: await value.textContent() };
+  }
+  return tiles;
+}
+
+// The test's tsconfig has no DOM library: the little of the browser it touches is typed here.
+interface BrowserGlobals {
+  sessionStorage: { getItem(key: string): string | null };
+  Chart: { getChart(canvas: unknown): { config: { type: string }; data: { labels: string[]; datasets: { data: number[] }[] } } | undefined };
+}
+
+export const storedToken = (page: Page) => page.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem('mre.dashboard.token'));
+
+/** Size and data of the Chart.js chart drawn on a canvas (type undefined: none, the panel says "no data"). */
+export function chartOn(page: Page, id: string) {
+  return page.locator(`#${id}`).evaluate((canvas: { width: number; height: number }) => {
+    const chart = (globalThis as unknown as BrowserGlobals).Chart.getChart(canvas);
+    return { width: canvas.width, height: canvas.height, type: chart?.config.type, labels: chart?.data.labels ?? [], values: chart?.data.datasets[0].data ?? [] };
+  });
+}
+
+/** The trimmed text of every element the selector finds. */
+export const texts = (page: Page, selector: string) => page.$$eval(selector, (cells) => cells.map((c) => (c.textContent ?? '').trim()));

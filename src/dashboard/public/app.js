@@ -2,8 +2,9 @@
 // Plain ES modules, no build step; Chart.js is the UMD bundle loaded by index.html.
 import { ApiError, describeToken, getCsv, getJson, reportUrl, requestToken, session } from './api.js';
 import { destroyCharts } from './charts.js';
-import { addDays, daysBetween, shanghaiToday } from './dates.js';
+import { applyPreset, readQuery, renderFilterOptions, reportUrls } from './filters.js';
 import { currentLanguage, setLanguage, t, translatePage } from './i18n.js';
+import { hospitalDirectory, hospitalLabel } from './labels.js';
 import { renderReports } from './render.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -15,7 +16,7 @@ const state = {
   /** Bumped by every load, so an answer that arrives after a newer request is dropped. */
   loadSequence: 0,
   hospitals: [],
-  /** The last loaded reports: { query, urls, data: { trend, items, league, declines, flows } }. */
+  /** The last loaded reports: { query, urls, data: { trend, items, league, declines, flows, certifications } }. */
   reports: null,
 };
 
@@ -24,7 +25,7 @@ function render() {
   const reports = state.reports;
   if (!reports) return;
   setStatus(t('updated', { from: reports.query.from, to: reports.query.to }));
-  renderReports(reports);
+  renderReports({ ...reports, hospitals: state.hospitals });
 }
 
 // ---- Messages ----
@@ -98,16 +99,13 @@ function renderIdentity() {
   const identity = state.identity;
   const element = $('#identity');
   if (!identity) return;
-  const role = identity.isAdmin ? t('administrator') : t('hospitalUser', { hospital: hospitalName(identity.hospitalId) });
+  const hospital = hospitalDirectory(state.hospitals)(identity.hospitalId);
+  const role = identity.isAdmin ? t('administrator') : t('hospitalUser', { hospital: hospitalLabel(hospital, currentLanguage()) });
   element.textContent = t('signedInAs', { who: `${identity.subject} (${role})` });
   element.hidden = false;
 }
 
 // ---- Filters ----
-
-function hospitalName(id) {
-  return state.hospitals.find((h) => h.id === id)?.name ?? id ?? '';
-}
 
 async function loadHospitals() {
   const hospitals = [];
@@ -120,53 +118,8 @@ async function loadHospitals() {
     if (!cursor) break;
   }
   state.hospitals = hospitals;
-  renderFilterOptions();
+  renderFilterOptions(state.hospitals);
   renderIdentity();
-}
-
-function option(value, label, selected) {
-  const element = document.createElement('option');
-  element.value = value;
-  element.textContent = label;
-  element.selected = selected;
-  return element;
-}
-
-function renderFilterOptions() {
-  const collator = new Intl.Collator(currentLanguage() === 'zh' ? 'zh-CN' : 'en');
-  const citySelect = $('#filter-city');
-  const hospitalSelect = $('#filter-hospital');
-  const city = citySelect.value;
-  const hospitalId = hospitalSelect.value;
-  const cities = [...new Set(state.hospitals.map((h) => h.city))].sort(collator.compare);
-  citySelect.replaceChildren(option('', t('allCities'), city === ''), ...cities.map((c) => option(c, c, c === city)));
-  const inCity = state.hospitals.filter((h) => !citySelect.value || h.city === citySelect.value).sort((a, b) => collator.compare(a.name, b.name));
-  hospitalSelect.replaceChildren(option('', t('allHospitals'), true), ...inCity.map((h) => option(h.id, h.name, h.id === hospitalId)));
-}
-
-function readQuery() {
-  const from = $('#filter-from').value;
-  const to = $('#filter-to').value;
-  const identity = state.identity;
-  return {
-    from,
-    to,
-    granularity: daysBetween(from, to) <= 92 ? 'day' : 'month',
-    city: identity.isAdmin ? $('#filter-city').value : '',
-    hospitalId: identity.isAdmin ? $('#filter-hospital').value : identity.hospitalId ?? '',
-  };
-}
-
-function reportUrls(query) {
-  const period = { from: query.from, to: query.to };
-  const place = { hospitalId: query.hospitalId, city: query.city };
-  return {
-    trend: reportUrl('/v1/reports/savings', { ...period, groupBy: query.granularity, ...place }),
-    items: reportUrl('/v1/reports/savings', { ...period, groupBy: 'item', ...place }),
-    league: reportUrl('/v1/reports/savings', { ...period, groupBy: 'receiving-hospital', ...place }),
-    declines: reportUrl('/v1/reports/declines', { ...period, groupBy: 'code', hospitalId: query.hospitalId }),
-    flows: reportUrl('/v1/reports/flows', { ...period, ...place }),
-  };
 }
 
 // ---- Loading ----
@@ -183,7 +136,7 @@ async function loadEverything() {
 }
 
 async function loadReports() {
-  const query = readQuery();
+  const query = readQuery(state.identity);
   if (!query.from || !query.to || query.from > query.to) {
     showBanner(t('badPeriod'));
     return;
@@ -233,7 +186,7 @@ function switchLanguage() {
   setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh');
   translatePage();
   renderIdentity();
-  if (state.hospitals.length > 0) renderFilterOptions();
+  renderFilterOptions(state.hospitals);
   render();
   // Labels the API words (decline codes) come in the language asked for: ask again.
   if (state.reports) void loadReports();
@@ -241,14 +194,19 @@ function switchLanguage() {
 
 function init() {
   translatePage();
-  const today = shanghaiToday();
-  $('#filter-from').value = addDays(today, -29);
-  $('#filter-to').value = today;
+  renderFilterOptions([]);
+  applyPreset();
 
   $('#language-toggle').addEventListener('click', switchLanguage);
   $('#sign-out').addEventListener('click', signOut);
   $('#banner-close').addEventListener('click', hideBanner);
-  $('#filter-city').addEventListener('change', renderFilterOptions);
+  $('#filter-city').addEventListener('change', () => renderFilterOptions(state.hospitals));
+  // A preset fills the dates and draws at once; a date typed by hand makes the period custom.
+  $('#filter-preset').addEventListener('change', () => {
+    applyPreset();
+    if (state.token) void loadReports();
+  });
+  for (const id of ['#filter-from', '#filter-to']) $(id).addEventListener('change', () => ($('#filter-preset').value = 'custom'));
   $('#filters').addEventListener('submit', (event) => {
     event.preventDefault();
     void loadReports();

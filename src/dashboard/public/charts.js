@@ -1,4 +1,4 @@
-// The three charts, drawn with Chart.js (the UMD bundle loaded before this module sets window.Chart).
+// The charts, drawn with Chart.js (the UMD bundle loaded before this module sets window.Chart).
 import { formatNumber } from './i18n.js';
 
 // Colours chosen for contrast on white (≥ 4.5:1 for the text-bearing ones) and told apart without hue.
@@ -24,6 +24,12 @@ function draw(canvas, config) {
   // No animation: the figures are the point, and a still chart is what a screenshot or a test sees.
   const options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options };
   instances.set(canvas.id, new Chart(canvas, { ...config, options }));
+}
+
+/** Removes a canvas's chart: a panel with nothing to draw shows its "no data" message instead. */
+export function destroyChart(canvas) {
+  instances.get(canvas.id)?.destroy();
+  instances.delete(canvas.id);
 }
 
 export function destroyCharts() {
@@ -85,6 +91,6 @@ export function drawDeclines(canvas, { labels, declines }) {
   draw(canvas, {
     type: 'doughnut',
     data: { labels, datasets: [{ data: declines, backgroundColor: labels.map((_, i) => colours.series[i % colours.series.length]), borderWidth: 1 }] },
-    options: { plugins: { legend: { position: 'right', labels: { boxWidth: 12 } } } },
+    options: { plugins: { legend: { position: 'right', labels: { boxWidth: 10, padding: 6, font: { size: 11 } } } } },
   });
 }

@@ -29,3 +29,18 @@ export function periodKeys(from, to, granularity) {
   }
   return keys;
 }
+
+/**
+ * The period a preset names, ending today: 30 or 90 days (drawn day by day), or the last twelve
+ * full calendar months (drawn month by month, so no month is cut short at either end).
+ */
+export function presetPeriod(preset, today) {
+  if (preset === '90d') return { from: addDays(today, -89), to: today };
+  if (preset === '12m') {
+    const [y, m] = today.split('-').map(Number);
+    const from = new Date(Date.UTC(y, m - 13, 1)).toISOString().slice(0, 10);
+    const to = addDays(`${today.slice(0, 7)}-01`, -1);
+    return { from, to };
+  }
+  return { from: addDays(today, -29), to: today };
+}

@@ -1,18 +1,37 @@
-// Draws the loaded reports: KPI tiles, charts and tables. Pure DOM work, no fetching.
-import { drawDeclines, drawTopItems, drawTrend } from './charts.js';
+// Draws the loaded reports: KPI tiles, charts, tables, and what each panel does with the filters.
+// Pure DOM work, no fetching. A panel with nothing to show says so in words, never as an empty
+// frame with axis ticks.
+import { destroyChart, drawDeclines, drawTopItems, drawTrend } from './charts.js';
 import { periodKeys } from './dates.js';
-import { formatNumber, formatPercent, has, t } from './i18n.js';
+import { currentLanguage, formatNumber, formatPercent, has, t } from './i18n.js';
+import { categoryName, cityName, hospitalDirectory, hospitalLabel } from './labels.js';
+import { renderCertifications, renderFlows, renderLeague } from './tables.js';
 
 const $ = (selector) => document.querySelector(selector);
 
-/** reports: { query, data: { trend, items, league, declines, flows } }; a missing report draws empty. */
-export function renderReports({ query, data }) {
+/**
+ * reports: { query, data: { trend, items, league, declines, flows, certifications }, hospitals };
+ * a report that failed to load draws as having no data.
+ */
+export function renderReports({ query, data, hospitals }) {
+  const hospital = hospitalDirectory(hospitals);
   renderTiles(data.trend?.totals);
   renderTrend(data.trend, query);
   renderTopItems(data.items);
-  renderDeclines(data.declines, query);
-  renderLeague(data.league);
-  renderFlows(data.flows);
+  renderDeclines(data.declines);
+  renderLeague(data.league, hospital);
+  renderFlows(data.flows, hospital);
+  renderCertifications(data.certifications, query, hospital);
+  renderScopeNotes(query, hospital);
+}
+
+/** Shows a chart, or in its place a message saying why there is none. */
+function showChart(name, canvas, emptyMessage) {
+  const empty = document.querySelector(`[data-empty="${name}"]`);
+  document.querySelector(`[data-chart="${name}"]`).hidden = Boolean(emptyMessage);
+  empty.hidden = !emptyMessage;
+  empty.textContent = emptyMessage ?? '';
+  if (emptyMessage) destroyChart(canvas);
 }
 
 function setTile(name, raw, text, note = '') {
@@ -24,7 +43,12 @@ function setTile(name, raw, text, note = '') {
 }
 
 function renderTiles(totals) {
-  if (!totals) {
+  const empty = $('#kpi-empty');
+  // No check at all: dashes and a sentence, not a row of zeros that look like a result.
+  const nothing = !totals || totals.checks === 0;
+  empty.hidden = !totals || !nothing;
+  empty.textContent = totals && nothing ? t('noChecks') : '';
+  if (nothing) {
     for (const name of ['recognitions', 'yuan', 'hours', 'msv', 'rate']) setTile(name, null, '–');
     return;
   }
@@ -39,12 +63,15 @@ function renderTiles(totals) {
 
 function renderTrend(report, query) {
   $('#trend-heading').textContent = t(query.granularity === 'day' ? 'trend' : 'trendMonthly');
+  const canvas = $('#trend-chart');
   const rows = report?.rows ?? [];
+  if (!rows.some((row) => row.recognitions > 0 || row.yuan > 0)) return showChart('trend', canvas, report ? t('noRecognitions') : t('noData'));
+  showChart('trend', canvas, null);
   const byKey = new Map(rows.map((row) => [row.key, row]));
   let keys = periodKeys(query.from, query.to, query.granularity);
   // Keys the page did not expect (another key format): show the rows as the API gave them.
   if (rows.some((row) => !keys.includes(row.key))) keys = rows.map((row) => row.key);
-  drawTrend($('#trend-chart'), {
+  drawTrend(canvas, {
     labels: keys.map((key) => (query.granularity === 'day' ? key.slice(5) : key)),
     recognitions: keys.map((key) => byKey.get(key)?.recognitions ?? 0),
     yuan: keys.map((key) => byKey.get(key)?.yuan ?? 0),
@@ -56,91 +83,51 @@ function renderTrend(report, query) {
 const shorten = (text, max = 28) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function renderTopItems(report) {
+  const canvas = $('#items-chart');
   const rows = (report?.rows ?? []).filter((row) => row.recognitions > 0).sort((a, b) => b.recognitions - a.recognitions).slice(0, 10);
-  drawTopItems($('#items-chart'), {
+  if (rows.length === 0) return showChart('items', canvas, report ? t('noRecognitions') : t('noData'));
+  showChart('items', canvas, null);
+  drawTopItems(canvas, {
     labels: rows.map((row) => shorten(row.label || row.key)),
     recognitions: rows.map((row) => row.recognitions),
     recognitionsLabel: t('recognitionsSeries'),
   });
 }
 
-function renderDeclines(report, query) {
+function renderDeclines(report) {
+  const canvas = $('#declines-chart');
   const rows = (report?.rows ?? []).filter((row) => row.declines > 0).sort((a, b) => b.declines - a.declines);
-  drawDeclines($('#declines-chart'), {
+  const totals = report?.totals;
+  $('#declines-note').textContent = totals && totals.declines > 0 ? t('flaggedNote', { flagged: formatNumber(totals.flagged), declines: formatNumber(totals.declines) }) : '';
+  if (rows.length === 0) return showChart('declines', canvas, report ? t('noDeclines') : t('noData'));
+  showChart('declines', canvas, null);
+  drawDeclines(canvas, {
     labels: rows.map((row) => (has(row.key) ? t(row.key) : row.label || row.key)),
     declines: rows.map((row) => row.declines),
   });
-  const totals = report?.totals;
-  const { city, hospitalId } = query;
-  const note = !totals
-    ? ''
-    : totals.declines === 0
-      ? t('noData')
-      : t('flaggedNote', { flagged: formatNumber(totals.flagged), declines: formatNumber(totals.declines) });
-  // The declines report filters by hospital, not by city: say so rather than mislead.
-  $('#declines-note').textContent = city && !hospitalId ? `${note} ${t('declinesAllCities')}`.trim() : note;
 }
 
-function cell(text, className) {
-  const element = document.createElement('td');
-  element.textContent = text;
-  if (className) element.className = className;
-  return element;
-}
-
-function fillTable(table, rows, columns) {
-  const body = table.querySelector('tbody');
-  if (rows.length === 0) {
-    const empty = cell(t('noData'), 'empty');
-    empty.colSpan = columns;
-    const row = document.createElement('tr');
-    row.append(empty);
-    body.replaceChildren(row);
-    return;
+/**
+ * Under a panel's title, what the filters mean for it: how a filter is applied when that is not
+ * obvious, and which filter it cannot take and why. Panels that take every filter as is say nothing.
+ */
+function renderScopeNotes(query, hospital) {
+  const language = currentLanguage();
+  const category = query.category ? categoryName(query.category, language) : '';
+  const city = query.city ? cityName(query.city, null, language) : '';
+  const notes = {
+    declines: [query.category && t('noteCategoryDeclines')],
+    flows: [
+      query.hospitalId && t('noteFlowsHospital', { hospital: hospitalLabel(hospital(query.hospitalId), language) }),
+      query.city && t('noteFlowsCity', { city }),
+      query.category && t('noteCategoryFlows'),
+    ],
+    certifications: [t('notePeriodCertifications'), query.category && t('noteCategoryCertifications', { category })],
+  };
+  for (const [panel, lines] of Object.entries(notes)) {
+    const element = document.querySelector(`[data-scope-note="${panel}"]`);
+    const text = lines.filter(Boolean).join(' ');
+    element.textContent = text;
+    element.hidden = text === '';
   }
-  body.replaceChildren(...rows);
-}
-
-function renderLeague(report) {
-  // Highest recognition rate first; hospitals with nothing recognisable (rate null) last.
-  const rows = [...(report?.rows ?? [])].sort(
-    (a, b) => (b.recognitionRate ?? -1) - (a.recognitionRate ?? -1) || b.recognitions - a.recognitions || a.label.localeCompare(b.label),
-  );
-  fillTable(
-    $('#league-table'),
-    rows.map((row, index) => {
-      const line = document.createElement('tr');
-      const name = document.createElement('th');
-      name.scope = 'row';
-      name.textContent = row.label || row.key;
-      line.append(
-        cell(String(index + 1), 'num'),
-        name,
-        cell(formatPercent(row.recognitionRate), 'num'),
-        cell(formatNumber(row.recognitions), 'num'),
-        cell(formatNumber(row.declines), 'num'),
-        cell(formatNumber(row.yuan), 'num'),
-      );
-      return line;
-    }),
-    6,
-  );
-}
-
-function renderFlows(report) {
-  const rows = [...(report?.rows ?? [])].sort((a, b) => b.recognitions - a.recognitions || b.yuan - a.yuan).slice(0, 15);
-  fillTable(
-    $('#flows-table'),
-    rows.map((row) => {
-      const line = document.createElement('tr');
-      line.append(
-        cell(row.issuerName || row.issuerId),
-        cell(row.receiverName || row.receiverId),
-        cell(formatNumber(row.recognitions), 'num'),
-        cell(formatNumber(row.yuan), 'num'),
-      );
-      return line;
-    }),
-    4,
-  );
 }

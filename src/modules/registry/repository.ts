@@ -132,7 +132,7 @@ export function listCodeMap(db: Executor, hospitalId: string) {
   return db.selectFrom('code_maps').select(['hospital_id', 'local_code', 'item_code']).where('hospital_id', '=', hospitalId).orderBy('local_code').execute();
 }
 
-export function insertCertificationEvent(db: Executor, event: Omit<CertificationRow, 'id' | 'recorded_at'>): Promise<CertificationRow> {
+export function insertCertificationEvent(db: Executor, event: Omit<CertificationRow, 'id'>): Promise<CertificationRow> {
   return db.insertInto('certification_events').values(event).returning(certificationColumns).executeTakeFirstOrThrow();
 }
 

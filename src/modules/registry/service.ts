@@ -159,6 +159,8 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
         status: body.status,
         effective_from: body.effectiveFrom,
         note: body.note ?? null,
+        // The service's clock, as every other recorded time (the demo's history records events in the past).
+        recorded_at: clock(),
         recorded_by: recordedBy,
       });
       return certificationView(row);
