@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { generateSigningJwk } from '../src/modules/auth/keys.ts';
+import { generateSigningJwk } from '../src/modules/auth/index.ts';
 import { machine } from './bench/database.ts';
 import { startChild } from './bench/processes.ts';
 import { plan, recoveries, runFaults } from './chaos/faults.ts';

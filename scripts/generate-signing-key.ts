@@ -1,4 +1,4 @@
-import { generateSigningJwk } from '../src/modules/auth/keys.ts';
+import { generateSigningJwk } from '../src/modules/auth/index.ts';
 import { run } from './run.ts';
 
 /**

@@ -9,7 +9,7 @@ import type { DB } from '../src/db/schema.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { loadCatalogue } from '../src/demo/load.ts';
-import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
+import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/index.ts';
 import { withoutIndexes } from './bench/constraints.ts';
 import { loadLog } from './bench/load-log.ts';
 import { loadPatients, loadRegistry, resultCounts } from './bench/load-registry.ts';

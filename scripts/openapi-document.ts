@@ -5,7 +5,7 @@ import { prepareDatabase } from '../src/bootstrap.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import type { ServiceKeys } from '../src/keys.ts';
-import { generateSigningJwk, importSigningKey } from '../src/modules/auth/keys.ts';
+import { generateSigningJwk, importSigningKey } from '../src/modules/auth/index.ts';
 
 /** Where the committed, reviewed spec lives. */
 export const openapiFile = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));

@@ -2,7 +2,7 @@ import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { maintenanceLimits } from '../src/db/postgres.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/aggregator.ts';
+import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/index.ts';
 import { run } from './run.ts';
 
 /**

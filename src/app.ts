@@ -5,39 +5,26 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { dashboardRoutes } from './dashboard/plugin.ts';
-import { trustedPublicKeys, type SigningKey } from './modules/auth/keys.ts';
-import { authRoutes } from './modules/auth/routes.ts';
-import { discoveryRoutes } from './modules/auth/discovery-routes.ts';
-import { createTokenService } from './modules/auth/token-service.ts';
-import { opsRoutes } from './modules/ops/routes.ts';
-import { auditRoutes } from './modules/audit/routes.ts';
-import { createAuditService } from './modules/audit/service.ts';
-import { createAuditTrail } from './modules/audit/trail.ts';
-import { resultRoutes } from './modules/results/routes.ts';
-import { clientRoutes } from './modules/auth/client-routes.ts';
-import { createClientService } from './modules/auth/client-service.ts';
-import { registryRoutes } from './modules/registry/routes.ts';
-import { createClientCache } from './modules/auth/client-cache.ts';
-import { createCheckService } from './modules/recognition/check-service.ts';
-import { createDecisionService } from './modules/recognition/decision-service.ts';
-import { createRegistrySnapshots } from './modules/recognition/registry-snapshot.ts';
-import { recognitionRoutes } from './modules/recognition/routes.ts';
-import { settingsRoutes } from './modules/settings/routes.ts';
-import { reportRoutes } from './modules/reports/routes.ts';
-import { createReportService } from './modules/reports/service.ts';
-import { createWhatIfService } from './modules/reports/what-if.ts';
-import { createRegistryService } from './modules/registry/service.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import accessAudit from './plugins/access-audit.ts';
+import { auditRoutes } from './modules/audit/index.ts';
+import { authRoutes, clientRoutes, discoveryRoutes, type SigningKey } from './modules/auth/index.ts';
 import { idempotencyPlugin } from './modules/idempotency/index.ts';
+import { opsRoutes } from './modules/ops/index.ts';
+import { recognitionRoutes } from './modules/recognition/index.ts';
+import { registryRoutes } from './modules/registry/index.ts';
+import { reportRoutes } from './modules/reports/index.ts';
+import { resultRoutes } from './modules/results/index.ts';
+import { settingsRoutes } from './modules/settings/index.ts';
+import accessAudit from './plugins/access-audit.ts';
 import authPlugin from './plugins/auth.ts';
-import rateLimits from './plugins/rate-limits.ts';
-import { createLockout } from './modules/auth/lockout.ts';
-import { createSecretVerifier } from './modules/auth/secrets.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
-import { clientErrorHandler, registerJsonParser, routerRefusals, registerNotFound, registerProblemHandlers } from './plugins/problem.ts';
+import { clientErrorHandler, registerJsonParser, registerNotFound, registerProblemHandlers, routerRefusals } from './plugins/problem.ts';
+import rateLimits from './plugins/rate-limits.ts';
+import { apiAudience, createServices } from './services.ts';
+
+export { apiAudience } from './services.ts';
 
 export interface AppDeps {
   config: Config;
@@ -49,15 +36,13 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
-export const apiAudience = (publicUrl: string) => `${publicUrl}/v1`;
-
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the service. No side effects: no listening, no signals, no migrations. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, logger, clock, keys } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const audit = createAuditTrail(metrics);
+  const services = createServices({ config, database, clock, keys, metrics });
   const db = database.db;
   const app = Fastify({
     loggerInstance: logger,
@@ -95,52 +80,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(loadShedding, { maxEventLoopDelayMs: config.http.maxEventLoopDelayMs, onShed: (reason) => metrics.shed.inc({ reason }) });
 
   const issuer = config.publicUrl;
-  const clients = createClientCache(db, database.listen);
   await app.register(openapiPlugin);
-  await app.register(authPlugin, {
-    db,
-    clock,
-    issuer,
-    audience: apiAudience(issuer),
-    tokenTtlSeconds: config.auth.accessTokenTtlSeconds,
-    clients,
-  });
-
+  await app.register(authPlugin, { db, clock, issuer, audience: apiAudience(issuer), tokenTtlSeconds: config.auth.accessTokenTtlSeconds, clients: services.clients });
   const { perClient, perAddress, tokenPerAddress } = config.rateLimits;
   await app.register(rateLimits, { perClient, perAddress, tokenPerAddress, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
   await app.register(idempotencyPlugin, { db, clock, ttlHours: config.idempotencyKeyTtlHours });
-  await app.register(accessAudit, { db, clock, audit, patientKeySecret: keys.patientKeySecret });
+  await app.register(accessAudit, { db, clock, audit: services.audit, patientKeySecret: keys.patientKeySecret });
 
-  const tokens = createTokenService({
-    db,
-    clock,
-    signingKey: keys.signing,
-    issuer,
-    audience: apiAudience(issuer),
-    tokenEndpoint: `${issuer}/v1/oauth/token`,
-    ttlSeconds: config.auth.accessTokenTtlSeconds,
-    lockout: createLockout({ maxFailures: config.rateLimits.maxAuthFailures, lockoutSeconds: config.rateLimits.lockoutSeconds, clock }),
-    verifySecret: createSecretVerifier({ maxConcurrent: 4, maxWaiting: 64 }),
-    audit,
-  });
-  await app.register(authRoutes, {
-    tokens,
-    publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
-  });
+  // The API, module by module.
+  await app.register(authRoutes, { tokens: services.tokens, publicKeys: services.publicKeys });
   await app.register(discoveryRoutes, { issuer });
   await app.register(opsRoutes, { database, metrics });
-  await app.register(resultRoutes, { db, clock, patientKeySecret: keys.patientKeySecret, audit });
-  await app.register(auditRoutes, {
-    audit: createAuditService({ db, clock, patientKeySecret: keys.patientKeySecret, audit, unusualPatientsPerDay: config.audit.unusualPatientsPerDay }),
-  });
-  await app.register(clientRoutes, { clients: createClientService({ db, clock, onChange: clients.forget }) });
-  await app.register(registryRoutes, { registry: createRegistryService({ db, clock }) });
-  await app.register(settingsRoutes, { db, clock });
-  await app.register(recognitionRoutes, {
-    checks: createCheckService({ db, prepared: database.prepared, registry: createRegistrySnapshots(db), clock, patientKeySecret: keys.patientKeySecret, audit }),
-    decisions: createDecisionService({ db, clock, audit }),
-  });
-  await app.register(reportRoutes, { reports: createReportService({ db, clock }), whatIf: createWhatIfService({ db }) });
+  await app.register(resultRoutes, { results: services.results });
+  await app.register(auditRoutes, { audit: services.auditLog });
+  await app.register(clientRoutes, { clients: services.clientAdmin });
+  await app.register(registryRoutes, { registry: services.registry });
+  await app.register(settingsRoutes, { settings: services.settings });
+  await app.register(recognitionRoutes, { checks: services.checks, decisions: services.decisions });
+  await app.register(reportRoutes, { reports: services.reports, whatIf: services.whatIf });
   await app.register(dashboardRoutes);
   return app;
 }

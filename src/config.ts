@@ -34,7 +34,8 @@ const environment = z.object({
   REQUEST_TIMEOUT_MS: milliseconds(20_000),
   REQUEST_HEADERS_TIMEOUT_MS: milliseconds(10_000),
   REQUEST_BODY_TIMEOUT_MS: milliseconds(30_000),
-  MAX_EVENT_LOOP_DELAY_MS: milliseconds(1_000, 60_000),
+  // 0 switches event-loop shedding off.
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   RATE_LIMIT_PER_CLIENT: perMinute(6_000),
   RATE_LIMIT_PER_ADDRESS: perMinute(12_000),
   RATE_LIMIT_TOKEN_PER_ADDRESS: perMinute(60),

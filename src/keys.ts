@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { Config } from './config.ts';
-import { generateSigningJwk, importSigningKey, type SigningKey } from './modules/auth/keys.ts';
+import { generateSigningJwk, importSigningKey, type SigningKey } from './modules/auth/index.ts';
 
 export interface ServiceKeys {
   signing: SigningKey;

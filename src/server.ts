@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { ServiceUnavailable } from './errors.ts';
 import { openDatabase } from './db/database.ts';
 import { loadDemoDataIfEmpty } from './demo/load.ts';
-import { startAggregator } from './modules/reports/aggregator.ts';
+import { startAggregator } from './modules/reports/index.ts';
 import { resolveKeys } from './keys.ts';
 import { shutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drainOnce, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
-import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
+import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
 import { patientKeySecret } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';

@@ -7,7 +7,7 @@ import type { ServiceKeys } from '../src/keys.ts';
 import { createLogger } from '../src/logger.ts';
 import { createClientCache } from '../src/modules/auth/client-cache.ts';
 import { generateSigningJwk, importSigningKey } from '../src/modules/auth/keys.ts';
-import { actingHospital, assertHospital } from '../src/plugins/auth.ts';
+import { actingHospital, assertHospital } from '../src/modules/auth/index.ts';
 import { adminToken, basic, bearer, tokenFor } from './helpers/auth.ts';
 import { adminCredentials, createTestContext, type TestContext } from './helpers/context.ts';
 import { makeHospital, makeHospitalClient } from './helpers/factories.ts';

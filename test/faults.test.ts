@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patientKey } from '../src/modules/results/patient-identity.ts';
+import { patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, usingPostgres, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';

@@ -46,7 +46,6 @@ const unthrottled = {
   RATE_LIMIT_PER_ADDRESS: '10000000',
   RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
   AUTH_MAX_FAILURES: '1000',
-  MAX_EVENT_LOOP_DELAY_MS: '60000',
 };
 
 let ctx: TestContext;

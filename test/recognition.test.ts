@@ -2,7 +2,7 @@ import { auditedRequest } from './helpers/audit.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
+import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';

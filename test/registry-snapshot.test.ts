@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistrySnapshots } from '../src/modules/recognition/registry-snapshot.ts';
+import { createRegistrySnapshots } from '../src/modules/registry/index.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeItem, makeScope } from './helpers/factories.ts';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainOnce, rebuildAggregates } from '../src/modules/reports/aggregator.ts';
-import { generateResidentId, patientKey } from '../src/modules/results/patient-identity.ts';
+import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateResidentId } from '../src/modules/results/patient-identity.ts';
+import { generateResidentId } from '../src/modules/patients/index.ts';
 import { adminToken, bearer } from './helpers/auth.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
 import { ctSubmission, dumpDatabase, putResult, residentId, resultsWorld } from './helpers/results.ts';

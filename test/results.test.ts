@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { auditedRequest } from './helpers/audit.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateResidentId, residentIdCheckChar } from '../src/modules/results/patient-identity.ts';
+import { generateResidentId, residentIdCheckChar } from '../src/modules/patients/index.ts';
 import { patientResultsQuery } from '../src/modules/results/repository.ts';
 import { adminToken, bearer } from './helpers/auth.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';

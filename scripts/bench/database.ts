@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from '../../src/db/schema.ts';
-import { createCheckStore } from '../../src/modules/recognition/check-store.ts';
-import { createRegistrySnapshots } from '../../src/modules/recognition/registry-snapshot.ts';
+import { createCheckStore } from '../../src/modules/recognition/index.ts';
+import { createRegistrySnapshots } from '../../src/modules/registry/index.ts';
 import { UsageError } from '../run.ts';
 import { hospitals } from './province.ts';
 

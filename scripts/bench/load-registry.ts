@@ -3,10 +3,9 @@
 // and pgbench join on (index → patient key).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
-import { hashSecret } from '../../src/modules/auth/secrets.ts';
-import { hospitalScopes } from '../../src/modules/auth/scopes.ts';
-import { patientKey } from '../../src/modules/results/patient-identity.ts';
-import type { Category } from '../../src/modules/rules/codes.ts';
+import { hashSecret, hospitalScopes } from '../../src/modules/auth/index.ts';
+import { patientKey } from '../../src/modules/patients/index.ts';
+import type { Category } from '../../src/modules/rules/index.ts';
 import {
   allianceItems,
   allianceMembers,

@@ -4,8 +4,8 @@
 // towards the present (volume grew over the three years); items follow ordering popularity.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
-import { defaultCatalogue } from '../../src/modules/registry/default-catalogue.ts';
-import { imagingCategories } from '../../src/modules/rules/codes.ts';
+import { defaultCatalogue } from '../../src/modules/registry/index.ts';
+import { imagingCategories } from '../../src/modules/rules/index.ts';
 import { hospitals, hospitalSlots, itemSlots } from './province.ts';
 
 export interface ResultLoad {

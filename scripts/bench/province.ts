@@ -3,8 +3,8 @@
 // index so the benchmark can recreate any generated patient without reading the database.
 import { createHmac } from 'node:crypto';
 import { allianceItems, nationalItems } from '../../src/demo/hospitals.ts';
-import { generateResidentId } from '../../src/modules/results/patient-identity.ts';
-import type { Tier } from '../../src/modules/rules/codes.ts';
+import { generateResidentId } from '../../src/modules/patients/index.ts';
+import type { Tier } from '../../src/modules/rules/index.ts';
 
 export interface GeneratedCity {
   name: string;

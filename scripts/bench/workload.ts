@@ -1,6 +1,6 @@
 // What the benchmark sends: recognition checks for generated patients (half "returning" patients with
 // a recent result, half drawn uniformly), batches of new results, decisions on checks it made.
-import { defaultCatalogue } from '../../src/modules/registry/default-catalogue.ts';
+import { defaultCatalogue } from '../../src/modules/registry/index.ts';
 import type { Random } from '../../src/demo/random.ts';
 import { residentIdOf, itemSlots } from './province.ts';
 import type { Request } from './load.ts';

@@ -1,6 +1,6 @@
 // The demo province's certification timelines, dated relative to `now`, and its hospital API clients.
-import { hospitalScopes } from '../modules/auth/scopes.ts';
-import type { Category, CertificationStatus } from '../modules/rules/codes.ts';
+import { hospitalScopes } from '../modules/auth/index.ts';
+import type { Category, CertificationStatus } from '../modules/rules/index.ts';
 import { allianceMembers, cityScopeIds, demoHospitals, tongluConsortium, type DemoHospital } from './hospitals.ts';
 
 export interface DemoCertification {

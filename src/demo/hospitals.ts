@@ -1,8 +1,8 @@
 // The demo province's hospitals and recognition scopes. Names follow the usual patterns of Chinese
 // public hospitals, but the demo is fiction: its certification events (suspensions, a revocation for
 // falsified data) describe no real institution.
-import type { PriceTier } from '../modules/registry/default-catalogue.ts';
-import type { ScopeLevel, Tier } from '../modules/rules/codes.ts';
+import type { PriceTier } from '../modules/registry/index.ts';
+import type { ScopeLevel, Tier } from '../modules/rules/index.ts';
 
 export interface DemoHospital {
   id: string;

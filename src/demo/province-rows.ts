@@ -2,9 +2,9 @@
 // the state the exchange starts its history from (history/ then adds a year through the services).
 import type { Insertable, Transaction } from 'kysely';
 import type { DB, ResultsTable } from '../db/schema.ts';
-import { hashSecret } from '../modules/auth/secrets.ts';
-import { patientKey } from '../modules/results/patient-identity.ts';
-import { contentHash, type ResultContent } from '../modules/results/submission.ts';
+import { hashSecret } from '../modules/auth/index.ts';
+import { patientKey } from '../modules/patients/index.ts';
+import { contentHash, type ResultContent } from '../modules/results/index.ts';
 import type { DemoCertification, DemoProvince, DemoResult } from './province.ts';
 
 // Multi-row inserts of this many rows keep each statement well under PostgreSQL's 65,535 bind

@@ -3,7 +3,7 @@
 // Results are dated relative to `now`, so a freshly loaded demo always has recent results.
 // Demo data only: the credentials are public (docs/demo.md), so it must never reach production.
 import type { AnalyteValue } from '../db/schema.ts';
-import { defaultCatalogue, type CatalogueEntry } from '../modules/registry/default-catalogue.ts';
+import { defaultCatalogue, type CatalogueEntry } from '../modules/registry/index.ts';
 import { demoCertifications, demoClients, type DemoCertification, type DemoClient } from './certifications.ts';
 import { demoHospitals, demoScopes, type DemoHospital, type DemoScope } from './hospitals.ts';
 import { seededRandom } from './random.ts';

@@ -3,9 +3,9 @@
 // dated over the 400 days before `now`. The history (history/plan.ts) draws its patients, hospitals
 // and results from a second generator, one journey at a time.
 import type { AnalyteValue } from '../db/schema.ts';
-import type { CatalogueEntry } from '../modules/registry/default-catalogue.ts';
-import { generateResidentId } from '../modules/results/patient-identity.ts';
-import { isImagingCategory, type Category, type ReportStatus } from '../modules/rules/codes.ts';
+import type { CatalogueEntry } from '../modules/registry/index.ts';
+import { generateResidentId } from '../modules/patients/index.ts';
+import { isImagingCategory, type Category, type ReportStatus } from '../modules/rules/index.ts';
 import { analyteValues } from './analytes.ts';
 import { labOnlyClinic } from './certifications.ts';
 import { tongluConsortium, type DemoHospital } from './hospitals.ts';

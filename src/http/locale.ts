@@ -1,4 +1,4 @@
-import type { Locale } from '../modules/rules/explain.ts';
+import type { Locale } from '../modules/rules/index.ts';
 
 /** The caller's preferred language among those we write (Chinese, English), by Accept-Language q-values. */
 export function preferredLocale(acceptLanguage: string | undefined): Locale {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database } from '../db/database.ts';
-import type { AuditTrail } from '../modules/audit/trail.ts';
-import { derivePatientKey } from '../modules/results/submission.ts';
+import type { AuditTrail } from '../modules/audit/index.ts';
+import { derivePatientKey } from '../modules/patients/index.ts';
 import { requestOrigin } from './auth.ts';
 
 export interface AccessAuditOptions {

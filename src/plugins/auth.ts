@@ -3,11 +3,8 @@ import fp from 'fastify-plugin';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Database } from '../db/database.ts';
 import { Forbidden, ProblemError } from '../errors.ts';
-import type { ClientLookup } from '../modules/auth/client-cache.ts';
-import { createKeyResolver, type KeyResolver } from '../modules/auth/key-resolver.ts';
-import { trustedPublicKeys } from '../modules/auth/keys.ts';
-import type { Actor } from '../modules/auth/scopes.ts';
-import type { AuditAction, RequestOrigin } from '../modules/audit/trail.ts';
+import { type ClientLookup, createKeyResolver, type KeyResolver, trustedPublicKeys, type Actor } from '../modules/auth/index.ts';
+import type { AuditAction, RequestOrigin } from '../modules/audit/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -144,18 +141,6 @@ function createTokenVerifier(options: AuthOptions, keys: KeyResolver) {
 /** The source address (the client's, behind a trusted proxy) and request id of a request. */
 export function requestOrigin(request: FastifyRequest): RequestOrigin {
   return { sourceAddress: request.ip ?? null, requestId: request.id };
-}
-
-/** A hospital client may act only as its own hospital; administrators may act for any. */
-export function assertHospital(actor: Actor, hospitalId: string): void {
-  if (actor.isAdmin) return;
-  if (actor.hospitalId !== hospitalId) throw new Forbidden(`This client acts for hospital ${actor.hospitalId ?? '(none)'}, not ${hospitalId}`);
-}
-
-/** The hospital a hospital-only operation acts as (a token's hospital). */
-export function actingHospital(actor: Actor): string {
-  if (!actor.hospitalId) throw new Forbidden('This operation is for hospital clients; administrators have no hospital');
-  return actor.hospitalId;
 }
 
 export default fp(authPlugin, { name: 'auth' });

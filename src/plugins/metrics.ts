@@ -4,7 +4,7 @@ import { within } from '../db/connection-tools.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { FaultKind } from '../db/faults.ts';
 import type { Metrics } from '../metrics.ts';
-import { queueLag } from '../modules/reports/aggregator.ts';
+import { queueLag } from '../modules/reports/index.ts';
 
 export interface MetricsPluginOptions {
   metrics: Metrics;

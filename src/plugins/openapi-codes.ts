@@ -1,4 +1,4 @@
-import { declineMeanings, reasonMeanings } from '../modules/rules/codes.ts';
+import { declineMeanings, reasonMeanings } from '../modules/rules/index.ts';
 
 /** The reason and decline codes with their meanings, as Markdown tables for the API description. */
 export function reasonCodeTable(): string {

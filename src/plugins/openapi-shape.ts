@@ -71,7 +71,7 @@ export function shapeRoute(input: TransformInput) {
 
 type Document = ReturnType<typeof jsonSchemaTransformObject>;
 
-/** The whole document: components no operation (or other component) refers to are left out. */
+/** The whole document: components no operation (or other component) refers to are left out; the rest sorted by name. */
 export function shapeDocument(input: Parameters<typeof jsonSchemaTransformObject>[0]): Document {
   const document = jsonSchemaTransformObject(input) as Document & { components?: { schemas?: Record<string, unknown> } };
   const schemas = document.components?.schemas;
@@ -85,6 +85,11 @@ export function shapeDocument(input: Parameters<typeof jsonSchemaTransformObject
       pending.push(JSON.stringify(schemas[name]));
     }
   }
-  document.components!.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  // In name order, so the document does not depend on the order in which modules are imported.
+  document.components!.schemas = Object.fromEntries(
+    Object.entries(schemas)
+      .filter(([name]) => used.has(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return document as Document;
 }

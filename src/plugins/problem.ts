@@ -5,7 +5,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import FindMyWay from 'find-my-way';
 import { faultKind, unavailable } from '../db/faults.ts';
-import { ProblemError, ServiceUnavailable, problemTypeBase, type FieldError } from '../errors.ts';
+import { ProblemError, ServiceUnavailable, problemTypeBase } from '../errors.ts';
+import { fieldErrors, invalidFields } from '../http/validation.ts';
 
 export const problemContentType = 'application/problem+json; charset=utf-8';
 
@@ -84,12 +85,6 @@ const frameworkErrors: Record<string, [number, string, string]> = {
 /** PostgreSQL data exceptions caused by the caller's values: numeric or date out of range, invalid text. */
 const storageRefusals = new Set(['22003', '22007', '22008', '22021', '22P05', '22001']);
 
-/** Dot-notation paths: ['patient', 'idNumber'] → 'patient.idNumber'; items[2].code → 'items.2.code'. */
-function fieldPath(context: string, instancePath: string): string {
-  const segments = instancePath.split('/').filter(Boolean);
-  const root = context === 'body' ? [] : [context];
-  return [...root, ...segments].join('.') || context;
-}
 
 export function registerProblemHandlers(app: FastifyInstance) {
   app.decorateRequest('problemType', undefined);
@@ -103,18 +98,13 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (error instanceof ProblemError) return sendError(request, reply, error);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext ?? 'body';
-      const errors: FieldError[] = error.validation.flatMap((v) => {
-        // An unknown key is reported at the key itself, one error each, not at the enclosing object.
-        const unknownKeys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
-        if (unknownKeys.length > 0) {
-          return unknownKeys.map((key) => ({ field: fieldPath(context, `${v.instancePath}/${key}`), message: 'is not a recognised field' }));
-        }
-        return [{ field: fieldPath(context, v.instancePath), message: v.message ?? 'is invalid' }];
-      });
-      const detail = `${errors.length} field${errors.length === 1 ? '' : 's'} failed validation: ${errors
-        .map((e) => e.field)
-        .join(', ')}`;
-      return sendProblem(request, reply, 400, 'validation', 'Invalid request', detail, { errors });
+      const issues = error.validation.map((v) => ({
+        path: v.instancePath.split('/').filter(Boolean),
+        code: v.keyword,
+        message: v.message ?? 'is invalid',
+        keys: (v.params as { keys?: string[] }).keys,
+      }));
+      return sendError(request, reply, invalidFields(fieldErrors(issues, context === 'body' ? [] : [context], context)));
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, 'response did not match its schema');

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { patientKey } from '../../src/modules/results/patient-identity.ts';
+import { patientKey } from '../../src/modules/patients/index.ts';
 import { basic, bearer, tokenFor } from './auth.ts';
 import { patientKeySecret, type TestContext } from './context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeScope } from './factories.ts';

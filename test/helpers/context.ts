@@ -72,6 +72,9 @@ export async function createTestContext(env: Record<string, string> = {}, option
     RATE_LIMIT_PER_ADDRESS: '1000000',
     RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000',
     AUTH_MAX_FAILURES: '1000',
+    // Tests block the event loop on purpose (the embedded database, a whole demo loaded in process):
+    // no load shedding unless a test asks for it.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...(clone ? { DATABASE_URL: options.connectVia?.(clone.url) ?? clone.url } : {}),
     ...env,
   });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hospitalScopes } from '../../src/modules/auth/scopes.ts';
+import { hospitalScopes } from '../../src/modules/auth/actor.ts';
 import { basic, bearer } from './auth.ts';
 import {
   extremes,

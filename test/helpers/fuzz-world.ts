@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { hospitalScopes } from '../../src/modules/auth/scopes.ts';
-import { generateResidentId } from '../../src/modules/results/patient-identity.ts';
+import { hospitalScopes } from '../../src/modules/auth/actor.ts';
+import { generateResidentId } from '../../src/modules/patients/index.ts';
 import { adminToken, bearer, tokenFor } from './auth.ts';
 import type { TestContext } from './context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeScope } from './factories.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { generateResidentId } from '../../src/modules/results/patient-identity.ts';
+import { generateResidentId } from '../../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './auth.ts';
 import { makeHospital, makeHospitalClient, makeItem } from './factories.ts';
 

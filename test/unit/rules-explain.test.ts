@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { declineCodes, declineMeanings, reasonCodes, reasonMeanings } from '../../src/modules/rules/codes.ts';
 import type { ReasonCode } from '../../src/modules/rules/codes.ts';
 import { decide } from '../../src/modules/rules/engine.ts';
-import { explain, shanghaiDate } from '../../src/modules/rules/explain.ts';
+import { explain } from '../../src/modules/rules/explain.ts';
+import { shanghaiDate } from '../../src/calendar.ts';
 import type { Decision } from '../../src/modules/rules/types.ts';
 import { NOW, PERFORMED_AT, at, daysAfter, items, makeFacts, ruleSet } from './rules-fixtures.ts';
 

@@ -1,6 +1,6 @@
 // Small fact factories for the rules engine tests. Every default decides RECOGNIZABLE:
 // a final CT chest from a secondary Hangzhou hospital, certified province-wide, read five days later.
-import { DAY_MS } from '../../src/modules/rules/engine.ts';
+import { DAY_MS } from '../../src/calendar.ts';
 import type {
   CatalogueItem,
   CertificationEvent,

@@ -1,7 +1,7 @@
 // The judgement calls of the demo's patients and doctors: where a patient goes next, what a doctor
 // asks for and why, and how readily each hospital's doctors decline a result they could reuse.
-import type { CatalogueEntry } from '../../modules/registry/default-catalogue.ts';
-import type { DeclineCode } from '../../modules/rules/codes.ts';
+import type { CatalogueEntry } from '../../modules/registry/index.ts';
+import type { DeclineCode } from '../../modules/rules/index.ts';
 import { allianceMembers, tongluConsortium, type DemoHospital } from '../hospitals.ts';
 import type { Random } from '../random.ts';
 import { popularity, type Home } from '../results.ts';

@@ -2,8 +2,8 @@
 // the corrections they make later, the certification events the health commission records, and the
 // recognition checks doctors run, each with what the doctor will decide. The plan is a pure function
 // of `now`; history/play.ts turns it into calls to the services.
-import type { CatalogueEntry } from '../../modules/registry/default-catalogue.ts';
-import type { ReportStatus } from '../../modules/rules/codes.ts';
+import type { CatalogueEntry } from '../../modules/registry/index.ts';
+import type { ReportStatus } from '../../modules/rules/index.ts';
 import { revokedHospital, type DemoCertification } from '../certifications.ts';
 import type { DemoHospital } from '../hospitals.ts';
 import { seededRandom } from '../random.ts';

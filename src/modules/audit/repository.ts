@@ -134,3 +134,18 @@ export function patientsReadBy(db: Executor, clientId: string, window: Window, l
   if (afterKey !== undefined) query = query.where('patient_key', '>', afterKey);
   return query.groupBy('patient_key').orderBy('patient_key').limit(limit).execute();
 }
+
+/**
+ * The audit events of recognition checks' reads, as a statement over the rows of `relation`, for the
+ * check's own single statement (a data-modifying CTE). `relation` has the check's columns: id,
+ * created_at, client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, result_ids,
+ * source_address, request_id and query.
+ */
+export function auditChecksFrom(relation: string) {
+  return sql`
+    insert into audit_events (occurred_at, action, outcome, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids,
+      source_address, request_id, query)
+    select created_at, 'recognition.check', 'success', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, result_ids,
+      source_address, request_id, query
+    from ${sql.table(relation)}`;
+}

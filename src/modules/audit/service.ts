@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { invalidFields } from '../../http/validation.ts';
 import type { Database } from '../../db/database.ts';
 import { BadRequest } from '../../errors.ts';
-import type { Actor } from '../auth/scopes.ts';
-import { derivePatientKey, validationDetail } from '../results/submission.ts';
-import { shanghaiDate } from '../rules/explain.ts';
+import type { Actor } from '../auth/index.ts';
+import { derivePatientKey } from '../patients/index.ts';
+import { shanghaiDate } from '../../calendar.ts';
 import { accessVolumes, listAuditEvents, patientsReadBy, type AuditFilter, type AuditPosition, type Window } from './repository.ts';
 import { maxVolumeDays, type AuditEvent, type AuditListQuery, type AuditPatientSearch, type PatientsQuery, type VolumeQuery } from './schemas.ts';
 import type { AuditTrail } from './trail.ts';
@@ -21,7 +22,7 @@ const dayMs = 86_400_000;
 
 function badCursor(): never {
   const error = { field: 'cursor', message: 'is not a cursor this service issued' };
-  throw new BadRequest(validationDetail([error]), [error]);
+  throw invalidFields([error]);
 }
 
 /** The cursor is opaque to clients: base64url of the last event's exact (occurred_at, id). */
@@ -85,7 +86,7 @@ export function createAuditService({ db, clock, patientKeySecret, audit, unusual
     async searchByPatient(actor: Actor, search: AuditPatientSearch) {
       const now = clock();
       const key = derivePatientKey(search.patient, patientKeySecret, now);
-      if (typeof key !== 'string') throw new BadRequest(validationDetail([key]), [key]);
+      if (typeof key !== 'string') throw invalidFields([key]);
       const answer = await page({ patientKey: key, since: search.since, until: search.until, after: decodeCursor(search.cursor) }, search.limit);
       await audit.record(db, {
         action: 'audit.search',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { identifier, line, problemResponses, timestamp } from '../../http/schemas.ts';
 import type { ClientService } from './client-service.ts';
-import { hospitalScopes } from './scopes.ts';
+import { hospitalScopes } from './actor.ts';
 
 const client = z
   .object({

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Conflict, NotFound } from '../../errors.ts';
-import { findHospital } from '../registry/repository.ts';
+import { findHospital } from '../registry/index.ts';
 import { disableClient, findClient, insertClient, listClients, type ClientRow } from './clients-repository.ts';
-import { hospitalScopes } from './scopes.ts';
+import { hospitalScopes } from './actor.ts';
 import { generateSecret, hashSecret } from './secrets.ts';
 
 export function clientView(row: ClientRow) {

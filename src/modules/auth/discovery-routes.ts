@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
-import { allScopes } from './scopes.ts';
+import { allScopes } from './actor.ts';
 import { assertionAlgorithms } from './token-service.ts';
 
 const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];

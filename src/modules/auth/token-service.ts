@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT,
 import type { Database } from '../../db/database.ts';
 import { claimAssertionId, findClient, type ClientRow } from './clients-repository.ts';
 import type { SigningKey } from './keys.ts';
-import type { AuditTrail, RequestOrigin } from '../audit/trail.ts';
+import type { AuditTrail, RequestOrigin } from '../audit/index.ts';
 import type { Lockout } from './lockout.ts';
 import { decoyHash, type SecretVerifier } from './secrets.ts';
 

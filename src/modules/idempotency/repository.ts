@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -43,4 +43,23 @@ export async function deleteAnswersBefore(db: Executor, before: Date, only?: { c
   let query = db.deleteFrom('idempotency_keys').where('created_at', '<', before);
   if (only) query = query.where('client_id', '=', only.clientId).where('idempotency_key', '=', only.key);
   await query.execute();
+}
+
+/**
+ * Answers stored by another module's single statement (a data-modifying CTE): `relation` holds the
+ * new rows' (n, id, created_at); each answer names its row by n, and its response gets the new row's
+ * id as `idField`.
+ */
+export function rememberAnswersFrom(
+  relation: string,
+  answers: readonly { n: number; clientId: string; key: string; requestHash: string; statusCode: number; response: Record<string, unknown> }[],
+  idField = 'checkId',
+) {
+  const rows = answers.map((a) => ({ n: a.n, client_id: a.clientId, idempotency_key: a.key, request_hash: a.requestHash, status_code: a.statusCode, response: a.response }));
+  return sql`
+    insert into idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
+    select x.client_id, x.idempotency_key, x.request_hash, x.status_code, jsonb_build_object(${idField}::text, r.id) || x.response, r.created_at
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as x(n integer, client_id text, idempotency_key text, request_hash text, status_code integer, response jsonb)
+      join ${sql.table(relation)} r using (n)`;
 }

@@ -1,16 +1,14 @@
 import type { z } from 'zod';
 import type { Database, Prepared } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
-import type { Actor } from '../auth/scopes.ts';
-import type { AuditTrail } from '../audit/trail.ts';
+import type { Actor } from '../auth/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import type { IdempotentRequest } from '../idempotency/index.ts';
-import { derivePatientKey } from '../results/submission.ts';
-import { decide } from '../rules/engine.ts';
-import { explain, type Locale } from '../rules/explain.ts';
-import type { CatalogueItem, CheckContext, Decision, DecisionFacts, ResultFacts } from '../rules/types.ts';
+import { derivePatientKey } from '../patients/index.ts';
+import { decide, explain, type Locale, type CatalogueItem, type CheckContext, type Decision, type DecisionFacts, type ResultFacts } from '../rules/index.ts';
 import { createCheckStore } from './check-store.ts';
-import type { RegistrySnapshots } from './registry-snapshot.ts';
-import type { CandidateRow, StoredCandidate } from './repository.ts';
+import type { RegistrySnapshots } from '../registry/index.ts';
+import type { CandidateRow, StoredCandidate } from './candidates.ts';
 import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {

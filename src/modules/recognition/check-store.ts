@@ -1,29 +1,21 @@
 import { sql } from 'kysely';
 import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
-import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
-import type { RegistrySnapshots } from './registry-snapshot.ts';
-import type { RequestOrigin } from '../audit/trail.ts';
-import type { IdempotentRequest } from '../idempotency/index.ts';
-import { resultFacts, type CandidateRow, type StoredCandidate } from './repository.ts';
+import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
+import { auditChecksFrom, type RequestOrigin } from '../audit/index.ts';
+import { rememberAnswersFrom, type IdempotentRequest } from '../idempotency/index.ts';
+import type { RegistrySnapshots } from '../registry/index.ts';
+import { enqueueChecksFrom } from '../reports/index.ts';
+import { candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
+import type { CandidateRow, StoredCandidate } from './candidates.ts';
 
 /**
- * The hot path of a recognition check in two statements: one read of the patient's results (with
- * the registry's version), one write of the check, its candidates, the audit event and its place in
- * the aggregates' queue, each shared with the checks running at the same moment. The registry comes
- * from the instance's snapshot (registry-snapshot.ts).
+ * The hot path of a recognition check in two statements, each shared with the checks running at the
+ * same moment: one read of the patient's results with the registry's version (the results module's
+ * query), one write of the check, its items and candidates, together with the rows the audit,
+ * reports and idempotency modules add for it (their statements, over this one's `chk` rows). The
+ * registry comes from the instance's snapshot (the registry module's).
  */
-
-interface CandidatesRow {
-  registry_version: number;
-  results: JsonResult[];
-}
-
-interface JsonResult {
-  id: string; accession_no: string; issuing_hospital_id: string; item_code: string; kind: string; status: string; performed_at: string;
-  reported_at: string | null; images_available: boolean | null; study_uid: string | null; critical_open: boolean;
-  equipment: Record<string, unknown> | null; analyte_codes: string[];
-}
 
 export interface CheckFacts {
   receiver: HospitalFacts | null;
@@ -33,32 +25,6 @@ export interface CheckFacts {
   candidates: CandidateRow[];
   scopes: ScopeFacts[];
   certifications: Map<string, CertificationEvent[]>;
-}
-
-/** A check's read: the patient's results of the `lookbackDays` before `now`. */
-interface Lookup {
-  patientKey: string;
-  now: Date;
-  lookbackDays: number;
-}
-
-/**
- * The results within the look-back of each patient asked, newest first, one row per patient in the
- * order asked, each with the registry version they go with.
- */
-function candidatesQuery(db: Database, lookups: readonly Lookup[]) {
-  return sql<CandidatesRow>`
-    select (select version from registry_version) as registry_version,
-      (select coalesce(json_agg(f order by f.performed_at desc, f.id), '[]') from (
-        select r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
-               r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes
-        from results r
-        where r.patient_key = k.patient_key and r.performed_at >= k.now - k.lookback_days * interval '1 day'
-      ) f) as results
-    from unnest(${lookups.map((l) => l.patientKey)}::text[], ${lookups.map((l) => l.now)}::timestamptz[], ${lookups.map((l) => l.lookbackDays)}::integer[])
-      with ordinality as k(patient_key, now, lookback_days, n)
-    order by k.n
-  `.compile(db);
 }
 
 export interface CheckStore {
@@ -73,7 +39,7 @@ export interface CheckStore {
  * (src/db/batch.ts): under load, one statement serves several checks.
  */
 export function createCheckStore(db: Database, prepared: Prepared, snapshots: RegistrySnapshots): CheckStore {
-  const lookup = batching((lookups: Lookup[]) => prepared('recognition_check_candidates', candidatesQuery(db, lookups)));
+  const lookup = batching((lookups: CandidateLookup[]) => prepared('recognition_check_candidates', candidateResultsQuery(db, lookups)));
   const record = batching(async (checks: NewCheck[]) => (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id));
 
   return {
@@ -143,9 +109,7 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
     source_address: c.origin.sourceAddress, request_id: c.origin.requestId, query: c.query,
   }));
   const items = checks.flatMap((c, n) => c.items.map((i, position) => ({ n, item_code: i.itemCode, position, has_recognizable: i.hasRecognizable })));
-  const answers = checks.flatMap((c, n) =>
-    c.idempotency ? [{ n, client_id: c.idempotency.clientId, idempotency_key: c.idempotency.key, request_hash: c.idempotency.requestHash, response: c.idempotency.response }] : [],
-  );
+  const answers = checks.flatMap((c, n) => (c.idempotency ? [{ n, ...c.idempotency, statusCode: 201 }] : []));
   const candidates = checks.flatMap((c, n) => c.candidates.map((x) => ({
     n, item_code: x.itemCode, result_id: x.resultId, issuing_hospital_id: x.issuingHospitalId, outcome: x.outcome, retest_permitted: x.retestPermitted,
     reasons: x.reasons, advisories: x.advisories, yuan: x.yuan, minutes: x.minutes, radiation_msv: x.radiationMsv,
@@ -167,17 +131,9 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
       select chk.id, x.item_code, x.result_id, x.issuing_hospital_id, x.outcome, x.retest_permitted, x.reasons, x.advisories, x.yuan, x.minutes, x.radiation_msv
       from jsonb_to_recordset(${json(candidates)}::jsonb) as x(n integer, item_code text, result_id uuid, issuing_hospital_id text, outcome text,
         retest_permitted boolean, reasons text[], advisories text[], yuan numeric, minutes integer, radiation_msv numeric) join chk using (n)
-    ), audit as (
-      insert into audit_events (occurred_at, action, outcome, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids,
-        source_address, request_id, query)
-      select created_at, 'recognition.check', 'success', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, result_ids,
-        source_address, request_id, query from chk
-    ), queued as (
-      insert into agg_pending (check_id) select id from chk
-    ), answered as (
-      insert into idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
-      select x.client_id, x.idempotency_key, x.request_hash, 201, jsonb_build_object('checkId', chk.id) || x.response, chk.created_at
-      from jsonb_to_recordset(${json(answers)}::jsonb) as x(n integer, client_id text, idempotency_key text, request_hash text, response jsonb) join chk using (n)
+    ), audit as (${auditChecksFrom('chk')}
+    ), queued as (${enqueueChecksFrom('chk')}
+    ), answered as (${rememberAnswersFrom('chk', answers)}
     )
     select id from chk order by n
   `.compile(db);

@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { DB, RecognitionDecisionsTable } from '../../db/schema.ts';
+import { enqueueDecisions } from '../reports/index.ts';
 
 export interface CheckForDecision {
   id: string;
@@ -82,7 +83,7 @@ export interface NewDecision {
   decidedAt: Date;
 }
 
-/** Inserts the decisions and queues them for the report aggregates (src/modules/reports/aggregator.ts). */
+/** Inserts the decisions and queues them for the report aggregates. */
 export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecision[]): Promise<DecisionRow[]> {
   if (decisions.length === 0) return [];
   const rows = await trx
@@ -109,7 +110,7 @@ export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecisi
     )
     .returning(decisionColumns)
     .execute();
-  await trx.insertInto('agg_pending').values(rows.map((r) => ({ decision_id: r.id }))).execute();
+  await enqueueDecisions(trx, rows.map((r) => r.id));
   return rows;
 }
 

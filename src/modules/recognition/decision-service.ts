@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
-import type { Actor } from '../auth/scopes.ts';
-import type { AuditTrail } from '../audit/trail.ts';
+import type { Actor } from '../auth/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
-import type { DeclineCode } from '../rules/codes.ts';
+import type { DeclineCode } from '../rules/index.ts';
 import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
 import type { decisionsRequest } from './schemas.ts';
 

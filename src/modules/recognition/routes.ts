@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { problemResponses } from '../../http/schemas.ts';
 import { preferredLocale } from '../../http/locale.ts';
-import { actingHospital } from '../../plugins/auth.ts';
+import { actingHospital } from '../auth/index.ts';
 import type { CheckService } from './check-service.ts';
 import type { DecisionService } from './decision-service.ts';
 import * as s from './schemas.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identifier, line, patientIdentity } from '../../http/schemas.ts';
-import { declineCodes, reasonCodes } from '../rules/codes.ts';
+import { declineCodes, reasonCodes } from '../rules/index.ts';
 
 export const practitionerId = identifier.describe("The doctor's id at the hospital (audited)");
 

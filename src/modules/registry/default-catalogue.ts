@@ -2,7 +2,7 @@
 // tailors windows, prices and lists. Windows follow docs/domain.md, Default validity windows; prices are typical
 // public-hospital fees in yuan (T1 = tertiary urban, the highest; T3 = the lowest); radiation is the
 // typical adult effective dose (Mettler et al., Radiology 2008) and is given only for ionising imaging.
-import type { Category } from '../rules/codes.ts';
+import type { Category } from '../rules/index.ts';
 
 export type PriceTier = 'T1' | 'T2' | 'T3';
 

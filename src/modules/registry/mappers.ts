@@ -1,5 +1,4 @@
-import type { Category, CertificationStatus, ScopeLevel, Tier } from '../rules/codes.ts';
-import type { CatalogueItem, CertificationEvent, HospitalFacts, ScopeFacts } from '../rules/types.ts';
+import type { Category, CertificationStatus, ScopeLevel, Tier, CatalogueItem, CertificationEvent, HospitalFacts, ScopeFacts } from '../rules/index.ts';
 import type { CertificationRow, HospitalRow, ItemRow, ScopeRow } from './repository.ts';
 
 /** Rows → API shapes and rules-engine facts: the one place column names meet domain names. */

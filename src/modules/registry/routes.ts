@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../../http/schemas.ts';
-import { assertHospital } from '../../plugins/auth.ts';
+import { assertHospital } from '../auth/index.ts';
 import * as s from './schemas.ts';
 import type { RegistryService } from './service.ts';
 

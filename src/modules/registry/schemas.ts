@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, identifier, instant, line, timestamp } from '../../http/schemas.ts';
-import { categories, certificationStatuses, scopeLevels, tiers } from '../rules/codes.ts';
+import { categories, certificationStatuses, scopeLevels, tiers } from '../rules/index.ts';
 
 const priceTier = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be 1-16 letters, digits, underscore or hyphen');
 const place = line(100);

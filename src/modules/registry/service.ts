@@ -1,8 +1,7 @@
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, NotFound } from '../../errors.ts';
-import { statusAt } from '../rules/certification.ts';
-import type { Category } from '../rules/codes.ts';
+import { statusAt, type Category } from '../rules/index.ts';
 import { certificationFact, certificationView, hospitalView, itemView, scopeView } from './mappers.ts';
 import * as repo from './repository.ts';
 import type { certificationBody, hospitalBody, hospitalQuery, itemBody, scopeBody } from './schemas.ts';

@@ -1,13 +1,5 @@
 import { sql } from 'kysely';
-import { shanghaiDate } from '../rules/explain.ts';
 
-/** The Asia/Shanghai calendar day of an instant (the engine's own definition). */
-export function shanghaiDay(at: Date): string {
-  return shanghaiDate(at)!;
-}
-
-/** The same day in SQL, for the set-based counts. */
-export const shanghaiDaySql = (column: string) => sql.raw(`((${column} at time zone 'UTC') + interval '8 hours')::date`);
 
 /** A 64-bit digest of a patient key for distinct counts: its first 16 hex digits. */
 export const patientHashSql = (column: string) => sql.raw(`('x' || substr(${column}, 1, 16))::bit(64)::bigint`);

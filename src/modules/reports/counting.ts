@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { flowListsSql, patientHashSql, shanghaiDaySql } from './aggregates.ts';
+import { shanghaiDaySql } from '../../db/sql.ts';
+import { flowListsSql, patientHashSql } from './aggregates.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by

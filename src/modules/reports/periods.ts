@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { DAY_MS } from '../rules/engine.ts';
+import { DAY_MS } from '../../calendar.ts';
 
 /**
  * How a report reads a period of Asia/Shanghai days from aggregates kept per day, per month and

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { calendarDate, identifier, line } from '../../http/schemas.ts';
-import { categories } from '../rules/codes.ts';
+import { categories } from '../rules/index.ts';
 
 export const savingsGroupings = ['day', 'month', 'receiving-hospital', 'issuing-hospital', 'item', 'category', 'city'] as const;
 export type SavingsGrouping = (typeof savingsGroupings)[number];

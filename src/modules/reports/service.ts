@@ -1,12 +1,10 @@
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
-import type { Actor } from '../auth/scopes.ts';
-import { statusAt } from '../rules/certification.ts';
-import { DAY_MS } from '../rules/engine.ts';
-import { declineMeanings, type DeclineCode } from '../rules/codes.ts';
-import type { Locale } from '../rules/explain.ts';
-import { shanghaiDay } from './aggregates.ts';
+import type { Actor } from '../auth/index.ts';
+import { statusAt, declineMeanings, type DeclineCode, type Locale } from '../rules/index.ts';
+import { DAY_MS } from '../../calendar.ts';
+import { shanghaiDay } from '../../calendar.ts';
 import { catchUp } from './aggregator.ts';
 import * as repo from './repository.ts';
 import type { certificationsQuery, declinesQuery, flowsQuery, savingsQuery, SavingsGrouping } from './schemas.ts';

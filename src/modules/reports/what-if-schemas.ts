@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { calendarDate, identifier } from '../../http/schemas.ts';
-import { tierPolicies } from '../rules/codes.ts';
+import { tierPolicies } from '../rules/index.ts';
 
 export const whatIfRequest = z
   .object({

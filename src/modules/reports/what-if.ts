@@ -1,12 +1,11 @@
 import type { z } from 'zod';
+import { DAY_MS } from '../../calendar.ts';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, type FieldError } from '../../errors.ts';
-import { catalogueItem } from '../registry/mappers.ts';
-import { loadCandidateFacts } from '../recognition/repository.ts';
-import { DAY_MS, decide } from '../rules/engine.ts';
-import type { CatalogueItem, RuleSet } from '../rules/types.ts';
-import { currentRuleSet } from '../settings/repository.ts';
-import { checksOfPeriod } from './what-if-repository.ts';
+import { storedChecksOfPeriod } from '../recognition/index.ts';
+import type { RegistrySnapshots } from '../registry/index.ts';
+import { resultFactsOf } from '../results/index.ts';
+import { decide, type CatalogueItem, type RuleSet } from '../rules/index.ts';
 import type { whatIfRequest } from './what-if-schemas.ts';
 
 const batchSize = 500;
@@ -28,14 +27,16 @@ interface Tally {
  * Policy what-if: the stored checks of a period, re-judged by the same pure engine under the
  * current settings and under a draft. Reads only; the answer is the difference.
  */
-export function createWhatIfService({ db }: { db: Database }) {
+export function createWhatIfService({ db, registry }: { db: Database; registry: RegistrySnapshots }) {
   return {
     async run(request: z.infer<typeof whatIfRequest>) {
       const days = (Date.parse(request.to) - Date.parse(request.from)) / DAY_MS;
       if (days < 0 || days > maxDays) throw new BadRequest('The period must run forwards and span at most 366 days', [{ field: 'to', message: 'must be 0-366 days after from' }]);
-      const current = await currentRuleSet(db);
+      // The engine's facts come from the one loader the checks use: the registry snapshot.
+      const facts = await registry.current();
+      const current = facts.ruleSet;
       const draftRules: RuleSet = { ...current, tierDirection: request.draft.tierDirection ?? current.tierDirection };
-      const catalogue = new Map((await db.selectFrom('items').selectAll().execute()).map((row) => [row.code, catalogueItem(row)]));
+      const catalogue = facts.items;
       const unknown: FieldError[] = Object.keys(request.draft.items ?? {}).filter((code) => !catalogue.has(code)).map((code) => ({ field: `draft.items.${code}`, message: 'is not a catalogue item' }));
       if (unknown.length > 0) throw new BadRequest('The draft names items that are not in the catalogue', unknown);
       const drafted = (item: CatalogueItem): CatalogueItem => ({ ...item, ...request.draft.items?.[item.code] });
@@ -44,16 +45,17 @@ export function createWhatIfService({ db }: { db: Database }) {
       const totals = { checks: 0, checkItems: 0, candidates: 0 };
       let after: { createdAt: Date; id: string } | null = null;
       for (;;) {
-        const batch = await checksOfPeriod(db, request.from, request.to, after, batchSize);
+        const batch = await storedChecksOfPeriod(db, request.from, request.to, after, batchSize);
         if (batch.checks.length === 0) break;
         after = batch.checks[batch.checks.length - 1];
         totals.checks += batch.checks.length;
-        const facts = await loadCandidateFacts(db, [...new Set(batch.candidates.map((c) => c.resultId))]);
-        const byResult = new Map(facts.candidates.map((c) => [c.result.id, c]));
+        const results = await resultFactsOf(db, [...new Set(batch.candidates.map((c) => c.resultId))]);
+        const byResult = new Map(results.map((result) => [result.id, result]));
         for (const checkItem of batch.items) {
           const check = batch.byId.get(checkItem.checkId)!;
           const item = catalogue.get(checkItem.itemCode);
-          if (!item) continue;
+          const receiver = facts.hospitals.get(check.receiverId);
+          if (!item || !receiver) continue;
           totals.checkItems += 1;
           const tally = tallies.get(item.code) ?? { itemCode: item.code, name: item.name, current: 0, draft: 0, currentItems: 0, draftItems: 0, yuan: 0, minutes: 0, radiationMsv: 0 };
           tallies.set(item.code, tally);
@@ -61,10 +63,12 @@ export function createWhatIfService({ db }: { db: Database }) {
           let afterDraft = false;
           let savings = { yuan: 0, minutes: 0, radiationMsv: 0 };
           for (const candidate of batch.candidatesOf.get(`${checkItem.checkId}/${checkItem.itemCode}`) ?? []) {
-            const prior = byResult.get(candidate.resultId);
-            if (!prior) continue; // a result no longer in the index
+            const result = byResult.get(candidate.resultId);
+            const issuer = result && facts.hospitals.get(result.issuingHospitalId);
+            const resultItem = result && catalogue.get(result.itemCode);
+            if (!result || !issuer || !resultItem) continue; // a result no longer in the index
             totals.candidates += 1;
-            const base = { ...prior, receiver: check.receiver, scopes: facts.scopes, certifications: facts.certifications.get(prior.issuer.id) ?? [], context: check.context };
+            const base = { result, issuer, resultItem, receiver, scopes: facts.scopes, certifications: facts.certifications.get(issuer.id) ?? [], context: check.context };
             const now = check.createdAt;
             const was = decide(current, { ...base, requestedItem: item }, now);
             const would = decide(draftRules, { ...base, requestedItem: drafted(item) }, now);

@@ -1,7 +1,7 @@
 // Rows → API types. Only what the response schemas name leaves this module: never the patient key.
 import type { findPatientResults, findResult } from './repository.ts';
 import type { ResultKind, SearchResult, StoredResult } from './schemas.ts';
-import type { ReportStatus } from '../rules/codes.ts';
+import type { ReportStatus } from '../rules/index.ts';
 
 type ResultRow = NonNullable<Awaited<ReturnType<typeof findResult>>>;
 type PatientResultRow = Awaited<ReturnType<typeof findPatientResults>>[number];

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import type { Database } from '../../db/database.ts';
 import { problemResponses, problemSchema } from '../../http/schemas.ts';
 import {
   accessionParams,
@@ -13,21 +12,13 @@ import {
   storedResult,
   submissionResponse,
 } from './schemas.ts';
-import { createResultService } from './service.ts';
-import type { AuditTrail } from '../audit/trail.ts';
+import type { ResultService } from './service.ts';
 
-export interface ResultRoutesOptions {
-  db: Database;
-  clock: () => Date;
-  patientKeySecret: string;
-  audit: AuditTrail;
-}
 
 const batchBodyLimit = 16 * 1024 * 1024;
 
 /** The result index: submission (single and batch), read-back and the audited patient search. */
-export const resultRoutes: FastifyPluginAsyncZod<ResultRoutesOptions> = async (app, options) => {
-  const results = createResultService(options);
+export const resultRoutes: FastifyPluginAsyncZod<{ results: ResultService }> = async (app, { results }) => {
 
   app.put('/v1/results/:accessionNo', {
     config: { scopes: ['results:write'] },

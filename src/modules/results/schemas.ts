@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, dateTime, identifier, instant, line, patientIdentity, text } from '../../http/schemas.ts';
-import { reportStatuses } from '../rules/codes.ts';
+import { reportStatuses } from '../rules/index.ts';
 
 /** The issuing hospital's accession number: unique per hospital, travels in the URL path. */
 export const accessionNo = z

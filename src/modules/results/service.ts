@@ -1,10 +1,11 @@
 import type { Transaction } from 'kysely';
+import { invalidFields } from '../../http/validation.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { BadRequest, Forbidden, NotFound, type FieldError } from '../../errors.ts';
-import { actingHospital } from '../../plugins/auth.ts';
-import type { Actor } from '../auth/scopes.ts';
-import type { AuditTrail } from '../audit/trail.ts';
+import { Forbidden, NotFound, type FieldError } from '../../errors.ts';
+import { actingHospital } from '../auth/index.ts';
+import type { Actor } from '../auth/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
 import {
   findPatientResults,
@@ -25,16 +26,9 @@ import {
   type SubmissionOutcome,
 } from './schemas.ts';
 import { toSearchResult, toStoredResult } from './mappers.ts';
-import {
-  derivePatientKey,
-  fieldErrors,
-  itemProblem,
-  prepareSubmission,
-  validationDetail,
-  type ItemLookup,
-  type ItemRef,
-  type PreparedResult,
-} from './submission.ts';
+import { itemProblem, prepareSubmission, type ItemLookup, type ItemRef, type PreparedResult } from './submission.ts';
+import { fieldErrors } from '../../http/validation.ts';
+import { derivePatientKey } from '../patients/index.ts';
 
 export interface ResultServiceDeps {
   db: Database;
@@ -53,7 +47,7 @@ function decodeSearchCursor(cursor: string | undefined): { performedAt: string; 
   const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
     const error = { field: 'cursor', message: 'is not a cursor this service issued' };
-    throw new BadRequest(validationDetail([error]), [error]);
+    throw invalidFields([error]);
   }
   return { performedAt: match[1], id: match[2] };
 }
@@ -114,7 +108,7 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
       const now = clock();
       const items = await lookupItems(issuer, [submission]);
       const prepared = prepareSubmission(accessionNo, submission, { items, now, patientKeySecret });
-      if (Array.isArray(prepared)) throw new BadRequest(validationDetail(prepared), prepared);
+      if (Array.isArray(prepared)) throw invalidFields(prepared);
       return db.transaction().execute(async (tx) => {
         const written = (await write(tx, [prepared], issuer, actor.clientId, now)).get(accessionNo)!;
         const stored = await findResult(tx, issuer, accessionNo);
@@ -148,7 +142,7 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
           firstIndex.set(accessionNo, index);
         }
         const parsed = batchResultItem.safeParse(raw);
-        if (!parsed.success) return reject(index, fieldErrors(parsed.error.issues));
+        if (!parsed.success) return reject(index, fieldErrors(parsed.error.issues, [], 'item'));
         accepted.push({ index, item: parsed.data });
       });
 
@@ -206,7 +200,7 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
       const hospitalId = actingHospital(actor);
       const now = clock();
       const key = derivePatientKey(search.patient, patientKeySecret, now);
-      if (typeof key !== 'string') throw new BadRequest(validationDetail([key]), [key]);
+      if (typeof key !== 'string') throw invalidFields([key]);
       const after = decodeSearchCursor(search.cursor);
       return db.transaction().execute(async (tx) => {
         const found = await findPatientResults(tx, { patientKey: key, itemCodes: search.itemCodes, since: search.since, after, limit: search.limit + 1 });

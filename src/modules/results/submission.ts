@@ -1,15 +1,13 @@
 // Turning a validated submission into the row we store: the domain checks zod cannot make (resident
 // ID check digit, the clock, the catalogue), the patient key and the content hash. Pure functions.
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
 import { problemTypeBase, type FieldError } from '../../errors.ts';
+import { validationDetail } from '../../http/validation.ts';
 import type { AnalyteValue } from '../../db/schema.ts';
-import type { patientIdentity } from '../../http/schemas.ts';
-import { imagingCategories } from '../rules/codes.ts';
-import { normaliseIdNumber, patientKey, validateResidentId } from './patient-identity.ts';
+import { imagingCategories } from '../rules/index.ts';
+import { derivePatientKey } from '../patients/index.ts';
 import type { ResultKind, ResultSubmission } from './schemas.ts';
 
-export type PatientIdentity = z.output<typeof patientIdentity>;
 
 /** A catalogue item as a submission resolves it (by itemCode or by the hospital's localCode). */
 export interface ItemRef {
@@ -43,21 +41,6 @@ export interface PreparedResult {
   accessionNo: string;
   content: ResultContent;
   contentHash: string;
-}
-
-/**
- * The patient key of an identity; resident IDs must be valid (length, birth date not after `today`,
- * check digit). Messages name the rule that failed, never the whole ID number.
- */
-export function derivePatientKey(patient: PatientIdentity, secret: string, today: Date, field = 'patient.idNumber'): string | FieldError {
-  if (patient.idType === 'resident_id') {
-    const check = validateResidentId(patient.idNumber, today);
-    if (!check.ok) return { field, message: `not a valid resident ID number: ${check.message}` };
-    return patientKey(secret, 'resident_id', check.normalised);
-  }
-  const normalised = normaliseIdNumber(patient.idType, patient.idNumber);
-  if (normalised.length === 0) return { field, message: 'must not be blank' };
-  return patientKey(secret, patient.idType, normalised);
 }
 
 /** Resolves, checks and normalises one submission; answers the field errors when it is not acceptable. */
@@ -127,20 +110,6 @@ function canonicalJson(value: unknown): string {
 }
 
 /** Zod issue paths → dot-notation field errors (unknown keys are named one by one). */
-export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
-  return issues.flatMap((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
-    }
-    return [{ field: path.join('.') || 'item', message: issue.message }];
-  });
-}
-
-export function validationDetail(errors: readonly FieldError[]): string {
-  return `${errors.length} field${errors.length === 1 ? '' : 's'} failed validation: ${errors.map((e) => e.field).join(', ')}`;
-}
-
 /** The problem object of a rejected batch item (the shape of a 400 problem, without instance). */
 export function itemProblem(errors: FieldError[]) {
   return { type: `${problemTypeBase}validation`, title: 'Invalid request', status: 400 as const, detail: validationDetail(errors), errors };

@@ -41,7 +41,6 @@ export const reportStatuses = [
 export type ReportStatus = (typeof reportStatuses)[number];
 
 export const finalReportStatuses = ['final', 'amended', 'corrected', 'appended'] as const satisfies readonly ReportStatus[];
-export const pendingReportStatuses = ['registered', 'partial', 'preliminary'] as const satisfies readonly ReportStatus[];
 export const withdrawnReportStatuses = ['cancelled', 'entered-in-error'] as const satisfies readonly ReportStatus[];
 
 export const certificationStatuses = ['active', 'suspended', 'revoked'] as const;

@@ -1,5 +1,6 @@
 // The rules engine: decide(ruleSet, facts, now) is a pure function. No I/O, no clock reads, no imports
 // outside this folder, so every decision can be replayed and explained from its inputs.
+import { DAY_MS } from '../../calendar.ts';
 import { certificationGate, scopeHoldsItem } from './certification.ts';
 import {
   declineCodes,
@@ -20,8 +21,6 @@ import type {
   RuleSet,
   Savings,
 } from './types.ts';
-
-export const DAY_MS = 86_400_000;
 
 export function decide(ruleSet: RuleSet, facts: DecisionFacts, now: Date): Decision {
   const advisories = advisoriesFor(facts);

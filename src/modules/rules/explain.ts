@@ -1,6 +1,7 @@
 // One sentence a doctor can read for a decision, in English or Chinese. Pure, like the engine.
 import type { DeclineCode, ReasonCode } from './codes.ts';
 import type { Decision, DecisionFacts } from './types.ts';
+import { shanghaiDate } from '../../calendar.ts';
 
 export type Locale = 'en' | 'zh';
 
@@ -68,12 +69,6 @@ function explainZh(decision: Decision, s: ExplainSubject, date: string | null): 
   return `不予互认：${what}${reasonPhrases[first].zh(s.validityDays)}${more}。`;
 }
 
-/** YYYY-MM-DD in Asia/Shanghai (UTC+8 all year, no daylight saving). */
-export function shanghaiDate(value: Date | string): string | null {
-  const instant = value instanceof Date ? value : new Date(value);
-  if (value === '' || Number.isNaN(instant.getTime())) return null;
-  return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-}
 
 interface Phrase {
   en: (validityDays: number) => string;

@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import type { TierPolicy } from '../rules/codes.ts';
-import type { RuleSet } from '../rules/types.ts';
+import type { RuleSet, TierPolicy } from '../rules/index.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 

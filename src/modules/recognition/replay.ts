@@ -1,34 +1,28 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { hospitalFacts } from '../registry/mappers.ts';
-import { shanghaiDaySql } from './aggregates.ts';
-import type { CheckContext, HospitalFacts } from '../rules/types.ts';
+import { shanghaiDaySql } from '../../db/sql.ts';
+import type { CheckContext } from '../rules/index.ts';
 
-export interface ReplayCheck {
+/** A stored check as the what-if replays it: who asked, when, in which clinical context. */
+export interface StoredCheck {
   id: string;
   createdAt: Date;
-  receiver: HospitalFacts;
+  receiverId: string;
   context: CheckContext;
 }
 
 /** One page of a period's checks (Asia/Shanghai days), oldest first, with their items and candidates. */
-export async function checksOfPeriod(db: Database, from: string, to: string, after: { createdAt: Date; id: string } | null, limit: number) {
+export async function storedChecksOfPeriod(db: Database, from: string, to: string, after: { createdAt: Date; id: string } | null, limit: number) {
   let query = db
     .selectFrom('recognition_checks as c')
-    .innerJoin('hospitals as h', 'h.id', 'c.receiving_hospital_id')
-    .select(['c.id', 'c.created_at', 'c.context', 'h.id as h_id', 'h.name', 'h.tier', 'h.province', 'h.city', 'h.price_tier'])
+    .select(['c.id', 'c.created_at', 'c.context', 'c.receiving_hospital_id'])
     .where(sql<boolean>`${shanghaiDaySql('c.created_at')} between ${from}::date and ${to}::date`)
     .orderBy('c.created_at')
     .orderBy('c.id')
     .limit(limit);
   if (after) query = query.where((eb) => eb.or([eb('c.created_at', '>', after.createdAt), eb.and([eb('c.created_at', '=', after.createdAt), eb('c.id', '>', after.id)])]));
   const rows = await query.execute();
-  const checks: (ReplayCheck & { createdAt: Date })[] = rows.map((r) => ({
-    id: r.id,
-    createdAt: r.created_at,
-    receiver: hospitalFacts({ id: r.h_id, name: r.name, tier: r.tier, province: r.province, city: r.city, price_tier: r.price_tier }),
-    context: r.context as CheckContext,
-  }));
+  const checks: StoredCheck[] = rows.map((r) => ({ id: r.id, createdAt: r.created_at, receiverId: r.receiving_hospital_id, context: r.context as CheckContext }));
   const ids = checks.map((c) => c.id);
   const items = ids.length === 0 ? [] : await db.selectFrom('check_items').select(['check_id', 'item_code']).where('check_id', 'in', ids).execute();
   const candidates = ids.length === 0 ? [] : await db.selectFrom('check_candidates').select(['check_id', 'item_code', 'result_id']).where('check_id', 'in', ids).execute();

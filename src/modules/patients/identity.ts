@@ -1,6 +1,12 @@
 // Patient identity without identities: ID numbers are validated, normalised and turned into a patient
 // key at the edge, and only the key is stored. Pure functions; the secret is passed in.
 import { createHmac } from 'node:crypto';
+import type { z } from 'zod';
+import { shanghaiDay } from '../../calendar.ts';
+import type { FieldError } from '../../errors.ts';
+import type { patientIdentity } from '../../http/schemas.ts';
+
+export type PatientIdentity = z.output<typeof patientIdentity>;
 
 export type IdType = 'resident_id' | 'passport' | 'other';
 
@@ -12,8 +18,6 @@ export type ResidentIdCheck =
 const CHECK_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS = '10X98765432';
 const EARLIEST_BIRTH_YEAR = 1900;
-// Mainland China keeps UTC+8 all year, so "today" for a birth date is that calendar day.
-const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /**
  * Trim, drop all whitespace and upper-case (a resident ID's trailing 'x' becomes 'X'). One rule for
@@ -58,7 +62,8 @@ export function validateResidentId(idNumber: string, today: Date = new Date()): 
   if (year < EARLIEST_BIRTH_YEAR) {
     return { ok: false, message: `birth date ${birth} is before ${EARLIEST_BIRTH_YEAR}` };
   }
-  if (birth > chinaDate(today)) {
+  // "Today" for a birth date is the calendar day in China.
+  if (birth > shanghaiDay(today).replaceAll('-', '')) {
     return { ok: false, message: `birth date ${birth} is in the future` };
   }
 
@@ -105,7 +110,17 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-/** YYYYMMDD of the calendar day in China at the given instant. */
-function chinaDate(instant: Date): string {
-  return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+/**
+ * The patient key of an identity; resident IDs must be valid (length, birth date not after `today`,
+ * check digit). Messages name the rule that failed, never the whole ID number.
+ */
+export function derivePatientKey(patient: PatientIdentity, secret: string, today: Date, field = 'patient.idNumber'): string | FieldError {
+  if (patient.idType === 'resident_id') {
+    const check = validateResidentId(patient.idNumber, today);
+    if (!check.ok) return { field, message: `not a valid resident ID number: ${check.message}` };
+    return patientKey(secret, 'resident_id', check.normalised);
+  }
+  const normalised = normaliseIdNumber(patient.idType, patient.idNumber);
+  if (normalised.length === 0) return { field, message: 'must not be blank' };
+  return patientKey(secret, patient.idType, normalised);
 }

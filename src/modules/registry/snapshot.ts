@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { catalogueItem, hospitalFacts, scopeFacts } from '../registry/mappers.ts';
-import type { TierPolicy } from '../rules/codes.ts';
-import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/types.ts';
+import { currentRuleSet } from '../settings/index.ts';
+import { catalogueItem, hospitalFacts, scopeFacts } from './mappers.ts';
+import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
 
 /** Everything a check reads from the registry, as of one `registry_version`. */
 export interface RegistrySnapshot {
@@ -61,11 +61,6 @@ export function createRegistrySnapshots(db: Database) {
 
 type Reader = Transaction<DB>;
 
-async function readRuleSet(trx: Reader): Promise<RuleSet> {
-  const rules = await trx.selectFrom('rule_sets').select(['version', 'tier_direction', 'lookback_days']).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
-  return { version: rules.version, tierDirection: rules.tier_direction as TierPolicy, lookbackDays: rules.lookback_days };
-}
-
 async function readHospitals(trx: Reader): Promise<Map<string, HospitalFacts>> {
   const hospitals = await trx.selectFrom('hospitals').select(['id', 'name', 'tier', 'province', 'city', 'price_tier']).execute();
   return new Map(hospitals.map((h) => [h.id, hospitalFacts(h)]));
@@ -119,7 +114,7 @@ async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Pr
     return {
       version,
       tableVersions,
-      ruleSet: await part('rule_sets', readRuleSet, (s) => s.ruleSet),
+      ruleSet: await part('rule_sets', currentRuleSet, (s) => s.ruleSet),
       hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
       items: await part('items', readItems, (s) => s.items),
       codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
@@ -127,4 +122,9 @@ async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Pr
       certifications: await part('certification_events', readCertifications, (s) => s.certifications),
     };
   });
+}
+
+/** The registry's version now, as a sub-query another statement can read in its own snapshot. */
+export function registryVersionQuery(_db: Kysely<DB> | Transaction<DB>) {
+  return sql<number>`select version from registry_version`;
 }

@@ -1,0 +1,2 @@
+/** Liveness, readiness and metrics. */
+export { opsRoutes } from './routes.ts';

@@ -1,0 +1,9 @@
+/**
+ * Reports: savings, declines, flows and certification health, read from aggregates that follow the
+ * recognition log through a queue, and the policy what-if. Owns agg_pending and every agg_* table.
+ */
+export { catchUp, queueLag, rebuildAggregates, startAggregator, vacuumAggregates } from './aggregator.ts';
+export { enqueueChecksFrom, enqueueDecisions } from './queue.ts';
+export { reportRoutes } from './routes.ts';
+export { createReportService, type ReportService } from './service.ts';
+export { createWhatIfService, type WhatIfService } from './what-if.ts';

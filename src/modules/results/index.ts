@@ -1,0 +1,9 @@
+/**
+ * The result index: submissions (single and batch) with every version kept, read-back and the
+ * audited patient search, and the candidate read of recognition checks. Owns results and result_versions.
+ */
+export { candidateResultsQuery, resultFacts, resultFactsOf, type CandidateLookup, type CandidateResultRow } from './candidates.ts';
+export { resultRoutes } from './routes.ts';
+export { resultSubmission } from './schemas.ts';
+export { createResultService, type ResultService } from './service.ts';
+export { contentHash, type ResultContent } from './submission.ts';
