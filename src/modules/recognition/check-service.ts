@@ -5,10 +5,10 @@ import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import type { IdempotentRequest } from '../idempotency/index.ts';
 import { derivePatientKey } from '../patients/index.ts';
-import { decide, explain, type Locale, type CatalogueItem, type CheckContext, type Decision, type DecisionFacts, type ResultFacts } from '../rules/index.ts';
+import { decide, explain, itemMatch, purposeRefusal, type Locale, type CheckContext, type Decision, type DecisionFacts, type ResultFacts } from '../rules/index.ts';
 import { createCheckStore } from './check-store.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
-import type { CandidateRow, StoredCandidate } from './candidates.ts';
+import type { StoredCandidate } from './candidates.ts';
 import type { checkRequest } from './schemas.ts';
 
 export interface RecognitionDeps {
@@ -18,17 +18,6 @@ export interface RecognitionDeps {
   registry: RegistrySnapshots;
   clock: () => Date;
   patientKeySecret: string;
-}
-
-/**
- * Whether a prior result stands for a requested item: the same item, or a lab result whose
- * analytes cover the requested item's analytes (judged under the requested item's entry).
- */
-export function coversRequest(requested: CatalogueItem, candidate: Pick<CandidateRow, 'result' | 'resultItem'>): boolean {
-  if (candidate.result.itemCode === requested.code) return true;
-  if (requested.category !== 'lab' || candidate.resultItem.category !== 'lab' || !requested.analytes?.length) return false;
-  const offered = new Set(candidate.result.analyteCodes.length > 0 ? candidate.result.analyteCodes : (candidate.resultItem.analytes ?? []));
-  return requested.analytes.every((a) => offered.has(a));
 }
 
 const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }, b: { decision: Decision; result: ResultFacts }) =>
@@ -46,7 +35,8 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
      */
     async check(actor: Actor, request: z.infer<typeof checkRequest>, locale: Locale, idempotency?: IdempotentRequest) {
       // Gate 1: the purpose is checked once, before any result is looked at.
-      if (request.purpose !== 'treatment') throw new Forbidden(`Purpose "${request.purpose}" does not permit access to prior results; only treatment does`);
+      const refusal = purposeRefusal(request.purpose);
+      if (refusal) throw new Forbidden(refusal);
       const receiverId = actor.hospitalId!;
       const now = clock();
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
@@ -64,7 +54,7 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
         if (seen.has(requestedItem.code)) return []; // a local code and its catalogue code asked together
         seen.add(requestedItem.code);
         const judged = candidates
-          .filter((c) => coversRequest(requestedItem, c))
+          .filter((c) => itemMatch(requestedItem, c.result, c.resultItem).matches)
           .map((c) => {
             const facts: DecisionFacts = { ...c, requestedItem, receiver, scopes, certifications: certifications.get(c.issuer.id) ?? [], context };
             return { facts, result: c.result, decision: decide(ruleSet, facts, now) };

@@ -4,7 +4,7 @@ import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../.
 import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
-import type { DeclineCode } from '../rules/index.ts';
+import { declineFlagged, reasonProblems, recognitionRefusal, type DeclineCode } from '../rules/index.ts';
 import { insertDecisions, lockCheck, type CheckForDecision, type DecisionRow, type NewDecision } from './decision-repository.ts';
 import type { decisionsRequest } from './schemas.ts';
 
@@ -25,12 +25,7 @@ export function decisionView(row: DecisionRow) {
 
 /** Field-level checks that need no database: decline codes and their free text. */
 function checkDeclineReasons(decisions: DecisionInput[]): void {
-  const errors: FieldError[] = [];
-  decisions.forEach((d, i) => {
-    if (d.action === 'declined' && !d.reasonCode) errors.push({ field: `decisions.${i}.reasonCode`, message: 'is required to decline' });
-    if (d.action === 'recognized' && (d.reasonCode || d.reasonText)) errors.push({ field: `decisions.${i}.reasonCode`, message: 'is only for declines' });
-    if (d.reasonCode === 'D6_OTHER' && !d.reasonText) errors.push({ field: `decisions.${i}.reasonText`, message: 'is required with D6_OTHER' });
-  });
+  const errors: FieldError[] = decisions.flatMap((d, i) => reasonProblems(d).map((p) => ({ field: `decisions.${i}.${p.field}`, message: p.message })));
   if (errors.length > 0) throw new BadRequest('Some decisions are incomplete', errors);
 }
 
@@ -82,8 +77,8 @@ export function createDecisionService({ db, clock, audit }: { db: Database; cloc
             return;
           }
           if (d.action === 'recognized') {
-            if (candidate.outcome !== 'RECOGNIZABLE') throw new Conflict(`Result ${candidate.resultId} is not recognisable; it may be viewed for reference only`, 'not-recognizable');
-            if (recognisedItems.has(candidate.itemCode)) throw new Conflict(`A result was already recognised for ${candidate.itemCode} in this check`, 'already-recognized');
+            const refusal = recognitionRefusal(candidate, recognisedItems);
+            if (refusal) throw new Conflict(`Result ${candidate.resultId} cannot be recognised: ${refusal.reason}`, refusal.code);
             recognisedItems.add(candidate.itemCode);
           }
           const recognised = d.action === 'recognized';
@@ -99,8 +94,7 @@ export function createDecisionService({ db, clock, audit }: { db: Database; cloc
               action: d.action,
               reasonCode: d.reasonCode ?? null,
               reasonText: d.reasonText ?? null,
-              // Declining a recognisable result that had no advisory behind it goes to review.
-              flagged: !recognised && candidate.outcome === 'RECOGNIZABLE' && candidate.advisories.length === 0,
+              flagged: !recognised && declineFlagged(candidate),
               yuan: recognised ? candidate.yuan : 0,
               minutes: recognised ? candidate.minutes : 0,
               radiationMsv: recognised ? candidate.radiationMsv : 0,

@@ -6,6 +6,7 @@ import { Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import { actingHospital } from '../auth/index.ts';
 import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
+import { purposeRefusal } from '../rules/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
 import {
   findPatientResults,
@@ -194,9 +195,8 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
      * read; the read and its audit event commit together.
      */
     async search(actor: Actor, search: ResultSearch) {
-      if (search.purpose !== 'treatment') {
-        throw new Forbidden(`Prior results are disclosed only for the purpose "treatment", not "${search.purpose}"`);
-      }
+      const refusal = purposeRefusal(search.purpose);
+      if (refusal) throw new Forbidden(refusal);
       const hospitalId = actingHospital(actor);
       const now = clock();
       const key = derivePatientKey(search.patient, patientKeySecret, now);

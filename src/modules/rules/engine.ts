@@ -96,29 +96,29 @@ function reportStatusGate(result: ResultFacts): GateReport {
   return { gate: 'reportStatus', passed: false, code: 'NR_REPORT_NOT_FINAL', detail: String(status) };
 }
 
-function itemMatchGate({ requestedItem, result, resultItem }: DecisionFacts): GateReport {
-  if (result.itemCode === requestedItem.code) {
-    return { gate: 'itemMatch', passed: true, detail: `same item ${requestedItem.code}` };
-  }
-  // A lab panel whose analytes cover the requested item's analytes stands for it (docs/domain.md, Lab panels).
+/**
+ * Whether a prior result stands for a requested item: the same item, or a lab result whose analytes
+ * (as reported, else its item's) cover the requested lab item's analytes (docs/domain.md, Lab panels);
+ * it is then judged under the requested item's catalogue entry. The one rule both for which results a
+ * check considers and for the engine's item-match gate.
+ */
+export function itemMatch(
+  requestedItem: Pick<CatalogueItem, 'code' | 'category' | 'analytes'>,
+  result: Pick<ResultFacts, 'itemCode' | 'analyteCodes'>,
+  resultItem: Pick<CatalogueItem, 'category' | 'analytes'>,
+): { matches: boolean; detail: string } {
+  if (result.itemCode === requestedItem.code) return { matches: true, detail: `same item ${requestedItem.code}` };
   const wanted = requestedItem.analytes ?? [];
-  if (requestedItem.category === 'lab' && wanted.length > 0) {
-    const reported = result.analyteCodes?.length ? result.analyteCodes : (resultItem.analytes ?? []);
-    const held = new Set(reported);
-    if (wanted.every((analyte) => held.has(analyte))) {
-      return {
-        gate: 'itemMatch',
-        passed: true,
-        detail: `analytes ${wanted.join(', ')} covered by ${result.itemCode}`,
-      };
-    }
+  if (requestedItem.category === 'lab' && resultItem.category === 'lab' && wanted.length > 0) {
+    const held = new Set(result.analyteCodes?.length ? result.analyteCodes : (resultItem.analytes ?? []));
+    if (wanted.every((analyte) => held.has(analyte))) return { matches: true, detail: `analytes ${wanted.join(', ')} covered by ${result.itemCode}` };
   }
-  return {
-    gate: 'itemMatch',
-    passed: false,
-    code: 'NR_ITEM_MISMATCH',
-    detail: `requested ${requestedItem.code}, result is ${result.itemCode}`,
-  };
+  return { matches: false, detail: `requested ${requestedItem.code}, result is ${result.itemCode}` };
+}
+
+function itemMatchGate({ requestedItem, result, resultItem }: DecisionFacts): GateReport {
+  const { matches, detail } = itemMatch(requestedItem, result, resultItem);
+  return matches ? { gate: 'itemMatch', passed: true, detail } : { gate: 'itemMatch', passed: false, code: 'NR_ITEM_MISMATCH', detail };
 }
 
 function catalogueGate({ requestedItem, scopes }: DecisionFacts): GateReport {
