@@ -1,14 +1,11 @@
-import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { maintenanceLimits } from '../src/db/postgres.ts';
+import { maintenanceDatabase } from './maintenance-database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { run } from './run.ts';
 
 /** `npm run migrate`: applies pending migrations to the configured database; non-zero exit on failure. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  // Maintenance runs long statements: no statement or lock timeout.
-  const database = await openDatabase({ ...config.database, limits: maintenanceLimits });
+  const database = await openDatabase(maintenanceDatabase());
   try {
     const outcome = await migrateToLatest(database.db);
     const applied = outcome.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];

@@ -1,6 +1,5 @@
-import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { maintenanceLimits } from '../src/db/postgres.ts';
+import { maintenanceDatabase } from './maintenance-database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { rebuildAggregates, vacuumAggregates } from '../src/modules/reports/index.ts';
 import { run } from './run.ts';
@@ -11,9 +10,7 @@ import { run } from './run.ts';
  * them; non-zero exit on failure.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  // Maintenance runs long statements: no statement or lock timeout.
-  const database = await openDatabase({ ...config.database, limits: maintenanceLimits });
+  const database = await openDatabase(maintenanceDatabase());
   try {
     await migrateToLatest(database.db);
     const started = Date.now();

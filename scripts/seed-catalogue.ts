@@ -1,7 +1,6 @@
-import { ConfigError, loadConfig } from '../src/config.ts';
-import { openDatabase, type DatabaseOptions } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { maintenanceDatabase } from './maintenance-database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { maintenanceLimits } from '../src/db/postgres.ts';
 import { loadCatalogue } from '../src/demo/load.ts';
 import { run } from './run.ts';
 
@@ -11,29 +10,13 @@ import { run } from './run.ts';
  * Non-zero exit on failure.
  */
 async function main(): Promise<void> {
-  const database = await openDatabase(databaseOptions());
+  const database = await openDatabase(maintenanceDatabase());
   try {
     await migrateToLatest(database.db);
     const count = await database.db.transaction().execute((trx) => loadCatalogue(trx, new Date()));
     process.stdout.write(`Upserted ${count} catalogue items (database: ${database.kind})\n`);
   } finally {
     await database.close();
-  }
-}
-
-/**
- * The validated configuration's database settings. Only the database is needed here, so the
- * service secrets PostgreSQL deployments must set (PATIENT_KEY_SECRET, AUTH_SIGNING_KEY) are not:
- * when they are the only problems, DATABASE_URL is used as given.
- */
-function databaseOptions(): DatabaseOptions {
-  try {
-    return { ...loadConfig().database, limits: maintenanceLimits };
-  } catch (error) {
-    const url = process.env.DATABASE_URL;
-    const onlySecretsMissing = error instanceof ConfigError && error.problems.every((p) => p.endsWith('required when DATABASE_URL is set'));
-    if (!url || !onlySecretsMissing) throw error;
-    return { url, poolSize: 2, dataDir: process.env.DATA_DIR || './data', limits: maintenanceLimits };
   }
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catchUp } from '../src/modules/reports/index.ts';
 import { drainOnce, rebuildAggregates } from '../src/modules/reports/aggregator.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
@@ -62,6 +63,8 @@ beforeAll(async () => {
     runs.map((run, i) => ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${run.checkId}/decisions`, headers: hospitals[receivers[i]].auth, payload: { decisions: run.decisions } })),
   );
   expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+  // Reports read what the aggregator has counted; a test context runs no aggregator, so count now.
+  await catchUp(ctx.db);
   ctx.clock.set('2026-11-22T04:00:00Z');
 });
 afterAll(() => ctx.close());
@@ -308,5 +311,22 @@ describe('what-if', () => {
     expect(forbidden.statusCode).toBe(403);
     const unknown = await ctx.app.inject({ method: 'POST', url: '/v1/reports/what-if', headers: admin, payload: { from: '2026-11-20', to: '2026-11-21', draft: { items: { NOPE: { validityDays: 3 } } } } });
     expect(unknown.statusCode).toBe(400);
+  });
+});
+
+describe('freshness', () => {
+  it('reads without writing: what the aggregator has not counted yet is left out, and said so', async () => {
+    const before = (await savings('groupBy=day')).json();
+    expect(before.freshness).toEqual({ uncounted: 0, oldestUncountedSeconds: 0 });
+    await scenario('ningbo', 9, afterMidnight, [ct], () => []);
+    const stale = (await savings('groupBy=day')).json();
+    expect(stale.totals.checks).toBe(before.totals.checks);
+    // The age comes from the entry's time-ordered id, the database's clock, not this test's pinned one.
+    expect(stale.freshness).toEqual({ uncounted: 1, oldestUncountedSeconds: expect.any(Number) });
+    await catchUp(ctx.db);
+    ctx.clock.set('2026-11-22T04:00:00Z');
+    const fresh = (await savings('groupBy=day')).json();
+    expect(fresh.totals.checks).toBe(before.totals.checks + 1);
+    expect(fresh.freshness.uncounted).toBe(0);
   });
 });

@@ -38,9 +38,16 @@ const figures = {
     .describe('Reuse of the receiver’s own earlier results (duplicate-order alerts), kept apart from mutual recognition'),
 };
 
+export const freshness = z
+  .object({
+    uncounted: z.number().int().describe('Checks and decisions recorded but not yet counted into these figures'),
+    oldestUncountedSeconds: z.number().describe('Age of the oldest of them: the aggregator counts them within seconds'),
+  })
+  .meta({ id: 'ReportFreshness', description: 'How fresh the figures are: reports read the aggregates, which follow the log within seconds' });
+
 export const savingsRow = z.object({ key: z.string(), label: z.string(), ...figures }).meta({ id: 'SavingsRow' });
 export const savingsReport = z
-  .object({ from: z.string(), to: z.string(), groupBy: z.enum(savingsGroupings), totals: z.object(figures), rows: z.array(savingsRow) })
+  .object({ from: z.string(), to: z.string(), groupBy: z.enum(savingsGroupings), totals: z.object(figures), rows: z.array(savingsRow), freshness })
   .meta({ id: 'SavingsReport' });
 
 /** How many rows a ranked report returns: its largest groups first. */
@@ -61,6 +68,7 @@ export const declinesReport = z
     totals: z.object({ declines: z.number().int(), flagged: z.number().int() }).describe('Over every group, listed or not'),
     groups: z.number().int().describe('Groups with declines in the period; more than the rows when `limit` cut the list'),
     rows: z.array(z.object({ key: z.string(), label: z.string(), declines: z.number().int(), flagged: z.number().int() })),
+    freshness,
   })
   .meta({ id: 'DeclinesReport' });
 
@@ -76,6 +84,7 @@ export const flowsReport = z
     to: z.string(),
     pairs: z.number().int().describe('Issuer → receiver pairs with recognitions in the period; more than the rows when `limit` cut the list'),
     rows: z.array(z.object({ issuerId: z.string(), issuerName: z.string(), receiverId: z.string(), receiverName: z.string(), recognitions: z.number().int(), yuan: z.number() })),
+    freshness,
   })
   .meta({ id: 'FlowsReport' });
 

@@ -2,10 +2,9 @@ import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { BadRequest, Forbidden } from '../../errors.ts';
 import type { Actor } from '../auth/index.ts';
-import { statusAt, declineMeanings, type DeclineCode, type Locale } from '../rules/index.ts';
-import { DAY_MS } from '../../calendar.ts';
-import { shanghaiDay } from '../../calendar.ts';
-import { catchUp } from './aggregator.ts';
+import { DAY_MS, shanghaiDay } from '../../calendar.ts';
+import { certificationStatus, declineMeanings, statusAt, type DeclineCode, type Locale } from '../rules/index.ts';
+import { queueLag } from './aggregator.ts';
 import * as repo from './repository.ts';
 import type { certificationsQuery, declinesQuery, flowsQuery, savingsQuery, SavingsGrouping } from './schemas.ts';
 
@@ -82,10 +81,18 @@ function calendarKeys(groupBy: SavingsGrouping, from: string, to: string): strin
 }
 
 export function createReportService({ db, clock }: { db: Database; clock: () => Date }) {
+  /**
+   * Reports only read: the aggregator alone counts the log into the aggregates. Each answer says how
+   * fresh its figures are: the checks and decisions recorded but not yet counted, and the oldest's age.
+   */
+  const freshness = async () => {
+    const lag = await queueLag(db, clock());
+    return { uncounted: lag.items, oldestUncountedSeconds: Math.round(lag.oldestSeconds * 10) / 10 };
+  };
+
   return {
     async savings(actor: Actor, query: z.infer<typeof savingsQuery>, locale: Locale = 'en') {
       const period = reportPeriod(query, clock());
-      await catchUp(db); // every committed check and decision is counted
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city, category: query.category };
       const [grouped, total] = await Promise.all([repo.savingsFigures(db, query.groupBy, filter, locale), repo.savingsFigures(db, 'total', filter)]);
       let rows = mergeFigures(grouped);
@@ -98,27 +105,26 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
         rows.sort((a, b) => b.yuan - a.yuan || b.checks - a.checks || a.key.localeCompare(b.key));
       }
       const { key: _key, label: _label, ...totals } = mergeFigures(total)[0] ?? toRow('total', 'total');
-      return { ...period, groupBy: query.groupBy, totals, rows };
+      return { ...period, groupBy: query.groupBy, totals, rows, freshness: await freshness() };
     },
 
     async declines(actor: Actor, query: z.infer<typeof declinesQuery>, locale: Locale) {
       const period = reportPeriod(query, clock());
-      await catchUp(db); // every committed check and decision is counted
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city };
       const { rows, groups, totals } = await repo.declineFigures(db, query.groupBy, filter, query.limit);
       const labelled = rows.map((r) => ({
         ...r,
         label: query.groupBy === 'code' ? `${r.key}: ${declineMeanings[r.key as DeclineCode]?.[locale] ?? r.key}` : r.label,
       }));
-      return { ...period, groupBy: query.groupBy, totals, groups, rows: labelled };
+      return { ...period, groupBy: query.groupBy, totals, groups, rows: labelled, freshness: await freshness() };
     },
 
     async flows(actor: Actor, query: z.infer<typeof flowsQuery>) {
       const period = reportPeriod(query, clock());
-      await catchUp(db); // every committed check and decision is counted
       const { rows, pairs } = await repo.flowFigures(db, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city }, query.limit);
       return {
         ...period,
+        freshness: await freshness(),
         pairs,
         rows: rows.map((r) => ({ issuerId: r.issuer_id, issuerName: r.issuer_name, receiverId: r.receiver_id, receiverName: r.receiver_name, recognitions: r.recognitions, yuan: money(r.yuan) })),
       };
@@ -137,7 +143,7 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
       for (const timeline of timelines.values()) {
         const first = timeline[0];
         const status = statusAt(
-          timeline.map((e) => ({ scopeId: e.scope_id, itemCode: e.item_code, category: null, status: e.status as 'active', effectiveFrom: e.effective_from, recordedAt: e.recorded_at })),
+          timeline.map((e) => ({ scopeId: e.scope_id, itemCode: e.item_code, category: null, status: certificationStatus(e.status), effectiveFrom: e.effective_from, recordedAt: e.recorded_at })),
           now,
         );
         if (!status) continue;

@@ -46,6 +46,12 @@ export const withdrawnReportStatuses = ['cancelled', 'entered-in-error'] as cons
 export const certificationStatuses = ['active', 'suspended', 'revoked'] as const;
 export type CertificationStatus = (typeof certificationStatuses)[number];
 
+/** A stored status as the union it is; anything else is a broken row, not a status. */
+export function certificationStatus(value: string): CertificationStatus {
+  if ((certificationStatuses as readonly string[]).includes(value)) return value as CertificationStatus;
+  throw new Error(`not a certification status: ${value}`);
+}
+
 // Narrowest first.
 export const scopeLevels = ['consortium', 'city', 'province', 'alliance', 'national'] as const;
 export type ScopeLevel = (typeof scopeLevels)[number];
