@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { shanghaiDaySql } from '../../db/sql.ts';
 import { flowListsSql, patientHashSql } from './aggregates.ts';
+import { rollupDimensions } from './dimensions.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
@@ -43,16 +44,18 @@ function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBui
 }
 
 /**
- * Events spread along the roll-up dimensions: everything, the receiver, the item, its category and
- * the receiver's city when `receiver_side`, and the issuer when there is one.
+ * Events spread along every roll-up dimension (dimensions.ts): each event counts once per dimension
+ * it counts along, under that dimension's value.
  */
+const dimensionValues = sql.join(
+  rollupDimensions.map((d) => sql`(${sql.lit(d.name)}, ${sql.raw(d.value)}, ${sql.raw(d.counts === 'with-issuer' ? 'ev.issuer is not null' : 'ev.receiver_side')})`),
+);
+
 function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     select dim.dimension, ev.local_day, dim.dim_value, ${sql.raw(figures.map((f) => `ev.${f}`).join(', '))}
     from (${events}) ev
-    cross join lateral (values ('all', '', ev.receiver_side), ('receiver', ev.receiver, ev.receiver_side), ('item', ev.item_code, ev.receiver_side),
-                               ('category', ev.category, ev.receiver_side), ('city', ev.city, ev.receiver_side), ('issuer', ev.issuer, ev.issuer is not null))
-      as dim(dimension, dim_value, included)
+    cross join lateral (values ${dimensionValues}) as dim(dimension, dim_value, included)
     where dim.included`;
 }
 
@@ -208,8 +211,7 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       from (select ${decisionDay} as local_day, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer,
                    ${patientHashSql('c.patient_key')} as patient_hash
             from ${decided} where d.action = 'recognized' and not same and ${decisionsIn(part)}) ev
-      cross join lateral (values ('all', ''), ('receiver', ev.receiver), ('item', ev.item_code), ('category', ev.category), ('city', ev.city),
-                                 ('issuer', ev.issuer)) as dim(dimension, dim_value)
+      cross join lateral (values ${sql.join(rollupDimensions.map((d) => sql`(${sql.lit(d.name)}, ${sql.raw(d.value)})`))}) as dim(dimension, dim_value)
       on conflict do nothing
       returning dimension, local_day, dim_value
     )`]).execute(trx);

@@ -3,7 +3,8 @@ import type { Database } from '../../db/database.ts';
 import { flowListsSql } from './aggregates.ts';
 import { rankFlows, type IssuerFlows } from './flow-ranking.ts';
 import { periodParts, periodRows, splitPeriod } from './periods.ts';
-import type { SavingsGrouping } from './schemas.ts';
+import { dimension, dimensions, total, type Dimension, type SavingsGrouping } from './dimensions.ts';
+import type { Locale } from '../rules/index.ts';
 
 /** Report queries. They read the agg_* tables only, never the log. */
 
@@ -14,18 +15,6 @@ export interface ReportFilter {
   city?: string;
   category?: string;
 }
-
-/** Group key and label expressions over aliases a (aggregate), rh (receiver), ih (issuer), i (item). */
-const groupings: Record<SavingsGrouping | 'total', { key: string; label: string }> = {
-  total: { key: `'total'`, label: `'total'` },
-  day: { key: `to_char(a.local_day, 'YYYY-MM-DD')`, label: `to_char(a.local_day, 'YYYY-MM-DD')` },
-  month: { key: `to_char(a.local_day, 'YYYY-MM')`, label: `to_char(a.local_day, 'YYYY-MM')` },
-  'receiving-hospital': { key: 'a.receiving_hospital_id', label: 'rh.name' },
-  'issuing-hospital': { key: 'a.issuing_hospital_id', label: 'ih.name' },
-  item: { key: 'a.item_code', label: 'i.name' },
-  category: { key: 'i.category', label: 'i.category' },
-  city: { key: 'rh.city', label: 'rh.city' },
-};
 
 function where(filter: ReportFilter): RawBuilder<unknown> {
   const conditions = [sql`a.local_day between ${filter.from}::date and ${filter.to}::date`];
@@ -48,14 +37,14 @@ export interface DecisionFigures {
 }
 export interface PatientFigures { key: string; label: string; patients: number }
 
-export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh' = 'en') {
-  const g = groupings[groupBy];
+export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: Locale = 'en') {
+  const g = dimension(groupBy);
   const key = sql.raw(g.key);
-  const label = sql.raw(groupBy === 'item' && locale === 'zh' ? 'coalesce(i.name_zh, i.name)' : g.label);
-  const byIssuer = groupBy === 'issuing-hospital';
-  const plan = rollupPlan(groupBy, filter);
+  const label = sql.raw(g.label(locale));
+  const byIssuer = Boolean(g.byIssuer);
+  const plan = rollupPlan(g, filter);
   if (plan) {
-    const { rows } = await rollupFigures(plan, groupBy, filter, locale).execute(db);
+    const { rows } = await rollupFigures(plan, g, filter, locale).execute(db);
     return { checks: rows, decisions: rows, patients: rows };
   }
   // Patient-days: distinct (day, patient) pairs, as the roll-ups count them.
@@ -90,19 +79,18 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
  * must lie along one dimension (e.g. by day for one hospital, by item for the province). Others
  * (by item for one hospital, by issuer) read the fine aggregates.
  */
-function rollupPlan(groupBy: SavingsGrouping | 'total', filter: ReportFilter): { dimension: string; value?: string } | null {
-  const filters = [
-    ['receiver', filter.hospitalId],
-    ['city', filter.city],
-    ['category', filter.category],
-  ].filter((f): f is [string, string] => Boolean(f[1]));
+function rollupPlan(g: Dimension, filter: ReportFilter): { dimension: Dimension; value?: string } | null {
+  const filters = rollupFilters.filter((d) => filter[d.filter!] !== undefined);
   if (filters.length > 1) return null;
-  const along: string | undefined = ({ 'receiving-hospital': 'receiver', 'issuing-hospital': 'issuer', item: 'item', category: 'category', city: 'city' } as Record<string, string>)[groupBy];
   const [filtered] = filters;
-  if (!filtered) return { dimension: along ?? 'all' };
-  if (along && along !== filtered[0]) return null;
-  return { dimension: filtered[0], value: filtered[1] };
+  const along = g === total ? undefined : g.rollup;
+  if (!filtered) return { dimension: along ? g : total };
+  if (along && along.name !== filtered.rollup!.name) return null;
+  return { dimension: filtered, value: filter[filtered.filter!] };
 }
+
+/** The dimensions a report filter reads a roll-up by. */
+const rollupFilters = (dimensions as readonly Dimension[]).filter((d) => d.filter && d.rollup);
 
 const rollupColumns = [
   'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
@@ -114,20 +102,18 @@ const rollupColumns = [
  * agg_rollup, day by day or as a whole month less some days (periods.ts; every day when grouping by
  * day). Rows are summed by key first and named after.
  */
-function rollupFigures(plan: { dimension: string; value?: string }, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: 'en' | 'zh') {
-  const period = splitPeriod(filter.from, filter.to, groupBy === 'day' ? ['day'] : ['month', 'day']);
-  const where = plan.value === undefined ? sql`dimension = ${plan.dimension}` : sql`dimension = ${plan.dimension} and dim_value = ${plan.value}`;
+function rollupFigures(plan: { dimension: Dimension; value?: string }, g: Dimension, filter: ReportFilter, locale: Locale) {
+  const period = splitPeriod(filter.from, filter.to, g.calendar === 'day' ? ['day'] : ['month', 'day']);
+  const rollup = plan.dimension.rollup!;
+  const where = plan.value === undefined ? sql`dimension = ${rollup.name}` : sql`dimension = ${rollup.name} and dim_value = ${plan.value}`;
   const rows = periodRows(period, { tables: { day: 'agg_rollup', month: 'agg_rollup_months' }, keys: ['dim_value'], figures: rollupColumns, where });
-  const keyed = groupBy === 'day' || groupBy === 'month' || groupBy === 'total';
-  const names: Record<string, [join: string, label: string]> = {
-    receiver: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
-    issuer: ['left join hospitals h on h.id = g.key', 'coalesce(h.name, g.key)'],
-    item: ['left join items i on i.code = g.key', locale === 'zh' ? 'coalesce(i.name_zh, i.name, g.key)' : 'coalesce(i.name, g.key)'],
-  };
-  const [join, label] = (!keyed && names[plan.dimension]) || ['', 'g.key'];
+  // Grouped along the roll-up's own dimension: its values are the keys; otherwise (calendar, total) the grouping's key.
+  const along = g.rollup !== undefined && g !== total;
+  const join = along ? (rollup.join ?? '') : '';
+  const label = along && rollup.label ? rollup.label(locale) : 'g.key';
   return sql<CheckFigures & DecisionFigures & PatientFigures>`
     select g.*, ${sql.raw(label)} as label from (
-      select ${sql.raw(keyed ? groupings[groupBy].key : 'a.dim_value')} as key,
+      select ${sql.raw(along ? 'a.dim_value' : g.key)} as key,
         sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized,
         sum(a.recognitions) as recognitions, sum(a.declines) as declines, sum(a.flagged_declines) as flagged,
         sum(a.yuan) as yuan, sum(a.minutes) as minutes, sum(a.radiation_msv) as msv,

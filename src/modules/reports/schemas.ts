@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { calendarDate, identifier, line } from '../../http/schemas.ts';
 import { categories } from '../rules/index.ts';
 
-export const savingsGroupings = ['day', 'month', 'receiving-hospital', 'issuing-hospital', 'item', 'category', 'city'] as const;
-export type SavingsGrouping = (typeof savingsGroupings)[number];
+import { savingsGroupings } from './dimensions.ts';
+
+export type { SavingsGrouping } from './dimensions.ts';
 
 const period = {
   from: calendarDate.optional().describe('First Asia/Shanghai day (default: 29 days before `to`)'),
