@@ -43,7 +43,7 @@ describe('the background aggregator', () => {
 });
 
 describe('flows per issuer, month and year', () => {
-  it('keeps each issuer’s month and year of flows as one row of lists equal to the pairs counted', async () => {
+  it('keeps each issuer’s month and year of flows as one row of arrays equal to the pairs counted', async () => {
     const scope = await makeScope(ctx.db);
     const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null, prices: { T1: 20, T2: 20 } });
     const issuers = [await makeHospital(ctx.db, { priceTier: 'T1' }), await makeHospital(ctx.db, { priceTier: 'T1' })];
@@ -76,8 +76,8 @@ describe('flows per issuer, month and year', () => {
       union all select concat_ws(' ', 'year', year, issuer_num, receiver_nums, recognitions, fen) from agg_flow_year_issuers
       order by 1`.execute(ctx.db)).rows;
     const fromPairs = async () => (await sql<{ row: string }>`
-      select concat_ws(' ', unit, start, issuer_num, string_agg(receiver_num::text, ',' order by receiver_num), string_agg(recognitions::text, ',' order by receiver_num),
-        string_agg(((yuan * 100)::bigint)::text, ',' order by receiver_num)) as row
+      select concat_ws(' ', unit, start, issuer_num, array_agg(receiver_num order by receiver_num), array_agg(recognitions order by receiver_num),
+        array_agg((yuan * 100)::bigint order by receiver_num)) as row
       from (select 'month' as unit, month as start, issuer_num, receiver_num, recognitions, yuan from agg_flow_months
             union all select 'year', year, issuer_num, receiver_num, recognitions, yuan from agg_flow_years) f
       group by unit, start, issuer_num order by 1`.execute(ctx.db)).rows;
@@ -86,8 +86,8 @@ describe('flows per issuer, month and year', () => {
     const counted = await packed();
     expect(counted.length).toBeGreaterThanOrEqual(8); // two issuers in each of two months and years
     expect(counted).toEqual(await fromPairs());
-    expect(counted.filter((r) => r.row.endsWith(' 1,1 2000,2000'))).toHaveLength(6);
-    expect(counted.filter((r) => r.row.endsWith(' 2,1 4000,2000'))).toHaveLength(2); // its month and its year
+    expect(counted.filter((r) => r.row.endsWith(' {1,1} {2000,2000}'))).toHaveLength(6);
+    expect(counted.filter((r) => r.row.endsWith(' {2,1} {4000,2000}'))).toHaveLength(2); // its month and its year
     await rebuildAggregates(ctx.db);
     expect(await packed()).toEqual(counted);
   });

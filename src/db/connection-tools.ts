@@ -2,10 +2,13 @@
 
 /**
  * One decision for both drivers: int8 (counts, sums) and numeric (yuan, mSv) come back as JS numbers,
- * `date` as its 'YYYY-MM-DD' text. Counts stay far below 2^53 and money is rounded to fen.
+ * and so do the elements of an int8 array; `date` comes back as its 'YYYY-MM-DD' text. Counts stay
+ * far below 2^53 and money is rounded to fen.
  */
-export const typeOids = { int8: 20, numeric: 1700, date: 1082 } as const;
+export const typeOids = { int8: 20, numeric: 1700, date: 1082, int8Array: 1016 } as const;
 export const asNumber = (value: string) => Number(value);
+/** An int8 array without nulls, such as '{1,-2,3}'. */
+export const asNumbers = (value: string) => (value === '{}' ? [] : value.slice(1, -1).split(',').map(Number));
 export const asText = (value: string) => value;
 
 export function once(close: () => Promise<void>): () => Promise<void> {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely } from 'kysely';
-import { asNumber, asText, once, typeOids, within } from './connection-tools.ts';
+import { asNumber, asNumbers, asText, once, typeOids, within } from './connection-tools.ts';
 import type { DatabaseEvents, DatabaseHandle, Prepared } from './database.ts';
 import { unavailable } from './faults.ts';
 import { migrateToLatest } from './migrator.ts';
@@ -18,7 +18,7 @@ export async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Da
   const inMemory = dataDir === 'memory';
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(inMemory ? undefined : `${dataDir}/pgdata`, {
-    parsers: { [typeOids.int8]: asNumber, [typeOids.numeric]: asNumber, [typeOids.date]: asText },
+    parsers: { [typeOids.int8]: asNumber, [typeOids.numeric]: asNumber, [typeOids.date]: asText, [typeOids.int8Array]: asNumbers },
     ...(snapshot ? { loadDataDir: snapshot } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });

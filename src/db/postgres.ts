@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import { asNumber, asText, once, typeOids, within } from './connection-tools.ts';
+import { asNumber, asNumbers, asText, once, typeOids, within } from './connection-tools.ts';
 import type { DatabaseEvents, DatabaseHandle, Prepared } from './database.ts';
 import { faultKind, unavailable, type FaultKind } from './faults.ts';
 import { listenOnPostgres } from './postgres-listen.ts';
@@ -33,6 +33,7 @@ const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === typeOids.int8 || oid === typeOids.numeric) return asNumber;
     if (oid === typeOids.date) return asText;
+    if (oid === typeOids.int8Array) return asNumbers;
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;

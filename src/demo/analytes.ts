@@ -1,6 +1,6 @@
 // Plausible adult values for the demo's lab results: unit and reference interval per analyte code of
 // the default catalogue, or the qualitative answers of a serology or dipstick test.
-import type { AnalyteValue } from '../db/schema.ts';
+import type { AnalyteValue } from '../db/json-columns.ts';
 import type { Random } from './random.ts';
 
 type Quantitative = [unit: string, low: number, high: number, decimals: number];

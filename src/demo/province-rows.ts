@@ -1,7 +1,7 @@
 // The demo province's rows, written straight into an empty registry in the loader's transaction:
 // the state the exchange starts its history from (history/ then adds a year through the services).
 import type { Insertable, Transaction } from 'kysely';
-import type { DB, ResultsTable } from '../db/schema.ts';
+import type { DB, Results } from '../db/schema.ts';
 import { hashSecret } from '../modules/auth/index.ts';
 import { patientKey } from '../modules/patients/index.ts';
 import { contentHash, type ResultContent } from '../modules/results/index.ts';
@@ -84,7 +84,7 @@ export async function insertRegistry(trx: Transaction<DB>, province: DemoProvinc
  * hospital submitted the result once: the same content and hash as the results module computes, so
  * resubmitting a demo result unchanged is answered "unchanged".
  */
-export function prepareResult(result: DemoResult, secret: string): { row: Insertable<ResultsTable>; content: ResultContent; hash: string } {
+export function prepareResult(result: DemoResult, secret: string): { row: Insertable<Results>; content: ResultContent; hash: string } {
   const content: ResultContent = {
     patientKey: patientKey(secret, 'resident_id', result.patientIdNumber),
     itemCode: result.itemCode,
@@ -102,7 +102,7 @@ export function prepareResult(result: DemoResult, secret: string): { row: Insert
   };
   const hash = contentHash(content);
   const submittedAt = result.reportedAt ?? result.performedAt;
-  const row: Insertable<ResultsTable> = {
+  const row: Insertable<Results> = {
     issuing_hospital_id: result.issuingHospitalId,
     accession_no: result.accessionNo,
     patient_key: content.patientKey,

@@ -2,7 +2,7 @@
 // certifications, clients, patients and results (a seeded PRNG; no Math.random, no clock reads).
 // Results are dated relative to `now`, so a freshly loaded demo always has recent results.
 // Demo data only: the credentials are public (docs/demo.md), so it must never reach production.
-import type { AnalyteValue } from '../db/schema.ts';
+import type { AnalyteValue } from '../db/json-columns.ts';
 import { defaultCatalogue, type CatalogueEntry } from '../modules/registry/index.ts';
 import { demoCertifications, demoClients, type DemoCertification, type DemoClient } from './certifications.ts';
 import { demoHospitals, demoScopes, type DemoHospital, type DemoScope } from './hospitals.ts';

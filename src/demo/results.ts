@@ -2,7 +2,7 @@
 // items drawn by popularity (blood counts, liver and kidney panels, chest X-ray and chest CT lead),
 // dated over the 400 days before `now`. The history (history/plan.ts) draws its patients, hospitals
 // and results from a second generator, one journey at a time.
-import type { AnalyteValue } from '../db/schema.ts';
+import type { AnalyteValue } from '../db/json-columns.ts';
 import type { CatalogueEntry } from '../modules/registry/index.ts';
 import { generateResidentId } from '../modules/patients/index.ts';
 import { isImagingCategory, type Category, type ReportStatus } from '../modules/rules/index.ts';

@@ -5,9 +5,9 @@ import { rankFlows, type Flow, type IssuerFlows } from '../../src/modules/report
 const piece = (issuer: number, flows: [number, number, number][], sign = 1): IssuerFlows => ({
   sign,
   issuer_num: issuer,
-  receiver_nums: flows.map((f) => f[0]).join(','),
-  recognitions: flows.map((f) => f[1]).join(','),
-  fen: flows.map((f) => f[2]).join(','),
+  receiver_nums: flows.map((f) => f[0]),
+  recognitions: flows.map((f) => f[1]),
+  fen: flows.map((f) => f[2]),
 });
 const everyPair = () => true;
 const flow = (issuer: number, receiver: number, recognitions: number, fen: number): Flow => ({ issuer, receiver, recognitions, fen });
@@ -38,7 +38,7 @@ describe('rankFlows', () => {
   });
 
   it('takes any hospital number and skips empty pieces', () => {
-    const pieces = [piece(70_000, [[50_000, 2, 10]]), { sign: 1, issuer_num: 5, receiver_nums: '', recognitions: '', fen: '' }, piece(5, [[1, 1, 1]])];
+    const pieces = [piece(70_000, [[50_000, 2, 10]]), { sign: 1, issuer_num: 5, receiver_nums: [], recognitions: [], fen: [] }, piece(5, [[1, 1, 1]])];
     expect(rankFlows(pieces, 10, everyPair)).toEqual({ top: [flow(70_000, 50_000, 2, 10), flow(5, 1, 1, 1)], pairs: 2 });
   });
 
@@ -56,7 +56,7 @@ describe('rankFlows', () => {
       }
       const sums = new Map<string, Flow>();
       for (const p of pieces) {
-        const [receivers, counts, fens] = [p.receiver_nums, p.recognitions, p.fen].map((list) => list.split(',').map(Number));
+        const { receiver_nums: receivers, recognitions: counts, fen: fens } = p;
         receivers.forEach((receiver, j) => {
           const key = `${p.issuer_num}-${receiver}`;
           const sum = sums.get(key) ?? flow(p.issuer_num, receiver, 0, 0);

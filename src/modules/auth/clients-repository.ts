@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import type { ClientsTable } from '../../db/schema.ts';
+import type { Clients } from '../../db/schema.ts';
 
-export type ClientRow = Selectable<ClientsTable>;
+export type ClientRow = Selectable<Clients>;
 
 const clientColumns = [
   'client_id',

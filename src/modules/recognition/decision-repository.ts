@@ -1,5 +1,5 @@
 import type { Selectable, Transaction } from 'kysely';
-import type { DB, RecognitionDecisionsTable } from '../../db/schema.ts';
+import type { DB, RecognitionDecisions } from '../../db/schema.ts';
 import { enqueueDecisions } from '../reports/index.ts';
 
 export interface CheckForDecision {
@@ -23,7 +23,7 @@ export interface CheckForDecision {
 
 const decisionColumns = ['id', 'item_code', 'result_id', 'action', 'reason_code', 'reason_text', 'flagged', 'yuan', 'minutes', 'radiation_msv'] as const;
 
-export type DecisionRow = Pick<Selectable<RecognitionDecisionsTable>, (typeof decisionColumns)[number]>;
+export type DecisionRow = Pick<Selectable<RecognitionDecisions>, (typeof decisionColumns)[number]>;
 
 /**
  * The check with its candidates and earlier decisions. The check row is locked (FOR UPDATE) so

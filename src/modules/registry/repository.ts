@@ -1,12 +1,12 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { DB, HospitalsTable, ItemsTable, ScopesTable, CertificationEventsTable } from '../../db/schema.ts';
+import type { DB, Hospitals, Items, Scopes, CertificationEvents } from '../../db/schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 /** A hospital as the registry shows it (its number is internal, the key of the flow aggregates). */
-export type HospitalRow = Omit<Selectable<HospitalsTable>, 'num'>;
-export type ScopeRow = Selectable<ScopesTable>;
-export type ItemRow = Selectable<ItemsTable>;
-export type CertificationRow = Selectable<CertificationEventsTable>;
+export type HospitalRow = Omit<Selectable<Hospitals>, 'num'>;
+export type ScopeRow = Selectable<Scopes>;
+export type ItemRow = Selectable<Items>;
+export type CertificationRow = Selectable<CertificationEvents>;
 
 const hospitalColumns = ['id', 'name', 'tier', 'grade', 'province', 'city', 'county', 'price_tier', 'created_at', 'updated_at'] as const;
 const scopeColumns = ['id', 'level', 'name', 'region', 'province', 'members', 'items', 'updated_at'] as const;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { currentRuleSet } from '../settings/index.ts';
@@ -103,9 +103,9 @@ async function readCertifications(trx: Reader): Promise<Map<string, Certificatio
 
 async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Promise<RegistrySnapshot> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const [{ version }] = (await sql<{ version: number }>`select version from registry_version`.execute(trx)).rows;
-    const { rows } = await sql<{ table_name: string; version: number }>`select table_name, version from registry_table_versions`.execute(trx);
-    const tableVersions = new Map(rows.map((r) => [r.table_name, Number(r.version)]));
+    const { version } = await trx.selectFrom('registry_version').select('version').executeTakeFirstOrThrow();
+    const rows = await trx.selectFrom('registry_table_versions').select(['table_name', 'version']).execute();
+    const tableVersions = new Map(rows.map((r) => [r.table_name, r.version]));
     /** A table's part of the previous snapshot while its version stands; read again otherwise. */
     const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
       const current = tableVersions.get(table);
@@ -125,6 +125,6 @@ async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Pr
 }
 
 /** The registry's version now, as a sub-query another statement can read in its own snapshot. */
-export function registryVersionQuery(_db: Kysely<DB> | Transaction<DB>) {
-  return sql<number>`select version from registry_version`;
+export function registryVersionQuery(db: Kysely<DB> | Transaction<DB>) {
+  return db.selectFrom('registry_version').select('version');
 }

@@ -29,9 +29,9 @@ type Figure = (typeof figureColumns)[number];
  * dim_value) and the named figures; `ctes` are earlier WITH clauses it may read.
  */
 function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
-  const list = sql.raw(figures.join(', '));
-  const sums = sql.raw(figures.map((f) => `sum(${f}) as ${f}`).join(', '));
-  const add = (table: string) => sql.raw(figures.map((f) => `${f} = ${table}.${f} + excluded.${f}`).join(', '));
+  const list = sql.join(figures.map((f) => sql.ref(f)));
+  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
+  const add = (table: 'agg_rollup' | 'agg_rollup_months') => sql.join(figures.map((f) => sql`${sql.ref(f)} = ${sql.ref(`${table}.${f}`)} + ${sql.ref(`excluded.${f}`)}`));
   return sql`
     with ${sql.join([...ctes, sql`e as (select dimension, local_day, dim_value, ${sums} from (${rows}) r group by 1, 2, 3)`])},
     daily as (
@@ -53,7 +53,7 @@ const dimensionValues = sql.join(
 
 function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
-    select dim.dimension, ev.local_day, dim.dim_value, ${sql.raw(figures.map((f) => `ev.${f}`).join(', '))}
+    select dim.dimension, ev.local_day, dim.dim_value, ${sql.join(figures.map((f) => sql.ref(`ev.${f}`)))}
     from (${events}) ev
     cross join lateral (values ${dimensionValues}) as dim(dimension, dim_value, included)
     where dim.included`;

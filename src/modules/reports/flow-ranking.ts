@@ -2,17 +2,17 @@
  * Flows summed and ranked outside the database: a year of flows is ~90,000 issuer → receiver pairs
  * at 20 million results, and hashing them in SQL took most of the report's time. The database
  * answers one row per issuer and signed piece of the period (see periods.ts), its receivers with
- * their recognitions and fen as comma-separated lists (kept so for whole months and years); this
+ * their recognitions and fen as arrays in the same order (kept so for whole months and years); this
  * sums them per pair and ranks the pairs.
  */
 
-/** One issuer's flows in one piece of a period: three comma-separated lists in the same order. */
+/** One issuer's flows in one piece of a period: three arrays in the same order. */
 export interface IssuerFlows {
   sign: number;
   issuer_num: number;
-  receiver_nums: string;
-  recognitions: string;
-  fen: string;
+  receiver_nums: number[];
+  recognitions: number[];
+  fen: number[];
 }
 
 export interface Flow {
@@ -32,7 +32,7 @@ const byRank = (a: Flow, b: Flow) => b.recognitions - a.recognitions || b.fen - 
 export function rankFlows(pieces: Iterable<IssuerFlows>, limit: number, keep: (issuer: number, receiver: number) => boolean): { top: Flow[]; pairs: number } {
   const byIssuer = new Map<number, IssuerFlows[]>();
   for (const piece of pieces) {
-    if (piece.receiver_nums === '') continue;
+    if (piece.receiver_nums.length === 0) continue;
     const rows = byIssuer.get(piece.issuer_num);
     if (rows) rows.push(piece);
     else byIssuer.set(piece.issuer_num, [piece]);
@@ -48,14 +48,12 @@ export function rankFlows(pieces: Iterable<IssuerFlows>, limit: number, keep: (i
   for (const [issuer, rows] of byIssuer) {
     const touched: number[] = [];
     for (const row of rows) {
-      const nums = new NumberList(row.receiver_nums);
-      const recognitions = new NumberList(row.recognitions);
-      const fen = new NumberList(row.fen);
-      while (nums.more()) {
-        const receiver = nums.next();
+      const { receiver_nums: nums, recognitions, fen, sign } = row;
+      for (let k = 0; k < nums.length; k++) {
+        const receiver = nums[k];
         if (sums.start(issuer, receiver)) touched.push(receiver);
-        sums.recognitions[receiver] += row.sign * recognitions.next();
-        sums.fen[receiver] += row.sign * fen.next();
+        sums.recognitions[receiver] += sign * recognitions[k];
+        sums.fen[receiver] += sign * fen[k];
       }
     }
     for (const receiver of touched) {
@@ -100,32 +98,5 @@ class ReceiverSums {
     this.recognitions = grown(this.recognitions, 0);
     this.fen = grown(this.fen, 0);
     this.owner = grown(this.owner, -1);
-  }
-}
-
-/** Reads the integers of a comma-separated list one by one, without splitting it into strings. */
-class NumberList {
-  private at = 0;
-  private readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-
-  more(): boolean {
-    return this.at < this.text.length;
-  }
-
-  next(): number {
-    const { text } = this;
-    const negative = text.charCodeAt(this.at) === 45; // '-'
-    if (negative) this.at++;
-    let value = 0;
-    for (; this.at < text.length; this.at++) {
-      const digit = text.charCodeAt(this.at) - 48;
-      if (digit < 0 || digit > 9) break;
-      value = value * 10 + digit;
-    }
-    this.at++; // the comma
-    return negative ? -value : value;
   }
 }

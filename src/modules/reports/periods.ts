@@ -102,12 +102,12 @@ export function periodParts<R>(pieces: Piece[], part: (level: Level, sign: 1 | -
  * they give the period's figures.
  */
 export function periodRows(pieces: Piece[], source: PeriodSource): RawBuilder<unknown> {
-  const keys = sql.raw(source.keys.map((k) => `${k}, `).join(''));
-  const figures = (sign: 1 | -1) => sql.raw(source.figures.map((f) => `${sign < 0 ? '-' : ''}${f} as ${f}`).join(', '));
+  const columns = (sign: 1 | -1) =>
+    sql.join([...source.keys.map((k) => sql.ref(k)), ...source.figures.map((f) => (sign < 0 ? sql`-${sql.ref(f)} as ${sql.ref(f)}` : sql.ref(f)))]);
   const parts = periodParts(pieces, (level, sign, within) => {
     const table = source.tables[level];
     if (!table) throw new Error(`no ${level} table for this report`);
-    return sql`select ${sql.ref(unitColumn[level])} as local_day, ${keys}${figures(sign)} from ${sql.table(table)} where (${within}) and ${source.where ?? sql`true`}`;
+    return sql`select ${sql.ref(unitColumn[level])} as local_day, ${columns(sign)} from ${sql.table(table)} where (${within}) and ${source.where ?? sql`true`}`;
   });
   return sql.join(parts, sql` union all `);
 }

@@ -25,10 +25,9 @@ function where(filter: ReportFilter): RawBuilder<unknown> {
 }
 
 const joins = (withIssuer: boolean) =>
-  sql.raw(
-    'join hospitals rh on rh.id = a.receiving_hospital_id join items i on i.code = a.item_code' +
-      (withIssuer ? ' join hospitals ih on ih.id = a.issuing_hospital_id' : ''),
-  );
+  sql`join hospitals rh on rh.id = a.receiving_hospital_id join items i on i.code = a.item_code ${
+    withIssuer ? sql`join hospitals ih on ih.id = a.issuing_hospital_id` : sql``
+  }`;
 
 export interface CheckFigures { key: string; label: string; checks: number; with_recognizable: number; recognized: number | null }
 export interface DecisionFigures {
@@ -126,16 +125,25 @@ function rollupFigures(plan: { dimension: Dimension; value?: string }, g: Dimens
     ) g ${sql.raw(join)}`;
 }
 
+/** How the declines report groups: the aggregate columns kept, the group's key and its label. */
+const declineGroupings = {
+  code: { grouped: ['reason_code'], keys: sql`a.reason_code`, key: sql`a.reason_code`, label: sql`g.key` },
+  hospital: { grouped: ['receiving_hospital_id'], keys: sql`a.receiving_hospital_id`, key: sql`a.receiving_hospital_id`, label: sql`rh.name` },
+  // A practitioner is named within their hospital.
+  practitioner: {
+    grouped: ['receiving_hospital_id', 'practitioner_id'],
+    keys: sql`a.receiving_hospital_id, a.practitioner_id`,
+    key: sql`a.receiving_hospital_id || '/' || a.practitioner_id`,
+    label: sql`g.practitioner_id || ' (' || rh.name || ')'`,
+  },
+};
+
 /**
  * Declines per reason, hospital or practitioner, the most first and at most `limit` of them, with
  * the number of groups and the totals over all of them.
  */
 export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' | 'practitioner', filter: ReportFilter, limit: number) {
-  const grouped = { code: ['reason_code'], hospital: ['receiving_hospital_id'], practitioner: ['receiving_hospital_id', 'practitioner_id'] }[groupBy];
-  const columns = grouped.map((column) => `a.${column}`);
-  const keys = columns.join(', ');
-  const key = columns.join(` || '/' || `); // a practitioner is named within their hospital
-  const label = { code: 'g.key', hospital: 'rh.name', practitioner: `g.practitioner_id || ' (' || rh.name || ')'` }[groupBy];
+  const { grouped, keys, key, label } = declineGroupings[groupBy];
   const conditions = [];
   if (filter.hospitalId) conditions.push(sql`a.receiving_hospital_id = ${filter.hospitalId}`);
   if (filter.city) conditions.push(sql`a.receiving_hospital_id in (select id from hospitals where city = ${filter.city})`);
@@ -150,14 +158,14 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
     figures: ['declines', 'flagged'],
   });
   const result = await sql<{ key: string; label: string; declines: number; flagged: number; groups: number; all_declines: number; all_flagged: number }>`
-    select g.key, ${sql.raw(label)} as label, g.declines, g.flagged, g.groups, g.all_declines, g.all_flagged
+    select g.key, ${label} as label, g.declines, g.flagged, g.groups, g.all_declines, g.all_flagged
     from (
-      select ${sql.raw(keys)}, ${sql.raw(key)} as key, sum(a.declines) as declines, sum(a.flagged) as flagged,
+      select ${keys}, ${key} as key, sum(a.declines) as declines, sum(a.flagged) as flagged,
         count(*) over () as groups, sum(sum(a.declines)) over () as all_declines, sum(sum(a.flagged)) over () as all_flagged
       from (${rows}) a ${conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``}
-      group by ${sql.raw(keys)} having sum(a.declines) <> 0
+      group by ${keys} having sum(a.declines) <> 0
       order by declines desc, key limit ${limit}
-    ) g ${sql.raw(groupBy === 'code' ? '' : 'join hospitals rh on rh.id = g.receiving_hospital_id')}
+    ) g ${groupBy === 'code' ? sql`` : sql`join hospitals rh on rh.id = g.receiving_hospital_id`}
     order by g.declines desc, g.key`.execute(db);
   const first = result.rows[0];
   return {

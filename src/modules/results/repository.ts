@@ -1,11 +1,11 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { DB, ResultsTable, ResultVersionsTable } from '../../db/schema.ts';
+import type { DB, Results, ResultVersions } from '../../db/schema.ts';
 
 /** Repository functions run on the database or inside the caller's transaction. */
 type Executor = Kysely<DB> | Transaction<DB>;
 
-export type NewResult = Insertable<ResultsTable>;
-export type NewResultVersion = Insertable<ResultVersionsTable>;
+export type NewResult = Insertable<Results>;
+export type NewResultVersion = Insertable<ResultVersions>;
 
 const resultColumns = [
   'results.id',

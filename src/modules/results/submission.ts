@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { problemTypeBase, type FieldError } from '../../errors.ts';
 import { validationDetail } from '../../http/validation.ts';
-import type { AnalyteValue } from '../../db/schema.ts';
+import type { AnalyteValue } from '../../db/json-columns.ts';
 import { imagingCategories } from '../rules/index.ts';
 import { derivePatientKey } from '../patients/index.ts';
 import type { ResultKind, ResultSubmission } from './schemas.ts';

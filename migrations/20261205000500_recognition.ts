@@ -1,40 +1,34 @@
 import { sql, type Kysely } from 'kysely';
 
-// Rule-set versions, recognition checks (the denominator of the recognition rate) with their
-// candidates, and the append-only recognition log.
+// The recognition module: the check log (each check, its requested items and every candidate it
+// judged) and the decisions taken on those candidates.
 const statements = [
-  `create table rule_sets (
-    version integer primary key,
-    tier_direction text not null check (tier_direction in ('symmetric', 'downward-only-outside-city')),
-    lookback_days integer not null check (lookback_days > 0),
-    created_at timestamptz not null default now(),
-    created_by text not null
-  )`,
-  `insert into rule_sets (version, tier_direction, lookback_days, created_by) values (1, 'symmetric', 365, 'migration')`,
   `create table recognition_checks (
-    id uuid primary key default gen_random_uuid(),
-    receiving_hospital_id text not null references hospitals (id),
+    id uuid primary key default uuid_v7(),
+    receiving_hospital_id text not null,
     client_id text not null,
     practitioner_id text not null,
     patient_key text not null,
     purpose text not null,
     context jsonb not null default '{}',
-    rule_set_version integer not null references rule_sets (version),
+    rule_set_version integer not null,
     created_at timestamptz not null default now()
   )`,
-  `create index recognition_checks_receiver_idx on recognition_checks (receiving_hospital_id, created_at)`,
+  `comment on table recognition_checks is 'Each recognition check: who asked, for which patient and purpose, under which rule settings'`,
   `create index recognition_checks_created_idx on recognition_checks (created_at)`,
+  `create index recognition_checks_receiver_idx on recognition_checks (receiving_hospital_id, created_at)`,
   `create table check_items (
     check_id uuid not null references recognition_checks (id),
-    item_code text not null references items (code),
+    item_code text not null,
     position integer not null,
     has_recognizable boolean not null,
     primary key (check_id, item_code)
   )`,
+  `comment on table check_items is 'The items a check asked about, in the order asked, and whether any prior result was recognisable'`,
   `create table check_candidates (
     check_id uuid not null,
     item_code text not null,
-    result_id uuid not null references results (id),
+    result_id uuid not null,
     issuing_hospital_id text not null,
     outcome text not null check (outcome in ('RECOGNIZABLE', 'NOT_RECOGNIZABLE')),
     retest_permitted boolean not null,
@@ -46,13 +40,14 @@ const statements = [
     primary key (check_id, item_code, result_id),
     foreign key (check_id, item_code) references check_items (check_id, item_code)
   )`,
+  `comment on table check_candidates is 'Every prior result a check judged for an item: the outcome, its reasons and advisories, and what reuse would save'`,
   `create table recognition_decisions (
-    id uuid primary key default gen_random_uuid(),
+    id uuid primary key default uuid_v7(),
     check_id uuid not null,
     item_code text not null,
     result_id uuid not null,
-    receiving_hospital_id text not null references hospitals (id),
-    issuing_hospital_id text not null references hospitals (id),
+    receiving_hospital_id text not null,
+    issuing_hospital_id text not null,
     client_id text not null,
     practitioner_id text not null,
     action text not null check (action in ('recognized', 'declined')),
@@ -62,18 +57,17 @@ const statements = [
     yuan numeric(12, 2) not null,
     minutes integer not null,
     radiation_msv numeric(10, 4) not null,
-    rule_set_version integer not null references rule_sets (version),
+    rule_set_version integer not null,
     decided_at timestamptz not null default now(),
-    foreign key (check_id, item_code, result_id) references check_candidates (check_id, item_code, result_id),
+    check ((action = 'declined') = (reason_code is not null)),
     constraint recognition_decisions_candidate_key unique (check_id, item_code, result_id),
-    check ((action = 'declined') = (reason_code is not null))
+    foreign key (check_id, item_code, result_id) references check_candidates (check_id, item_code, result_id)
   )`,
-  // One recognition per requested item of a check (a second recognised candidate is a conflict).
-  `create unique index recognition_decisions_one_per_item on recognition_decisions (check_id, item_code)
-     where action = 'recognized'`,
+  `comment on table recognition_decisions is 'The recognition log: each recognition or reasoned decline of a judged candidate, with the money, time and dose saved; append-only'`,
+  // One recognition per requested item of a check.
+  `create unique index recognition_decisions_one_per_item on recognition_decisions (check_id, item_code) where action = 'recognized'`,
   `create index recognition_decisions_decided_idx on recognition_decisions (decided_at)`,
-  `create trigger recognition_decisions_append_only before update or delete on recognition_decisions
-     for each row execute function forbid_change()`,
+  `create trigger recognition_decisions_append_only before update or delete on recognition_decisions for each row execute function forbid_change()`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -81,7 +75,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['recognition_decisions', 'check_candidates', 'check_items', 'recognition_checks', 'rule_sets']) {
+  for (const table of ['recognition_decisions', 'check_candidates', 'check_items', 'recognition_checks']) {
     await sql.raw(`drop table if exists ${table}`).execute(db);
   }
 }
