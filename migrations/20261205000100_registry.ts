@@ -86,9 +86,13 @@ const statements = [
       return null;
     end $$`,
   ...['hospitals', 'scopes', 'items', 'code_maps', 'certification_events'].map(
-    (table) => `create trigger ${table}_registry_version after insert or update or delete or truncate on ${table} for each statement execute function raise_registry_version()`,
+    (table) =>
+      `create trigger ${table}_registry_version after insert or update or delete or truncate on ${table} for each statement execute function raise_registry_version()`,
   ),
-  ...[['hospitals', 'id'], ['items', 'code']].flatMap(([table, key]) => [
+  ...[
+    ['hospitals', 'id'],
+    ['items', 'code'],
+  ].flatMap(([table, key]) => [
     `create trigger ${table}_no_delete before delete on ${table} for each row execute function forbid_removal()`,
     `create trigger ${table}_keep_key before update of ${key} on ${table} for each row when (old.${key} is distinct from new.${key}) execute function forbid_removal()`,
   ]),
@@ -99,7 +103,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['registry_table_versions', 'registry_version', 'certification_events', 'code_maps', 'items', 'scopes', 'hospitals']) {
+  for (const table of [
+    'registry_table_versions',
+    'registry_version',
+    'certification_events',
+    'code_maps',
+    'items',
+    'scopes',
+    'hospitals',
+  ]) {
     await sql.raw(`drop table if exists ${table}`).execute(db);
   }
   await sql`drop function if exists raise_registry_version()`.execute(db);

@@ -179,9 +179,22 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop view if exists agg_flow_days`.execute(db);
   const tables = [
-    'agg_patient_days', 'agg_rollup_months', 'agg_rollup', 'agg_flow_year_issuers', 'agg_flow_years', 'agg_flow_month_issuers', 'agg_flow_months',
-    'agg_recognized_patients', 'agg_practitioner_years', 'agg_practitioner_months', 'agg_decline_months', 'agg_declines', 'agg_decisions',
-    'agg_issuer_candidates', 'agg_check_items', 'agg_pending',
+    'agg_patient_days',
+    'agg_rollup_months',
+    'agg_rollup',
+    'agg_flow_year_issuers',
+    'agg_flow_years',
+    'agg_flow_month_issuers',
+    'agg_flow_months',
+    'agg_recognized_patients',
+    'agg_practitioner_years',
+    'agg_practitioner_months',
+    'agg_decline_months',
+    'agg_declines',
+    'agg_decisions',
+    'agg_issuer_candidates',
+    'agg_check_items',
+    'agg_pending',
   ];
   for (const table of tables) await sql.raw(`drop table if exists ${table}`).execute(db);
 }

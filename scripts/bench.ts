@@ -47,11 +47,13 @@ function options() {
   const phases = new Set(values.phases.split(','));
   const unknown = [...phases].filter((p) => !['checks', 'rates', 'decisions', 'ingest', 'reports', 'limits'].includes(p));
   if (unknown.length > 0) throw new UsageError(`unknown phase(s): ${unknown.join(', ')}`);
-  const serviceEnv = Object.fromEntries(values.set.map((kv) => {
-    const at = kv.indexOf('=');
-    if (at < 1) throw new UsageError(`--set takes KEY=VALUE (got ${kv})`);
-    return [kv.slice(0, at), kv.slice(at + 1)];
-  }));
+  const serviceEnv = Object.fromEntries(
+    values.set.map((kv) => {
+      const at = kv.indexOf('=');
+      if (at < 1) throw new UsageError(`--set takes KEY=VALUE (got ${kv})`);
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
   return {
     phases,
     serviceEnv,
@@ -76,7 +78,8 @@ function options() {
 
 async function main(): Promise<number> {
   const opts = options();
-  if (!process.env.DATABASE_URL) throw new UsageError('DATABASE_URL is not set: the benchmark runs against PostgreSQL filled by `npm run generate`');
+  if (!process.env.DATABASE_URL)
+    throw new UsageError('DATABASE_URL is not set: the benchmark runs against PostgreSQL filled by `npm run generate`');
   const config = loadConfig();
   const url = config.database.url!;
   const secret = config.patientKeySecret!;
@@ -85,15 +88,19 @@ async function main(): Promise<number> {
   const cleanup: (() => void)[] = [];
   try {
     const meta = await readMeta(db);
-    if (meta.keyFingerprint !== keyFingerprint(secret)) throw new UsageError('PATIENT_KEY_SECRET differs from the one the data was generated with');
+    if (meta.keyFingerprint !== keyFingerprint(secret))
+      throw new UsageError('PATIENT_KEY_SECRET differs from the one the data was generated with');
     // Data generated before a newer migration stays usable: bring the schema up to date first.
     await migrateToLatest(db);
     const prewarmed = opts.quick ? 'not prewarmed (quick)' : await prewarmResults(db, log);
     const province: Province = {
       patients: Number(meta.patients),
-      recent: (await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
+      recent: (
+        await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)
+      ).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
     };
-    const lookbackDays = (await sql<{ d: number }>`select lookback_days as d from rule_sets order by version desc limit 1`.execute(db)).rows[0].d;
+    const lookbackDays = (await sql<{ d: number }>`select lookback_days as d from rule_sets order by version desc limit 1`.execute(db))
+      .rows[0].d;
     const candidateSql = await capturedCandidateSql(url);
     const report: BenchReport = {
       startedAt: new Date().toISOString(),
@@ -103,7 +110,16 @@ async function main(): Promise<number> {
       loadAverage: { before: loadavg(), after: [] },
       data: meta,
       sizes: await sizes(db),
-      settings: { logLevel: opts.logLevel, poolSize: opts.pool, lookbackDays, preparedStatements: opts.prepared, prewarmed, serviceEnv: Object.entries(opts.serviceEnv).map(([k, v]) => `${k}=${/SECRET|KEY/.test(k) ? '…' : v}`).join(' ') },
+      settings: {
+        logLevel: opts.logLevel,
+        poolSize: opts.pool,
+        lookbackDays,
+        preparedStatements: opts.prepared,
+        prewarmed,
+        serviceEnv: Object.entries(opts.serviceEnv)
+          .map(([k, v]) => `${k}=${/SECRET|KEY/.test(k) ? '…' : v}`)
+          .join(' '),
+      },
       checks: [],
       fixedRate: [],
       recognisableShare: { checks: 0, checkItems: 0, itemsWithRecognisable: 0 },
@@ -115,21 +131,38 @@ async function main(): Promise<number> {
     };
 
     log('starting the service…');
-    const app = await startChild('src/server.ts', {
-      DATABASE_URL: url, PATIENT_KEY_SECRET: secret, AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
-      LOG_LEVEL: opts.logLevel, DATABASE_POOL_SIZE: String(opts.pool), ACCESS_TOKEN_TTL: '3600', DEMO_DATA: 'off',
-      // All the load comes from one address and a handful of clients: the per-instance budgets meant for real clients would throttle it.
-      RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_PER_CLIENT: '10000000', RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
-      ...opts.serviceEnv,
-    }, '/readyz', [
-      ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []),
-      ...(opts.prepared ? ['--import', './scripts/bench/prepared-statements.ts'] : []),
-    ]);
+    const app = await startChild(
+      'src/server.ts',
+      {
+        DATABASE_URL: url,
+        PATIENT_KEY_SECRET: secret,
+        AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
+        LOG_LEVEL: opts.logLevel,
+        DATABASE_POOL_SIZE: String(opts.pool),
+        ACCESS_TOKEN_TTL: '3600',
+        DEMO_DATA: 'off',
+        // All the load comes from one address and a handful of clients: the per-instance budgets meant for real clients would throttle it.
+        RATE_LIMIT_PER_ADDRESS: '10000000',
+        RATE_LIMIT_PER_CLIENT: '10000000',
+        RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
+        ...opts.serviceEnv,
+      },
+      '/readyz',
+      [
+        ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []),
+        ...(opts.prepared ? ['--import', './scripts/bench/prepared-statements.ts'] : []),
+      ],
+    );
     children.push(app);
     const random = seededRandom(Number(meta.seed) + 1);
     const picked = shuffled(hospitals, random).slice(0, opts.receivers);
     const clientSecret = benchClientSecret(secret);
-    const receivers: Receiver[] = await Promise.all(picked.map(async (h) => ({ hospitalId: h.id, authorization: `Bearer ${await token(app.origin, benchClientId(h.id), clientSecret)}` })));
+    const receivers: Receiver[] = await Promise.all(
+      picked.map(async (h) => ({
+        hospitalId: h.id,
+        authorization: `Bearer ${await token(app.origin, benchClientId(h.id), clientSecret)}`,
+      })),
+    );
     const admin: Receiver = { hospitalId: '', authorization: `Bearer ${await token(app.origin, benchAdminClientId, clientSecret)}` };
 
     const pool = checkRequests(random, province, receivers, opts.quick ? 2_000 : 20_000);
@@ -139,20 +172,34 @@ async function main(): Promise<number> {
 
     for (const connections of opts.phases.has('checks') ? opts.connections : []) {
       log(`checks, ${connections} connections…`);
-      report.checks.push({ connections, ...(await withCpu(db, app.process.pid, () => closedLoop(app.origin, connections, opts.duration, (i) => nextCheck(i + connections * 7919), [201]))) });
+      report.checks.push({
+        connections,
+        ...(await withCpu(db, app.process.pid, () =>
+          closedLoop(app.origin, connections, opts.duration, (i) => nextCheck(i + connections * 7919), [201]),
+        )),
+      });
     }
     for (const rate of opts.phases.has('rates') ? opts.rates : []) {
       log('waiting for the aggregator to count the checks queued so far…');
       const catchUp = await waitForAggregates(db);
       log(`checks, open loop at ${rate}/s…`);
-      report.fixedRate.push({ rate, catchUp, ...(await openLoop(app.origin, rate, opts.duration, (i) => nextCheck(i + rate * 31), [201])) });
+      report.fixedRate.push({
+        rate,
+        catchUp,
+        ...(await openLoop(app.origin, rate, opts.duration, (i) => nextCheck(i + rate * 31), [201])),
+      });
     }
 
     if (opts.phases.has('decisions')) {
       log('decisions…');
       const { share, decisions } = await collectChecks(app.origin, random, province, receivers, opts.collect);
       report.recognisableShare = share;
-      const decided = await runAll(app.origin, 16, decisions.map((d) => d.request), [201]);
+      const decided = await runAll(
+        app.origin,
+        16,
+        decisions.map((d) => d.request),
+        [201],
+      );
       const decisionCount = decisions.reduce((sum, d) => sum + d.count, 0);
       report.decisions = { ...decided, decisions: decisionCount, decisionsPerSecond: decisionCount / decided.seconds };
     }
@@ -161,9 +208,17 @@ async function main(): Promise<number> {
     for (const connections of opts.phases.has('ingest') ? opts.ingestConnections : []) {
       log(`batch ingest, ${connections} connections…`);
       const runId = `${Date.now().toString(36)}-${connections}`;
-      const batches = Array.from({ length: opts.batches }, (_, b) => batchRequest(random, province, random.pick(receivers), 1000, `BENCH-${runId}-${b}`, new Date()));
+      const batches = Array.from({ length: opts.batches }, (_, b) =>
+        batchRequest(random, province, random.pick(receivers), 1000, `BENCH-${runId}-${b}`, new Date()),
+      );
       const ingest = await runAll(app.origin, connections, batches, [200]);
-      report.ingest.push({ ...ingest, connections, batchSize: 1000, batches: opts.batches, resultsPerSecond: (opts.batches * 1000) / ingest.seconds });
+      report.ingest.push({
+        ...ingest,
+        connections,
+        batchSize: 1000,
+        batches: opts.batches,
+        resultsPerSecond: (opts.batches * 1000) / ingest.seconds,
+      });
     }
 
     log('reports…');
@@ -171,7 +226,8 @@ async function main(): Promise<number> {
       // Sequential requests: up to reportRepeats, but at least 5 and at most ~5 s per report.
       const started = performance.now();
       const times: Measurement[] = [];
-      for (let k = 0; k < opts.reportRepeats && (k < Math.min(5, opts.reportRepeats) || performance.now() - started < 5_000); k += 1) times.push(await runAll(app.origin, 1, [request], [200]));
+      for (let k = 0; k < opts.reportRepeats && (k < Math.min(5, opts.reportRepeats) || performance.now() - started < 5_000); k += 1)
+        times.push(await runAll(app.origin, 1, [request], [200]));
       report.reports.push({ name, ...mergeSingles(times) });
     }
 
@@ -189,11 +245,23 @@ async function main(): Promise<number> {
     children.push(empty);
     for (const connections of opts.phases.has('limits') ? opts.connections : []) {
       const emptyPool: Request[] = pool.slice(0, 1000).map((r) => ({ ...r, path: '/empty' }));
-      report.limits.emptyRoute.push({ connections, ...(await withCpu(db, empty.process.pid, () => closedLoop(empty.origin, connections, opts.duration, (i) => emptyPool[i % emptyPool.length], [200]))) });
+      report.limits.emptyRoute.push({
+        connections,
+        ...(await withCpu(db, empty.process.pid, () =>
+          closedLoop(empty.origin, connections, opts.duration, (i) => emptyPool[i % emptyPool.length], [200]),
+        )),
+      });
     }
 
     report.loadAverage.after = loadavg();
-    const measured: Measurement[] = [...report.checks, ...report.fixedRate, ...(report.decisions ? [report.decisions] : []), ...report.ingest, ...report.reports, ...report.limits.emptyRoute];
+    const measured: Measurement[] = [
+      ...report.checks,
+      ...report.fixedRate,
+      ...(report.decisions ? [report.decisions] : []),
+      ...report.ingest,
+      ...report.reports,
+      ...report.limits.emptyRoute,
+    ];
     report.errors = measured.reduce((sum, m) => sum + m.errors, 0) + report.limits.pgbench.reduce((sum, p) => sum + p.failed, 0);
     for (const m of measured) for (const sample of m.errorSamples) log(`error sample: ${sample}`);
     const text = markdown(report);
@@ -213,12 +281,23 @@ async function main(): Promise<number> {
 
 /** One measurement from single-request runs (their only latency each). */
 function mergeSingles(runs: Measurement[]): Measurement {
-  const latencies = runs.map((r) => r.p50).filter(Number.isFinite).sort((a, b) => a - b);
+  const latencies = runs
+    .map((r) => r.p50)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
   return {
-    requests: runs.reduce((sum, r) => sum + r.requests, 0), errors: runs.reduce((sum, r) => sum + r.errors, 0), seconds,
-    throughput: runs.length / seconds, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), p999: at(0.999), max: latencies.at(-1) ?? Number.NaN,
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    seconds,
+    throughput: runs.length / seconds,
+    p50: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: latencies.at(-1) ?? Number.NaN,
     errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
   };
 }
@@ -235,7 +314,10 @@ function shuffled<T>(items: readonly T[], random: ReturnType<typeof seededRandom
 async function token(origin: string, clientId: string, secret: string): Promise<string> {
   const response = await fetch(`${origin}/v1/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   if (!response.ok) throw new Error(`token for ${clientId} refused: ${response.status} ${await response.text()}`);
@@ -243,25 +325,34 @@ async function token(origin: string, clientId: string, secret: string): Promise<
 }
 
 /** Checks whose answers are read: the share with recognisable candidates, and decisions to make. */
-async function collectChecks(origin: string, random: ReturnType<typeof seededRandom>, province: Province, receivers: Receiver[], count: number) {
+async function collectChecks(
+  origin: string,
+  random: ReturnType<typeof seededRandom>,
+  province: Province,
+  receivers: Receiver[],
+  count: number,
+) {
   const requests = checkRequests(random, province, receivers, count);
   const share = { checks: 0, checkItems: 0, itemsWithRecognisable: 0 };
   const decisions: { request: Request; count: number }[] = [];
   let i = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (i < requests.length) {
-      const request = requests[i++];
-      const response = await fetch(`${origin}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
-      if (response.status !== 201) throw new Error(`check refused: ${response.status} ${await response.text()}`);
-      const answer = (await response.json()) as CheckAnswer;
-      share.checks += 1;
-      share.checkItems += answer.items.length;
-      share.itemsWithRecognisable += answer.items.filter((item) => item.candidates.some((c) => c.outcome === 'RECOGNIZABLE')).length;
-      const receiver = receivers.find((r) => r.authorization === request.headers.authorization)!;
-      const decision = decisionRequest(random, receiver, answer);
-      if (decision) decisions.push({ request: decision, count: (JSON.parse(decision.body!) as { decisions: unknown[] }).decisions.length });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (i < requests.length) {
+        const request = requests[i++];
+        const response = await fetch(`${origin}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+        if (response.status !== 201) throw new Error(`check refused: ${response.status} ${await response.text()}`);
+        const answer = (await response.json()) as CheckAnswer;
+        share.checks += 1;
+        share.checkItems += answer.items.length;
+        share.itemsWithRecognisable += answer.items.filter((item) => item.candidates.some((c) => c.outcome === 'RECOGNIZABLE')).length;
+        const receiver = receivers.find((r) => r.authorization === request.headers.authorization)!;
+        const decision = decisionRequest(random, receiver, answer);
+        if (decision)
+          decisions.push({ request: decision, count: (JSON.parse(decision.body!) as { decisions: unknown[] }).decisions.length });
+      }
+    }),
+  );
   return { share, decisions };
 }
 

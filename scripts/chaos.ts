@@ -46,17 +46,23 @@ function options() {
     },
     strict: true,
   });
-  if (!values.restart) throw new UsageError('--restart "<shell command that restarts the PostgreSQL server of DATABASE_URL>" is required (e.g. "pg_ctlcluster 15 chaos restart")');
+  if (!values.restart)
+    throw new UsageError(
+      '--restart "<shell command that restarts the PostgreSQL server of DATABASE_URL>" is required (e.g. "pg_ctlcluster 15 chaos restart")',
+    );
   const number = (name: string, value: string, min: number, max: number) => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${value})`);
     return parsed;
   };
-  const serviceEnv = Object.fromEntries(values.set.map((kv) => {
-    const at = kv.indexOf('=');
-    if (at < 1) throw new UsageError(`--set takes KEY=VALUE (got ${kv})`);
-    return [kv.slice(0, at), kv.slice(at + 1)];
-  }));
+  const serviceEnv = Object.fromEntries(
+    values.set.map((kv) => {
+      const at = kv.indexOf('=');
+      if (at < 1) throw new UsageError(`--set takes KEY=VALUE (got ${kv})`);
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
   const startedAt = new Date().toISOString();
   return {
     restart: values.restart,
@@ -77,7 +83,8 @@ function options() {
 
 async function main(): Promise<number> {
   const opts = options();
-  if (!process.env.DATABASE_URL) throw new UsageError('DATABASE_URL is not set: the PostgreSQL server to restart (a database of its own is created on it)');
+  if (!process.env.DATABASE_URL)
+    throw new UsageError('DATABASE_URL is not set: the PostgreSQL server to restart (a database of its own is created on it)');
   const serverUrl = process.env.DATABASE_URL;
   const database = `mre_chaos_${process.pid}`;
   const databaseUrl = Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString();
@@ -100,15 +107,28 @@ async function main(): Promise<number> {
 
     const adminSecret = randomBytes(18).toString('base64url');
     const settings: Record<string, string> = {
-      LOG_LEVEL: opts.logLevel, ACCESS_TOKEN_TTL: String(Math.max(900, opts.duration * 2 + 600)), DEMO_DATA: 'off',
+      LOG_LEVEL: opts.logLevel,
+      ACCESS_TOKEN_TTL: String(Math.max(900, opts.duration * 2 + 600)),
+      DEMO_DATA: 'off',
       // Raised so that the load is never throttled: the run is about faults, not about limits.
-      RATE_LIMIT_PER_CLIENT: '10000000', RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000', AUTH_MAX_FAILURES: '1000',
+      RATE_LIMIT_PER_CLIENT: '10000000',
+      RATE_LIMIT_PER_ADDRESS: '10000000',
+      RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
+      AUTH_MAX_FAILURES: '1000',
       ...opts.serviceEnv,
     };
-    const app = await startChild('src/server.ts', {
-      ...settings, DATABASE_URL: databaseUrl, PATIENT_KEY_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()), ADMIN_CLIENT_ID: 'chaos-admin', ADMIN_CLIENT_SECRET: adminSecret,
-    }, '/readyz');
+    const app = await startChild(
+      'src/server.ts',
+      {
+        ...settings,
+        DATABASE_URL: databaseUrl,
+        PATIENT_KEY_SECRET: randomBytes(32).toString('base64url'),
+        AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
+        ADMIN_CLIENT_ID: 'chaos-admin',
+        ADMIN_CLIENT_SECRET: adminSecret,
+      },
+      '/readyz',
+    );
     // Everything the service writes goes to the log file, from its first line.
     const sink = createWriteStream(logFile);
     sink.write(app.output());
@@ -130,14 +150,35 @@ async function main(): Promise<number> {
       await new Promise<void>((resolve) => sink.end(resolve));
     };
 
-    const world = await buildWorld(app.origin, 'chaos-admin', adminSecret, { hospitals: 4, patients: opts.patients, preloaded: opts.patients * 2, runId }, log);
+    const world = await buildWorld(
+      app.origin,
+      'chaos-admin',
+      adminSecret,
+      { hospitals: 4, patients: opts.patients, preloaded: opts.patients * 2, runId },
+      log,
+    );
     const requestTimeoutMs = Number(settings.REQUEST_TIMEOUT_MS ?? 20_000);
     const events = plan(opts.duration * 1000, opts.restarts, opts.killBackends);
-    log(`load: ${opts.connections} connections for ${opts.duration} s; faults at ${events.map((e) => `${(e.atMs / 1000).toFixed(1)} s (${e.type})`).join(', ') || 'none'}`);
+    log(
+      `load: ${opts.connections} connections for ${opts.duration} s; faults at ${events.map((e) => `${(e.atMs / 1000).toFixed(1)} s (${e.type})`).join(', ') || 'none'}`,
+    );
     ledger.begin();
     const loadOver = () => ledger.now() >= opts.duration * 1000 || died !== null;
     const [, faults] = await Promise.all([
-      runLoad(app.origin, world, ledger, { connections: opts.connections, batchSize: opts.batchSize, answerTimeoutMs: requestTimeoutMs + 10_000, retryPauseMs: 100, runId, idempotencyKeys: opts.idempotencyKeys }, loadOver),
+      runLoad(
+        app.origin,
+        world,
+        ledger,
+        {
+          connections: opts.connections,
+          batchSize: opts.batchSize,
+          answerTimeoutMs: requestTimeoutMs + 10_000,
+          retryPauseMs: 100,
+          runId,
+          idempotencyKeys: opts.idempotencyKeys,
+        },
+        loadOver,
+      ),
       runFaults(events, ledger, { restart: opts.restart, serverUrl, database }, loadOver, log),
     ]);
     const loadSeconds = ledger.now() / 1000;
@@ -155,26 +196,57 @@ async function main(): Promise<number> {
     const metrics = died ? {} : await serviceMetrics(app.origin, world.admin);
     await stopService();
     stopService = null;
-    const errorLines = readFileSync(logFile, 'utf8').split('\n').filter((line) => /"level":(50|60)\b/.test(line));
+    const errorLines = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => /"level":(50|60)\b/.test(line));
 
     const report: Omit<ChaosReport, 'ok' | 'problems'> = {
       startedAt: opts.startedAt,
-      command: `npm run chaos -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`,
-      options: { durationSeconds: opts.duration, restarts: opts.restarts, connections: opts.connections, killBackends: opts.killBackends, idempotencyKeys: opts.idempotencyKeys, batchSize: opts.batchSize, patients: opts.patients, restartCommand: opts.restart },
+      command: `npm run chaos -- ${process.argv
+        .slice(2)
+        .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+        .join(' ')}`,
+      options: {
+        durationSeconds: opts.duration,
+        restarts: opts.restarts,
+        connections: opts.connections,
+        killBackends: opts.killBackends,
+        idempotencyKeys: opts.idempotencyKeys,
+        batchSize: opts.batchSize,
+        patients: opts.patients,
+        restartCommand: opts.restart,
+      },
       machine: facts,
       service: {
         version: version(),
-        settings: Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' '),
-        logFile, diedDuringRun: died, exit, errorLogLines: errorLines.length, errorLogSamples: errorLines.slice(0, 5).map((l) => l.slice(0, 1_000)), metrics,
+        settings: Object.entries(settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+        logFile,
+        diedDuringRun: died,
+        exit,
+        errorLogLines: errorLines.length,
+        errorLogSamples: errorLines.slice(0, 5).map((l) => l.slice(0, 1_000)),
+        metrics,
       },
-      setup: { hospitals: world.hospitals.length, items: items.length, patients: world.patients.length, preloadedResults: opts.patients * 2 },
+      setup: {
+        hospitals: world.hospitals.length,
+        items: items.length,
+        patients: world.patients.length,
+        preloadedResults: opts.patients * 2,
+      },
       load: {
         seconds: Math.round(loadSeconds * 10) / 10,
         kinds: loadFigures(ledger),
         transportCodes: ledger.transportCodes,
         malformed503: ledger.malformedCount,
         rejectedBatchItems: ledger.rejectedBatchItems,
-        samples: { serverErrors: ledger.serverErrors, otherStatuses: ledger.otherSamples, transport: ledger.transportSamples, malformed503: ledger.malformed503 },
+        samples: {
+          serverErrors: ledger.serverErrors,
+          otherStatuses: ledger.otherSamples,
+          transport: ledger.transportSamples,
+          malformed503: ledger.malformed503,
+        },
       },
       faults: recoveries(faults, ledger, loadSeconds * 1000),
       recoverySummary: {},
@@ -218,10 +290,12 @@ async function serviceMetrics(origin: string, authorization: string): Promise<Re
   const response = await fetch(`${origin}/metrics`, { headers: { authorization } }).catch(() => null);
   if (!response?.ok) return {};
   const wanted = /^(mre_database_faults_total|mre_database_connections_lost_total|mre_shed_requests_total)(\{[^}]*\})? ([\d.e+-]+)$/;
-  return Object.fromEntries((await response.text()).split('\n').flatMap((line) => {
-    const match = wanted.exec(line);
-    return match ? [[`${match[1]}${match[2] ?? ''}`, Number(match[3])]] : [];
-  }));
+  return Object.fromEntries(
+    (await response.text()).split('\n').flatMap((line) => {
+      const match = wanted.exec(line);
+      return match ? [[`${match[1]}${match[2] ?? ''}`, Number(match[3])]] : [];
+    }),
+  );
 }
 
 /** Drops the run's database, retrying while the server is still coming back from a restart. */

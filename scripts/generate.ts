@@ -33,7 +33,8 @@ function options() {
   });
   const int = (name: string, value: string | undefined, min: number) => {
     const n = Number(value);
-    if (value === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got ${value ?? 'nothing'})`);
+    if (value === undefined || !Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer >= ${min} (got ${value ?? 'nothing'})`);
     return n;
   };
   const results = int('results', values.results, 1);
@@ -46,7 +47,6 @@ function options() {
     jobs: int('jobs', values.jobs, 1),
   };
 }
-
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -61,11 +61,14 @@ async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
 async function main(): Promise<void> {
   const opts = options();
   if (!process.env.DATABASE_URL) {
-    throw new UsageError('DATABASE_URL is not set: the generator writes only to PostgreSQL, into a dedicated database (e.g. createdb mre_bench)');
+    throw new UsageError(
+      'DATABASE_URL is not set: the generator writes only to PostgreSQL, into a dedicated database (e.g. createdb mre_bench)',
+    );
   }
   const config = loadConfig();
   const secret = config.patientKeySecret!;
-  if (opts.decisions * 1.25 > opts.results) throw new UsageError('--decisions must be at most 80% of --results (each check samples a prior result)');
+  if (opts.decisions * 1.25 > opts.results)
+    throw new UsageError('--decisions must be at most 80% of --results (each check samples a prior result)');
   const pool = new pg.Pool({
     connectionString: config.database.url!,
     max: opts.jobs + 1,
@@ -95,7 +98,9 @@ async function main(): Promise<void> {
     );
     await phase('recent results sample', () => sampleRecent(db, now));
     const logCounts = await phase('recognition log', () =>
-      withoutIndexesReturning(db, logTables, () => loadLog(db, { now, seed: opts.seed, decisions: opts.decisions, results: opts.results, log })),
+      withoutIndexesReturning(db, logTables, () =>
+        loadLog(db, { now, seed: opts.seed, decisions: opts.decisions, results: opts.results, log }),
+      ),
     );
     await phase('report aggregates', () => rebuildAggregates(db));
     await phase('vacuum analyze', async () => {
@@ -112,12 +117,16 @@ async function main(): Promise<void> {
 /** A database is reset only when it is empty or was made by this generator (it holds gen_meta). */
 async function resetDatabase(db: Kysely<DB>): Promise<void> {
   const { rows } = await sql<{ registry: boolean; generated: boolean; name: string }>`
-    select to_regclass('public.hospitals') is not null as registry, to_regclass('public.gen_meta') is not null as generated, current_database() as name`.execute(db);
+    select to_regclass('public.hospitals') is not null as registry, to_regclass('public.gen_meta') is not null as generated, current_database() as name`.execute(
+    db,
+  );
   const { registry, generated, name } = rows[0];
   if (registry && !generated) {
     const { rows: any } = await sql<{ n: number }>`select count(*)::int as n from (select 1 from hospitals limit 1) h`.execute(db);
     if (any[0].n > 0) {
-      throw new UsageError(`database ${name} holds a registry the generator did not make; point DATABASE_URL at a dedicated database (createdb mre_bench)`);
+      throw new UsageError(
+        `database ${name} holds a registry the generator did not make; point DATABASE_URL at a dedicated database (createdb mre_bench)`,
+      );
     }
   }
   await sql`drop schema if exists public cascade`.execute(db);
@@ -157,7 +166,9 @@ async function printSummary(db: Kysely<DB>, seconds: number, logCounts: { checks
   const { rows: recognised } = await sql<{ n: number; yuan: number }>`
     select count(*)::int as n, coalesce(sum(yuan), 0)::float8 as yuan from recognition_decisions where action = 'recognized'`.execute(db);
   log('');
-  log(`Generated in ${seconds.toFixed(1)} s: ${hospitals.length} hospitals, ${logCounts.checks.toLocaleString('en')} checks, ${logCounts.decisions.toLocaleString('en')} decisions (${recognised[0].n.toLocaleString('en')} recognitions, ¥${Math.round(recognised[0].yuan).toLocaleString('en')} saved)`);
+  log(
+    `Generated in ${seconds.toFixed(1)} s: ${hospitals.length} hospitals, ${logCounts.checks.toLocaleString('en')} checks, ${logCounts.decisions.toLocaleString('en')} decisions (${recognised[0].n.toLocaleString('en')} recognitions, ¥${Math.round(recognised[0].yuan).toLocaleString('en')} saved)`,
+  );
   for (const r of rows) log(`  ${r.table.padEnd(24)} ${Number(r.rows).toLocaleString('en').padStart(14)} rows  ${r.size.padStart(9)}`);
 }
 

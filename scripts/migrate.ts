@@ -10,7 +10,9 @@ async function main(): Promise<void> {
     const outcome = await migrateToLatest(database.db);
     const applied = outcome.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
     process.stdout.write(
-      applied.length > 0 ? `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}`).join('\n')}\n` : 'The database is up to date\n',
+      applied.length > 0
+        ? `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}`).join('\n')}\n`
+        : 'The database is up to date\n',
     );
   } finally {
     await database.close();

@@ -26,7 +26,11 @@ export async function generateOpenApiText(): Promise<string> {
   });
   const database = await openDatabase(config.database);
   try {
-    const keys: ServiceKeys = { signing: await importSigningKey(signingJwk), patientKeySecret: config.patientKeySecret!, adminClientSecret: null };
+    const keys: ServiceKeys = {
+      signing: await importSigningKey(signingJwk),
+      patientKeySecret: config.patientKeySecret!,
+      adminClientSecret: null,
+    };
     await prepareDatabase(database, config, keys);
     const app = await buildApp({ config, database, logger: pino({ level: 'silent' }), clock: () => new Date(), keys });
     try {

@@ -76,12 +76,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(metricsPlugin, { metrics, database, clock });
   // Security headers on every answer (the dashboard and Swagger UI set their own content security policies).
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], upgradeInsecureRequests: null } } });
-  await app.register(loadShedding, { maxEventLoopDelayMs: config.http.maxEventLoopDelayMs, onShed: (reason) => metrics.shed.inc({ reason }) });
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
+  });
+  await app.register(loadShedding, {
+    maxEventLoopDelayMs: config.http.maxEventLoopDelayMs,
+    onShed: (reason) => metrics.shed.inc({ reason }),
+  });
 
   const issuer = config.publicUrl;
   await app.register(openapiPlugin);
-  await app.register(authPlugin, { db, clock, issuer, audience: apiAudience(issuer), tokenTtlSeconds: config.auth.accessTokenTtlSeconds, clients: services.clients });
+  await app.register(authPlugin, {
+    db,
+    clock,
+    issuer,
+    audience: apiAudience(issuer),
+    tokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    clients: services.clients,
+  });
   const { perClient, perAddress, tokenPerAddress } = config.rateLimits;
   await app.register(rateLimits, { perClient, perAddress, tokenPerAddress, onLimited: (limit) => metrics.rateLimited.inc({ limit }) });
   await app.register(idempotencyPlugin, { db, clock, ttlHours: config.idempotencyKeyTtlHours });

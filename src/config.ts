@@ -14,13 +14,19 @@ const environment = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
   PATIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_SIGNING_KEY: z.string().optional(),
   ACCESS_TOKEN_TTL: durationSeconds.max(86_400).default(900),
-  ADMIN_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{3,64}$/).default('admin'),
+  ADMIN_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,64}$/)
+    .default('admin'),
   ADMIN_CLIENT_SECRET: z.string().min(12, 'must be at least 12 characters').optional(),
   // No default here: it depends on DATABASE_URL (see demoDataWanted).
   DEMO_DATA: z.enum(['auto', 'off']).optional(),
@@ -43,7 +49,12 @@ const environment = z.object({
   AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   TRUST_PROXY: z.string().optional(),
   AUDIT_UNUSUAL_PATIENTS_PER_DAY: z.coerce.number().int().min(1).default(1_000),
-  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 

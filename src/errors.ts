@@ -15,7 +15,14 @@ export class ProblemError extends Error {
   /** Response headers that go with the problem (Retry-After, Allow). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    detail: string,
+    extensions: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(detail);
     this.status = status;
     this.slug = slug;

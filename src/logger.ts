@@ -54,14 +54,19 @@ const databaseErrorFields = ['code', 'severity', 'routine', 'schema', 'table', '
  */
 export function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return error;
-  const isDatabaseError = typeof (error as { severity?: unknown }).severity === 'string' && typeof (error as { code?: unknown }).code === 'string';
+  const isDatabaseError =
+    typeof (error as { severity?: unknown }).severity === 'string' && typeof (error as { code?: unknown }).code === 'string';
   if (!isDatabaseError) {
     const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
     delete serialized.cause;
     if (error.cause !== undefined && depth < 3) serialized.cause = serializeError(error.cause, depth + 1);
     return serialized;
   }
-  const fields = Object.fromEntries(databaseErrorFields.flatMap((f) => ((error as unknown as Record<string, unknown>)[f] === undefined ? [] : [[f, (error as unknown as Record<string, unknown>)[f]]])));
+  const fields = Object.fromEntries(
+    databaseErrorFields.flatMap((f) =>
+      (error as unknown as Record<string, unknown>)[f] === undefined ? [] : [[f, (error as unknown as Record<string, unknown>)[f]]],
+    ),
+  );
   return {
     type: 'DatabaseError',
     message: error.message.split(':')[0].replace(/"[^"]*"/g, '"…"'),

@@ -36,7 +36,9 @@ async function main() {
   // Counts queued checks and decisions into the report aggregates; reports also catch up themselves.
   // A database outage is expected to end (the next run carries on where this one stopped): a warning.
   const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) =>
-    err instanceof ServiceUnavailable ? logger.warn({ err }, 'counting the report aggregates waits for the database') : logger.error({ err }, 'counting the report aggregates failed'),
+    err instanceof ServiceUnavailable
+      ? logger.warn({ err }, 'counting the report aggregates waits for the database')
+      : logger.error({ err }, 'counting the report aggregates failed'),
   );
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     // At warn, so a stop is always traceable to the signal that caused it.

@@ -2,7 +2,15 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import type { Metrics } from './metrics.ts';
 import { createAuditService, createAuditTrail } from './modules/audit/index.ts';
-import { createClientCache, createClientService, createLockout, createSecretVerifier, createTokenService, trustedPublicKeys, type SigningKey } from './modules/auth/index.ts';
+import {
+  createClientCache,
+  createClientService,
+  createLockout,
+  createSecretVerifier,
+  createTokenService,
+  trustedPublicKeys,
+  type SigningKey,
+} from './modules/auth/index.ts';
 import { createCheckService, createDecisionService } from './modules/recognition/index.ts';
 import { createRegistryService, createRegistrySnapshots } from './modules/registry/index.ts';
 import { createReportService, createWhatIfService } from './modules/reports/index.ts';

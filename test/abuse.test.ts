@@ -84,7 +84,8 @@ describe('access tokens', () => {
         .setIssuedAt(now)
         .setExpirationTime(now + 300)
         .sign(ctx.keys.signing.privateKey);
-    const use = async (typ: string | undefined) => (await ctx.app.inject({ url: '/v1/hospitals', remoteAddress: '10.4.0.1', headers: bearer(await sign(typ)) })).statusCode;
+    const use = async (typ: string | undefined) =>
+      (await ctx.app.inject({ url: '/v1/hospitals', remoteAddress: '10.4.0.1', headers: bearer(await sign(typ)) })).statusCode;
     expect(await use('at+jwt')).toBe(200);
     expect(await use('JWT')).toBe(401);
     expect(await use(undefined)).toBe(401);

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditedRequest } from './helpers/audit.ts';
-import { accessWorld, checkBody, get, hospitalReader, keyOf, post, requestIdOf, resident, searchBody, sleep, tokenRequest } from './helpers/access.ts';
+import {
+  accessWorld,
+  checkBody,
+  get,
+  hospitalReader,
+  keyOf,
+  post,
+  requestIdOf,
+  resident,
+  searchBody,
+  sleep,
+  tokenRequest,
+} from './helpers/access.ts';
 import { adminToken } from './helpers/auth.ts';
 import { adminCredentials, createTestContext, type TestContext } from './helpers/context.ts';
 import { makeHospital, makeHospitalClient } from './helpers/factories.ts';
@@ -24,14 +36,20 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const check = (token: string, extra: Record<string, unknown> = {}) => post(ctx, '/v1/recognition-checks', checkBody(patient, [world.ct], extra), token);
+const check = (token: string, extra: Record<string, unknown> = {}) =>
+  post(ctx, '/v1/recognition-checks', checkBody(patient, [world.ct], extra), token);
 const decide = (token: string, checkId: string) =>
   post(ctx, `/v1/recognition-checks/${checkId}/decisions`, { decisions: [{ resultId, action: 'recognized' }] }, token);
 
 // Rule: every disclosure of patient data is recorded with who, what, why, from where and by which request.
 describe('successful accesses to patient data', () => {
   it('records a search, a check, a read by accession, a decision and an audit search, each with its query', async () => {
-    const search = await post(ctx, '/v1/results/search', searchBody(patient, { itemCodes: [world.ct], since: '2026-11-01T00:00:00Z' }), world.receiverClient.token);
+    const search = await post(
+      ctx,
+      '/v1/results/search',
+      searchBody(patient, { itemCodes: [world.ct], since: '2026-11-01T00:00:00Z' }),
+      world.receiverClient.token,
+    );
     const checked = await check(world.receiverClient.token);
     const checkId = checked.json().checkId;
     const read = await get(ctx, `/v1/results/${accession}`, world.issuerClient.token);
@@ -41,19 +59,65 @@ describe('successful accesses to patient data', () => {
 
     const receiver = { client_id: world.receiverClient.clientId, hospital_id: world.receiver };
     const expected: [typeof search, Record<string, unknown>][] = [
-      [search, { action: 'results.search', ...receiver, practitioner_id: 'DR-SEARCH', purpose: 'treatment', check_id: null, result_ids: [resultId],
-        query: { itemCodes: [world.ct], since: '2026-11-01T00:00:00.000Z', cursor: null } }],
-      [checked, { action: 'recognition.check', ...receiver, practitioner_id: 'DR-CHECK', purpose: 'treatment', check_id: checkId, result_ids: [resultId],
-        query: { items: [world.ct], context: null } }],
-      [read, { action: 'results.read', client_id: world.issuerClient.clientId, hospital_id: world.issuer, check_id: null, result_ids: [resultId],
-        query: { accessionNo: accession } }],
-      [decided, { action: 'recognition.decision', ...receiver, practitioner_id: 'DR-CHECK', purpose: 'treatment', check_id: checkId, result_ids: [resultId],
-        query: { decisions: [{ resultId, action: 'recognized', reasonCode: null }] } }],
+      [
+        search,
+        {
+          action: 'results.search',
+          ...receiver,
+          practitioner_id: 'DR-SEARCH',
+          purpose: 'treatment',
+          check_id: null,
+          result_ids: [resultId],
+          query: { itemCodes: [world.ct], since: '2026-11-01T00:00:00.000Z', cursor: null },
+        },
+      ],
+      [
+        checked,
+        {
+          action: 'recognition.check',
+          ...receiver,
+          practitioner_id: 'DR-CHECK',
+          purpose: 'treatment',
+          check_id: checkId,
+          result_ids: [resultId],
+          query: { items: [world.ct], context: null },
+        },
+      ],
+      [
+        read,
+        {
+          action: 'results.read',
+          client_id: world.issuerClient.clientId,
+          hospital_id: world.issuer,
+          check_id: null,
+          result_ids: [resultId],
+          query: { accessionNo: accession },
+        },
+      ],
+      [
+        decided,
+        {
+          action: 'recognition.decision',
+          ...receiver,
+          practitioner_id: 'DR-CHECK',
+          purpose: 'treatment',
+          check_id: checkId,
+          result_ids: [resultId],
+          query: { decisions: [{ resultId, action: 'recognized', reasonCode: null }] },
+        },
+      ],
       [audit, { action: 'audit.search', client_id: adminCredentials.clientId, hospital_id: null, query: { since: null, until: null } }],
     ];
     for (const [response, fields] of expected) {
       const event = await auditedRequest(ctx.db, requestIdOf(response));
-      expect(event).toMatchObject({ ...fields, outcome: 'success', outcome_detail: null, patient_key: keyOf(patient), source_address: '127.0.0.1', request_id: requestIdOf(response) });
+      expect(event).toMatchObject({
+        ...fields,
+        outcome: 'success',
+        outcome_detail: null,
+        patient_key: keyOf(patient),
+        source_address: '127.0.0.1',
+        request_id: requestIdOf(response),
+      });
     }
   });
 });
@@ -64,20 +128,61 @@ describe('refused attempts', () => {
     const reader = await world.client(world.receiver, ['reports:read']);
     const checkId = (await check(world.receiverClient.token)).json().checkId;
     const cases: [string, () => ReturnType<typeof post>, number, Record<string, unknown>][] = [
-      ['no token', () => post(ctx, '/v1/results/search', searchBody(patient)), 401,
-        { action: 'results.search', outcome_detail: '401 unauthorized', client_id: null, hospital_id: null, patient_key: null }],
-      ['a token without the recognition scope', () => check(reader.token), 403,
-        { action: 'recognition.check', outcome_detail: '403 forbidden', client_id: reader.clientId, hospital_id: world.receiver }],
-      ['a purpose other than treatment', () => post(ctx, '/v1/results/search', searchBody(patient, { purpose: 'research' }), world.receiverClient.token), 403,
-        { action: 'results.search', outcome_detail: '403 forbidden', purpose: 'research', practitioner_id: 'DR-SEARCH', patient_key: keyOf(patient), result_ids: [] }],
-      ['a malformed body', () => post(ctx, '/v1/recognition-checks', { items: [] }, world.receiverClient.token), 400,
-        { action: 'recognition.check', outcome_detail: '400 validation', client_id: world.receiverClient.clientId, query: { items: [] }, patient_key: null }],
-      ['a read of another hospital’s result', () => get(ctx, `/v1/results/${accession}`, world.receiverClient.token), 404,
-        { action: 'results.read', outcome_detail: '404 not-found', query: { accessionNo: accession }, result_ids: [] }],
-      ['a decision on another hospital’s check', () => decide(world.issuerClient.token, checkId), 403,
-        { action: 'recognition.decision', outcome_detail: '403 forbidden', client_id: world.issuerClient.clientId, check_id: checkId }],
-      ['an audit search by a hospital', () => post(ctx, '/v1/audit-events/search', { patient: resident(patient) }, world.receiverClient.token), 403,
-        { action: 'audit.search', outcome_detail: '403 forbidden', client_id: world.receiverClient.clientId }],
+      [
+        'no token',
+        () => post(ctx, '/v1/results/search', searchBody(patient)),
+        401,
+        { action: 'results.search', outcome_detail: '401 unauthorized', client_id: null, hospital_id: null, patient_key: null },
+      ],
+      [
+        'a token without the recognition scope',
+        () => check(reader.token),
+        403,
+        { action: 'recognition.check', outcome_detail: '403 forbidden', client_id: reader.clientId, hospital_id: world.receiver },
+      ],
+      [
+        'a purpose other than treatment',
+        () => post(ctx, '/v1/results/search', searchBody(patient, { purpose: 'research' }), world.receiverClient.token),
+        403,
+        {
+          action: 'results.search',
+          outcome_detail: '403 forbidden',
+          purpose: 'research',
+          practitioner_id: 'DR-SEARCH',
+          patient_key: keyOf(patient),
+          result_ids: [],
+        },
+      ],
+      [
+        'a malformed body',
+        () => post(ctx, '/v1/recognition-checks', { items: [] }, world.receiverClient.token),
+        400,
+        {
+          action: 'recognition.check',
+          outcome_detail: '400 validation',
+          client_id: world.receiverClient.clientId,
+          query: { items: [] },
+          patient_key: null,
+        },
+      ],
+      [
+        'a read of another hospital’s result',
+        () => get(ctx, `/v1/results/${accession}`, world.receiverClient.token),
+        404,
+        { action: 'results.read', outcome_detail: '404 not-found', query: { accessionNo: accession }, result_ids: [] },
+      ],
+      [
+        'a decision on another hospital’s check',
+        () => decide(world.issuerClient.token, checkId),
+        403,
+        { action: 'recognition.decision', outcome_detail: '403 forbidden', client_id: world.issuerClient.clientId, check_id: checkId },
+      ],
+      [
+        'an audit search by a hospital',
+        () => post(ctx, '/v1/audit-events/search', { patient: resident(patient) }, world.receiverClient.token),
+        403,
+        { action: 'audit.search', outcome_detail: '403 forbidden', client_id: world.receiverClient.clientId },
+      ],
     ];
     for (const [name, send, status, fields] of cases) {
       const response = await send();
@@ -91,9 +196,18 @@ describe('refused attempts', () => {
   it('never stores an ID number, even one the caller put in the wrong place', async () => {
     const misplaced = residentId('19551111');
     // A plausible integration mistake: the patient flattened into the body.
-    const response = await post(ctx, '/v1/results/search', { idType: 'resident_id', idNumber: misplaced, practitionerId: 'DR-1', purpose: 'treatment' }, world.receiverClient.token);
+    const response = await post(
+      ctx,
+      '/v1/results/search',
+      { idType: 'resident_id', idNumber: misplaced, practitionerId: 'DR-1', purpose: 'treatment' },
+      world.receiverClient.token,
+    );
     expect(response.statusCode).toBe(400);
-    expect(await auditedRequest(ctx.db, requestIdOf(response))).toMatchObject({ action: 'results.search', outcome: 'refused', outcome_detail: '400 validation' });
+    expect(await auditedRequest(ctx.db, requestIdOf(response))).toMatchObject({
+      action: 'results.search',
+      outcome: 'refused',
+      outcome_detail: '400 validation',
+    });
     expect(await dumpDatabase(ctx.db)).not.toContain(misplaced);
   });
 
@@ -109,7 +223,11 @@ describe('refused attempts', () => {
       const sentinel = await post(limited, '/v1/results/search', searchBody(patient));
       await auditedRequest(limited.db, requestIdOf(sentinel));
       await sleep(100);
-      const refused = await limited.db.selectFrom('audit_events').select(['request_id', 'outcome_detail']).where('outcome', '=', 'refused').execute();
+      const refused = await limited.db
+        .selectFrom('audit_events')
+        .select(['request_id', 'outcome_detail'])
+        .where('outcome', '=', 'refused')
+        .execute();
       expect(refused).toEqual([{ request_id: requestIdOf(sentinel), outcome_detail: '401 unauthorized' }]);
     } finally {
       await limited.close();
@@ -134,8 +252,14 @@ describe('failed client authentications', () => {
       expect(response.statusCode).toBe(401);
       expect(response.json().error).toBe('invalid_client');
       const event = await auditedRequest(locking.db, requestIdOf(response));
-      expect(event).toMatchObject({ action: 'auth.token', outcome: 'refused', client_id: clientId, hospital_id: hospital, source_address: '127.0.0.1',
-        query: { claimedClientId: clientId, method: 'client_secret_basic' } });
+      expect(event).toMatchObject({
+        action: 'auth.token',
+        outcome: 'refused',
+        client_id: clientId,
+        hospital_id: hospital,
+        source_address: '127.0.0.1',
+        query: { claimedClientId: clientId, method: 'client_secret_basic' },
+      });
       details.push(event.outcome_detail!);
     }
     expect(details.slice(0, 2)).toEqual(['invalid_client', 'invalid_client']);
@@ -145,7 +269,11 @@ describe('failed client authentications', () => {
     expect(locked.statusCode).toBe(429);
     expect(locked.headers['retry-after']).toMatch(/^([1-9]|[1-5]\d|60)$/); // at most AUTH_LOCKOUT_SECONDS
     expect(locked.json()).toMatchObject({ error: 'temporarily_unavailable' });
-    expect(await auditedRequest(locking.db, requestIdOf(locked))).toMatchObject({ action: 'auth.token', outcome: 'refused', outcome_detail: 'locked-out' });
+    expect(await auditedRequest(locking.db, requestIdOf(locked))).toMatchObject({
+      action: 'auth.token',
+      outcome: 'refused',
+      outcome_detail: 'locked-out',
+    });
 
     // The lock-out is per client and address: the hospital elsewhere still gets its token.
     expect((await token(clientId, clientSecret, '10.20.30.40')).statusCode).toBe(200);
@@ -155,7 +283,11 @@ describe('failed client authentications', () => {
     const response = await token('no-such-client', 'whatever-secret-0123');
     expect(response.statusCode).toBe(401);
     expect(await auditedRequest(locking.db, requestIdOf(response))).toMatchObject({
-      action: 'auth.token', outcome: 'refused', outcome_detail: 'invalid_client', client_id: null, hospital_id: null,
+      action: 'auth.token',
+      outcome: 'refused',
+      outcome_detail: 'invalid_client',
+      client_id: null,
+      hospital_id: null,
       query: { claimedClientId: 'no-such-client' },
     });
   });
@@ -173,12 +305,23 @@ describe('GET /v1/audit-events', () => {
     const all = await list({ clientId: client.clientId });
     expect(all.json().events.map((e: { outcome: string }) => e.outcome)).toEqual(['refused', 'success']);
     const successes = await list({ clientId: client.clientId, action: 'recognition.check', outcome: 'success' });
-    expect(successes.json().events).toEqual([expect.objectContaining({
-      action: 'recognition.check', outcome: 'success', outcomeDetail: null, clientId: client.clientId, hospitalId: world.receiver,
-      checkId: ok.json().checkId, sourceAddress: '127.0.0.1', requestId: requestIdOf(ok), query: { items: [world.ct], context: null },
-    })]);
+    expect(successes.json().events).toEqual([
+      expect.objectContaining({
+        action: 'recognition.check',
+        outcome: 'success',
+        outcomeDetail: null,
+        clientId: client.clientId,
+        hospitalId: world.receiver,
+        checkId: ok.json().checkId,
+        sourceAddress: '127.0.0.1',
+        requestId: requestIdOf(ok),
+        query: { items: [world.ct], context: null },
+      }),
+    ]);
     const refusals = await list({ clientId: client.clientId, outcome: 'refused' });
-    expect(refusals.json().events).toEqual([expect.objectContaining({ outcome: 'refused', outcomeDetail: '403 forbidden', purpose: 'research', requestId: requestIdOf(refused) })]);
+    expect(refusals.json().events).toEqual([
+      expect.objectContaining({ outcome: 'refused', outcomeDetail: '403 forbidden', purpose: 'research', requestId: requestIdOf(refused) }),
+    ]);
     const otherAction = await list({ clientId: client.clientId, action: 'results.search' });
     expect(otherAction.json().events).toEqual([]);
 
@@ -207,7 +350,8 @@ describe('access volumes and the patients a client was given', () => {
     vol.clock.set('2026-11-28T17:00:00Z'); // 01:00 on 29 November in Shanghai
     admin2 = await adminToken(vol.app);
     [busy, border, quiet] = [await hospitalReader(vol), await hospitalReader(vol), await hospitalReader(vol)];
-    const search = (who: Reader, idNumber: string, purpose = 'treatment') => post(vol, '/v1/results/search', searchBody(idNumber, { purpose }), who.token);
+    const search = (who: Reader, idNumber: string, purpose = 'treatment') =>
+      post(vol, '/v1/results/search', searchBody(idNumber, { purpose }), who.token);
     // The busy client's searches one minute apart, its first patient twice.
     for (const idNumber of [...busyPatients, busyPatients[0]]) {
       vol.clock.advance(60_000);
@@ -227,15 +371,37 @@ describe('access volumes and the patients a client was given', () => {
     const response = await volumes('from=2026-11-29&to=2026-11-29');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      from: '2026-11-29', to: '2026-11-29', unusualPatientsPerDay: 2,
+      from: '2026-11-29',
+      to: '2026-11-29',
+      unusualPatientsPerDay: 2,
       rows: [
         { day: '2026-11-29', clientId: busy.clientId, hospitalId: busy.hospital, events: 4, unsuccessful: 0, patients: 3, unusual: true },
-        { day: '2026-11-29', clientId: border.clientId, hospitalId: border.hospital, events: 2, unsuccessful: 0, patients: 2, unusual: false },
-        { day: '2026-11-29', clientId: quiet.clientId, hospitalId: quiet.hospital, events: 2, unsuccessful: 1, patients: 1, unusual: false },
+        {
+          day: '2026-11-29',
+          clientId: border.clientId,
+          hospitalId: border.hospital,
+          events: 2,
+          unsuccessful: 0,
+          patients: 2,
+          unusual: false,
+        },
+        {
+          day: '2026-11-29',
+          clientId: quiet.clientId,
+          hospitalId: quiet.hospital,
+          events: 2,
+          unsuccessful: 1,
+          patients: 1,
+          unusual: false,
+        },
       ],
     });
     expect((await volumes('from=2026-11-28&to=2026-11-28')).json().rows).toEqual([]); // the UTC day holds nothing
-    expect((await volumes('')).json()).toMatchObject({ from: '2026-11-23', to: '2026-11-29', rows: [{ clientId: busy.clientId }, { clientId: border.clientId }, { clientId: quiet.clientId }] });
+    expect((await volumes('')).json()).toMatchObject({
+      from: '2026-11-23',
+      to: '2026-11-29',
+      rows: [{ clientId: busy.clientId }, { clientId: border.clientId }, { clientId: quiet.clientId }],
+    });
     expect((await volumes(`clientId=${quiet.clientId}`)).json().rows).toEqual([expect.objectContaining({ clientId: quiet.clientId })]);
     expect((await volumes('from=2026-08-30&to=2026-11-29')).statusCode).toBe(200); // 92 days
   });
@@ -267,7 +433,10 @@ describe('access volumes and the patients a client was given', () => {
     const seen = await pages(busy.clientId, 2);
     expect(seen.map((p) => p.patientKey)).toEqual([...busyKeys].sort());
     expect(seen.find((p) => p.patientKey === busyKeys[0])).toEqual({
-      patientKey: busyKeys[0], events: 2, firstAt: '2026-11-28T17:01:00.000Z', lastAt: '2026-11-28T17:04:00.000Z',
+      patientKey: busyKeys[0],
+      events: 2,
+      firstAt: '2026-11-28T17:01:00.000Z',
+      lastAt: '2026-11-28T17:04:00.000Z',
     });
     expect((await pages(quiet.clientId, 1)).map((p) => p.patientKey)).toEqual([keyOf(quietPatient)]);
 

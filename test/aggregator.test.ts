@@ -22,10 +22,20 @@ describe('the background aggregator', () => {
     await certify(ctx.db, { hospitalId: issuer, scopeId: await makeScope(ctx.db) });
     const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
     const idNumber = generateResidentId('19800101', '330106', '001');
-    await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber), itemCode: item, performedAt: new Date(Date.now() - 86_400_000) });
+    await makeResult(ctx.db, {
+      hospitalId: issuer,
+      patientKey: patientKey(patientKeySecret, 'resident_id', idNumber),
+      itemCode: item,
+      performedAt: new Date(Date.now() - 86_400_000),
+    });
     const client = await makeHospitalClient(ctx.db, receiver);
     const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
-    const check = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: auth, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' } });
+    const check = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/recognition-checks',
+      headers: auth,
+      payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' },
+    });
     expect(check.statusCode).toBe(201);
     expect(await pending()).toBe(1);
 
@@ -37,7 +47,9 @@ describe('the background aggregator', () => {
       await aggregator.stop();
     }
     expect(errors).toEqual([]);
-    const counted = await sql<{ n: number }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
+    const counted = await sql<{
+      n: number;
+    }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
     expect(counted.rows[0].n).toBe(1);
   });
 });
@@ -49,10 +61,12 @@ describe('flows per issuer, month and year', () => {
     const issuers = [await makeHospital(ctx.db, { priceTier: 'T1' }), await makeHospital(ctx.db, { priceTier: 'T1' })];
     const receivers = [await makeHospital(ctx.db, { priceTier: 'T1' }), await makeHospital(ctx.db, { priceTier: 'T1' })];
     for (const id of issuers) await certify(ctx.db, { hospitalId: id, scopeId: scope });
-    const auth = await Promise.all(receivers.map(async (id) => {
-      const client = await makeHospitalClient(ctx.db, id);
-      return bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
-    }));
+    const auth = await Promise.all(
+      receivers.map(async (id) => {
+        const client = await makeHospitalClient(ctx.db, id);
+        return bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+      }),
+    );
     // Recognitions on either side of New Year in Asia/Shanghai (16:00 UTC), from both issuers to both
     // receivers, and after New Year a second one from the first issuer to the first receiver.
     let seq = 0;
@@ -61,26 +75,47 @@ describe('flows per issuer, month and year', () => {
         const senders = issuer === issuers[0] && at.endsWith('17:00:00Z') ? [auth[0], ...auth] : auth;
         for (const headers of senders) {
           const idNumber = generateResidentId('19900101', '330106', String(++seq).padStart(3, '0'));
-          await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber), itemCode: item, performedAt: new Date(Date.parse(at) - 86_400_000) });
+          await makeResult(ctx.db, {
+            hospitalId: issuer,
+            patientKey: patientKey(patientKeySecret, 'resident_id', idNumber),
+            itemCode: item,
+            performedAt: new Date(Date.parse(at) - 86_400_000),
+          });
           ctx.clock.set(at);
-          const check = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' } });
+          const check = await ctx.app.inject({
+            method: 'POST',
+            url: '/v1/recognition-checks',
+            headers,
+            payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: [item], purpose: 'treatment' },
+          });
           const resultId = check.json().items[0].candidates[0].resultId;
-          const decided = await ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${check.json().checkId}/decisions`, headers, payload: { decisions: [{ resultId, action: 'recognized' }] } });
+          const decided = await ctx.app.inject({
+            method: 'POST',
+            url: `/v1/recognition-checks/${check.json().checkId}/decisions`,
+            headers,
+            payload: { decisions: [{ resultId, action: 'recognized' }] },
+          });
           expect([check.statusCode, decided.statusCode]).toEqual([201, 201]);
         }
       }
     }
     ctx.clock.release();
-    const packed = async () => (await sql<{ row: string }>`
+    const packed = async () =>
+      (
+        await sql<{ row: string }>`
       select concat_ws(' ', 'month', month, issuer_num, receiver_nums, recognitions, fen) as row from agg_flow_month_issuers
       union all select concat_ws(' ', 'year', year, issuer_num, receiver_nums, recognitions, fen) from agg_flow_year_issuers
-      order by 1`.execute(ctx.db)).rows;
-    const fromPairs = async () => (await sql<{ row: string }>`
+      order by 1`.execute(ctx.db)
+      ).rows;
+    const fromPairs = async () =>
+      (
+        await sql<{ row: string }>`
       select concat_ws(' ', unit, start, issuer_num, array_agg(receiver_num order by receiver_num), array_agg(recognitions order by receiver_num),
         array_agg((yuan * 100)::bigint order by receiver_num)) as row
       from (select 'month' as unit, month as start, issuer_num, receiver_num, recognitions, yuan from agg_flow_months
             union all select 'year', year, issuer_num, receiver_num, recognitions, yuan from agg_flow_years) f
-      group by unit, start, issuer_num order by 1`.execute(ctx.db)).rows;
+      group by unit, start, issuer_num order by 1`.execute(ctx.db)
+      ).rows;
     // Counted one queue entry at a time, then recounted whole.
     while ((await drainOnce(ctx.db, 1)) > 0);
     const counted = await packed();
@@ -97,11 +132,19 @@ describe('listening for changes (PostgreSQL)', () => {
   it.skipIf(!usingPostgres)('reconnects after its connection is cut, and says when it may have missed announcements', async () => {
     const states: boolean[] = [];
     const heard: string[] = [];
-    const stop = await ctx.database.listen('test_channel', (payload) => heard.push(payload), (listening) => states.push(listening));
+    const stop = await ctx.database.listen(
+      'test_channel',
+      (payload) => heard.push(payload),
+      (listening) => states.push(listening),
+    );
     try {
       expect(states).toEqual([true]);
       const listener = async () =>
-        (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and query = 'listen "test_channel"'`.execute(ctx.db)).rows;
+        (
+          await sql<{
+            pid: number;
+          }>`select pid from pg_stat_activity where datname = current_database() and query = 'listen "test_channel"'`.execute(ctx.db)
+        ).rows;
       const [first] = await listener();
       await sql`select pg_terminate_backend(${first.pid})`.execute(ctx.db);
       await vi.waitFor(() => expect(states).toEqual([true, false, true]), { timeout: 5_000 });

@@ -119,8 +119,16 @@ describe('GET /v1/audit-events', () => {
   it('keeps events that differ by microseconds apart across pages', async () => {
     const hospitalId = await makeHospital(ctx.db);
     // Written by SQL with microsecond timestamps, as other modules' default now() would.
-    for (const at of ['2026-01-01T00:00:00.000003Z', '2026-01-01T00:00:00.000001Z', '2026-01-01T00:00:00.000002Z', '2026-01-01T00:00:00.000002Z']) {
-      await ctx.db.insertInto('audit_events').values({ occurred_at: at, action: 'results.search', client_id: 'test', hospital_id: hospitalId, result_ids: [] }).execute();
+    for (const at of [
+      '2026-01-01T00:00:00.000003Z',
+      '2026-01-01T00:00:00.000001Z',
+      '2026-01-01T00:00:00.000002Z',
+      '2026-01-01T00:00:00.000002Z',
+    ]) {
+      await ctx.db
+        .insertInto('audit_events')
+        .values({ occurred_at: at, action: 'results.search', client_id: 'test', hospital_id: hospitalId, result_ids: [] })
+        .execute();
     }
     const ids: number[] = [];
     let cursor: string | null = null;
@@ -168,7 +176,11 @@ describe('POST /v1/audit-events/search', () => {
     const page = again.json<{ events: AuditEventBody[]; nextCursor: string | null }>();
     expect(page.events[0]).toMatchObject({ action: 'audit.search', hospitalId: null, practitionerId: null });
     expect(page.nextCursor).toEqual(expect.any(String));
-    const windowed = await patientEvents({ patient: { idType: 'resident_id', idNumber: patientOne }, since: '2026-11-29T02:02:00Z', until: '2026-11-29T02:03:00Z' });
+    const windowed = await patientEvents({
+      patient: { idType: 'resident_id', idNumber: patientOne },
+      since: '2026-11-29T02:02:00Z',
+      until: '2026-11-29T02:03:00Z',
+    });
     expect(windowed.json().events.map((e: AuditEventBody) => e.practitionerId)).toEqual(['DR-B1']);
   });
 

@@ -116,7 +116,10 @@ function expectInvalidToken(response: Awaited<ReturnType<typeof requestToken>>) 
 
 describe('client authentication at the token endpoint', () => {
   it('accepts client_secret_basic', async () => {
-    const response = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(hospitalClient.clientId, hospitalClient.clientSecret) });
+    const response = await requestToken(
+      { grant_type: 'client_credentials' },
+      { authorization: basic(hospitalClient.clientId, hospitalClient.clientSecret) },
+    );
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json()).toEqual({
@@ -154,7 +157,9 @@ describe('client authentication at the token endpoint', () => {
     const replay = await withAssertion(assertion);
     expectOAuthError(replay, 401, 'invalid_client');
     expect(replay.json().error_description).toBe('Client authentication failed');
-    const sameJti = await withAssertion(await assertionFor(jwtClient, { jti: JSON.parse(Buffer.from(assertion.split('.')[1], 'base64url').toString()).jti }));
+    const sameJti = await withAssertion(
+      await assertionFor(jwtClient, { jti: JSON.parse(Buffer.from(assertion.split('.')[1], 'base64url').toString()).jti }),
+    );
     expectOAuthError(sameJti, 401, 'invalid_client');
   });
 
@@ -167,14 +172,14 @@ describe('client authentication at the token endpoint', () => {
   it('refuses an assertion for another audience, issuer or subject', async () => {
     expectOAuthError(await withAssertion(await assertionFor(jwtClient, { aud: 'https://elsewhere.example/token' })), 401, 'invalid_client');
     expectOAuthError(await withAssertion(await assertionFor(jwtClient, { aud: apiAudience(ctx.config.publicUrl) })), 401, 'invalid_client');
-    expectOAuthError(await withAssertion(await assertionFor(jwtClient, { iss: 'no-such-client', sub: 'no-such-client' })), 401, 'invalid_client');
-    expectOAuthError(await withAssertion(await assertionFor(jwtClient, { sub: hospitalClient.clientId })), 401, 'invalid_client');
-    // A secret client cannot use an assertion: it has no JWKS.
     expectOAuthError(
-      await withAssertion(await assertionFor({ ...jwtClient, clientId: hospitalClient.clientId })),
+      await withAssertion(await assertionFor(jwtClient, { iss: 'no-such-client', sub: 'no-such-client' })),
       401,
       'invalid_client',
     );
+    expectOAuthError(await withAssertion(await assertionFor(jwtClient, { sub: hospitalClient.clientId })), 401, 'invalid_client');
+    // A secret client cannot use an assertion: it has no JWKS.
+    expectOAuthError(await withAssertion(await assertionFor({ ...jwtClient, clientId: hospitalClient.clientId })), 401, 'invalid_client');
   });
 
   it('refuses an assertion signed with a key outside the registered JWKS', async () => {
@@ -183,17 +188,28 @@ describe('client authentication at the token endpoint', () => {
     // Not even a compact JWS: a malformed request, not a failed authentication.
     expectOAuthError(await withAssertion('not-a-jwt'), 400, 'invalid_request');
     expectOAuthError(
-      await requestToken({ grant_type: 'client_credentials', client_assertion_type: 'urn:other', client_assertion: await assertionFor(jwtClient) }),
+      await requestToken({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:other',
+        client_assertion: await assertionFor(jwtClient),
+      }),
       400,
       'invalid_request',
     );
   });
 
   it('answers a wrong secret with 401 invalid_client and WWW-Authenticate', async () => {
-    const viaBasic = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(hospitalClient.clientId, 'wrong-secret') });
+    const viaBasic = await requestToken(
+      { grant_type: 'client_credentials' },
+      { authorization: basic(hospitalClient.clientId, 'wrong-secret') },
+    );
     expectOAuthError(viaBasic, 401, 'invalid_client');
     expect(viaBasic.headers['www-authenticate']).toBe('Basic realm="mutual-recognition"');
-    const viaPost = await requestToken({ grant_type: 'client_credentials', client_id: hospitalClient.clientId, client_secret: 'wrong-secret' });
+    const viaPost = await requestToken({
+      grant_type: 'client_credentials',
+      client_id: hospitalClient.clientId,
+      client_secret: 'wrong-secret',
+    });
     expectOAuthError(viaPost, 401, 'invalid_client');
     expect(viaPost.headers['www-authenticate']).toBeUndefined();
     const unknown = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic('nobody', 'whatever') });
@@ -243,15 +259,29 @@ describe('client authentication at the token endpoint', () => {
     expect((await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })).statusCode).toBe(200);
 
     // Disabled by an operator's SQL: the trigger's announcement reaches the service's client cache.
-    await ctx.db.updateTable('clients').set({ disabled_at: new Date() }).where('client_id', 'in', [client.clientId, assertionClient.clientId]).execute();
-    const rightSecret = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) });
+    await ctx.db
+      .updateTable('clients')
+      .set({ disabled_at: new Date() })
+      .where('client_id', 'in', [client.clientId, assertionClient.clientId])
+      .execute();
+    const rightSecret = await requestToken(
+      { grant_type: 'client_credentials' },
+      { authorization: basic(client.clientId, client.clientSecret) },
+    );
     expectOAuthError(rightSecret, 401, 'invalid_client');
     // The answer is the one a wrong secret gets: it never confirms that the secret was right.
-    const wrongSecret = await requestToken({ grant_type: 'client_credentials' }, { authorization: basic(client.clientId, 'not-the-secret') });
+    const wrongSecret = await requestToken(
+      { grant_type: 'client_credentials' },
+      { authorization: basic(client.clientId, 'not-the-secret') },
+    );
     expect(rightSecret.json()).toEqual(wrongSecret.json());
     expectOAuthError(await withAssertion(await assertionFor(assertionClient)), 401, 'invalid_client');
-    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })), { timeout: 2_000 });
-    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(jwtToken) })), { timeout: 2_000 });
+    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(token) })), {
+      timeout: 2_000,
+    });
+    await vi.waitFor(async () => expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(jwtToken) })), {
+      timeout: 2_000,
+    });
   });
 
   it('remembers clients only while their changes are announced', async () => {
@@ -274,7 +304,13 @@ describe('client authentication at the token endpoint', () => {
   });
 
   it('refuses a client disabled through one instance on another instance of the service', async () => {
-    const other = await buildApp({ config: ctx.config, database: ctx.database, logger: createLogger('silent'), clock: ctx.clock, keys: ctx.keys });
+    const other = await buildApp({
+      config: ctx.config,
+      database: ctx.database,
+      logger: createLogger('silent'),
+      clock: ctx.clock,
+      keys: ctx.keys,
+    });
     await other.ready();
     try {
       const client = await makeHospitalClient(ctx.db, hospitalId);
@@ -283,7 +319,9 @@ describe('client authentication at the token endpoint', () => {
       expect((await other.inject({ url: protectedRoute, headers: token })).statusCode).toBe(200);
       expect((await ctx.app.inject({ url: protectedRoute, headers: token })).statusCode).toBe(200);
       const admin = bearer(await adminToken(ctx.app));
-      expect((await ctx.app.inject({ method: 'POST', url: `/v1/clients/${client.clientId}/disable`, headers: admin })).statusCode).toBe(200);
+      expect((await ctx.app.inject({ method: 'POST', url: `/v1/clients/${client.clientId}/disable`, headers: admin })).statusCode).toBe(
+        200,
+      );
       expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: token }));
       await vi.waitFor(async () => expectInvalidToken(await other.inject({ url: protectedRoute, headers: token })), { timeout: 2_000 });
     } finally {
@@ -297,7 +335,12 @@ describe('access tokens', () => {
     const response = await ctx.app.inject({ url: protectedRoute });
     expectInvalidToken(response);
     expect(response.json()).toMatchObject({ type: expect.stringMatching(/\/unauthorized$/), title: 'Unauthorized' });
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: { authorization: basic(hospitalClient.clientId, hospitalClient.clientSecret) } }));
+    expectInvalidToken(
+      await ctx.app.inject({
+        url: protectedRoute,
+        headers: { authorization: basic(hospitalClient.clientId, hospitalClient.clientSecret) },
+      }),
+    );
     expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer('') }));
   });
 
@@ -317,8 +360,12 @@ describe('access tokens', () => {
 
   it('signed with another key are refused, whatever kid they name', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims(), privateKey, ctx.keys.signing.kid)) }));
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims(), privateKey, 'unknown-kid')) }));
+    expectInvalidToken(
+      await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims(), privateKey, ctx.keys.signing.kid)) }),
+    );
+    expectInvalidToken(
+      await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims(), privateKey, 'unknown-kid')) }),
+    );
     // The genuine key accepts the same claims: the refusals above are about the signature alone.
     const genuine = await signed(validClaims(), ctx.keys.signing.privateKey, ctx.keys.signing.kid);
     expect((await ctx.app.inject({ url: protectedRoute, headers: bearer(genuine) })).statusCode).toBe(200);
@@ -326,9 +373,21 @@ describe('access tokens', () => {
 
   it('for another audience or from another issuer are refused', async () => {
     const key = ctx.keys.signing;
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims({ aud: 'https://other.example/v1' }), key.privateKey, key.kid)) }));
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims({ iss: 'https://other.example' }), key.privateKey, key.kid)) }));
-    expectInvalidToken(await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims({ sub: 'nobody' }), key.privateKey, key.kid)) }));
+    expectInvalidToken(
+      await ctx.app.inject({
+        url: protectedRoute,
+        headers: bearer(await signed(validClaims({ aud: 'https://other.example/v1' }), key.privateKey, key.kid)),
+      }),
+    );
+    expectInvalidToken(
+      await ctx.app.inject({
+        url: protectedRoute,
+        headers: bearer(await signed(validClaims({ iss: 'https://other.example' }), key.privateKey, key.kid)),
+      }),
+    );
+    expectInvalidToken(
+      await ctx.app.inject({ url: protectedRoute, headers: bearer(await signed(validClaims({ sub: 'nobody' }), key.privateKey, key.kid)) }),
+    );
   });
 
   it('with alg none are refused', async () => {
@@ -341,13 +400,28 @@ describe('access tokens', () => {
 
   it('without the needed scope get a 403 problem', async () => {
     const readOnly = await tokenFor(ctx.app, hospitalClient.clientId, hospitalClient.clientSecret, 'results:read');
-    const response = await ctx.app.inject({ method: 'PUT', url: adminOnlyRoute(hospitalId), headers: { ...bearer(readOnly), 'content-type': 'application/json' }, payload: '{}' });
+    const response = await ctx.app.inject({
+      method: 'PUT',
+      url: adminOnlyRoute(hospitalId),
+      headers: { ...bearer(readOnly), 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(response.statusCode, response.body).toBe(403);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.json()).toMatchObject({ type: expect.stringMatching(/\/forbidden$/), title: 'Forbidden', status: 403, detail: expect.stringMatching(/admin/) });
+    expect(response.json()).toMatchObject({
+      type: expect.stringMatching(/\/forbidden$/),
+      title: 'Forbidden',
+      status: 403,
+      detail: expect.stringMatching(/admin/),
+    });
     // A scope claimed by a token but no longer granted to the client does not count.
     const claimsAdmin = await signed(validClaims({ scope: 'admin results:read' }), ctx.keys.signing.privateKey, ctx.keys.signing.kid);
-    const escalated = await ctx.app.inject({ method: 'PUT', url: adminOnlyRoute(hospitalId), headers: { ...bearer(claimsAdmin), 'content-type': 'application/json' }, payload: '{}' });
+    const escalated = await ctx.app.inject({
+      method: 'PUT',
+      url: adminOnlyRoute(hospitalId),
+      headers: { ...bearer(claimsAdmin), 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(escalated.statusCode).toBe(403);
   });
 });
@@ -368,7 +442,12 @@ describe('hospital checks', () => {
   it('carry the hospital into the token', async () => {
     const token = await tokenFor(ctx.app, hospitalClient.clientId, hospitalClient.clientSecret);
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: hospitalClient.clientId, hospital_id: hospitalId, iss: ctx.config.publicUrl, aud: apiAudience(ctx.config.publicUrl) });
+    expect(claims).toMatchObject({
+      sub: hospitalClient.clientId,
+      hospital_id: hospitalId,
+      iss: ctx.config.publicUrl,
+      aud: apiAudience(ctx.config.publicUrl),
+    });
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as Record<string, unknown>;
     expect(header).toMatchObject({ alg: 'ES256', kid: ctx.keys.signing.kid, typ: 'at+jwt' });
   });

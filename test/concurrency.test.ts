@@ -20,7 +20,13 @@ describe('overlapping transactions', () => {
     const kid = 'k1';
     await ctx.db
       .insertInto('clients')
-      .values({ client_id: clientId, hospital_id: hospitalId, scopes: ['recognition'], secret_hash: null, jwks: JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256' }] }) })
+      .values({
+        client_id: clientId,
+        hospital_id: hospitalId,
+        scopes: ['recognition'],
+        secret_hash: null,
+        jwks: JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256' }] }),
+      })
       .execute();
 
     for (let round = 0; round < 5; round++) {
@@ -71,7 +77,11 @@ describe('overlapping transactions', () => {
           const row = await trx.selectFrom('test_counters').select('value').where('id', '=', 'c').forUpdate().executeTakeFirstOrThrow();
           // Hold the row across an await, so that without the lock the writes would be lost.
           await sleep(i % 3);
-          await trx.updateTable('test_counters').set({ value: row.value + 1 }).where('id', '=', 'c').execute();
+          await trx
+            .updateTable('test_counters')
+            .set({ value: row.value + 1 })
+            .where('id', '=', 'c')
+            .execute();
         }),
       ),
     );
@@ -86,7 +96,11 @@ describe('overlapping transactions', () => {
     const increment = (fail: boolean) =>
       db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom('test_counters').select('value').where('id', '=', 'r').forUpdate().executeTakeFirstOrThrow();
-        await trx.updateTable('test_counters').set({ value: row.value + 1 }).where('id', '=', 'r').execute();
+        await trx
+          .updateTable('test_counters')
+          .set({ value: row.value + 1 })
+          .where('id', '=', 'r')
+          .execute();
         await sleep(1);
         if (fail) throw new Error('abort');
       });

@@ -89,7 +89,9 @@ describe('loadConfig', () => {
   it('refuses a database URL of another kind and a signing key that is not a private P-256 JWK', async () => {
     const { d: _d, ...publicOnly } = await generateSigningJwk();
     expect(problemsOf({ DATABASE_URL: 'mysql://db/x' })[0]).toMatch(/^DATABASE_URL: must be a postgres:\/\/ URL/);
-    expect(problemsOf({ AUTH_SIGNING_KEY: JSON.stringify(publicOnly) })).toEqual(['AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256']);
+    expect(problemsOf({ AUTH_SIGNING_KEY: JSON.stringify(publicOnly) })).toEqual([
+      'AUTH_SIGNING_KEY: must be a private EC P-256 JWK (JSON) for ES256',
+    ]);
     expect(problemsOf({ AUTH_SIGNING_KEY: 'not json' })).toHaveLength(1);
     expect(problemsOf({ AUTH_SIGNING_KEY: 'null' })).toHaveLength(1);
   });

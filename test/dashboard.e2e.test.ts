@@ -30,7 +30,9 @@ if (!haveChromium) {
 // (UPDATE_SCREENSHOT=1 npm test), so a test run leaves the working tree clean; otherwise it goes
 // with the other views, for a person looking into a failure (test/artifacts, ignored by git).
 const artifactsDir = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const readmeScreenshot = process.env.UPDATE_SCREENSHOT ? fileURLToPath(new URL('../docs/dashboard.png', import.meta.url)) : `${artifactsDir}dashboard.png`;
+const readmeScreenshot = process.env.UPDATE_SCREENSHOT
+  ? fileURLToPath(new URL('../docs/dashboard.png', import.meta.url))
+  : `${artifactsDir}dashboard.png`;
 
 let demo: DemoServer;
 let browser: Browser;
@@ -72,7 +74,9 @@ async function apply() {
 async function savingsTotals(token: string, extra: Record<string, string> = {}): Promise<Totals> {
   const from = await page.inputValue('#filter-from');
   const to = await page.inputValue('#filter-to');
-  const response = await fetch(`${demo.origin}/v1/reports/savings?${new URLSearchParams({ from, to, groupBy: 'day', ...extra })}`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${demo.origin}/v1/reports/savings?${new URLSearchParams({ from, to, groupBy: 'day', ...extra })}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { totals: Totals }).totals;
 }
@@ -124,7 +128,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
   });
 
   it('tells a story in every panel: charts, league, flows, certifications', async () => {
-    const charts = await Promise.all(['trend-chart', 'items-chart', 'declines-chart'].map(async (id) => ({ id, ...(await chartOn(page, id)) })));
+    const charts = await Promise.all(
+      ['trend-chart', 'items-chart', 'declines-chart'].map(async (id) => ({ id, ...(await chartOn(page, id)) })),
+    );
     for (const chart of charts) {
       expect(chart.width, chart.id).toBeGreaterThan(100);
       expect(chart.values.filter((v) => v > 0).length, chart.id).toBeGreaterThan(2);
@@ -143,7 +149,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(troubled.some((label) => label.includes('WZ-008'))).toBe(true);
     expect(troubled.length).toBeGreaterThanOrEqual(4);
     expect(await texts(page, '#certifications-table tbody td.revoked')).toContain('Revoked in 2 scopes');
-    expect(await page.textContent('#certifications-summary')).toMatch(/^\d+ of 54 hospitals fully certified; \d+ with a suspension, 1 revoked$/);
+    expect(await page.textContent('#certifications-summary')).toMatch(
+      /^\d+ of 54 hospitals fully certified; \d+ with a suspension, 1 revoked$/,
+    );
   });
 
   it('labels hospitals "name (city · id)" wherever they are listed', async () => {
@@ -194,12 +202,17 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     for (const url of reportRequests) expect(url.searchParams.get('city'), url.pathname).toBe('Ningbo');
     for (const url of byPath('/v1/reports/savings')) expect(url.searchParams.get('category')).toBe('ct');
     // Declines and flows have no category: their panels say so; certification has no period.
-    for (const path of ['/v1/reports/declines', '/v1/reports/flows', '/v1/reports/certifications']) expect(byPath(path)[0].searchParams.has('category'), path).toBe(false);
+    for (const path of ['/v1/reports/declines', '/v1/reports/flows', '/v1/reports/certifications'])
+      expect(byPath(path)[0].searchParams.has('category'), path).toBe(false);
     expect(byPath('/v1/reports/certifications')[0].searchParams.has('from')).toBe(false);
-    expect(await page.textContent('[data-scope-note="declines"]')).toBe('Category not applied: declines are counted by reason, not by exam category.');
+    expect(await page.textContent('[data-scope-note="declines"]')).toBe(
+      'Category not applied: declines are counted by reason, not by exam category.',
+    );
     expect(await page.textContent('[data-scope-note="flows"]')).toContain('Category not applied');
     expect(await page.textContent('[data-scope-note="flows"]')).toContain('Flows into hospitals in Ningbo.');
-    expect(await page.textContent('[data-scope-note="certifications"]')).toBe('Status today: the period does not apply to certification. Category CT, and events covering every item.');
+    expect(await page.textContent('[data-scope-note="certifications"]')).toBe(
+      'Status today: the period does not apply to certification. Category CT, and events covering every item.',
+    );
     expect(await page.locator('[data-scope-note]:visible').count()).toBe(3);
 
     for (const label of await texts(page, '#league-table tbody th')) expect(label).toMatch(/\(Ningbo · NB-\d{3}\)$/);
@@ -214,7 +227,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     await apply();
     for (const url of reportRequests) expect(url.searchParams.get('hospitalId'), url.pathname).toBe('NB-001');
     expect(await texts(page, '#league-table tbody th')).toEqual(['宁波市第一医院 (Ningbo · NB-001)']);
-    for (const [issuer, receiver] of await page.$$eval('#flows-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 2).map((c) => c.textContent)))) {
+    for (const [issuer, receiver] of await page.$$eval('#flows-table tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].slice(0, 2).map((c) => c.textContent)),
+    )) {
       expect([issuer, receiver]).toContain('宁波市第一医院 (Ningbo · NB-001)');
     }
     expect(await page.textContent('[data-scope-note="flows"]')).toContain('Flows into or out of 宁波市第一医院 (Ningbo · NB-001).');
@@ -225,8 +240,12 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     await waitForFigures(page);
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await page.textContent('h1')).toBe('检查检验结果互认看板');
-    expect((await texts(page, '#filter-city option')).slice(1).sort()).toEqual(['上海', '南京', '宁波', '杭州', '温州', '绍兴', '苏州'].sort());
-    expect(await page.$eval('#filter-city', (select: { selectedOptions: { textContent: string }[] }) => select.selectedOptions[0].textContent)).toBe('宁波');
+    expect((await texts(page, '#filter-city option')).slice(1).sort()).toEqual(
+      ['上海', '南京', '宁波', '杭州', '温州', '绍兴', '苏州'].sort(),
+    );
+    expect(
+      await page.$eval('#filter-city', (select: { selectedOptions: { textContent: string }[] }) => select.selectedOptions[0].textContent),
+    ).toBe('宁波');
     expect(await texts(page, '#filter-category option')).toContain('超声');
     expect(await texts(page, '#league-table tbody th')).toEqual(['宁波市第一医院（宁波 · NB-001）']);
     expect(await page.textContent('[data-scope-note="declines"]')).toBe('未按检查类别筛选：不予互认按原因统计，不分检查类别。');
@@ -235,7 +254,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     await page.selectOption('#filter-hospital', '');
     await page.selectOption('#filter-category', '');
     await apply();
-    for (const label of await texts(page, '#league-table tbody th')) expect(label).toMatch(/（(杭州|宁波|温州|绍兴|上海|南京|苏州) · [A-Z]{2}-\d{3}）$/);
+    for (const label of await texts(page, '#league-table tbody th'))
+      expect(label).toMatch(/（(杭州|宁波|温州|绍兴|上海|南京|苏州) · [A-Z]{2}-\d{3}）$/);
     expect(await page.locator('[data-scope-note]:visible').count()).toBe(1);
     await page.screenshot({ path: `${artifactsDir}dashboard-zh.png`, fullPage: true });
     await page.locator('#language-toggle').click();
@@ -250,7 +270,11 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(await page.inputValue('#filter-preset')).toBe('custom');
     expect(await page.textContent('#kpi-empty')).toBe('No recognition checks in this period for these filters.');
     expect((await tileValues(page)).recognitions).toEqual({ raw: '', text: '–' });
-    for (const [panel, message] of [['trend', 'No recognitions'], ['items', 'No recognitions'], ['declines', 'No declines']]) {
+    for (const [panel, message] of [
+      ['trend', 'No recognitions'],
+      ['items', 'No recognitions'],
+      ['declines', 'No declines'],
+    ]) {
       expect(await page.textContent(`[data-empty="${panel}"]`), panel).toBe(`${message} in this period for these filters.`);
       expect(await page.locator(`[data-chart="${panel}"]`).isVisible(), panel).toBe(false);
     }

@@ -110,12 +110,15 @@ interface Labels {
   cityName(city: string, province: string | null, language: string): string;
   hospitalLabel(hospital: { id: string; name: string; city: string | null; province: string | null }, language: string): string;
   categoryName(code: string, language: string): string;
-  hospitalDirectory(hospitals: { id: string; name: string; city: string; province: string }[]): (id: string, name?: string) => { id: string; name: string };
+  hospitalDirectory(
+    hospitals: { id: string; name: string; city: string; province: string }[],
+  ): (id: string, name?: string) => { id: string; name: string };
 }
 interface Dates {
   presetPeriod(preset: string, today: string): { from: string; to: string };
 }
-const publicModule = <T>(name: string): Promise<T> => import(new URL(`../src/dashboard/public/${name}`, import.meta.url).href) as Promise<T>;
+const publicModule = <T>(name: string): Promise<T> =>
+  import(new URL(`../src/dashboard/public/${name}`, import.meta.url).href) as Promise<T>;
 
 describe('dashboard labels', () => {
   it('tells namesakes apart: "name (city · id)", in Chinese with Chinese city names', async () => {
@@ -135,11 +138,26 @@ describe('dashboard labels', () => {
   it('names every demo city, and Zhejiang’s others, in Chinese; unknown cities as registered', async () => {
     const { cityName } = await publicModule<Labels>('labels.js');
     const { demoHospitals } = await import('../src/demo/hospitals.ts');
-    const expected: Record<string, string> = { Hangzhou: '杭州', Ningbo: '宁波', Wenzhou: '温州', Shaoxing: '绍兴', Shanghai: '上海', Nanjing: '南京', Suzhou: '苏州' };
+    const expected: Record<string, string> = {
+      Hangzhou: '杭州',
+      Ningbo: '宁波',
+      Wenzhou: '温州',
+      Shaoxing: '绍兴',
+      Shanghai: '上海',
+      Nanjing: '南京',
+      Suzhou: '苏州',
+    };
     expect(new Set(demoHospitals.map((h) => h.city))).toEqual(new Set(Object.keys(expected)));
     for (const h of demoHospitals) expect(cityName(h.city, h.province, 'zh')).toBe(expected[h.city]);
     expect(cityName('Hangzhou', 'Zhejiang', 'en')).toBe('Hangzhou');
-    for (const [city, zh] of [['Jiaxing', '嘉兴'], ['Huzhou', '湖州'], ['Jinhua', '金华'], ['Quzhou', '衢州'], ['Zhoushan', '舟山'], ['Lishui', '丽水']]) {
+    for (const [city, zh] of [
+      ['Jiaxing', '嘉兴'],
+      ['Huzhou', '湖州'],
+      ['Jinhua', '金华'],
+      ['Quzhou', '衢州'],
+      ['Zhoushan', '舟山'],
+      ['Lishui', '丽水'],
+    ]) {
       expect(cityName(city, 'Zhejiang', 'zh')).toBe(zh);
     }
     // One romanisation, two cities.

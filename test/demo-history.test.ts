@@ -17,7 +17,10 @@ const LOAD_MS = 120_000;
 type Counted = 'hospitals' | 'certification_events' | 'results' | 'recognition_checks' | 'recognition_decisions';
 
 async function tableCount(db: Database, table: Counted): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -25,7 +28,7 @@ async function rows<T>(db: Database, query: ReturnType<typeof sql<T>>): Promise<
   return (await query.execute(db)).rows;
 }
 
-describe('the demo\'s year of history', () => {
+describe("the demo's year of history", () => {
   let ctx: TestContext;
   let first: DemoLoadSummary;
 
@@ -54,7 +57,18 @@ describe('the demo\'s year of history', () => {
     // Every decline has its reason, every reason of the advisories is used, and D6 says why.
     expect(sum((d) => d.action === 'declined' && d.reason_code === null)).toBe(0);
     expect(new Set(decisions.flatMap((d) => (d.reason_code ? [d.reason_code] : [])))).toEqual(
-      new Set(['D1_CONDITION_CHANGED', 'D2_RAPID_CHANGE', 'D3_MAJOR_INTERVENTION', 'D4_EMERGENCY', 'D5_FORENSIC', 'D6_OTHER', 'D7_PATIENT_REQUEST', 'D8_NO_REFERENCE_VALUE', 'D9_EQUIPMENT_QUALITY', 'D10_CRITICAL_FOLLOWUP']),
+      new Set([
+        'D1_CONDITION_CHANGED',
+        'D2_RAPID_CHANGE',
+        'D3_MAJOR_INTERVENTION',
+        'D4_EMERGENCY',
+        'D5_FORENSIC',
+        'D6_OTHER',
+        'D7_PATIENT_REQUEST',
+        'D8_NO_REFERENCE_VALUE',
+        'D9_EQUIPMENT_QUALITY',
+        'D10_CRITICAL_FOLLOWUP',
+      ]),
     );
     expect(sum((d) => d.reason_code === 'D6_OTHER' && !d.reason_text)).toBe(0);
 
@@ -69,7 +83,10 @@ describe('the demo\'s year of history', () => {
     expect(mismatched.n).toBe(0);
 
     // Made through the services: each check and decision left its audit event.
-    const audit = await rows<{ action: string; n: number }>(ctx.db, sql`select action, count(*)::integer as n from audit_events where request_id = 'demo-history' group by 1`);
+    const audit = await rows<{ action: string; n: number }>(
+      ctx.db,
+      sql`select action, count(*)::integer as n from audit_events where request_id = 'demo-history' group by 1`,
+    );
     expect(Object.fromEntries(audit.map((a) => [a.action, a.n]))).toMatchObject({ 'recognition.check': history.checks });
   });
 
@@ -82,10 +99,18 @@ describe('the demo\'s year of history', () => {
     expect(span.last.getTime()).toBeLessThan(fixedNow.getTime());
     expect(span.days).toBeGreaterThan(300);
     // A day's checks run together, yet each read the clock at its own minute.
-    const [times] = await rows<{ checks: number; instants: number }>(ctx.db, sql`select count(*)::integer as checks, count(distinct created_at)::integer as instants from recognition_checks`);
+    const [times] = await rows<{ checks: number; instants: number }>(
+      ctx.db,
+      sql`select count(*)::integer as checks, count(distinct created_at)::integer as instants from recognition_checks`,
+    );
     expect(times.instants).toBe(times.checks);
     const perMonth = new Map(
-      (await rows<{ month: string; n: number }>(ctx.db, sql`select to_char(created_at at time zone 'Asia/Shanghai', 'MM') as month, count(*)::integer as n from recognition_checks group by 1`)).map((r) => [r.month, r.n]),
+      (
+        await rows<{ month: string; n: number }>(
+          ctx.db,
+          sql`select to_char(created_at at time zone 'Asia/Shanghai', 'MM') as month, count(*)::integer as n from recognition_checks group by 1`,
+        )
+      ).map((r) => [r.month, r.n]),
     );
     const mean = (months: string[]) => months.reduce((n, m) => n + perMonth.get(m)!, 0) / months.length;
     expect(mean(['12', '01'])).toBeGreaterThan(1.2 * mean(['06', '07', '08']));
@@ -117,12 +142,34 @@ describe('the demo\'s year of history', () => {
     expect(history.withdrawn).toBeGreaterThan(10);
 
     // WZ-004's laboratory, suspended 120 days ago and reinstated 30 days ago, recorded on those days.
-    const wz004 = await ctx.db.selectFrom('certification_events').selectAll().where('hospital_id', '=', 'WZ-004').where('category', '=', 'lab').orderBy('recorded_at').execute();
-    expect(wz004.map((e) => [e.scope_id, e.status, e.recorded_by])).toEqual([['ZJ', 'suspended', 'demo-data'], ['WZ', 'suspended', 'demo-data'], ['ZJ', 'active', 'demo-data'], ['WZ', 'active', 'demo-data']]);
+    const wz004 = await ctx.db
+      .selectFrom('certification_events')
+      .selectAll()
+      .where('hospital_id', '=', 'WZ-004')
+      .where('category', '=', 'lab')
+      .orderBy('recorded_at')
+      .execute();
+    expect(wz004.map((e) => [e.scope_id, e.status, e.recorded_by])).toEqual([
+      ['ZJ', 'suspended', 'demo-data'],
+      ['WZ', 'suspended', 'demo-data'],
+      ['ZJ', 'active', 'demo-data'],
+      ['WZ', 'active', 'demo-data'],
+    ]);
     expect(Math.round((fixedNow.getTime() - wz004[0].recorded_at.getTime()) / DAY_MS)).toBe(120);
-    const reasons = await rows<{ reason: string; n: number }>(ctx.db, sql`select unnest(reasons) as reason, count(*)::integer as n from check_candidates group by 1`);
+    const reasons = await rows<{ reason: string; n: number }>(
+      ctx.db,
+      sql`select unnest(reasons) as reason, count(*)::integer as n from check_candidates group by 1`,
+    );
     const byReason = Object.fromEntries(reasons.map((r) => [r.reason, r.n]));
-    for (const reason of ['NR_EXPIRED', 'NR_ISSUER_SUSPENDED', 'NR_ISSUER_REVOKED', 'NR_REPORT_WITHDRAWN', 'NR_REPORT_NOT_FINAL', 'NR_SCOPE_MISMATCH', 'NR_NEGATIVE_LIST']) {
+    for (const reason of [
+      'NR_EXPIRED',
+      'NR_ISSUER_SUSPENDED',
+      'NR_ISSUER_REVOKED',
+      'NR_REPORT_WITHDRAWN',
+      'NR_REPORT_NOT_FINAL',
+      'NR_SCOPE_MISMATCH',
+      'NR_NEGATIVE_LIST',
+    ]) {
       expect(byReason[reason], reason).toBeGreaterThan(0);
     }
     // A suspension counts only from the moment it was recorded.
@@ -162,7 +209,8 @@ describe('the demo\'s year of history', () => {
 
     const snapshot = async () => {
       const out: Record<string, string[]> = {};
-      for (const table of aggregateTables) out[table] = (await rows<{ row: string }>(ctx.db, sql`select t::text as row from ${sql.table(table)} t`)).map((r) => r.row).sort();
+      for (const table of aggregateTables)
+        out[table] = (await rows<{ row: string }>(ctx.db, sql`select t::text as row from ${sql.table(table)} t`)).map((r) => r.row).sort();
       return out;
     };
     const counted = await snapshot();
@@ -189,9 +237,12 @@ describe('loading the demo, all or nothing', () => {
       };
       const logged: { level: number; msg: string }[] = [];
       const logger = createLogger('info', { write: (line: string) => logged.push(JSON.parse(line)) });
-      await expect(loadDemoDataIfEmpty(ctx.db, ctx.keys.patientKeySecret, logger, fixedNow, { metrics: failing })).rejects.toThrow('the disk is full');
+      await expect(loadDemoDataIfEmpty(ctx.db, ctx.keys.patientKeySecret, logger, fixedNow, { metrics: failing })).rejects.toThrow(
+        'the disk is full',
+      );
       expect(decisions).toBe(40);
-      for (const table of ['hospitals', 'results', 'recognition_checks', 'recognition_decisions', 'certification_events'] as const) expect(await tableCount(ctx.db, table), table).toBe(0);
+      for (const table of ['hospitals', 'results', 'recognition_checks', 'recognition_decisions', 'certification_events'] as const)
+        expect(await tableCount(ctx.db, table), table).toBe(0);
       expect(logged.map((l) => [l.level, l.msg])).toEqual([
         [30, expect.stringMatching(/^Loading the demo province and \d+ days of its history/)],
         [50, 'Loading the demo failed; nothing of it was written (the next start tries again)'],

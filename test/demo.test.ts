@@ -16,10 +16,14 @@ const DAY_MS = 86_400_000;
 // Loading the demo plays a year through the services: about ten seconds, twice for the determinism test.
 const LOAD_MS = 120_000;
 
-type Counted = 'hospitals' | 'scopes' | 'certification_events' | 'clients' | 'results' | 'items' | 'recognition_checks' | 'recognition_decisions';
+type Counted =
+  'hospitals' | 'scopes' | 'certification_events' | 'clients' | 'results' | 'items' | 'recognition_checks' | 'recognition_decisions';
 
 async function tableCount(db: Database, table: Counted): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -32,9 +36,18 @@ async function digest(db: Database) {
   const results = await db.selectFrom('results').selectAll().orderBy('issuing_hospital_id').orderBy('accession_no').execute();
   return {
     results: results.map(({ id: _id, ...row }) => row),
-    checks: await rows(db, sql`select receiving_hospital_id, practitioner_id, patient_key, context, created_at from recognition_checks order by created_at, receiving_hospital_id`),
-    decisions: await rows(db, sql`select receiving_hospital_id, item_code, action, reason_code, flagged, yuan, decided_at from recognition_decisions order by decided_at, item_code`),
-    certifications: await rows(db, sql`select hospital_id, scope_id, status, effective_from, recorded_at from certification_events order by hospital_id, scope_id, effective_from, recorded_at`),
+    checks: await rows(
+      db,
+      sql`select receiving_hospital_id, practitioner_id, patient_key, context, created_at from recognition_checks order by created_at, receiving_hospital_id`,
+    ),
+    decisions: await rows(
+      db,
+      sql`select receiving_hospital_id, item_code, action, reason_code, flagged, yuan, decided_at from recognition_decisions order by decided_at, item_code`,
+    ),
+    certifications: await rows(
+      db,
+      sql`select hospital_id, scope_id, status, effective_from, recorded_at from certification_events order by hospital_id, scope_id, effective_from, recorded_at`,
+    ),
   };
 }
 
@@ -86,13 +99,22 @@ describe('demo province', () => {
     expect(Number(patients.n)).toBe(first.patients);
     expect(first.patients).toBeGreaterThan(1000);
     const statuses = await ctx.db.selectFrom('results').select('status').distinct().execute();
-    expect(statuses.map((s) => s.status)).toEqual(expect.arrayContaining(['final', 'preliminary', 'amended', 'corrected', 'cancelled', 'entered-in-error']));
-    const results = await ctx.db.selectFrom('results').select(['kind', 'study_uid', 'images_available', 'critical_open', 'equipment', 'performed_at']).execute();
+    expect(statuses.map((s) => s.status)).toEqual(
+      expect.arrayContaining(['final', 'preliminary', 'amended', 'corrected', 'cancelled', 'entered-in-error']),
+    );
+    const results = await ctx.db
+      .selectFrom('results')
+      .select(['kind', 'study_uid', 'images_available', 'critical_open', 'equipment', 'performed_at'])
+      .execute();
     expect(results.some((r) => r.kind === 'conclusion')).toBe(true);
     expect(results.some((r) => r.kind === 'images' && r.images_available === false && r.study_uid === null)).toBe(true);
     expect(results.some((r) => r.critical_open)).toBe(true);
-    expect(new Set(results.flatMap((r) => (r.equipment && 'sliceCount' in r.equipment ? [r.equipment.sliceCount] : [])))).toEqual(new Set([16, 64, 256]));
-    expect(results.every((r) => r.performed_at.getTime() < fixedNow.getTime() && r.performed_at.getTime() > fixedNow.getTime() - 401 * DAY_MS)).toBe(true);
+    expect(new Set(results.flatMap((r) => (r.equipment && 'sliceCount' in r.equipment ? [r.equipment.sliceCount] : [])))).toEqual(
+      new Set([16, 64, 256]),
+    );
+    expect(
+      results.every((r) => r.performed_at.getTime() < fixedNow.getTime() && r.performed_at.getTime() > fixedNow.getTime() - 401 * DAY_MS),
+    ).toBe(true);
   });
 
   it('issues tokens to the documented demo credentials', async () => {
@@ -110,11 +132,21 @@ describe('demo province', () => {
       method: 'POST',
       url: '/v1/recognition-checks',
       headers: bearer(token),
-      payload: { practitionerId: 'dr-chen', patient: demoPatient, purpose: 'treatment', items: ['CT-CHEST', 'LAB-CBC', 'LAB-LFT', 'US-ABD'] },
+      payload: {
+        practitionerId: 'dr-chen',
+        patient: demoPatient,
+        purpose: 'treatment',
+        items: ['CT-CHEST', 'LAB-CBC', 'LAB-LFT', 'US-ABD'],
+      },
     });
     expect(check.statusCode, check.body).toBe(201);
-    const body = check.json<{ checkId: string; items: { itemCode: string; candidates: { resultId: string; issuingHospitalId: string; outcome: string; reasons: string[] }[] }[] }>();
-    const outcomes = Object.fromEntries(body.items.map((i) => [i.itemCode, i.candidates.map((c) => [c.issuingHospitalId, c.outcome, ...c.reasons])]));
+    const body = check.json<{
+      checkId: string;
+      items: { itemCode: string; candidates: { resultId: string; issuingHospitalId: string; outcome: string; reasons: string[] }[] }[];
+    }>();
+    const outcomes = Object.fromEntries(
+      body.items.map((i) => [i.itemCode, i.candidates.map((c) => [c.issuingHospitalId, c.outcome, ...c.reasons])]),
+    );
     expect(outcomes).toEqual({
       'CT-CHEST': [['HZ-001', 'RECOGNIZABLE']],
       'LAB-CBC': [['HZ-005', 'RECOGNIZABLE']],
@@ -188,7 +220,11 @@ describe('demo province', () => {
         const theirs = await digest(other.db);
         // This file's database has had the walk-through since: compare what the demo wrote.
         const mine = await digest(ctx.db);
-        const demoPart = (d: typeof mine) => ({ ...d, checks: d.checks.slice(0, theirs.checks.length), decisions: d.decisions.slice(0, theirs.decisions.length) });
+        const demoPart = (d: typeof mine) => ({
+          ...d,
+          checks: d.checks.slice(0, theirs.checks.length),
+          decisions: d.decisions.slice(0, theirs.decisions.length),
+        });
         expect(theirs.results.length).toBe(mine.results.length);
         expect(demoPart(mine)).toEqual(theirs);
       } finally {

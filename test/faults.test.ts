@@ -31,7 +31,13 @@ describe.skipIf(!usingPostgres)('database faults', () => {
     await certify(ctx.db, { hospitalId: issuer, scopeId: await makeScope(ctx.db) });
     ct = await makeItem(ctx.db, { category: 'ct' });
     patient = residentId();
-    await makeResult(ctx.db, { hospitalId: issuer, patientKey: patientKey(patientKeySecret, 'resident_id', patient), itemCode: ct, kind: 'images', performedAt: new Date(Date.now() - 86_400_000) });
+    await makeResult(ctx.db, {
+      hospitalId: issuer,
+      patientKey: patientKey(patientKeySecret, 'resident_id', patient),
+      itemCode: ct,
+      kind: 'images',
+      performedAt: new Date(Date.now() - 86_400_000),
+    });
     const writerClient = await makeHospitalClient(ctx.db, issuer);
     const receiverClient = await makeHospitalClient(ctx.db, receiving);
     writer = bearer(await tokenFor(ctx.app, writerClient.clientId, writerClient.clientSecret));
@@ -140,7 +146,12 @@ describe.skipIf(!usingPostgres)('a database that stops answering', () => {
     const target = new URL(process.env.DATABASE_URL!);
     proxy = await freezingProxy({ host: target.hostname, port: Number(target.port || 5432) });
     ctx = await createTestContext(
-      { DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_ACQUIRE_TIMEOUT_MS: '500', DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_POOL_SIZE: '2' },
+      {
+        DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+        DATABASE_ACQUIRE_TIMEOUT_MS: '500',
+        DATABASE_CONNECT_TIMEOUT_MS: '500',
+        DATABASE_POOL_SIZE: '2',
+      },
       { connectVia: (url) => proxy.url(url) },
     );
     credentials = await makeHospitalClient(ctx.db, await makeHospital(ctx.db));
@@ -178,7 +189,11 @@ describe.skipIf(!usingPostgres)('a database that stops answering', () => {
           method: 'POST',
           url: '/v1/oauth/token',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret }).toString(),
+          payload: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: credentials.clientId,
+            client_secret: credentials.clientSecret,
+          }).toString(),
         }),
       );
       expect(token.response.statusCode, token.response.body).toBe(503);

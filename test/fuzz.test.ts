@@ -31,13 +31,33 @@ const seed = Number(process.env.FUZZ_SEED ?? 20_261_201);
 const numRuns = Number(process.env.FUZZ_RUNS ?? 40);
 
 const writeOperations = [
-  'issueToken', 'putResult', 'submitResultBatch', 'searchResults', 'searchAuditEventsByPatient', 'registerClient', 'disableClient',
-  'putHospital', 'putScope', 'putItem', 'putCodeMapEntry', 'addCertificationEvent', 'putRuleSettings', 'createRecognitionCheck',
-  'recordDecisions', 'runWhatIf',
+  'issueToken',
+  'putResult',
+  'submitResultBatch',
+  'searchResults',
+  'searchAuditEventsByPatient',
+  'registerClient',
+  'disableClient',
+  'putHospital',
+  'putScope',
+  'putItem',
+  'putCodeMapEntry',
+  'addCertificationEvent',
+  'putRuleSettings',
+  'createRecognitionCheck',
+  'recordDecisions',
+  'runWhatIf',
 ];
 const queryOperations = [
-  'listAuditEvents', 'getAccessVolumes', 'listPatientsReadByClient', 'listHospitals', 'listItems', 'getSavingsReport', 'getDeclinesReport',
-  'getFlowsReport', 'getCertificationsReport',
+  'listAuditEvents',
+  'getAccessVolumes',
+  'listPatientsReadByClient',
+  'listHospitals',
+  'listItems',
+  'getSavingsReport',
+  'getDeclinesReport',
+  'getFlowsReport',
+  'getCertificationsReport',
 ];
 
 // Limits that would answer a fuzzing client 429 or 503 long before its inputs reach the code under test.
@@ -85,23 +105,37 @@ interface BatchAnswer {
 }
 
 /** (c) for the batch: rows added match the outcomes, and no rejected item changed what is stored under its accession number. */
-function batchViolations(sent: Sent, answer: BatchAnswer, [before, after]: [TableCounts, TableCounts], [was, is]: [Stored, Stored]): string[] {
+function batchViolations(
+  sent: Sent,
+  answer: BatchAnswer,
+  [before, after]: [TableCounts, TableCounts],
+  [was, is]: [Stored, Stored],
+): string[] {
   const tally = (outcome: string) => answer.results.filter((r) => r.outcome === outcome).length;
   const created = tally('created');
   const written = created + tally('updated');
   const wrong: string[] = [];
-  if (after.results - before.results !== created) wrong.push(`results grew by ${after.results - before.results} rows, but ${created} items were created`);
-  if (after.result_versions - before.result_versions !== written) wrong.push(`result_versions grew by ${after.result_versions - before.result_versions}, not by the ${written} items written`);
+  if (after.results - before.results !== created)
+    wrong.push(`results grew by ${after.results - before.results} rows, but ${created} items were created`);
+  if (after.result_versions - before.result_versions !== written)
+    wrong.push(`result_versions grew by ${after.result_versions - before.result_versions}, not by the ${written} items written`);
   const items = (sent.body as { results: { accessionNo?: unknown }[] }).results;
   const accepted = new Set(answer.results.filter((r) => r.outcome !== 'rejected').map((r) => r.accessionNo));
   for (const r of answer.results.filter((r) => r.outcome === 'rejected')) {
     const name = items[r.index]?.accessionNo;
-    if (typeof name === 'string' && !accepted.has(name) && was.get(name) !== is.get(name)) wrong.push(`rejected item ${r.index} changed the stored result ${show(name)}`);
+    if (typeof name === 'string' && !accepted.has(name) && was.get(name) !== is.get(name))
+      wrong.push(`rejected item ${r.index} changed the stored result ${show(name)}`);
   }
   return wrong;
 }
 
-async function violations(route: Route, sent: Sent, response: LightMyRequestResponse, counts: [TableCounts, TableCounts], stored: [Stored, Stored]) {
+async function violations(
+  route: Route,
+  sent: Sent,
+  response: LightMyRequestResponse,
+  counts: [TableCounts, TableCounts],
+  stored: [Stored, Stored],
+) {
   const status = response.statusCode;
   if (status >= 500) return [`answered ${status}: ${loggedFailure(ctx.logs(), String(response.headers['x-request-id']))}`];
   if (status >= 400) {
@@ -112,7 +146,10 @@ async function violations(route: Route, sent: Sent, response: LightMyRequestResp
   const batch = route.operationId === 'submitResultBatch' ? batchViolations(sent, answer as unknown as BatchAnswer, counts, stored) : [];
   const bodySchema = route.body ? schemas.resolve(route.body) : {};
   const texts = await readBack(route.operationId, ctx, world, { params: sent.params, body: sent.body, bodySchema, answer });
-  return [...batch, ...texts.flatMap((t) => textMismatches(t.sent, t.stored, t.schema, schemas.resolve).map((m) => `${t.label} altered: ${m}`))];
+  return [
+    ...batch,
+    ...texts.flatMap((t) => textMismatches(t.sent, t.stored, t.schema, schemas.resolve).map((m) => `${t.label} altered: ${m}`)),
+  ];
 }
 
 /**

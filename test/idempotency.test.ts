@@ -22,27 +22,58 @@ const keyed = (key?: string | string[]): Record<string, string | string[]> => (k
 /** A new patient with a recognisable CT at the issuer. */
 async function patientWithResult() {
   const idNumber = residentId('19750101');
-  const resultId = await makeResult(ctx.db, { hospitalId: world.issuer, patientKey: keyOf(idNumber), itemCode: world.ct, kind: 'images', performedAt: new Date(now.getTime() - 3 * 86_400_000) });
+  const resultId = await makeResult(ctx.db, {
+    hospitalId: world.issuer,
+    patientKey: keyOf(idNumber),
+    itemCode: world.ct,
+    kind: 'images',
+    performedAt: new Date(now.getTime() - 3 * 86_400_000),
+  });
   return { idNumber, resultId };
 }
 
 const check = (idNumber: string, key?: string | string[], token = world.receiverClient.token, extra: Record<string, unknown> = {}) =>
   post(ctx, '/v1/recognition-checks', checkBody(idNumber, [world.ct], extra), token, keyed(key));
 const decide = (checkId: string, resultId: string, key?: string, action = 'recognized') =>
-  post(ctx, `/v1/recognition-checks/${checkId}/decisions`, { decisions: [{ resultId, action, ...(action === 'declined' ? { reasonCode: 'D1_CONDITION_CHANGED' } : {}) }] }, world.receiverClient.token, keyed(key));
+  post(
+    ctx,
+    `/v1/recognition-checks/${checkId}/decisions`,
+    { decisions: [{ resultId, action, ...(action === 'declined' ? { reasonCode: 'D1_CONDITION_CHANGED' } : {}) }] },
+    world.receiverClient.token,
+    keyed(key),
+  );
 /** One patient per accession number, so that resending a batch sends the very same request. */
 const patients = new Map<string, string>();
 const patientOf = (accessionNo: string) => patients.get(accessionNo) ?? patients.set(accessionNo, residentId('19900101')).get(accessionNo)!;
 const batch = (accessions: string[], key?: string, findings = 'No abnormality.') =>
-  post(ctx, '/v1/results/batch', { results: accessions.map((accessionNo) => ({ accessionNo, ...ctSubmission(patientOf(accessionNo), world.ct, { findings }) })) },
-    world.issuerClient.token, keyed(key));
+  post(
+    ctx,
+    '/v1/results/batch',
+    { results: accessions.map((accessionNo) => ({ accessionNo, ...ctSubmission(patientOf(accessionNo), world.ct, { findings }) })) },
+    world.issuerClient.token,
+    keyed(key),
+  );
 
-const checksOf = (idNumber: string) => ctx.db.selectFrom('recognition_checks').select('id').where('patient_key', '=', keyOf(idNumber)).execute();
+const checksOf = (idNumber: string) =>
+  ctx.db.selectFrom('recognition_checks').select('id').where('patient_key', '=', keyOf(idNumber)).execute();
 
 /** Everything a check, a decision or a batch records; audit events: the successful ones (a refusal is audited by design). */
 async function recorded() {
-  const counts = await countRows(ctx.db, ['recognition_checks', 'check_items', 'check_candidates', 'recognition_decisions', 'results', 'result_versions', 'agg_pending', 'idempotency_keys']);
-  const audit = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).where('outcome', '=', 'success').executeTakeFirstOrThrow();
+  const counts = await countRows(ctx.db, [
+    'recognition_checks',
+    'check_items',
+    'check_candidates',
+    'recognition_decisions',
+    'results',
+    'result_versions',
+    'agg_pending',
+    'idempotency_keys',
+  ]);
+  const audit = await ctx.db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('outcome', '=', 'success')
+    .executeTakeFirstOrThrow();
   return { ...counts, successAuditEvents: Number(audit.n) };
 }
 
@@ -61,8 +92,15 @@ describe('a retry with the same Idempotency-Key', () => {
     const first = await check(idNumber, 'check-retry-1');
     expect(first.statusCode).toBe(201);
     const once = await recorded();
-    expect(once).toEqual({ ...before, recognition_checks: before.recognition_checks + 1, check_items: before.check_items + 1, check_candidates: before.check_candidates + 1,
-      agg_pending: before.agg_pending + 1, idempotency_keys: before.idempotency_keys + 1, successAuditEvents: before.successAuditEvents + 1 });
+    expect(once).toEqual({
+      ...before,
+      recognition_checks: before.recognition_checks + 1,
+      check_items: before.check_items + 1,
+      check_candidates: before.check_candidates + 1,
+      agg_pending: before.agg_pending + 1,
+      idempotency_keys: before.idempotency_keys + 1,
+      successAuditEvents: before.successAuditEvents + 1,
+    });
     const retry = await check(idNumber, 'check-retry-1');
     expectReplayOf(retry, first);
     expect(retry.body).toBe(first.body);
@@ -186,8 +224,13 @@ describe('concurrent requests with the same key', () => {
     for (let round = 0; round < 5; round += 1) {
       const accessions = [`RACE-${round}-1`, `RACE-${round}-2`];
       expectOneWinner(await Promise.all([batch(accessions, `race-batch-${round}`), batch(accessions, `race-batch-${round}`)]), 200);
-      const versions = await ctx.db.selectFrom('result_versions').innerJoin('results', 'results.id', 'result_versions.result_id')
-        .select(['accession_no', 'result_versions.version']).where('accession_no', 'in', accessions).orderBy('accession_no').execute();
+      const versions = await ctx.db
+        .selectFrom('result_versions')
+        .innerJoin('results', 'results.id', 'result_versions.result_id')
+        .select(['accession_no', 'result_versions.version'])
+        .where('accession_no', 'in', accessions)
+        .orderBy('accession_no')
+        .execute();
       expect(versions).toEqual(accessions.map((accession_no) => ({ accession_no, version: 1 })));
     }
   });

@@ -31,13 +31,20 @@ describe('row ids on the hot paths', () => {
 describe('rows the log refers to', () => {
   it('are never deleted and never change their key: hospitals, items, rule sets and results', async () => {
     const expectRefused = (statement: Promise<unknown>) => expect(statement).rejects.toThrow(/never deleted and keep their key/);
-    await sql`insert into hospitals (id, name, tier, province, city) values ('H-PERM', 'permanent', 'primary', 'Zhejiang', 'Hangzhou')`.execute(ctx.db);
+    await sql`insert into hospitals (id, name, tier, province, city) values ('H-PERM', 'permanent', 'primary', 'Zhejiang', 'Hangzhou')`.execute(
+      ctx.db,
+    );
     await expectRefused(sql`delete from hospitals where id = 'H-PERM'`.execute(ctx.db));
     await expectRefused(sql`update hospitals set id = 'H-OTHER' where id = 'H-PERM'`.execute(ctx.db));
     await sql`update hospitals set name = 'renamed' where id = 'H-PERM'`.execute(ctx.db);
     const item = await makeItem(ctx.db);
     await expectRefused(sql`delete from items where code = ${item}`.execute(ctx.db));
-    const result = await makeResult(ctx.db, { hospitalId: await makeHospital(ctx.db), itemCode: item, patientKey: 'a'.repeat(64), performedAt: new Date() });
+    const result = await makeResult(ctx.db, {
+      hospitalId: await makeHospital(ctx.db),
+      itemCode: item,
+      patientKey: 'a'.repeat(64),
+      performedAt: new Date(),
+    });
     await expectRefused(sql`delete from results where id = ${result}`.execute(ctx.db));
     await expectRefused(sql`delete from rule_sets`.execute(ctx.db));
     await expectRefused(sql`update rule_sets set version = version + 100`.execute(ctx.db));

@@ -22,10 +22,21 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 const json = { 'content-type': 'application/json' };
-const count = async (table: 'results' | 'hospitals') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+const count = async (table: 'results' | 'hospitals') =>
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
-function expectFieldProblem(response: { statusCode: number; headers: Record<string, unknown>; json: () => { errors?: { field: string }[] } }, field: string) {
+function expectFieldProblem(
+  response: { statusCode: number; headers: Record<string, unknown>; json: () => { errors?: { field: string }[] } },
+  field: string,
+) {
   expect(response.statusCode).toBe(400);
   expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
   expect(response.json().errors?.map((e) => e.field)).toContain(field);
@@ -49,7 +60,12 @@ describe('JSON nesting', () => {
   it('refuses 4,000 levels inside equipment, and stores nothing', async () => {
     const before = await count('results');
     const body = JSON.stringify(ctSubmission(residentId(), world.ct)).replace('"equipment":{', `"equipment":{"deep":${nested(4_000)},`);
-    const response = await ctx.app.inject({ method: 'PUT', url: '/v1/results/DEEP-2', headers: { ...json, ...bearer(world.tokenA) }, payload: body });
+    const response = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/results/DEEP-2',
+      headers: { ...json, ...bearer(world.tokenA) },
+      payload: body,
+    });
     expect(response.statusCode).toBe(400);
     expect(await count('results')).toBe(before);
   });
@@ -57,14 +73,27 @@ describe('JSON nesting', () => {
 
 describe('unstorable and deceptive characters', () => {
   it('rejects only the batch item with a lone surrogate, naming its field, and stores the others as sent', async () => {
-    const good = (n: number) => ({ accessionNo: `SURR-${n}`, ...ctSubmission(residentId(), world.ct, { findings: `第${n}例：未见异常。\n复查。` }) });
+    const good = (n: number) => ({
+      accessionNo: `SURR-${n}`,
+      ...ctSubmission(residentId(), world.ct, { findings: `第${n}例：未见异常。\n复查。` }),
+    });
     const text = JSON.stringify({ results: [good(1), { ...good(2), findings: 'LONE' }, good(3)] }).replace('LONE', 'broken \\ud800 text');
-    const response = await ctx.app.inject({ method: 'POST', url: '/v1/results/batch', headers: { ...json, ...bearer(world.tokenA) }, payload: text });
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/results/batch',
+      headers: { ...json, ...bearer(world.tokenA) },
+      payload: text,
+    });
     expect(response.statusCode, response.body).toBe(200);
     const outcomes = response.json().results;
     expect(outcomes.map((r: { outcome: string }) => r.outcome)).toEqual(['created', 'rejected', 'created']);
     expect(outcomes[1].problem.errors).toEqual([{ field: 'findings', message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
-    const stored = await ctx.db.selectFrom('results').select(['accession_no', 'findings']).where('accession_no', 'like', 'SURR-%').orderBy('accession_no').execute();
+    const stored = await ctx.db
+      .selectFrom('results')
+      .select(['accession_no', 'findings'])
+      .where('accession_no', 'like', 'SURR-%')
+      .orderBy('accession_no')
+      .execute();
     expect(stored).toEqual([
       { accession_no: 'SURR-1', findings: '第1例：未见异常。\n复查。' },
       { accession_no: 'SURR-3', findings: '第3例：未见异常。\n复查。' },
@@ -74,18 +103,38 @@ describe('unstorable and deceptive characters', () => {
   it('refuses hospital names with a lone surrogate, control, zero-width or bidi-override characters, and stores none', async () => {
     const before = await count('hospitals');
     const hospital = (name: string) => JSON.stringify({ name, tier: 'tertiary', province: 'Zhejiang', city: 'Hangzhou' });
-    for (const [n, name] of ['First \\ud83d Hospital', 'First\\u0007Hospital', 'First\\u200bHospital', 'Hospital \\u202egnp.exe', 'A\\u2066B\\u2069', 'Tab\\tname'].entries()) {
+    for (const [n, name] of [
+      'First \\ud83d Hospital',
+      'First\\u0007Hospital',
+      'First\\u200bHospital',
+      'Hospital \\u202egnp.exe',
+      'A\\u2066B\\u2069',
+      'Tab\\tname',
+    ].entries()) {
       const payload = hospital('PLACEHOLDER').replace('PLACEHOLDER', name);
-      expectFieldProblem(await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/EVIL-${n}`, headers: { ...json, ...admin }, payload }), 'name');
+      expectFieldProblem(
+        await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/EVIL-${n}`, headers: { ...json, ...admin }, payload }),
+        'name',
+      );
     }
     expect(await count('hospitals')).toBe(before);
-    const fine = await ctx.app.inject({ method: 'PUT', url: '/v1/hospitals/FINE-1', headers: admin, payload: JSON.parse(hospital('浙江大学医学院附属第一医院 (Zhejiang)')) });
+    const fine = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/hospitals/FINE-1',
+      headers: admin,
+      payload: JSON.parse(hospital('浙江大学医学院附属第一医院 (Zhejiang)')),
+    });
     expect(fine.statusCode, fine.body).toBe(201);
   });
 
   it('lets findings span lines but not hide text', async () => {
     const put = (accessionNo: string, findings: string) =>
-      ctx.app.inject({ method: 'PUT', url: `/v1/results/${accessionNo}`, headers: bearer(world.tokenA), payload: ctSubmission(residentId(), world.ct, { findings }) });
+      ctx.app.inject({
+        method: 'PUT',
+        url: `/v1/results/${accessionNo}`,
+        headers: bearer(world.tokenA),
+        payload: ctSubmission(residentId(), world.ct, { findings }),
+      });
     expect((await put('LINES-1', '两肺纹理清晰。\n\t纵隔无偏移。\r\n')).statusCode).toBe(201);
     expectFieldProblem(await put('LINES-2', 'normal\u202eesrow'), 'findings');
     expectFieldProblem(await put('LINES-3', 'normal\u0000'), 'findings');
@@ -94,7 +143,12 @@ describe('unstorable and deceptive characters', () => {
 
 describe('free-form fields', () => {
   const put = (accessionNo: string, equipment: unknown) =>
-    ctx.app.inject({ method: 'PUT', url: `/v1/results/${accessionNo}`, headers: bearer(world.tokenA), payload: ctSubmission(residentId(), world.ct, { equipment }) });
+    ctx.app.inject({
+      method: 'PUT',
+      url: `/v1/results/${accessionNo}`,
+      headers: bearer(world.tokenA),
+      payload: ctSubmission(residentId(), world.ct, { equipment }),
+    });
 
   it('keeps equipment flat and bounded: at most 32 attributes of bounded text, numbers or booleans', async () => {
     expect((await put('EQ-1', { sliceCount: 128, vendor: 'GE', kvp: 120, contrast: false })).statusCode).toBe(201);
@@ -119,7 +173,10 @@ describe('dates', () => {
 
 describe('the OpenAPI document', () => {
   it('bounds every string a request can carry with a pattern, an enumeration or a format', async () => {
-    const document = JSON.parse(await readFile(openapiFile, 'utf8')) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
+    const document = JSON.parse(await readFile(openapiFile, 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
     const unbounded: string[] = [];
     const followed = new Set<string>();
     const visit = (schema: unknown, where: string): void => {
@@ -130,7 +187,8 @@ describe('the OpenAPI document', () => {
         const name = s.$ref.replace('#/components/schemas/', '');
         visit(document.components.schemas[name], name);
       }
-      if (s.type === 'string' && s.pattern === undefined && s.enum === undefined && s.const === undefined && s.format === undefined) unbounded.push(where);
+      if (s.type === 'string' && s.pattern === undefined && s.enum === undefined && s.const === undefined && s.format === undefined)
+        unbounded.push(where);
       for (const [key, value] of Object.entries(s)) {
         if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}.${key}[${i}]`));
         else visit(value, `${where}.${key}`);

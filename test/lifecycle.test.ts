@@ -89,11 +89,14 @@ describe('graceful shutdown', () => {
 
 describe('a request that arrives during shutdown', () => {
   it('is answered 503 problem+json with Retry-After and Connection: close, so the client retries elsewhere', async () => {
-    const other = await createTestContext({}, {
-      extend: (app) => {
-        app.get('/test/wait', async () => (await sleep(400), { ok: true }));
+    const other = await createTestContext(
+      {},
+      {
+        extend: (app) => {
+          app.get('/test/wait', async () => (await sleep(400), { ok: true }));
+        },
       },
-    });
+    );
     try {
       await other.app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = other.app.server.address() as AddressInfo;
@@ -114,7 +117,10 @@ describe('a request that arrives during shutdown', () => {
       expect(second).toMatch(/\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i);
       expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
       expect(second).toMatch(/\r\nconnection: close\r\n/i);
-      expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: expect.stringMatching(/shutting-down$/), status: 503 });
+      expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        type: expect.stringMatching(/shutting-down$/),
+        status: 503,
+      });
     } finally {
       await other.close();
     }

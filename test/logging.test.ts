@@ -56,7 +56,11 @@ describe('logs', () => {
       method: 'POST',
       url: '/v1/oauth/token',
       headers: { ...form, 'x-request-id': 'log-token-post' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      }).toString(),
     });
     expect(post.statusCode).toBe(200);
     const token = await tokenFor(ctx.app, client.clientId, client.clientSecret);
@@ -99,7 +103,10 @@ describe('logs', () => {
     expect(logs).not.toContain(residentId.slice(0, 17));
 
     // Request ids join every line of a request: the caller's, echoed, and ours.
-    const lines = logs.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((l) => l.reqId === 'log-token-post').length).toBeGreaterThanOrEqual(2);
     const carelessLines = lines.filter((l) => l.reqId === 'log-careless');
     expect(carelessLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'body received', 'request completed']));
@@ -119,7 +126,11 @@ describe('logs', () => {
     const logs = ctx.logs();
     expect(logs).not.toContain('磨玻璃');
     expect(logs).not.toContain('patient-specific');
-    const line = logs.trim().split('\n').map((l) => JSON.parse(l) as { reqId?: string; err?: Record<string, unknown> }).find((l) => l.reqId === 'log-database-error' && l.err);
+    const line = logs
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reqId?: string; err?: Record<string, unknown> })
+      .find((l) => l.reqId === 'log-database-error' && l.err);
     expect(line?.err).toMatchObject({ type: 'DatabaseError', code: '22P02', message: 'invalid input syntax for type integer' });
   });
 });

@@ -26,7 +26,10 @@ const viaInject: typeof fetch = async (input, init) => {
   });
   return new Response(response.rawPayload.length > 0 ? response.rawPayload : null, {
     status: response.statusCode,
-    headers: Object.entries(response.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])) as [string, string][],
+    headers: Object.entries(response.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])) as [
+      string,
+      string,
+    ][],
   });
 };
 const options = { [oauth.customFetch]: viaInject, [oauth.allowInsecureRequests]: true };
@@ -46,7 +49,13 @@ async function discover() {
 async function tokenWith(clientId: string, clientAuth: oauth.ClientAuth) {
   const as = await discover();
   const client = { client_id: clientId };
-  const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams({ scope: 'results:read' }), options);
+  const response = await oauth.clientCredentialsGrantRequest(
+    as,
+    client,
+    clientAuth,
+    new URLSearchParams({ scope: 'results:read' }),
+    options,
+  );
   const token = await oauth.processClientCredentialsResponse(as, client, response);
   const jwks = (await ctx.app.inject(new URL(as.jwks_uri!).pathname)).json<JSONWebKeySet>();
   const { payload, protectedHeader } = await jwtVerify(token.access_token, createLocalJWKSet(jwks), {
@@ -83,9 +92,14 @@ describe('discovery', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       scopes_supported: expect.arrayContaining(['admin', 'results:read', 'recognition']),
     });
-    expect(as.token_endpoint_auth_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS384', 'ES384', 'EdDSA', 'Ed25519']));
+    expect(as.token_endpoint_auth_signing_alg_values_supported).toEqual(
+      expect.arrayContaining(['ES256', 'RS384', 'ES384', 'EdDSA', 'Ed25519']),
+    );
     const smart = await ctx.app.inject('/.well-known/smart-configuration');
-    expect(smart.json()).toMatchObject({ token_endpoint: as.token_endpoint, capabilities: expect.arrayContaining(['client-confidential-asymmetric']) });
+    expect(smart.json()).toMatchObject({
+      token_endpoint: as.token_endpoint,
+      capabilities: expect.arrayContaining(['client-confidential-asymmetric']),
+    });
   });
 });
 

@@ -83,7 +83,9 @@ describe('every operation', () => {
     const unsecured = v1.filter(([, , op]) => !op.security?.length).map(([path, method]) => `${method.toUpperCase()} ${path}`);
     expect(unsecured).toEqual([]);
     const schemes = new Set(Object.keys(spec.components.securitySchemes));
-    const unknownSchemes = v1.flatMap(([, , op]) => (op.security ?? []).flatMap((requirement) => Object.keys(requirement))).filter((s) => !schemes.has(s));
+    const unknownSchemes = v1
+      .flatMap(([, , op]) => (op.security ?? []).flatMap((requirement) => Object.keys(requirement)))
+      .filter((s) => !schemes.has(s));
     expect(unknownSchemes).toEqual([]);
   });
 
@@ -98,7 +100,10 @@ describe('security schemes', () => {
   it('offer a bearer JWT and OAuth 2.0 client credentials at the token endpoint', () => {
     const { bearerAuth, oauth2 } = spec.components.securitySchemes;
     expect(bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    expect(oauth2).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: expect.stringMatching(/\/v1\/oauth\/token$/) } } });
+    expect(oauth2).toMatchObject({
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: expect.stringMatching(/\/v1\/oauth\/token$/) } },
+    });
     const scopes = Object.keys((oauth2.flows as { clientCredentials: { scopes: Record<string, string> } }).clientCredentials.scopes);
     expect(scopes.sort()).toEqual(['admin', 'recognition', 'reports:read', 'results:read', 'results:write']);
   });
@@ -111,7 +116,9 @@ describe('the answers the tests receive', () => {
       {
         // Spoil one answer after it is serialised, as a route that drifted from its schema would.
         extend: (app) => {
-          app.addHook('onSend', async (request, _reply, payload) => (request.routeOptions.url === '/v1/hospitals' ? '{"hospitals":"not a list"}' : payload));
+          app.addHook('onSend', async (request, _reply, payload) =>
+            request.routeOptions.url === '/v1/hospitals' ? '{"hospitals":"not a list"}' : payload,
+          );
         },
       },
     );

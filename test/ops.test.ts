@@ -27,7 +27,11 @@ describe('operations', () => {
     const response = await ctx.app.inject('/v1/nowhere');
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.json()).toMatchObject({ type: expect.stringMatching(/not-found$/), status: 404, requestId: response.headers['x-request-id'] });
+    expect(response.json()).toMatchObject({
+      type: expect.stringMatching(/not-found$/),
+      status: 404,
+      requestId: response.headers['x-request-id'],
+    });
   });
 
   it('answers a known path with the wrong method with a 405 problem and Allow', async () => {
@@ -120,7 +124,11 @@ describe('load shedding', () => {
 describe('security headers', () => {
   it('go with every answer; the docs and the dashboard carry their own content security policies', async () => {
     const api = await ctx.app.inject('/v1/nowhere');
-    expect(api.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'referrer-policy': 'no-referrer' });
+    expect(api.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'referrer-policy': 'no-referrer',
+    });
     expect(api.headers['content-security-policy']).toMatch(/default-src 'none'/);
     const docs = await ctx.app.inject('/docs/static/swagger-initializer.js');
     expect(docs.statusCode).toBe(200);

@@ -132,7 +132,12 @@ describe('problem+json', () => {
   });
 
   it('415 for an unsupported content type', async () => {
-    const response = await ctx.app.inject({ method: 'POST', url: '/test/patients', headers: { 'content-type': 'application/xml' }, payload: '<patient/>' });
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/test/patients',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<patient/>',
+    });
     expectProblem(response, 415, 'unsupported-media-type');
   });
 
@@ -143,7 +148,10 @@ describe('problem+json', () => {
     expect(problem.title).toBe('Internal server error');
     expect(response.body).not.toMatch(/hunter2|10\.0\.0\.7|stack|Error:/);
     // The details go to the log instead, joined to the request id.
-    const line = ctx.logs().split('\n').find((l) => l.includes('"reqId":"boom-1"') && l.includes('"level":50'));
+    const line = ctx
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('"reqId":"boom-1"') && l.includes('"level":50'));
     expect(line).toBeDefined();
   });
 

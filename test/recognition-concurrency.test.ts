@@ -24,7 +24,14 @@ beforeAll(async () => {
   items = [await makeItem(ctx.db, { category: 'ct' }), await makeItem(ctx.db, { category: 'lab', radiationMsv: null })];
   for (const idNumber of patients) {
     const key = patientKey(patientKeySecret, 'resident_id', idNumber);
-    for (const itemCode of items) await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode, kind: 'images', performedAt: new Date(Date.now() - 86_400_000) });
+    for (const itemCode of items)
+      await makeResult(ctx.db, {
+        hospitalId: issuer,
+        patientKey: key,
+        itemCode,
+        kind: 'images',
+        performedAt: new Date(Date.now() - 86_400_000),
+      });
   }
   const client = await makeHospitalClient(ctx.db, receiver);
   auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
@@ -34,7 +41,12 @@ afterAll(() => ctx.close());
 describe('checks and decisions running at once', () => {
   it('all succeed on the same hospital and items while the aggregator drains, and the aggregates equal a recount', async () => {
     const check = (idNumber: string) =>
-      ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: auth, payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment' } });
+      ctx.app.inject({
+        method: 'POST',
+        url: '/v1/recognition-checks',
+        headers: auth,
+        payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment' },
+      });
     const first = await Promise.all(patients.slice(0, 6).map(check));
     expect(first.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
     // Decisions on the first checks race with new checks touching the same aggregate rows.
@@ -42,8 +54,16 @@ describe('checks and decisions running at once', () => {
       ...first.map((r) => {
         const body = r.json();
         const decisions = body.items.map((i: { candidates: { resultId: string }[] }, n: number) =>
-          n === 0 ? { resultId: i.candidates[0].resultId, action: 'recognized' } : { resultId: i.candidates[0].resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' });
-        return ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${body.checkId}/decisions`, headers: auth, payload: { decisions } });
+          n === 0
+            ? { resultId: i.candidates[0].resultId, action: 'recognized' }
+            : { resultId: i.candidates[0].resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' },
+        );
+        return ctx.app.inject({
+          method: 'POST',
+          url: `/v1/recognition-checks/${body.checkId}/decisions`,
+          headers: auth,
+          payload: { decisions },
+        });
       }),
       ...patients.slice(6).map(check),
       // The aggregator counts the queue while checks and decisions keep adding to it.
@@ -71,19 +91,45 @@ describe('checks and decisions running at once', () => {
     expect(facts.map((f) => f.candidates.length)).toEqual(Array(5).fill(2));
     // Checks of different sizes, so that a row given to the wrong check would show.
     const checks = keys.map((key, n) => ({
-      origin: { sourceAddress: '127.0.0.1', requestId: `request-${n}` }, query: { items },
-      receiverId: receiver, clientId: `client-${n}`, practitionerId: `DR-${n}`, patientKey: key, purpose: 'treatment', context: {}, ruleSetVersion: 1, now,
+      origin: { sourceAddress: '127.0.0.1', requestId: `request-${n}` },
+      query: { items },
+      receiverId: receiver,
+      clientId: `client-${n}`,
+      practitionerId: `DR-${n}`,
+      patientKey: key,
+      purpose: 'treatment',
+      context: {},
+      ruleSetVersion: 1,
+      now,
       items: items.slice(0, 1 + (n % 2)).map((itemCode) => ({ itemCode, hasRecognizable: false })),
       candidates: facts[n].candidates.slice(0, n % 3).map(({ result }) => ({
-        itemCode: items[0], resultId: result.id, issuingHospitalId: issuer, outcome: 'NOT_RECOGNIZABLE', retestPermitted: true,
-        reasons: [`R${n}`], advisories: [], yuan: n, minutes: 0, radiationMsv: 0,
+        itemCode: items[0],
+        resultId: result.id,
+        issuingHospitalId: issuer,
+        outcome: 'NOT_RECOGNIZABLE',
+        retestPermitted: true,
+        reasons: [`R${n}`],
+        advisories: [],
+        yuan: n,
+        minutes: 0,
+        radiationMsv: 0,
       })),
     }));
     const ids = await Promise.all(checks.map((check) => store.record(check)));
-    expect(statements).toEqual([{ name: 'recognition_check_candidates', rows: 5 }, { name: 'recognition_check_record', rows: 5 }]);
+    expect(statements).toEqual([
+      { name: 'recognition_check_candidates', rows: 5 },
+      { name: 'recognition_check_record', rows: 5 },
+    ]);
     expect(new Set(ids).size).toBe(5);
     for (const [n, id] of ids.entries()) {
-      const stored = await sql<{ client_id: string; patient_key: string; items: string[]; results: string[]; reasons: string[]; audited: string[] }>`
+      const stored = await sql<{
+        client_id: string;
+        patient_key: string;
+        items: string[];
+        results: string[];
+        reasons: string[];
+        audited: string[];
+      }>`
         select c.client_id, c.patient_key,
           array(select item_code from check_items where check_id = c.id order by position) as items,
           array(select result_id::text from check_candidates where check_id = c.id order by result_id) as results,
@@ -91,10 +137,16 @@ describe('checks and decisions running at once', () => {
           array(select unnest(result_ids)::text from audit_events where check_id = c.id order by 1) as audited
         from recognition_checks c where c.id = ${id}`.execute(ctx.db);
       const candidates = checks[n].candidates.map((c) => c.resultId).sort();
-      expect(stored.rows).toEqual([{
-        client_id: `client-${n}`, patient_key: keys[n], items: checks[n].items.map((i) => i.itemCode),
-        results: candidates, reasons: candidates.map(() => `R${n}`), audited: candidates,
-      }]);
+      expect(stored.rows).toEqual([
+        {
+          client_id: `client-${n}`,
+          patient_key: keys[n],
+          items: checks[n].items.map((i) => i.itemCode),
+          results: candidates,
+          reasons: candidates.map(() => `R${n}`),
+          audited: candidates,
+        },
+      ]);
     }
   });
 });

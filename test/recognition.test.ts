@@ -26,9 +26,32 @@ beforeAll(async () => {
   issuer = await makeHospital(ctx.db, { city: 'Hangzhou', name: 'Hangzhou First' });
   const national = await makeScope(ctx.db, { level: 'national' });
   await certify(ctx.db, { hospitalId: issuer, scopeId: national });
-  ct = await makeItem(ctx.db, { name: 'CT chest', category: 'ct', validityDays: 30, prices: { T1: 320, T2: 280, T3: 240 }, minutesSaved: 60, radiationMsv: 7 });
-  lft = await makeItem(ctx.db, { name: 'Liver panel', category: 'lab', validityDays: 30, analytes: ['ALT', 'AST'], prices: { T1: 60 }, minutesSaved: 30, radiationMsv: null });
-  alt = await makeItem(ctx.db, { name: 'ALT', category: 'lab', validityDays: 30, analytes: ['ALT'], prices: { T1: 10, T2: 8 }, minutesSaved: 30, radiationMsv: null });
+  ct = await makeItem(ctx.db, {
+    name: 'CT chest',
+    category: 'ct',
+    validityDays: 30,
+    prices: { T1: 320, T2: 280, T3: 240 },
+    minutesSaved: 60,
+    radiationMsv: 7,
+  });
+  lft = await makeItem(ctx.db, {
+    name: 'Liver panel',
+    category: 'lab',
+    validityDays: 30,
+    analytes: ['ALT', 'AST'],
+    prices: { T1: 60 },
+    minutesSaved: 30,
+    radiationMsv: null,
+  });
+  alt = await makeItem(ctx.db, {
+    name: 'ALT',
+    category: 'lab',
+    validityDays: 30,
+    analytes: ['ALT'],
+    prices: { T1: 10, T2: 8 },
+    minutesSaved: 30,
+    radiationMsv: null,
+  });
   const client = await makeHospitalClient(ctx.db, receiver);
   receiverAuth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
 });
@@ -62,7 +85,15 @@ describe('recognition checks', () => {
     expect(body.ruleSetVersion).toBe(1);
     expect(body.items).toHaveLength(1);
     expect(body.items[0].candidates).toEqual([
-      expect.objectContaining({ resultId, issuingHospitalId: issuer, outcome: 'RECOGNIZABLE', retestPermitted: false, reasons: [], advisories: [], savings: { yuan: 280, minutes: 60, radiationMsv: 7 } }),
+      expect.objectContaining({
+        resultId,
+        issuingHospitalId: issuer,
+        outcome: 'RECOGNIZABLE',
+        retestPermitted: false,
+        reasons: [],
+        advisories: [],
+        savings: { yuan: 280, minutes: 60, radiationMsv: 7 },
+      }),
     ]);
     expect(body.items[0].candidates[0].explanation).toMatch(/^Recognisable/);
     await ctx.db.updateTable('items').set({ name_zh: '胸部CT平扫' }).where('code', '=', ct).execute();
@@ -71,7 +102,13 @@ describe('recognition checks', () => {
   });
 
   it('judges with the registry as it is now, whoever changed it and wherever the check runs', async () => {
-    const other = await buildApp({ config: ctx.config, database: ctx.database, logger: createLogger('silent'), clock: ctx.clock, keys: ctx.keys });
+    const other = await buildApp({
+      config: ctx.config,
+      database: ctx.database,
+      logger: createLogger('silent'),
+      clock: ctx.clock,
+      keys: ctx.keys,
+    });
     await other.ready();
     try {
       const lab = await makeHospital(ctx.db, { city: 'Wenzhou' });
@@ -79,8 +116,14 @@ describe('recognition checks', () => {
       await certify(ctx.db, { hospitalId: lab, scopeId: scope });
       await makeResult(ctx.db, { hospitalId: lab, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(5) });
       const outcome = async (app: typeof ctx.app) =>
-        (await app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: receiverAuth, payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber }, items: [ct], purpose: 'treatment' } }))
-          .json().items[0].candidates[0];
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/v1/recognition-checks',
+            headers: receiverAuth,
+            payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber }, items: [ct], purpose: 'treatment' },
+          })
+        ).json().items[0].candidates[0];
       // Both instances hold the registry in memory...
       expect((await outcome(ctx.app)).outcome).toBe('RECOGNIZABLE');
       expect((await outcome(other)).outcome).toBe('RECOGNIZABLE');
@@ -104,14 +147,31 @@ describe('recognition checks', () => {
   it('marks retest permitted from the request context and thin-slice needs', async () => {
     await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(5) });
     const candidate = (await check([ct], { context: { emergency: true, needsThinSlice: true } })).json().items[0].candidates[0];
-    expect(candidate).toMatchObject({ outcome: 'RECOGNIZABLE', retestPermitted: true, advisories: ['D4_EMERGENCY', 'D9_EQUIPMENT_QUALITY'] });
+    expect(candidate).toMatchObject({
+      outcome: 'RECOGNIZABLE',
+      retestPermitted: true,
+      advisories: ['D4_EMERGENCY', 'D9_EQUIPMENT_QUALITY'],
+    });
   });
 
   it('offers a liver panel for a requested ALT, judged and priced as the ALT', async () => {
-    const panel = await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: lft, analyteCodes: ['ALT', 'AST'], performedAt: ago(3) });
+    const panel = await makeResult(ctx.db, {
+      hospitalId: issuer,
+      patientKey: key,
+      itemCode: lft,
+      analyteCodes: ['ALT', 'AST'],
+      performedAt: ago(3),
+    });
     const item = (await check([alt])).json().items[0];
     expect(item.itemCode).toBe(alt);
-    expect(item.candidates).toEqual([expect.objectContaining({ resultId: panel, itemCode: lft, outcome: 'RECOGNIZABLE', savings: { yuan: 8, minutes: 30, radiationMsv: 0 } })]);
+    expect(item.candidates).toEqual([
+      expect.objectContaining({
+        resultId: panel,
+        itemCode: lft,
+        outcome: 'RECOGNIZABLE',
+        savings: { yuan: 8, minutes: 30, radiationMsv: 0 },
+      }),
+    ]);
   });
 
   it('accepts the receiver’s local code for an item', async () => {
@@ -123,10 +183,24 @@ describe('recognition checks', () => {
   it('stores the check and audits it as a read of patient data', async () => {
     const resultId = await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(1) });
     const { checkId } = (await check([ct, alt])).json();
-    const items = await ctx.db.selectFrom('check_items').select(['item_code', 'has_recognizable']).where('check_id', '=', checkId).orderBy('position').execute();
-    expect(items).toEqual([{ item_code: ct, has_recognizable: true }, { item_code: alt, has_recognizable: false }]);
+    const items = await ctx.db
+      .selectFrom('check_items')
+      .select(['item_code', 'has_recognizable'])
+      .where('check_id', '=', checkId)
+      .orderBy('position')
+      .execute();
+    expect(items).toEqual([
+      { item_code: ct, has_recognizable: true },
+      { item_code: alt, has_recognizable: false },
+    ]);
     const audit = await ctx.db.selectFrom('audit_events').selectAll().where('check_id', '=', checkId).executeTakeFirstOrThrow();
-    expect(audit).toMatchObject({ action: 'recognition.check', practitioner_id: 'DR-7', purpose: 'treatment', patient_key: key, result_ids: [resultId] });
+    expect(audit).toMatchObject({
+      action: 'recognition.check',
+      practitioner_id: 'DR-7',
+      purpose: 'treatment',
+      patient_key: key,
+      result_ids: [resultId],
+    });
   });
 
   it('refuses any purpose other than treatment before reading anything, and audits the refused attempt', async () => {
@@ -139,8 +213,15 @@ describe('recognition checks', () => {
 
   it('rejects an invalid resident ID, unknown items and malformed bodies', async () => {
     const badId = await ctx.app.inject({
-      method: 'POST', url: '/v1/recognition-checks', headers: receiverAuth,
-      payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber: '110105194912310021' }, items: [ct], purpose: 'treatment' },
+      method: 'POST',
+      url: '/v1/recognition-checks',
+      headers: receiverAuth,
+      payload: {
+        practitionerId: 'DR-7',
+        patient: { idType: 'resident_id', idNumber: '110105194912310021' },
+        items: [ct],
+        purpose: 'treatment',
+      },
     });
     expect(badId.statusCode).toBe(400);
     expect(badId.json().errors[0].field).toBe('patient.idNumber');
@@ -148,13 +229,23 @@ describe('recognition checks', () => {
     expect(unknown.json().errors).toEqual([{ field: 'items.1', message: expect.stringContaining('NOT-AN-ITEM') }]);
     const extra = await check([ct], { bogus: 1, also: 2 });
     expect(extra.statusCode).toBe(400);
-    expect(extra.json().errors).toEqual([{ field: 'bogus', message: 'is not a recognised field' }, { field: 'also', message: 'is not a recognised field' }]);
+    expect(extra.json().errors).toEqual([
+      { field: 'bogus', message: 'is not a recognised field' },
+      { field: 'also', message: 'is not a recognised field' },
+    ]);
     const nul = await check([ct], { practitionerId: 'DR\u00007' });
     expect(nul.statusCode).toBe(400);
     expect(nul.json().errors).toEqual([{ field: 'practitionerId', message: expect.stringMatching(/^must be 1-64 letters/) }]);
-    const malformed = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: receiverAuth, payload: { items: [] } });
+    const malformed = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/recognition-checks',
+      headers: receiverAuth,
+      payload: { items: [] },
+    });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['practitionerId', 'patient', 'items', 'purpose']));
+    expect(malformed.json().errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['practitionerId', 'patient', 'items', 'purpose']),
+    );
   });
 
   it('is for hospital clients with the recognition scope', async () => {
@@ -169,7 +260,17 @@ describe('recognition checks', () => {
 describe('decisions', () => {
   async function checkWith(results: { days: number; item?: string; status?: string }[]) {
     const ids = [];
-    for (const r of results) ids.push(await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: r.item ?? ct, kind: 'images', performedAt: ago(r.days), status: r.status }));
+    for (const r of results)
+      ids.push(
+        await makeResult(ctx.db, {
+          hospitalId: issuer,
+          patientKey: key,
+          itemCode: r.item ?? ct,
+          kind: 'images',
+          performedAt: ago(r.days),
+          status: r.status,
+        }),
+      );
     const { checkId } = (await check([ct])).json();
     return { checkId, ids };
   }
@@ -179,30 +280,52 @@ describe('decisions', () => {
     const first = await decide(checkId, [{ resultId: ids[0], action: 'recognized' }]);
     expect(first.statusCode).toBe(201);
     expect(first.json().decisions).toEqual([
-      expect.objectContaining({ resultId: ids[0], itemCode: ct, action: 'recognized', reasonCode: null, flagged: false, savings: { yuan: 280, minutes: 60, radiationMsv: 7 } }),
+      expect.objectContaining({
+        resultId: ids[0],
+        itemCode: ct,
+        action: 'recognized',
+        reasonCode: null,
+        flagged: false,
+        savings: { yuan: 280, minutes: 60, radiationMsv: 7 },
+      }),
     ]);
     const again = await decide(checkId, [{ resultId: ids[0], action: 'recognized' }]);
     expect(again.statusCode).toBe(200);
     expect(again.json().decisions[0].decisionId).toBe(first.json().decisions[0].decisionId);
     const contradicting = await decide(checkId, [{ resultId: ids[0], action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }]);
     expect(contradicting.statusCode).toBe(409);
-    const row = await ctx.db.selectFrom('recognition_decisions').select(['rule_set_version', 'practitioner_id']).where('check_id', '=', checkId).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('recognition_decisions')
+      .select(['rule_set_version', 'practitioner_id'])
+      .where('check_id', '=', checkId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ rule_set_version: 1, practitioner_id: 'DR-7' });
   });
 
   it('treats only the very same decision as a repeat, and records the deciding doctor', async () => {
     const { checkId, ids } = await checkWith([{ days: 4 }]);
     const first = await ctx.app.inject({
-      method: 'POST', url: `/v1/recognition-checks/${checkId}/decisions`, headers: receiverAuth,
+      method: 'POST',
+      url: `/v1/recognition-checks/${checkId}/decisions`,
+      headers: receiverAuth,
       payload: { practitionerId: 'DR-9', decisions: [{ resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }] },
     });
     expect(first.statusCode).toBe(201);
-    const otherReason = await decide(checkId, [{ resultId: ids[0], action: 'declined', reasonCode: 'D6_OTHER', reasonText: 'Changed my mind' }]);
+    const otherReason = await decide(checkId, [
+      { resultId: ids[0], action: 'declined', reasonCode: 'D6_OTHER', reasonText: 'Changed my mind' },
+    ]);
     expect(otherReason.statusCode).toBe(409);
-    const twice = await decide(checkId, [{ resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }, { resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }]);
+    const twice = await decide(checkId, [
+      { resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' },
+      { resultId: ids[0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' },
+    ]);
     expect(twice.statusCode).toBe(400);
     expect(twice.json().errors[0].field).toBe('decisions.1.resultId');
-    const row = await ctx.db.selectFrom('recognition_decisions').select('practitioner_id').where('check_id', '=', checkId).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('recognition_decisions')
+      .select('practitioner_id')
+      .where('check_id', '=', checkId)
+      .executeTakeFirstOrThrow();
     expect(row.practitioner_id).toBe('DR-9');
   });
 
@@ -243,7 +366,10 @@ describe('decisions', () => {
 
   it('writes nothing when one decision of a request is refused', async () => {
     const { checkId, ids } = await checkWith([{ days: 4 }, { days: 2, status: 'preliminary' }]);
-    const response = await decide(checkId, [{ resultId: ids[0], action: 'recognized' }, { resultId: ids[1], action: 'recognized' }]);
+    const response = await decide(checkId, [
+      { resultId: ids[0], action: 'recognized' },
+      { resultId: ids[1], action: 'recognized' },
+    ]);
     expect(response.statusCode).toBe(409);
     const rows = await ctx.db.selectFrom('recognition_decisions').select('id').where('check_id', '=', checkId).execute();
     expect(rows).toEqual([]);
@@ -275,7 +401,9 @@ describe('decisions', () => {
   it('keeps the log append-only in the database', async () => {
     const { checkId, ids } = await checkWith([{ days: 4 }]);
     await decide(checkId, [{ resultId: ids[0], action: 'recognized' }]);
-    await expect(ctx.db.updateTable('recognition_decisions').set({ yuan: 0 }).where('check_id', '=', checkId).execute()).rejects.toThrow(/append-only/);
+    await expect(ctx.db.updateTable('recognition_decisions').set({ yuan: 0 }).where('check_id', '=', checkId).execute()).rejects.toThrow(
+      /append-only/,
+    );
     await expect(ctx.db.deleteFrom('recognition_decisions').where('check_id', '=', checkId).execute()).rejects.toThrow(/append-only/);
   });
 });
@@ -284,18 +412,35 @@ describe('rule settings', () => {
   it('changes only the named fields, versions each change, and decisions record the version', async () => {
     const admin = bearer(await adminToken(ctx.app));
     const before = (await ctx.app.inject({ url: '/v1/settings/rules', headers: receiverAuth })).json();
-    const put = await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: { tierDirection: 'downward-only-outside-city' } });
+    const put = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/settings/rules',
+      headers: admin,
+      payload: { tierDirection: 'downward-only-outside-city' },
+    });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ version: before.version + 1, tierDirection: 'downward-only-outside-city', lookbackDays: before.lookbackDays });
-    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: receiverAuth, payload: { lookbackDays: 30 } })).statusCode).toBe(403);
+    expect(put.json()).toMatchObject({
+      version: before.version + 1,
+      tierDirection: 'downward-only-outside-city',
+      lookbackDays: before.lookbackDays,
+    });
+    expect(
+      (await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: receiverAuth, payload: { lookbackDays: 30 } })).statusCode,
+    ).toBe(403);
     expect((await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: {} })).statusCode).toBe(400);
-    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: { tierDirection: 'upward' } })).statusCode).toBe(400);
+    expect(
+      (await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: { tierDirection: 'upward' } })).statusCode,
+    ).toBe(400);
     const resultId = await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(3) });
     const body = (await check([ct])).json();
     expect(body.ruleSetVersion).toBe(before.version + 1);
     const decided = await decide(body.checkId, [{ resultId, action: 'recognized' }]);
     expect(decided.statusCode).toBe(201);
-    const row = await ctx.db.selectFrom('recognition_decisions').select('rule_set_version').where('check_id', '=', body.checkId).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('recognition_decisions')
+      .select('rule_set_version')
+      .where('check_id', '=', body.checkId)
+      .executeTakeFirstOrThrow();
     expect(row.rule_set_version).toBe(before.version + 1);
     await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: { tierDirection: 'symmetric' } });
   });

@@ -11,14 +11,26 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const hospitalBody = { name: 'Zhejiang Provincial People’s Hospital', tier: 'tertiary', grade: 'A', province: 'Zhejiang', city: 'Hangzhou', priceTier: 'T1' };
+const hospitalBody = {
+  name: 'Zhejiang Provincial People’s Hospital',
+  tier: 'tertiary',
+  grade: 'A',
+  province: 'Zhejiang',
+  city: 'Hangzhou',
+  priceTier: 'T1',
+};
 
 describe('hospitals', () => {
   it('creates (201), updates (200) and reads a hospital', async () => {
     const created = await ctx.app.inject({ method: 'PUT', url: '/v1/hospitals/ZJ-PPH', headers: admin, payload: hospitalBody });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ id: 'ZJ-PPH', tier: 'tertiary', priceTier: 'T1', county: null, memberships: [] });
-    const updated = await ctx.app.inject({ method: 'PUT', url: '/v1/hospitals/ZJ-PPH', headers: admin, payload: { ...hospitalBody, grade: 'B' } });
+    const updated = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/hospitals/ZJ-PPH',
+      headers: admin,
+      payload: { ...hospitalBody, grade: 'B' },
+    });
     expect(updated.statusCode).toBe(200);
     const read = await ctx.app.inject({ url: '/v1/hospitals/ZJ-PPH', headers: admin });
     expect(read.json().grade).toBe('B');
@@ -36,7 +48,12 @@ describe('hospitals', () => {
   });
 
   it('rejects a malformed hospital with every offending field', async () => {
-    const response = await ctx.app.inject({ method: 'PUT', url: '/v1/hospitals/BAD', headers: admin, payload: { name: '', tier: 'quaternary', province: 'Zhejiang' } });
+    const response = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/hospitals/BAD',
+      headers: admin,
+      payload: { name: '', tier: 'quaternary', province: 'Zhejiang' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/problem\+json/);
     const fields = response.json().errors.map((e: { field: string }) => e.field);
@@ -61,30 +78,64 @@ describe('hospitals', () => {
 
 describe('scopes', () => {
   it('requires a region for city scopes and members for consortia', async () => {
-    const city = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/HZ', headers: admin, payload: { level: 'city', name: 'Hangzhou' } });
+    const city = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/HZ',
+      headers: admin,
+      payload: { level: 'city', name: 'Hangzhou' },
+    });
     expect(city.statusCode).toBe(400);
     expect(city.json().errors).toEqual([{ field: 'region', message: 'is required for a city scope' }]);
-    const consortium = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/C1', headers: admin, payload: { level: 'consortium', name: 'C1' } });
+    const consortium = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/C1',
+      headers: admin,
+      payload: { level: 'consortium', name: 'C1' },
+    });
     expect(consortium.json().errors[0].field).toBe('members');
   });
 
   it('keeps a city scope’s province, only for city scopes', async () => {
-    const city = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/TZ', headers: admin, payload: { level: 'city', name: 'Taizhou', region: 'Taizhou', province: 'Zhejiang' } });
+    const city = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/TZ',
+      headers: admin,
+      payload: { level: 'city', name: 'Taizhou', region: 'Taizhou', province: 'Zhejiang' },
+    });
     expect(city.json()).toMatchObject({ region: 'Taizhou', province: 'Zhejiang' });
-    const national = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/NAT', headers: admin, payload: { level: 'national', name: 'All', province: 'Zhejiang' } });
+    const national = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/NAT',
+      headers: admin,
+      payload: { level: 'national', name: 'All', province: 'Zhejiang' },
+    });
     expect(national.json().errors).toEqual([{ field: 'province', message: 'is only for city scopes' }]);
   });
 
   it('refuses unknown members and items, accepts known ones, and shows memberships', async () => {
     const a = await makeHospital(ctx.db);
     const item = await makeItem(ctx.db);
-    const bad = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/AL', headers: admin, payload: { level: 'alliance', name: 'YRD', members: [a, 'GHOST'], items: ['NOPE'] } });
+    const bad = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/AL',
+      headers: admin,
+      payload: { level: 'alliance', name: 'YRD', members: [a, 'GHOST'], items: ['NOPE'] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['members', 'items']);
-    const good = await ctx.app.inject({ method: 'PUT', url: '/v1/scopes/AL', headers: admin, payload: { level: 'alliance', name: 'YRD', members: [a], items: [item] } });
+    const good = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/scopes/AL',
+      headers: admin,
+      payload: { level: 'alliance', name: 'YRD', members: [a], items: [item] },
+    });
     expect(good.statusCode).toBe(201);
     expect((await ctx.app.inject({ url: `/v1/hospitals/${a}`, headers: admin })).json().memberships).toEqual(['AL']);
-    expect((await ctx.app.inject({ url: '/v1/scopes/AL', headers: admin })).json()).toMatchObject({ level: 'alliance', members: [a], items: [item] });
+    expect((await ctx.app.inject({ url: '/v1/scopes/AL', headers: admin })).json()).toMatchObject({
+      level: 'alliance',
+      members: [a],
+      items: [item],
+    });
   });
 });
 
@@ -93,13 +144,24 @@ describe('items and code maps', () => {
 
   it('puts and lists catalogue items', async () => {
     expect((await ctx.app.inject({ method: 'PUT', url: '/v1/items/CT-T', headers: admin, payload: ct })).statusCode).toBe(201);
-    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/items/CT-T', headers: admin, payload: { ...ct, validityDays: 60 } })).statusCode).toBe(200);
+    expect(
+      (await ctx.app.inject({ method: 'PUT', url: '/v1/items/CT-T', headers: admin, payload: { ...ct, validityDays: 60 } })).statusCode,
+    ).toBe(200);
     const list = await ctx.app.inject({ url: '/v1/items?category=ct', headers: admin });
-    expect(list.json().items.find((i: { code: string }) => i.code === 'CT-T')).toMatchObject({ validityDays: 60, negativeList: false, prices: { T1: 320, T2: 280 } });
+    expect(list.json().items.find((i: { code: string }) => i.code === 'CT-T')).toMatchObject({
+      validityDays: 60,
+      negativeList: false,
+      prices: { T1: 320, T2: 280 },
+    });
   });
 
   it('rejects bad items', async () => {
-    const response = await ctx.app.inject({ method: 'PUT', url: '/v1/items/X', headers: admin, payload: { ...ct, validityDays: 0, prices: {} } });
+    const response = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/items/X',
+      headers: admin,
+      payload: { ...ct, validityDays: 0, prices: {} },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['validityDays', 'prices']));
     const analytes = await ctx.app.inject({ method: 'PUT', url: '/v1/items/X', headers: admin, payload: { ...ct, analytes: ['ALT'] } });
@@ -110,21 +172,46 @@ describe('items and code maps', () => {
     const hospitalId = await makeHospital(ctx.db);
     const other = await makeHospital(ctx.db);
     const item = await makeItem(ctx.db);
-    const put = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-1`, headers: admin, payload: { itemCode: item } });
+    const put = await ctx.app.inject({
+      method: 'PUT',
+      url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-1`,
+      headers: admin,
+      payload: { itemCode: item },
+    });
     expect(put.statusCode).toBe(201);
-    const unknown = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-2`, headers: admin, payload: { itemCode: 'NOPE' } });
+    const unknown = await ctx.app.inject({
+      method: 'PUT',
+      url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-2`,
+      headers: admin,
+      payload: { itemCode: 'NOPE' },
+    });
     expect(unknown.statusCode).toBe(400);
     const own = await makeHospitalClient(ctx.db, hospitalId);
     const ownToken = bearer(await tokenFor(ctx.app, own.clientId, own.clientSecret));
-    expect((await ctx.app.inject({ url: `/v1/hospitals/${hospitalId}/code-map`, headers: ownToken })).json().entries).toEqual([{ hospitalId, localCode: 'LOCAL-1', itemCode: item }]);
+    expect((await ctx.app.inject({ url: `/v1/hospitals/${hospitalId}/code-map`, headers: ownToken })).json().entries).toEqual([
+      { hospitalId, localCode: 'LOCAL-1', itemCode: item },
+    ]);
     expect((await ctx.app.inject({ url: `/v1/hospitals/${other}/code-map`, headers: ownToken })).statusCode).toBe(403);
-    const ownPut = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-3`, headers: ownToken, payload: { itemCode: item } });
+    const ownPut = await ctx.app.inject({
+      method: 'PUT',
+      url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-3`,
+      headers: ownToken,
+      payload: { itemCode: item },
+    });
     expect(ownPut.statusCode).toBe(201);
-    const otherPut = await ctx.app.inject({ method: 'PUT', url: `/v1/hospitals/${other}/code-map/LOCAL-3`, headers: ownToken, payload: { itemCode: item } });
+    const otherPut = await ctx.app.inject({
+      method: 'PUT',
+      url: `/v1/hospitals/${other}/code-map/LOCAL-3`,
+      headers: ownToken,
+      payload: { itemCode: item },
+    });
     expect(otherPut.statusCode).toBe(403);
     const reader = await makeHospitalClient(ctx.db, hospitalId, ['results:read']);
     const readerPut = await ctx.app.inject({
-      method: 'PUT', url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-4`, headers: bearer(await tokenFor(ctx.app, reader.clientId, reader.clientSecret)), payload: { itemCode: item },
+      method: 'PUT',
+      url: `/v1/hospitals/${hospitalId}/code-map/LOCAL-4`,
+      headers: bearer(await tokenFor(ctx.app, reader.clientId, reader.clientSecret)),
+      payload: { itemCode: item },
     });
     expect(readerPut.statusCode).toBe(403);
   });
@@ -136,11 +223,15 @@ describe('certifications', () => {
     const hospitalId = await makeHospital(ctx.db);
     const scopeId = await makeScope(ctx.db);
     const item = await makeItem(ctx.db);
-    const post = (body: object) => ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin, payload: body });
+    const post = (body: object) =>
+      ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin, payload: body });
     expect((await post({ itemCode: item, scopeId, status: 'active', effectiveFrom: '2026-01-01T00:00:00+08:00' })).statusCode).toBe(201);
     let timeline = (await ctx.app.inject({ url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin })).json();
     expect(timeline.current).toEqual([{ scopeId, itemCode: item, category: null, status: 'active' }]);
-    expect((await post({ itemCode: item, scopeId, status: 'revoked', effectiveFrom: '2026-02-01T00:00:00+08:00', note: 'falsified EQA data' })).statusCode).toBe(201);
+    expect(
+      (await post({ itemCode: item, scopeId, status: 'revoked', effectiveFrom: '2026-02-01T00:00:00+08:00', note: 'falsified EQA data' }))
+        .statusCode,
+    ).toBe(201);
     timeline = (await ctx.app.inject({ url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin })).json();
     expect(timeline.current[0].status).toBe('revoked');
     expect(timeline.timeline).toHaveLength(2);
@@ -150,24 +241,42 @@ describe('certifications', () => {
   it('validates events', async () => {
     const hospitalId = await makeHospital(ctx.db);
     const response = await ctx.app.inject({
-      method: 'POST', url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin,
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/certifications`,
+      headers: admin,
       payload: { itemCode: 'X', category: 'ct', scopeId: 'NOPE', status: 'paused', effectiveFrom: '2026-01-01' },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['status', 'effectiveFrom']));
     const unknown = await ctx.app.inject({
-      method: 'POST', url: `/v1/hospitals/${hospitalId}/certifications`, headers: admin,
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/certifications`,
+      headers: admin,
       payload: { scopeId: 'NOPE', status: 'active', effectiveFrom: '2026-01-01T00:00:00Z' },
     });
     expect(unknown.json().errors).toEqual([{ field: 'scopeId', message: 'is not a registered scope' }]);
-    expect((await ctx.app.inject({ method: 'POST', url: '/v1/hospitals/NOPE/certifications', headers: admin, payload: { scopeId: 'x', status: 'active', effectiveFrom: '2026-01-01T00:00:00Z' } })).statusCode).toBe(404);
+    expect(
+      (
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/v1/hospitals/NOPE/certifications',
+          headers: admin,
+          payload: { scopeId: 'x', status: 'active', effectiveFrom: '2026-01-01T00:00:00Z' },
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 });
 
 describe('clients', () => {
   it('registers a secret client whose secret works once shown, lists it, and disables it', async () => {
     const hospitalId = await makeHospital(ctx.db);
-    const registered = await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: { scopes: ['results:write'] } });
+    const registered = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/clients`,
+      headers: admin,
+      payload: { scopes: ['results:write'] },
+    });
     expect(registered.statusCode).toBe(201);
     const { clientId, clientSecret } = registered.json();
     const token = bearer(await tokenFor(ctx.app, clientId, clientSecret));
@@ -182,12 +291,32 @@ describe('clients', () => {
   it('refuses a private key in a JWKS, a taken id, and the admin scope', async () => {
     const hospitalId = await makeHospital(ctx.db);
     const privateKey = { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c', kid: 'k1' };
-    const leak = await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: { jwks: { keys: [privateKey] } } });
+    const leak = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/clients`,
+      headers: admin,
+      payload: { jwks: { keys: [privateKey] } },
+    });
     expect(leak.statusCode).toBe(400);
-    const adminScope = await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: { scopes: ['admin'] } });
+    const adminScope = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/clients`,
+      headers: admin,
+      payload: { scopes: ['admin'] },
+    });
     expect(adminScope.statusCode).toBe(400);
-    await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: { clientId: 'dup-client' } });
-    const dup = await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: { clientId: 'dup-client' } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/clients`,
+      headers: admin,
+      payload: { clientId: 'dup-client' },
+    });
+    const dup = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/clients`,
+      headers: admin,
+      payload: { clientId: 'dup-client' },
+    });
     expect(dup.statusCode).toBe(409);
   });
 });

@@ -17,16 +17,36 @@ let cbc: string;
 const beforeMidnight = new Date('2026-11-20T15:50:00Z');
 const afterMidnight = new Date('2026-11-20T16:10:00Z');
 
-async function scenario(receiver: string, patientSeq: number, at: Date, items: string[], decide: (candidates: Map<string, string[]>) => object[]) {
+async function scenario(
+  receiver: string,
+  patientSeq: number,
+  at: Date,
+  items: string[],
+  decide: (candidates: Map<string, string[]>) => object[],
+) {
   const idNumber = generateResidentId('19750505', '330106', String(patientSeq).padStart(3, '0'));
   const key = patientKey(patientKeySecret, 'resident_id', idNumber);
   ctx.clock.set(new Date(at.getTime() - 3 * 86_400_000));
-  for (const item of items) await makeResult(ctx.db, { hospitalId: hospitals.issuer.id, patientKey: key, itemCode: item, kind: item === ct ? 'images' : 'data', performedAt: ctx.clock() });
+  for (const item of items)
+    await makeResult(ctx.db, {
+      hospitalId: hospitals.issuer.id,
+      patientKey: key,
+      itemCode: item,
+      kind: item === ct ? 'images' : 'data',
+      performedAt: ctx.clock(),
+    });
   ctx.clock.set(at);
-  const check = await ctx.app.inject({ method: 'POST', url: '/v1/recognition-checks', headers: hospitals[receiver].auth, payload: { practitionerId: `DR-${receiver}`, patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment' } });
+  const check = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/recognition-checks',
+    headers: hospitals[receiver].auth,
+    payload: { practitionerId: `DR-${receiver}`, patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment' },
+  });
   expect(check.statusCode).toBe(201);
   const body = check.json();
-  const candidates = new Map<string, string[]>(body.items.map((i: { itemCode: string; candidates: { resultId: string }[] }) => [i.itemCode, i.candidates.map((c) => c.resultId)]));
+  const candidates = new Map<string, string[]>(
+    body.items.map((i: { itemCode: string; candidates: { resultId: string }[] }) => [i.itemCode, i.candidates.map((c) => c.resultId)]),
+  );
   const decisions = decide(candidates);
   return { checkId: body.checkId as string, decisions };
 }
@@ -49,18 +69,38 @@ beforeAll(async () => {
   }
 
   // Ningbo: two checks either side of Shanghai midnight, recognising CT and CBC, then declining one.
-  const first = await scenario('ningbo', 1, beforeMidnight, [ct, cbc], (c) => [{ resultId: c.get(ct)![0], action: 'recognized' }, { resultId: c.get(cbc)![0], action: 'recognized' }]);
-  const decided = await ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${first.checkId}/decisions`, headers: hospitals.ningbo.auth, payload: { decisions: first.decisions } });
+  const first = await scenario('ningbo', 1, beforeMidnight, [ct, cbc], (c) => [
+    { resultId: c.get(ct)![0], action: 'recognized' },
+    { resultId: c.get(cbc)![0], action: 'recognized' },
+  ]);
+  const decided = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/recognition-checks/${first.checkId}/decisions`,
+    headers: hospitals.ningbo.auth,
+    payload: { decisions: first.decisions },
+  });
   expect(decided.statusCode).toBe(201);
   const runs = [
-    await scenario('ningbo', 2, afterMidnight, [ct], (c) => [{ resultId: c.get(ct)![0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' }]),
-    await scenario('wenzhou', 3, afterMidnight, [ct, cbc], (c) => [{ resultId: c.get(ct)![0], action: 'recognized' }, { resultId: c.get(cbc)![0], action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }]),
+    await scenario('ningbo', 2, afterMidnight, [ct], (c) => [
+      { resultId: c.get(ct)![0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' },
+    ]),
+    await scenario('wenzhou', 3, afterMidnight, [ct, cbc], (c) => [
+      { resultId: c.get(ct)![0], action: 'recognized' },
+      { resultId: c.get(cbc)![0], action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' },
+    ]),
     await scenario('wenzhou', 4, afterMidnight, [cbc], (c) => [{ resultId: c.get(cbc)![0], action: 'recognized' }]),
   ];
   // The rest arrive concurrently, after midnight.
   const receivers = ['ningbo', 'wenzhou', 'wenzhou'];
   const responses = await Promise.all(
-    runs.map((run, i) => ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${run.checkId}/decisions`, headers: hospitals[receivers[i]].auth, payload: { decisions: run.decisions } })),
+    runs.map((run, i) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: `/v1/recognition-checks/${run.checkId}/decisions`,
+        headers: hospitals[receivers[i]].auth,
+        payload: { decisions: run.decisions },
+      }),
+    ),
   );
   expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201]);
   // Reports read what the aggregator has counted; a test context runs no aggregator, so count now.
@@ -69,14 +109,22 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-const savings = (query: string, headers = admin) => ctx.app.inject({ url: `/v1/reports/savings?from=2026-11-20&to=2026-11-21&${query}`, headers });
+const savings = (query: string, headers = admin) =>
+  ctx.app.inject({ url: `/v1/reports/savings?from=2026-11-20&to=2026-11-21&${query}`, headers });
 
 describe('savings report', () => {
   it('totals the log: recognitions, savings at the receiver’s tier, rates and patients', async () => {
     const { totals } = (await savings('groupBy=day')).json();
     expect(totals).toMatchObject({
-      checks: 6, checksWithRecognizable: 6, recognitions: 4, declines: 2, flaggedDeclines: 2,
-      yuan: 250 + 18 + 300 + 20, minutes: 60 + 30 + 60 + 30, radiationMsv: 14, patients: 3,
+      checks: 6,
+      checksWithRecognizable: 6,
+      recognitions: 4,
+      declines: 2,
+      flaggedDeclines: 2,
+      yuan: 250 + 18 + 300 + 20,
+      minutes: 60 + 30 + 60 + 30,
+      radiationMsv: 14,
+      patients: 3,
     });
     expect(totals.recognitionRate).toBeCloseTo(4 / 6, 4);
     expect(totals.minutesPerPatient).toBe(60);
@@ -91,22 +139,34 @@ describe('savings report', () => {
 
   it('groups by receiving hospital with its name as label, and by item and city', async () => {
     const byHospital = (await savings('groupBy=receiving-hospital')).json().rows;
-    expect(byHospital).toEqual(expect.arrayContaining([
-      expect.objectContaining({ key: hospitals.wenzhou.id, label: 'wenzhou hospital', recognitions: 2, yuan: 320 }),
-      expect.objectContaining({ key: hospitals.ningbo.id, label: 'ningbo hospital', recognitions: 2, yuan: 268, recognitionRate: 0.6667 }),
-    ]));
+    expect(byHospital).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: hospitals.wenzhou.id, label: 'wenzhou hospital', recognitions: 2, yuan: 320 }),
+        expect.objectContaining({
+          key: hospitals.ningbo.id,
+          label: 'ningbo hospital',
+          recognitions: 2,
+          yuan: 268,
+          recognitionRate: 0.6667,
+        }),
+      ]),
+    );
     const byItem = (await savings('groupBy=item')).json().rows;
     expect(byItem.find((r: { key: string }) => r.key === ct)).toMatchObject({ checks: 3, recognitions: 2, radiationMsv: 14 });
     const byCity = (await savings('groupBy=city&city=Ningbo')).json().rows;
     expect(byCity).toEqual([expect.objectContaining({ key: 'Ningbo', recognitions: 2 })]);
     const byIssuer = (await savings('groupBy=issuing-hospital')).json().rows;
-    expect(byIssuer).toEqual([expect.objectContaining({ key: hospitals.issuer.id, recognitions: 4, checks: 6, checksWithRecognizable: 6 })]);
+    expect(byIssuer).toEqual([
+      expect.objectContaining({ key: hospitals.issuer.id, recognitions: 4, checks: 6, checksWithRecognizable: 6 }),
+    ]);
   });
 
   it('answers the same from the roll-ups and from the fine aggregates', async () => {
     // By item for the province reads the roll-up; by item for one hospital reads the fine aggregates.
     const province = (await savings('groupBy=item')).json().rows;
-    const perHospital = await Promise.all([hospitals.ningbo.id, hospitals.wenzhou.id].map(async (id) => (await savings(`groupBy=item&hospitalId=${id}`)).json().rows));
+    const perHospital = await Promise.all(
+      [hospitals.ningbo.id, hospitals.wenzhou.id].map(async (id) => (await savings(`groupBy=item&hospitalId=${id}`)).json().rows),
+    );
     for (const row of province) {
       const parts = perHospital.flat().filter((r: { key: string }) => r.key === row.key);
       expect(parts.reduce((sum: number, r: { yuan: number }) => sum + r.yuan, 0)).toBeCloseTo(row.yuan, 2);
@@ -115,7 +175,8 @@ describe('savings report', () => {
   });
 
   it('gives the same savings from whole months as from days', async () => {
-    const get = async (query: string) => (await ctx.app.inject({ url: `/v1/reports/savings?from=2026-10-15&to=2026-12-15&${query}`, headers: admin })).json();
+    const get = async (query: string) =>
+      (await ctx.app.inject({ url: `/v1/reports/savings?from=2026-10-15&to=2026-12-15&${query}`, headers: admin })).json();
     // By day reads the daily roll-up only; by item reads November from the monthly one.
     const [byDay, byItem] = [await get('groupBy=day'), await get('groupBy=item')];
     const sum = (rows: Record<string, number>[], field: string) => rows.reduce((total, r) => total + r[field], 0);
@@ -139,9 +200,15 @@ describe('savings report', () => {
 
   it('answers CSV that parses back to the same numbers', async () => {
     const json = (await savings('groupBy=receiving-hospital')).json();
-    const csv = await ctx.app.inject({ url: '/v1/reports/savings?from=2026-11-20&to=2026-11-21&groupBy=receiving-hospital', headers: { ...admin, accept: 'text/csv' } });
+    const csv = await ctx.app.inject({
+      url: '/v1/reports/savings?from=2026-11-20&to=2026-11-21&groupBy=receiving-hospital',
+      headers: { ...admin, accept: 'text/csv' },
+    });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    const [header, ...lines] = csv.body.trimEnd().split('\r\n').map((l) => l.split(','));
+    const [header, ...lines] = csv.body
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(header.slice(0, 3)).toEqual(['key', 'label', 'checks']);
     const parsed = lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
     for (const row of json.rows) {
@@ -159,7 +226,22 @@ describe('savings report', () => {
   });
 
   it('keeps aggregates equal to a recount from the log', async () => {
-    const tables = ['agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_recognized_patients', 'agg_patient_days', 'agg_flow_months', 'agg_flow_years', 'agg_flow_month_issuers', 'agg_flow_year_issuers', 'agg_decline_months', 'agg_practitioner_months', 'agg_practitioner_years', 'agg_pending'] as const;
+    const tables = [
+      'agg_check_items',
+      'agg_issuer_candidates',
+      'agg_decisions',
+      'agg_declines',
+      'agg_recognized_patients',
+      'agg_patient_days',
+      'agg_flow_months',
+      'agg_flow_years',
+      'agg_flow_month_issuers',
+      'agg_flow_year_issuers',
+      'agg_decline_months',
+      'agg_practitioner_months',
+      'agg_practitioner_years',
+      'agg_pending',
+    ] as const;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
       for (const table of tables) out[table] = (await ctx.db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
@@ -183,12 +265,18 @@ describe('savings report', () => {
 
 describe('declines, flows and certifications', () => {
   it('counts declines by code, hospital and practitioner', async () => {
-    const byCode = (await ctx.app.inject({ url: '/v1/reports/declines?from=2026-11-20&to=2026-11-21&groupBy=code', headers: admin })).json();
+    const byCode = (
+      await ctx.app.inject({ url: '/v1/reports/declines?from=2026-11-20&to=2026-11-21&groupBy=code', headers: admin })
+    ).json();
     // Neither decline had an advisory behind it (no emergency, no condition change in the check context).
     expect(byCode.totals).toEqual({ declines: 2, flagged: 2 });
     expect(byCode.rows.map((r: { key: string }) => r.key).sort()).toEqual(['D1_CONDITION_CHANGED', 'D8_NO_REFERENCE_VALUE']);
-    const byPractitioner = (await ctx.app.inject({ url: '/v1/reports/declines?from=2026-11-20&to=2026-11-21&groupBy=practitioner', headers: admin })).json();
-    expect(byPractitioner.rows).toEqual(expect.arrayContaining([expect.objectContaining({ key: `${hospitals.ningbo.id}/DR-ningbo`, declines: 1, flagged: 1 })]));
+    const byPractitioner = (
+      await ctx.app.inject({ url: '/v1/reports/declines?from=2026-11-20&to=2026-11-21&groupBy=practitioner', headers: admin })
+    ).json();
+    expect(byPractitioner.rows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: `${hospitals.ningbo.id}/DR-ningbo`, declines: 1, flagged: 1 })]),
+    );
   });
 
   it('gives the same declines from whole months as from days', async () => {
@@ -203,10 +291,26 @@ describe('declines, flows and certifications', () => {
 
   it('lists issuer → receiver flows', async () => {
     const flows = (await ctx.app.inject({ url: '/v1/reports/flows?from=2026-11-20&to=2026-11-21', headers: admin })).json().rows;
-    expect(flows).toEqual(expect.arrayContaining([
-      { issuerId: hospitals.issuer.id, issuerName: 'issuer hospital', receiverId: hospitals.wenzhou.id, receiverName: 'wenzhou hospital', recognitions: 2, yuan: 320 },
-      { issuerId: hospitals.issuer.id, issuerName: 'issuer hospital', receiverId: hospitals.ningbo.id, receiverName: 'ningbo hospital', recognitions: 2, yuan: 268 },
-    ]));
+    expect(flows).toEqual(
+      expect.arrayContaining([
+        {
+          issuerId: hospitals.issuer.id,
+          issuerName: 'issuer hospital',
+          receiverId: hospitals.wenzhou.id,
+          receiverName: 'wenzhou hospital',
+          recognitions: 2,
+          yuan: 320,
+        },
+        {
+          issuerId: hospitals.issuer.id,
+          issuerName: 'issuer hospital',
+          receiverId: hospitals.ningbo.id,
+          receiverName: 'ningbo hospital',
+          recognitions: 2,
+          yuan: 268,
+        },
+      ]),
+    );
   });
 
   it('lists the flows into or out of one hospital, and into one city', async () => {
@@ -214,14 +318,18 @@ describe('declines, flows and certifications', () => {
       (await ctx.app.inject({ url: `/v1/reports/flows?from=2026-11-20&to=2026-11-21&${query}`, headers: auth })).json();
     const all = (await flows('')).rows;
     const wenzhou = await flows(`hospitalId=${hospitals.wenzhou.id}`);
-    expect(wenzhou.rows).toEqual(all.filter((r: { issuerId: string; receiverId: string }) => [r.issuerId, r.receiverId].includes(hospitals.wenzhou.id)));
+    expect(wenzhou.rows).toEqual(
+      all.filter((r: { issuerId: string; receiverId: string }) => [r.issuerId, r.receiverId].includes(hospitals.wenzhou.id)),
+    );
     expect(wenzhou.rows.length).toBeGreaterThan(0);
     expect(wenzhou.pairs).toBe(wenzhou.rows.length);
     // The issuer's flows go out of it: every pair.
     expect((await flows(`hospitalId=${hospitals.issuer.id}`)).rows).toEqual(all);
     expect((await flows('city=Ningbo')).rows).toEqual(all.filter((r: { receiverId: string }) => r.receiverId === hospitals.ningbo.id));
     // A hospital client sees its own flows only.
-    expect((await flows('', hospitals.ningbo.auth)).rows).toEqual(all.filter((r: { receiverId: string }) => r.receiverId === hospitals.ningbo.id));
+    expect((await flows('', hospitals.ningbo.auth)).rows).toEqual(
+      all.filter((r: { receiverId: string }) => r.receiverId === hospitals.ningbo.id),
+    );
   });
 
   it('gives the same flows from whole months as from days', async () => {
@@ -237,7 +345,14 @@ describe('declines, flows and certifications', () => {
 
   it('gives the same figures from a month less some days as from the days themselves', async () => {
     const get = async (path: string) => (await ctx.app.inject({ url: `/v1/reports/${path}`, headers: admin })).json();
-    const reports = ['savings?groupBy=item', 'savings?groupBy=receiving-hospital', 'savings?groupBy=month', 'declines?groupBy=code', 'declines?groupBy=practitioner', 'flows?'];
+    const reports = [
+      'savings?groupBy=item',
+      'savings?groupBy=receiving-hospital',
+      'savings?groupBy=month',
+      'declines?groupBy=code',
+      'declines?groupBy=practitioner',
+      'flows?',
+    ];
     // Equal periods: 1 October–20 November reads November less 21-30 November; 4-30 November reads
     // November less its first three days; 21 November–31 December reads 21-30 November day by day.
     // Flows and declines by practitioner also read years: 1 January-20 November is 2026 less 21 November-31 December.
@@ -261,7 +376,8 @@ describe('declines, flows and certifications', () => {
   });
 
   it('lists at most `limit` groups, the largest first, with the count and totals of all of them', async () => {
-    const get = async (path: string) => (await ctx.app.inject({ url: `/v1/reports/${path}&from=2026-11-20&to=2026-11-21`, headers: admin })).json();
+    const get = async (path: string) =>
+      (await ctx.app.inject({ url: `/v1/reports/${path}&from=2026-11-20&to=2026-11-21`, headers: admin })).json();
     const all = await get('declines?groupBy=practitioner');
     expect(all.groups).toBe(all.rows.length);
     expect(all.groups).toBeGreaterThan(1);
@@ -285,8 +401,15 @@ describe('declines, flows and certifications', () => {
   });
 
   it('reports certification health per hospital and category', async () => {
-    await certify(ctx.db, { hospitalId: hospitals.wenzhou.id, scopeId: (await makeScope(ctx.db)), category: 'ct', status: 'suspended', effectiveFrom: '2026-01-01T00:00:00Z' });
-    const rows = (await ctx.app.inject({ url: `/v1/reports/certifications?hospitalId=${hospitals.wenzhou.id}`, headers: admin })).json().rows;
+    await certify(ctx.db, {
+      hospitalId: hospitals.wenzhou.id,
+      scopeId: await makeScope(ctx.db),
+      category: 'ct',
+      status: 'suspended',
+      effectiveFrom: '2026-01-01T00:00:00Z',
+    });
+    const rows = (await ctx.app.inject({ url: `/v1/reports/certifications?hospitalId=${hospitals.wenzhou.id}`, headers: admin })).json()
+      .rows;
     expect(rows).toEqual([
       expect.objectContaining({ category: 'all', active: 1, suspended: 0 }),
       expect.objectContaining({ category: 'ct', active: 0, suspended: 1 }),
@@ -298,18 +421,35 @@ describe('what-if', () => {
   it('replays the period under a draft and writes nothing', async () => {
     const before = await ctx.db.selectFrom('recognition_decisions').select('id').execute();
     const response = await ctx.app.inject({
-      method: 'POST', url: '/v1/reports/what-if', headers: admin,
+      method: 'POST',
+      url: '/v1/reports/what-if',
+      headers: admin,
       payload: { from: '2026-11-20', to: '2026-11-21', draft: { items: { [ct]: { negativeList: true } } } },
     });
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body).toMatchObject({ checks: 4, checkItems: 6, current: { checkItemsWithRecognizable: 6 }, draft: { checkItemsWithRecognizable: 3 } });
+    expect(body).toMatchObject({
+      checks: 4,
+      checkItems: 6,
+      current: { checkItemsWithRecognizable: 6 },
+      draft: { checkItemsWithRecognizable: 3 },
+    });
     expect(body.delta).toMatchObject({ checkItemsWithRecognizable: -3, radiationMsv: -21 });
     expect(body.byItem.find((i: { itemCode: string }) => i.itemCode === ct)).toMatchObject({ checkItemsWithRecognizable: -3 });
     expect(await ctx.db.selectFrom('recognition_decisions').select('id').execute()).toHaveLength(before.length);
-    const forbidden = await ctx.app.inject({ method: 'POST', url: '/v1/reports/what-if', headers: hospitals.ningbo.auth, payload: { from: '2026-11-20', to: '2026-11-21', draft: {} } });
+    const forbidden = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/reports/what-if',
+      headers: hospitals.ningbo.auth,
+      payload: { from: '2026-11-20', to: '2026-11-21', draft: {} },
+    });
     expect(forbidden.statusCode).toBe(403);
-    const unknown = await ctx.app.inject({ method: 'POST', url: '/v1/reports/what-if', headers: admin, payload: { from: '2026-11-20', to: '2026-11-21', draft: { items: { NOPE: { validityDays: 3 } } } } });
+    const unknown = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/reports/what-if',
+      headers: admin,
+      payload: { from: '2026-11-20', to: '2026-11-21', draft: { items: { NOPE: { validityDays: 3 } } } },
+    });
     expect(unknown.statusCode).toBe(400);
   });
 });

@@ -65,13 +65,22 @@ describe('POST /v1/results/batch', () => {
     expect(results[7].problem!.errors[0].message).toMatch(/duplicate of item 0/);
     expect(fields(8)).toContain('status');
     expect(fields(9)).toEqual(['patient.idNumber']);
-    expect(results[1].problem).toMatchObject({ status: 400, title: 'Invalid request', type: expect.stringMatching(/validation$/), detail: expect.any(String) });
+    expect(results[1].problem).toMatchObject({
+      status: 400,
+      title: 'Invalid request',
+      type: expect.stringMatching(/validation$/),
+      detail: expect.any(String),
+    });
     for (const r of results) {
       if (r.outcome === 'rejected') expect(r.resultId).toBeUndefined();
       else expect(r.problem).toBeUndefined();
     }
 
-    const stored = await ctx.db.selectFrom('results').select(['id', 'accession_no', 'item_code', 'issuing_hospital_id']).orderBy('accession_no').execute();
+    const stored = await ctx.db
+      .selectFrom('results')
+      .select(['id', 'accession_no', 'item_code', 'issuing_hospital_id'])
+      .orderBy('accession_no')
+      .execute();
     expect(stored.map((r) => r.accession_no)).toEqual(['B-GOOD-1', 'B-GOOD-LOCAL']);
     expect(stored.every((r) => r.item_code === world.ct && r.issuing_hospital_id === world.hospitalA)).toBe(true);
     expect(stored.find((r) => r.accession_no === 'B-GOOD-1')!.id).toBe(results[0].resultId);
@@ -119,7 +128,10 @@ describe('POST /v1/results/batch', () => {
       ],
     };
     const plain = ctSubmission(residentId(), world.ct, { findings: undefined });
-    const response = await batch(world.tokenA, [{ accessionNo: 'B-FIELDS-LAB', ...lab }, { accessionNo: 'B-FIELDS-CT', ...plain }]);
+    const response = await batch(world.tokenA, [
+      { accessionNo: 'B-FIELDS-LAB', ...lab },
+      { accessionNo: 'B-FIELDS-CT', ...plain },
+    ]);
     expect(response.json<{ results: BatchAnswer[] }>().results.map((r) => r.outcome)).toEqual(['created', 'created']);
 
     const rows = await ctx.db
@@ -128,10 +140,29 @@ describe('POST /v1/results/batch', () => {
       .where('accession_no', 'in', ['B-FIELDS-LAB', 'B-FIELDS-CT'])
       .orderBy('accession_no', 'desc')
       .execute();
-    expect(rows[0]).toMatchObject({ accession_no: 'B-FIELDS-LAB', analyte_codes: ['ALT', 'AST'], analytes: lab.analytes, equipment: null, findings: awkward, study_uid: null, version: 1 });
+    expect(rows[0]).toMatchObject({
+      accession_no: 'B-FIELDS-LAB',
+      analyte_codes: ['ALT', 'AST'],
+      analytes: lab.analytes,
+      equipment: null,
+      findings: awkward,
+      study_uid: null,
+      version: 1,
+    });
     expect(new Date(rows[0].performed_at).toISOString()).toBe('2026-11-20T01:30:00.123Z');
-    expect(rows[1]).toMatchObject({ accession_no: 'B-FIELDS-CT', analyte_codes: [], analytes: null, equipment: plain.equipment, findings: null });
-    const version = await ctx.db.selectFrom('result_versions as v').innerJoin('results as r', 'r.id', 'v.result_id').select(['v.content']).where('r.accession_no', '=', 'B-FIELDS-LAB').executeTakeFirstOrThrow();
+    expect(rows[1]).toMatchObject({
+      accession_no: 'B-FIELDS-CT',
+      analyte_codes: [],
+      analytes: null,
+      equipment: plain.equipment,
+      findings: null,
+    });
+    const version = await ctx.db
+      .selectFrom('result_versions as v')
+      .innerJoin('results as r', 'r.id', 'v.result_id')
+      .select(['v.content'])
+      .where('r.accession_no', '=', 'B-FIELDS-LAB')
+      .executeTakeFirstOrThrow();
     expect(version.content).toMatchObject({ findings: awkward, analytes: lab.analytes });
   });
 
@@ -185,12 +216,22 @@ describe('POST /v1/results/batch', () => {
   it('files every item under the token’s hospital', async () => {
     const response = await batch(world.tokenB, [{ accessionNo: 'B-GOOD-1', ...ctSubmission(residentId(), world.ct) }]);
     expect(response.json().results[0].outcome).toBe('created');
-    const rows = await ctx.db.selectFrom('results').select('issuing_hospital_id').where('accession_no', '=', 'B-GOOD-1').orderBy('issuing_hospital_id').execute();
+    const rows = await ctx.db
+      .selectFrom('results')
+      .select('issuing_hospital_id')
+      .where('accession_no', '=', 'B-GOOD-1')
+      .orderBy('issuing_hospital_id')
+      .execute();
     expect(rows.map((r) => r.issuing_hospital_id).sort()).toEqual([world.hospitalA, world.hospitalB].sort());
   });
 
   it('keeps the 1 MiB limit on the single-result endpoint', async () => {
-    const response = await putResult(ctx.app, world.tokenA, 'B-HUGE', ctSubmission(residentId(), world.ct, { findings: 'x'.repeat(1024 * 1024 + 10) }));
+    const response = await putResult(
+      ctx.app,
+      world.tokenA,
+      'B-HUGE',
+      ctSubmission(residentId(), world.ct, { findings: 'x'.repeat(1024 * 1024 + 10) }),
+    );
     expect(response.statusCode).toBe(413);
   });
 });

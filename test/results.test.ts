@@ -59,7 +59,11 @@ describe('PUT /v1/results/{accessionNo}', () => {
     const submission = ctSubmission(patientId(), world.ct);
     const first = await putResult(ctx.app, world.tokenA, 'CT-IDEM', submission);
     expect(first.statusCode).toBe(201);
-    const before = await ctx.db.selectFrom('results').select(['updated_at', 'version']).where('id', '=', first.json().resultId).executeTakeFirstOrThrow();
+    const before = await ctx.db
+      .selectFrom('results')
+      .select(['updated_at', 'version'])
+      .where('id', '=', first.json().resultId)
+      .executeTakeFirstOrThrow();
 
     // The same content spelt differently: key order, another offset for the same instant, a lower-case id.
     const respelt = {
@@ -80,7 +84,11 @@ describe('PUT /v1/results/{accessionNo}', () => {
       expect(again.json()).toMatchObject({ resultId: first.json().resultId, outcome: 'unchanged', version: 1 });
       expect(again.headers.location).toBe('/v1/results/CT-IDEM');
     }
-    const after = await ctx.db.selectFrom('results').select(['updated_at', 'version']).where('id', '=', first.json().resultId).executeTakeFirstOrThrow();
+    const after = await ctx.db
+      .selectFrom('results')
+      .select(['updated_at', 'version'])
+      .where('id', '=', first.json().resultId)
+      .executeTakeFirstOrThrow();
     expect(after).toEqual(before);
     const versions = await ctx.db.selectFrom('result_versions').select('version').where('result_id', '=', first.json().resultId).execute();
     expect(versions).toHaveLength(1);
@@ -91,10 +99,26 @@ describe('PUT /v1/results/{accessionNo}', () => {
     const preliminary = ctSubmission(idNumber, world.ct, { status: 'preliminary', findings: 'Pending review.' });
     const created = await putResult(ctx.app, world.tokenA, 'CT-AMEND', preliminary);
     expect(created.statusCode).toBe(201);
-    const final = await putResult(ctx.app, world.tokenA, 'CT-AMEND', ctSubmission(idNumber, world.ct, { status: 'final', findings: 'Nodule 4 mm.' }));
+    const final = await putResult(
+      ctx.app,
+      world.tokenA,
+      'CT-AMEND',
+      ctSubmission(idNumber, world.ct, { status: 'final', findings: 'Nodule 4 mm.' }),
+    );
     expect(final.statusCode).toBe(200);
-    expect(final.json()).toMatchObject({ resultId: created.json().resultId, outcome: 'updated', version: 2, status: 'final', findings: 'Nodule 4 mm.' });
-    const amended = await putResult(ctx.app, world.tokenA, 'CT-AMEND', ctSubmission(idNumber, world.ct, { status: 'amended', findings: 'Nodule 5 mm.' }));
+    expect(final.json()).toMatchObject({
+      resultId: created.json().resultId,
+      outcome: 'updated',
+      version: 2,
+      status: 'final',
+      findings: 'Nodule 4 mm.',
+    });
+    const amended = await putResult(
+      ctx.app,
+      world.tokenA,
+      'CT-AMEND',
+      ctSubmission(idNumber, world.ct, { status: 'amended', findings: 'Nodule 5 mm.' }),
+    );
     expect(amended.json()).toMatchObject({ outcome: 'updated', version: 3 });
 
     const history = await ctx.db
@@ -112,7 +136,10 @@ describe('PUT /v1/results/{accessionNo}', () => {
   });
 
   it('resolves a local code through the hospital’s code map and defaults the kind by category', async () => {
-    const viaLocal = await putResult(ctx.app, world.tokenA, 'CT-LOCAL', { ...ctSubmission(patientId(), world.ct, { itemCode: undefined }), localCode: world.localCode });
+    const viaLocal = await putResult(ctx.app, world.tokenA, 'CT-LOCAL', {
+      ...ctSubmission(patientId(), world.ct, { itemCode: undefined }),
+      localCode: world.localCode,
+    });
     expect(viaLocal.statusCode).toBe(201);
     expect(viaLocal.json()).toMatchObject({ itemCode: world.ct, localCode: world.localCode, kind: 'images' });
 
@@ -127,7 +154,13 @@ describe('PUT /v1/results/{accessionNo}', () => {
       ],
     });
     expect(lab.statusCode).toBe(201);
-    expect(lab.json()).toMatchObject({ kind: 'data', analytes: [{ code: 'ALT', value: 32 }, { code: 'AST', value: '45', flag: 'H' }] });
+    expect(lab.json()).toMatchObject({
+      kind: 'data',
+      analytes: [
+        { code: 'ALT', value: 32 },
+        { code: 'AST', value: '45', flag: 'H' },
+      ],
+    });
     const row = await ctx.db.selectFrom('results').select('analyte_codes').where('accession_no', '=', 'LAB-0001').executeTakeFirstOrThrow();
     expect(row.analyte_codes).toEqual(['ALT', 'AST']);
   });
@@ -148,9 +181,21 @@ describe('validation', () => {
   const future = () => new Date(ctx.clock().getTime() + 60 * 60 * 1000).toISOString();
 
   const cases: [string, () => Record<string, unknown>, string][] = [
-    ['a resident ID with a wrong check digit', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: wrongCheck } }), 'patient.idNumber'],
-    ['a resident ID of the wrong length', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: '3301061980010112' } }), 'patient.idNumber'],
-    ['a resident ID with an impossible birth date', () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: generateResidentId('19800230') } }), 'patient.idNumber'],
+    [
+      'a resident ID with a wrong check digit',
+      () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: wrongCheck } }),
+      'patient.idNumber',
+    ],
+    [
+      'a resident ID of the wrong length',
+      () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: '3301061980010112' } }),
+      'patient.idNumber',
+    ],
+    [
+      'a resident ID with an impossible birth date',
+      () => ({ ...valid(), patient: { idType: 'resident_id', idNumber: generateResidentId('19800230') } }),
+      'patient.idNumber',
+    ],
     ['an unknown ID type', () => ({ ...valid(), patient: { idType: 'social_security', idNumber: 'X1' } }), 'patient.idType'],
     ['a missing patient', () => ({ ...valid(), patient: undefined }), 'patient'],
     ['performedAt without an offset', () => ({ ...valid(), performedAt: '2026-11-20T09:30:00' }), 'performedAt'],
@@ -163,7 +208,17 @@ describe('validation', () => {
     ['neither itemCode nor localCode', () => ({ ...valid(), itemCode: undefined }), 'itemCode'],
     ['a status outside the FHIR vocabulary', () => ({ ...valid(), status: 'done' }), 'status'],
     ['an unknown kind', () => ({ ...valid(), kind: 'video' }), 'kind'],
-    ['duplicate analyte codes', () => ({ ...valid(), analytes: [{ code: 'ALT', value: 1 }, { code: 'ALT', value: 2 }] }), 'analytes.1.code'],
+    [
+      'duplicate analyte codes',
+      () => ({
+        ...valid(),
+        analytes: [
+          { code: 'ALT', value: 1 },
+          { code: 'ALT', value: 2 },
+        ],
+      }),
+      'analytes.1.code',
+    ],
     ['an analyte without a value', () => ({ ...valid(), analytes: [{ code: 'ALT' }] }), 'analytes.0.value'],
     ['an unknown field', () => ({ ...valid(), performed_at: '2026-11-20T09:30:00+08:00' }), 'performed_at'],
   ];
@@ -212,7 +267,12 @@ describe('authorisation', () => {
   it('refuses an administrator and a client without results:write (403)', async () => {
     const admin = await putResult(ctx.app, await adminToken(ctx.app), 'CT-AUTH', ctSubmission(residentId(), world.ct));
     expect(admin.statusCode).toBe(403);
-    const readOnly = await putResult(ctx.app, await world.token(world.hospitalA, ['results:read']), 'CT-AUTH', ctSubmission(residentId(), world.ct));
+    const readOnly = await putResult(
+      ctx.app,
+      await world.token(world.hospitalA, ['results:read']),
+      'CT-AUTH',
+      ctSubmission(residentId(), world.ct),
+    );
     expect(readOnly.statusCode).toBe(403);
     expect(readOnly.json()).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
   });
@@ -226,10 +286,16 @@ describe('authorisation', () => {
     expect(b.json()).toMatchObject({ issuingHospitalId: world.hospitalB, version: 1 });
     expect(b.json().resultId).not.toBe(a.json().resultId);
     // A body naming another issuer is not a thing: unknown fields are refused.
-    const spoof = await putResult(ctx.app, world.tokenB, 'SPOOF', { ...ctSubmission(idNumber, world.ct), issuingHospitalId: world.hospitalA });
+    const spoof = await putResult(ctx.app, world.tokenB, 'SPOOF', {
+      ...ctSubmission(idNumber, world.ct),
+      issuingHospitalId: world.hospitalA,
+    });
     expect(spoof.statusCode).toBe(400);
     // Hospital B cannot use hospital A's local code map.
-    const local = await putResult(ctx.app, world.tokenB, 'LOCAL-B', { ...ctSubmission(idNumber, world.ct, { itemCode: undefined }), localCode: world.localCode });
+    const local = await putResult(ctx.app, world.tokenB, 'LOCAL-B', {
+      ...ctSubmission(idNumber, world.ct, { itemCode: undefined }),
+      localCode: world.localCode,
+    });
     expect(local.statusCode).toBe(400);
     expect(local.json().errors[0].field).toBe('localCode');
   });
@@ -253,14 +319,25 @@ describe('concurrency', () => {
   it('serialises concurrent amendments: every version is counted once', async () => {
     const idNumber = patientId();
     const responses = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => putResult(ctx.app, world.tokenA, 'CT-RACE-AMEND', ctSubmission(idNumber, world.ct, { findings: `Reading ${i}` }))),
+      Array.from({ length: 12 }, (_, i) =>
+        putResult(ctx.app, world.tokenA, 'CT-RACE-AMEND', ctSubmission(idNumber, world.ct, { findings: `Reading ${i}` })),
+      ),
     );
     expect(responses.every((r) => r.statusCode === 200 || r.statusCode === 201)).toBe(true);
     expect(responses.filter((r) => r.json().outcome === 'created')).toHaveLength(1);
     expect(responses.map((r) => r.json().version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    const row = await ctx.db.selectFrom('results').select(['id', 'version']).where('accession_no', '=', 'CT-RACE-AMEND').executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('results')
+      .select(['id', 'version'])
+      .where('accession_no', '=', 'CT-RACE-AMEND')
+      .executeTakeFirstOrThrow();
     expect(row.version).toBe(12);
-    const versions = await ctx.db.selectFrom('result_versions').select('version').where('result_id', '=', row.id).orderBy('version').execute();
+    const versions = await ctx.db
+      .selectFrom('result_versions')
+      .select('version')
+      .where('result_id', '=', row.id)
+      .orderBy('version')
+      .execute();
     expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 });
@@ -270,8 +347,18 @@ describe('POST /v1/results/search', () => {
   beforeAll(async () => {
     idNumber = patientId('19750615');
     const puts = [
-      putResult(ctx.app, world.tokenA, 'S-CT-OLD', ctSubmission(idNumber, world.ct, { performedAt: '2026-10-01T08:00:00+08:00', reportedAt: undefined })),
-      putResult(ctx.app, world.tokenB, 'S-CT-NEW', ctSubmission(idNumber, world.ct, { performedAt: '2026-11-28T08:00:00+08:00', reportedAt: undefined, criticalOpen: true })),
+      putResult(
+        ctx.app,
+        world.tokenA,
+        'S-CT-OLD',
+        ctSubmission(idNumber, world.ct, { performedAt: '2026-10-01T08:00:00+08:00', reportedAt: undefined }),
+      ),
+      putResult(
+        ctx.app,
+        world.tokenB,
+        'S-CT-NEW',
+        ctSubmission(idNumber, world.ct, { performedAt: '2026-11-28T08:00:00+08:00', reportedAt: undefined, criticalOpen: true }),
+      ),
       putResult(ctx.app, world.tokenA, 'S-LAB', {
         patient: { idType: 'resident_id', idNumber },
         itemCode: world.lab,
@@ -305,11 +392,22 @@ describe('POST /v1/results/search', () => {
       equipment: { sliceCount: 64, thinSlice: true, model: 'Revolution' },
       version: 1,
     });
-    expect(results[1]).toMatchObject({ itemName: 'Liver panel', category: 'lab', kind: 'data', status: 'preliminary', analytes: [{ code: 'ALT', value: 20 }] });
+    expect(results[1]).toMatchObject({
+      itemName: 'Liver panel',
+      category: 'lab',
+      kind: 'data',
+      status: 'preliminary',
+      analytes: [{ code: 'ALT', value: 20 }],
+    });
     for (const result of results) expect(Object.keys(result)).not.toContain('patientKey');
 
     const event = await ctx.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
-    expect(event).toMatchObject({ action: 'results.search', hospital_id: world.hospitalA, practitioner_id: 'DR-0042', purpose: 'treatment' });
+    expect(event).toMatchObject({
+      action: 'results.search',
+      hospital_id: world.hospitalA,
+      practitioner_id: 'DR-0042',
+      purpose: 'treatment',
+    });
     expect(event.client_id).toMatch(new RegExp(`^${world.hospitalA}-client-`));
     expect(event.patient_key).toMatch(/^[0-9a-f]{64}$/);
     expect([...event.result_ids].sort()).toEqual(results.map((r: { resultId: string }) => r.resultId).sort());
@@ -364,7 +462,13 @@ describe('POST /v1/results/search', () => {
     expect(response.json()).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
     expect(response.body).not.toContain('S-CT');
     const event = await auditedRequest(ctx.db, response.headers['x-request-id'] as string);
-    expect(event).toMatchObject({ action: 'results.search', outcome: 'refused', outcome_detail: '403 forbidden', purpose: 'research', result_ids: [] });
+    expect(event).toMatchObject({
+      action: 'results.search',
+      outcome: 'refused',
+      outcome_detail: '403 forbidden',
+      purpose: 'research',
+      result_ids: [],
+    });
     expect(event.patient_key).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -387,7 +491,12 @@ describe('POST /v1/results/search', () => {
   it('is served by results_patient_idx', async () => {
     const plan = await ctx.db.transaction().execute(async (tx) => {
       await sql`set local enable_seqscan = off`.execute(tx);
-      return patientResultsQuery(tx, { patientKey: 'f'.repeat(64), itemCodes: [world.ct], since: new Date('2026-01-01T00:00:00Z'), limit: 1000 }).explain();
+      return patientResultsQuery(tx, {
+        patientKey: 'f'.repeat(64),
+        itemCodes: [world.ct],
+        since: new Date('2026-01-01T00:00:00Z'),
+        limit: 1000,
+      }).explain();
     });
     expect(JSON.stringify(plan)).toContain('results_patient_idx');
   });

@@ -45,7 +45,10 @@ describe('slow clients', () => {
     );
     expect(received).toMatch(/^HTTP\/1\.1 408 /);
     expect(received).toMatch(/Content-Type: application\/problem\+json; charset=utf-8/);
-    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 408, type: expect.stringMatching(/request-timeout$/) });
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 408,
+      type: expect.stringMatching(/request-timeout$/),
+    });
     expect(ms).toBeLessThan(8_000);
   });
 

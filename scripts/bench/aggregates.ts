@@ -20,7 +20,8 @@ export async function waitForAggregates(db: Kysely<DB>, timeoutSeconds = 1_800):
   const started = performance.now();
   const entries = await queued(db);
   for (let left = entries; left > 0; left = await queued(db)) {
-    if (performance.now() - started > timeoutSeconds * 1000) throw new Error(`the aggregates' queue still holds ${left} entries after ${timeoutSeconds} s`);
+    if (performance.now() - started > timeoutSeconds * 1000)
+      throw new Error(`the aggregates' queue still holds ${left} entries after ${timeoutSeconds} s`);
     await sleep(250);
   }
   return { entries, seconds: (performance.now() - started) / 1000 };

@@ -30,7 +30,11 @@ export async function withCpu<T extends { requests: number }>(
   phase: () => Promise<T>,
 ): Promise<T & { cpu: CpuShare | null }> {
   const backends = async () =>
-    (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db)).rows.map((r) => r.pid);
+    (
+      await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(
+        db,
+      )
+    ).rows.map((r) => r.pid);
   const before = await backends();
   const startTicks = new Map(before.map((pid) => [pid, ticks(pid)]));
   const serviceStart = servicePid ? ticks(servicePid) : 0;

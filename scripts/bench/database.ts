@@ -34,7 +34,8 @@ export async function capturedCandidateSql(url: string): Promise<string> {
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
     // The statement that reads the patient's results (the registry is read once, before it).
-    log: (event) => void (/\bfrom results r\b/.test(event.query.sql) && (captured ??= { sql: event.query.sql, parameters: event.query.parameters })),
+    log: (event) =>
+      void (/\bfrom results r\b/.test(event.query.sql) && (captured ??= { sql: event.query.sql, parameters: event.query.parameters })),
   });
   try {
     // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
@@ -81,7 +82,10 @@ export function pgbenchScripts(candidateSql: string): string[] {
   const returning = join(dir, 'returning.sql');
   const receiver = `\\set h random(0, ${hospitals.length - 1})\n`;
   writeFileSync(uniform, `${receiver}\\set p random(0, :npatients - 1)\n${query('(select patient_key from gen_patients where idx = :p)')}`);
-  writeFileSync(returning, `${receiver}\\set n random(1, :nrecent)\n${query('(select p.patient_key from gen_recent g join gen_patients p on p.idx = g.idx where g.n = :n)')}`);
+  writeFileSync(
+    returning,
+    `${receiver}\\set n random(1, :nrecent)\n${query('(select p.patient_key from gen_recent g join gen_patients p on p.idx = g.idx where g.n = :n)')}`,
+  );
   return [`${uniform}@1`, `${returning}@1`];
 }
 
@@ -94,8 +98,12 @@ export async function machine(db: Kysely<DB>) {
     from pg_settings where name in ('shared_buffers', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
     order by name`.execute(db);
   return {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node,
-    postgres: version.split(' on ')[0], postgresSettings: rows.map((r) => `${r.name} ${r.value}`).join(', '),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    postgres: version.split(' on ')[0],
+    postgresSettings: rows.map((r) => `${r.name} ${r.value}`).join(', '),
   };
 }
 

@@ -6,7 +6,10 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
 import { hospitalSlots, itemPopularity } from './province.ts';
 
-export async function loadLog(db: Kysely<DB>, options: { now: Date; seed: number; decisions: number; results: number; log: (line: string) => void }) {
+export async function loadLog(
+  db: Kysely<DB>,
+  options: { now: Date; seed: number; decisions: number; results: number; log: (line: string) => void },
+) {
   const checks = Math.ceil(options.decisions * 1.25);
   if (checks === 0) return { checks: 0, decisions: 0 };
   const seed = options.seed;
@@ -82,8 +85,12 @@ export async function loadLog(db: Kysely<DB>, options: { now: Date; seed: number
     select ch.created_at, 'recognition.check', ch.client_id, ch.receiving_hospital_id, ch.practitioner_id, ch.purpose, ch.patient_key, ch.id, array[g.result_id]
     from gen_log g join recognition_checks ch on ch.id = g.check_id`.execute(db);
   const { rows } = await sql<{ checks: number; decisions: number }>`
-    select (select count(*) from recognition_checks)::int as checks, (select count(*) from recognition_decisions)::int as decisions`.execute(db);
+    select (select count(*) from recognition_checks)::int as checks, (select count(*) from recognition_decisions)::int as decisions`.execute(
+    db,
+  );
   await sql`drop table gen_log`.execute(db);
-  options.log(`  log: ${rows[0].checks.toLocaleString('en')} checks, ${rows[0].decisions.toLocaleString('en')} decisions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  options.log(
+    `  log: ${rows[0].checks.toLocaleString('en')} checks, ${rows[0].decisions.toLocaleString('en')} decisions in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return rows[0];
 }

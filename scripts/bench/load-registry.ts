@@ -25,16 +25,60 @@ const DAY_MS = 86_400_000;
 export async function loadRegistry(db: Kysely<DB>, now: Date, patientKeySecret: string): Promise<{ certifications: number }> {
   await db
     .insertInto('hospitals')
-    .values(hospitals.map((h) => ({ id: h.id, name: h.name, tier: h.tier, grade: h.grade, province: 'Zhejiang', city: cities[h.city].name, county: null, price_tier: h.priceTier, updated_at: now })))
+    .values(
+      hospitals.map((h) => ({
+        id: h.id,
+        name: h.name,
+        tier: h.tier,
+        grade: h.grade,
+        province: 'Zhejiang',
+        city: cities[h.city].name,
+        county: null,
+        price_tier: h.priceTier,
+        updated_at: now,
+      })),
+    )
     .execute();
   await db
     .insertInto('scopes')
     .values([
-      { id: 'NATIONAL', level: 'national', name: '全国检查检验结果互认（国家共性项目）', region: null, members: null, items: nationalItems, updated_at: now },
+      {
+        id: 'NATIONAL',
+        level: 'national',
+        name: '全国检查检验结果互认（国家共性项目）',
+        region: null,
+        members: null,
+        items: nationalItems,
+        updated_at: now,
+      },
       { id: 'ZJ', level: 'province', name: '浙江省医学检查检验结果互认', region: 'Zhejiang', members: null, items: null, updated_at: now },
-      ...cities.map((c) => ({ id: c.scopeId, level: 'city', name: `${c.name}市检查检验结果互认`, region: c.name, members: null, items: null, updated_at: now })),
-      ...consortia.map((c) => ({ id: c.id, level: 'consortium', name: c.name, region: null, members: c.members, items: null, updated_at: now })),
-      { id: 'YRD', level: 'alliance', name: '长三角检查检验结果互认联盟', region: null, members: allianceMembers, items: allianceItems, updated_at: now },
+      ...cities.map((c) => ({
+        id: c.scopeId,
+        level: 'city',
+        name: `${c.name}市检查检验结果互认`,
+        region: c.name,
+        members: null,
+        items: null,
+        updated_at: now,
+      })),
+      ...consortia.map((c) => ({
+        id: c.id,
+        level: 'consortium',
+        name: c.name,
+        region: null,
+        members: c.members,
+        items: null,
+        updated_at: now,
+      })),
+      {
+        id: 'YRD',
+        level: 'alliance',
+        name: '长三角检查检验结果互认联盟',
+        region: null,
+        members: allianceMembers,
+        items: allianceItems,
+        updated_at: now,
+      },
     ])
     .execute();
   const events = certificationEvents(now);
@@ -45,8 +89,22 @@ export async function loadRegistry(db: Kysely<DB>, now: Date, patientKeySecret: 
   await db
     .insertInto('clients')
     .values([
-      ...hospitals.map((h) => ({ client_id: benchClientId(h.id), hospital_id: h.id, scopes: [...hospitalScopes], secret_hash: secretHash, jwks: null, description: 'Generated benchmark client' })),
-      { client_id: benchAdminClientId, hospital_id: null, scopes: ['admin'], secret_hash: secretHash, jwks: null, description: 'Generated benchmark administrator' },
+      ...hospitals.map((h) => ({
+        client_id: benchClientId(h.id),
+        hospital_id: h.id,
+        scopes: [...hospitalScopes],
+        secret_hash: secretHash,
+        jwks: null,
+        description: 'Generated benchmark client',
+      })),
+      {
+        client_id: benchAdminClientId,
+        hospital_id: null,
+        scopes: ['admin'],
+        secret_hash: secretHash,
+        jwks: null,
+        description: 'Generated benchmark administrator',
+      },
     ])
     .execute();
   return { certifications: events.length };
@@ -55,11 +113,36 @@ export async function loadRegistry(db: Kysely<DB>, now: Date, patientKeySecret: 
 function certificationEvents(now: Date) {
   const at = (days: number) => new Date(now.getTime() - days * DAY_MS);
   const rows: {
-    hospital_id: string; scope_id: string; item_code: string | null; category: string | null; status: string;
-    effective_from: Date; recorded_at: Date; recorded_by: string; note: string | null;
+    hospital_id: string;
+    scope_id: string;
+    item_code: string | null;
+    category: string | null;
+    status: string;
+    effective_from: Date;
+    recorded_at: Date;
+    recorded_by: string;
+    note: string | null;
   }[] = [];
-  const event = (hospitalId: string, scopeId: string, status: string, days: number, coverage: { category?: Category } = {}, note: string | null = null, recordedDays = days) =>
-    rows.push({ hospital_id: hospitalId, scope_id: scopeId, item_code: null, category: coverage.category ?? null, status, effective_from: at(days), recorded_at: at(recordedDays), recorded_by: 'generator', note });
+  const event = (
+    hospitalId: string,
+    scopeId: string,
+    status: string,
+    days: number,
+    coverage: { category?: Category } = {},
+    note: string | null = null,
+    recordedDays = days,
+  ) =>
+    rows.push({
+      hospital_id: hospitalId,
+      scope_id: scopeId,
+      item_code: null,
+      category: coverage.category ?? null,
+      status,
+      effective_from: at(days),
+      recorded_at: at(recordedDays),
+      recorded_by: 'generator',
+      note,
+    });
   const consortiumMembers = new Map(consortia.flatMap((c) => c.members.map((m) => [m, c.id] as const)));
   // Four years of provincial and city certification (every item), so all generated results fall inside it.
   for (const h of hospitals) {
@@ -88,7 +171,8 @@ function certificationEvents(now: Date) {
   });
   // Falsified EQA data found ten days ago: revoked back to 150 days ago.
   for (const h of [hospitals[40], hospitals[200]]) {
-    for (const scope of ['ZJ', cities[h.city].scopeId]) event(h.id, scope, 'revoked', 150, {}, 'EQA data falsified; revoked retroactively', 10);
+    for (const scope of ['ZJ', cities[h.city].scopeId])
+      event(h.id, scope, 'revoked', 150, {}, 'EQA data falsified; revoked retroactively', 10);
   }
   return rows;
 }
@@ -128,8 +212,15 @@ export function resultCounts(patients: number, total: number, random: Random): U
  * gen_patients(idx, patient_key, home_city, n_results, first_row): the HMACs are computed here (about
  * 2 s per million) and shipped in array-parameter chunks; the SQL generator joins on it.
  */
-export async function loadPatients(db: Kysely<DB>, counts: Uint32Array, patientKeySecret: string, log: (line: string) => void): Promise<void> {
-  await sql`create table gen_patients (idx integer primary key, patient_key text not null, home_city integer not null, n_results integer not null, first_row bigint not null)`.execute(db);
+export async function loadPatients(
+  db: Kysely<DB>,
+  counts: Uint32Array,
+  patientKeySecret: string,
+  log: (line: string) => void,
+): Promise<void> {
+  await sql`create table gen_patients (idx integer primary key, patient_key text not null, home_city integer not null, n_results integer not null, first_row bigint not null)`.execute(
+    db,
+  );
   const chunk = 50_000;
   let firstRow = 0;
   const started = performance.now();
@@ -148,7 +239,9 @@ export async function loadPatients(db: Kysely<DB>, counts: Uint32Array, patientK
       first.push(firstRow);
       firstRow += counts[i];
     }
-    await sql`insert into gen_patients select * from unnest(${idx}::int[], ${keys}::text[], ${city}::int[], ${n}::int[], ${first}::bigint[])`.execute(db);
+    await sql`insert into gen_patients select * from unnest(${idx}::int[], ${keys}::text[], ${city}::int[], ${n}::int[], ${first}::bigint[])`.execute(
+      db,
+    );
   }
   log(`  ${counts.length.toLocaleString('en')} patients keyed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -32,13 +32,18 @@ export async function prepareGenerator(db: Kysely<DB>): Promise<void> {
   await sql`create function gen_rand(bigint, bigint) returns float8 language sql immutable parallel safe
     as 'select (hashint8extended($1, $2) & 140737488355327)::float8 / 140737488355328'`.execute(db);
   await sql`create table gen_hospitals (num integer primary key, id text not null, city integer not null)`.execute(db);
-  await sql`insert into gen_hospitals select * from unnest(${hospitals.map((h) => h.num)}::int[], ${hospitals.map((h) => h.id)}::text[], ${hospitals.map((h) => h.city)}::int[])`.execute(db);
+  await sql`insert into gen_hospitals select * from unnest(${hospitals.map((h) => h.num)}::int[], ${hospitals.map((h) => h.id)}::text[], ${hospitals.map((h) => h.city)}::int[])`.execute(
+    db,
+  );
   await sql`create table gen_items (num integer primary key, code text not null, category text not null, imaging boolean not null,
     analyte_codes text[] not null, analytes jsonb, findings text)`.execute(db);
   for (const [num, item] of defaultCatalogue.entries()) {
-    const analytes = item.analytes?.map((code, i) => ({ code, value: Math.round((4 + ((i * 7.3) % 90)) * 10) / 10, unit: 'mmol/L' })) ?? null;
+    const analytes =
+      item.analytes?.map((code, i) => ({ code, value: Math.round((4 + ((i * 7.3) % 90)) * 10) / 10, unit: 'mmol/L' })) ?? null;
     await sql`insert into gen_items values (${num}, ${item.code}, ${item.category}, ${(imagingCategories as readonly string[]).includes(item.category)},
-      ${item.analytes ?? []}::text[], ${analytes === null ? null : JSON.stringify(analytes)}::jsonb, ${findings[item.category] ?? null})`.execute(db);
+      ${item.analytes ?? []}::text[], ${analytes === null ? null : JSON.stringify(analytes)}::jsonb, ${findings[item.category] ?? null})`.execute(
+      db,
+    );
   }
 }
 
@@ -72,7 +77,9 @@ export async function loadResults(db: Kysely<DB>, load: ResultLoad): Promise<voi
       await insertChunk(db, lo, hi, load, { slots, cityStart, cityLength, items });
       done += size;
       const seconds = (performance.now() - started) / 1000;
-      load.log(`  results ${((100 * done) / total).toFixed(1).padStart(5)}%  ${done.toLocaleString('en')} rows  ${Math.round(done / seconds).toLocaleString('en')} rows/s`);
+      load.log(
+        `  results ${((100 * done) / total).toFixed(1).padStart(5)}%  ${done.toLocaleString('en')} rows  ${Math.round(done / seconds).toLocaleString('en')} rows/s`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, load.jobs) }, worker));

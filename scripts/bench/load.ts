@@ -79,7 +79,13 @@ async function send(pool: Pool, request: Request, recorder: Recorder, startedAt:
 }
 
 /** `connections` workers, each with its own request stream, for `seconds`. */
-export async function closedLoop(origin: string, connections: number, seconds: number, next: NextRequest, expected: number[] = [200, 201]): Promise<Measurement> {
+export async function closedLoop(
+  origin: string,
+  connections: number,
+  seconds: number,
+  next: NextRequest,
+  expected: number[] = [200, 201],
+): Promise<Measurement> {
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const recorder = new Recorder();
   const started = performance.now();
@@ -101,7 +107,12 @@ export async function closedLoop(origin: string, connections: number, seconds: n
 }
 
 /** A fixed list of requests through `connections` workers; returns when all are answered. */
-export async function runAll(origin: string, connections: number, requests: Request[], expected: number[] = [200, 201]): Promise<Measurement> {
+export async function runAll(
+  origin: string,
+  connections: number,
+  requests: Request[],
+  expected: number[] = [200, 201],
+): Promise<Measurement> {
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const recorder = new Recorder();
   const started = performance.now();
@@ -122,7 +133,13 @@ export async function runAll(origin: string, connections: number, requests: Requ
  * Open loop at `rate` requests per second for `seconds`: request i is due at start + i/rate and is
  * sent as soon as it is due (a timer wakes the loop for each one); its latency counts from when it was due.
  */
-export async function openLoop(origin: string, rate: number, seconds: number, next: NextRequest, expected: number[] = [200, 201]): Promise<Measurement & { lateStarts: number }> {
+export async function openLoop(
+  origin: string,
+  rate: number,
+  seconds: number,
+  next: NextRequest,
+  expected: number[] = [200, 201],
+): Promise<Measurement & { lateStarts: number }> {
   const pool = new Pool(origin, { connections: 512, pipelining: 1 });
   const recorder = new Recorder();
   const total = Math.round(rate * seconds);
@@ -131,7 +148,7 @@ export async function openLoop(origin: string, rate: number, seconds: number, ne
   let lateStarts = 0;
   const started = performance.now();
   try {
-    for (let i = 0; i < total; ) {
+    for (let i = 0; i < total;) {
       const now = performance.now();
       const due = started + i * interval;
       if (due > now) {

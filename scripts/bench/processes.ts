@@ -79,9 +79,24 @@ export interface PgbenchResult {
 }
 
 /** Runs pgbench (no vacuum, `-j` = min(clients, 2)) and parses its report. */
-export async function pgbench(url: string, scripts: string[], clients: number, seconds: number, variables: Record<string, number>, mode: PgbenchResult['mode'] = 'prepared'): Promise<PgbenchResult> {
+export async function pgbench(
+  url: string,
+  scripts: string[],
+  clients: number,
+  seconds: number,
+  variables: Record<string, number>,
+  mode: PgbenchResult['mode'] = 'prepared',
+): Promise<PgbenchResult> {
   const args = [
-    '-n', '-M', mode, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds),
+    '-n',
+    '-M',
+    mode,
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(seconds),
     ...Object.entries(variables).flatMap(([k, v]) => ['-D', `${k}=${v}`]),
     ...scripts.flatMap((s) => ['-f', s]),
     url,

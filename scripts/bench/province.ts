@@ -41,25 +41,27 @@ export interface GeneratedHospital {
 }
 
 /** Per city: about 30% tertiary, 62% secondary, the rest primary (township centres in consortia). */
-export const hospitals: GeneratedHospital[] = cities.flatMap((city, c) =>
-  Array.from({ length: city.hospitals }, (_, i) => {
-    const tertiary = Math.round(city.hospitals * 0.3);
-    const primaryFrom = city.hospitals - Math.max(2, Math.round(city.hospitals * 0.08));
-    const tier: Tier = i < tertiary ? 'tertiary' : i < primaryFrom ? 'secondary' : 'primary';
-    const id = `${city.scopeId}-${String(i + 1).padStart(3, '0')}`;
-    const label = tier === 'tertiary' ? '第一人民医院' : tier === 'secondary' ? '人民医院' : '镇卫生院';
-    return {
-      num: 0,
-      id,
-      name: `${city.name}${i + 1}号${label}`,
-      tier,
-      grade: tier === 'primary' ? null : i < tertiary / 2 || (tier === 'secondary' && i % 3 !== 0) ? 'A' : 'B',
-      city: c,
-      // A few hospitals have no price tier: they are priced at the item's lowest price.
-      priceTier: i % 25 === 24 ? null : tier === 'tertiary' ? 'T1' : tier === 'secondary' ? 'T2' : 'T3',
-    } satisfies GeneratedHospital;
-  }),
-).map((h, num) => ({ ...h, num }));
+export const hospitals: GeneratedHospital[] = cities
+  .flatMap((city, c) =>
+    Array.from({ length: city.hospitals }, (_, i) => {
+      const tertiary = Math.round(city.hospitals * 0.3);
+      const primaryFrom = city.hospitals - Math.max(2, Math.round(city.hospitals * 0.08));
+      const tier: Tier = i < tertiary ? 'tertiary' : i < primaryFrom ? 'secondary' : 'primary';
+      const id = `${city.scopeId}-${String(i + 1).padStart(3, '0')}`;
+      const label = tier === 'tertiary' ? '第一人民医院' : tier === 'secondary' ? '人民医院' : '镇卫生院';
+      return {
+        num: 0,
+        id,
+        name: `${city.name}${i + 1}号${label}`,
+        tier,
+        grade: tier === 'primary' ? null : i < tertiary / 2 || (tier === 'secondary' && i % 3 !== 0) ? 'A' : 'B',
+        city: c,
+        // A few hospitals have no price tier: they are priced at the item's lowest price.
+        priceTier: i % 25 === 24 ? null : tier === 'tertiary' ? 'T1' : tier === 'secondary' ? 'T2' : 'T3',
+      } satisfies GeneratedHospital;
+    }),
+  )
+  .map((h, num) => ({ ...h, num }));
 
 /** County medical communities: the first secondary hospital and the primary centres of six cities. */
 export const consortia = ['HZ', 'NB', 'WZ', 'JH', 'TZ', 'SX'].map((scopeId) => {
@@ -70,7 +72,12 @@ export const consortia = ['HZ', 'NB', 'WZ', 'JH', 'TZ', 'SX'].map((scopeId) => {
 });
 
 /** The Yangtze River Delta alliance: the two leading tertiary hospitals of every city. */
-export const allianceMembers = cities.flatMap((_, c) => hospitals.filter((h) => h.city === c && h.tier === 'tertiary').slice(0, 2).map((h) => h.id));
+export const allianceMembers = cities.flatMap((_, c) =>
+  hospitals
+    .filter((h) => h.city === c && h.tier === 'tertiary')
+    .slice(0, 2)
+    .map((h) => h.id),
+);
 export { allianceItems, nationalItems };
 
 /**
@@ -78,10 +85,35 @@ export { allianceItems, nationalItems };
  * chest CT, urine, ECG and abdominal ultrasound; every other catalogue item has weight 2.
  */
 export const itemPopularity: Record<string, number> = {
-  'LAB-CBC': 120, 'LAB-LFT': 70, 'LAB-RFT': 65, 'LAB-URINE': 60, 'LAB-GLU': 45, 'XR-CHEST': 45, 'LAB-LIPID': 40, 'CT-CHEST': 40,
-  'LAB-COAG': 35, 'ECG-REST': 35, 'LAB-ELEC': 30, 'US-ABD': 30, 'LAB-CRP': 25, 'LAB-INF4': 20, 'LAB-HBA1C': 18, 'CT-HEAD': 18,
-  'LAB-BMP': 15, 'LAB-HBV5': 15, 'LAB-TFT': 15, 'LAB-STOOL': 12, 'US-THYROID': 12, 'LAB-TM': 10, 'LAB-CARDIAC': 8, 'MRI-BRAIN': 8,
-  'MRI-LSPINE': 6, 'US-BREAST': 6, 'CT-ABD': 6, 'XR-LSPINE': 5, 'US-ECHO': 5,
+  'LAB-CBC': 120,
+  'LAB-LFT': 70,
+  'LAB-RFT': 65,
+  'LAB-URINE': 60,
+  'LAB-GLU': 45,
+  'XR-CHEST': 45,
+  'LAB-LIPID': 40,
+  'CT-CHEST': 40,
+  'LAB-COAG': 35,
+  'ECG-REST': 35,
+  'LAB-ELEC': 30,
+  'US-ABD': 30,
+  'LAB-CRP': 25,
+  'LAB-INF4': 20,
+  'LAB-HBA1C': 18,
+  'CT-HEAD': 18,
+  'LAB-BMP': 15,
+  'LAB-HBV5': 15,
+  'LAB-TFT': 15,
+  'LAB-STOOL': 12,
+  'US-THYROID': 12,
+  'LAB-TM': 10,
+  'LAB-CARDIAC': 8,
+  'MRI-BRAIN': 8,
+  'MRI-LSPINE': 6,
+  'US-BREAST': 6,
+  'CT-ABD': 6,
+  'XR-LSPINE': 5,
+  'US-ECHO': 5,
 };
 export const defaultPopularity = 2;
 

@@ -13,7 +13,14 @@ export interface BenchReport {
   loadAverage: { before: number[]; after: number[] };
   data: Record<string, string>;
   sizes: Record<string, string>;
-  settings: { logLevel: string; poolSize: number; lookbackDays: number; preparedStatements: boolean; serviceEnv: string; prewarmed: string };
+  settings: {
+    logLevel: string;
+    poolSize: number;
+    lookbackDays: number;
+    preparedStatements: boolean;
+    serviceEnv: string;
+    prewarmed: string;
+  };
   checks: (Measurement & { connections: number; cpu: CpuShare | null })[];
   /** `catchUp`: the aggregator's backlog counted before the phase began. */
   fixedRate: (Measurement & { rate: number; lateStarts: number; catchUp: CatchUp })[];
@@ -49,10 +56,14 @@ export function markdown(r: BenchReport): string {
   for (const c of r.checks) {
     const pg = r.limits.pgbench.find((p) => p.clients === c.connections && p.mode === 'prepared');
     const empty = r.limits.emptyRoute.find((e) => e.connections === c.connections);
-    push(`| ${c.connections} connections | ${n(c.throughput)} | ${ms(c.p50)} | ${ms(c.p90)} | ${ms(c.p99)} | ${ms(c.p999)} | ${c.errors} | ${pg ? pct(c.throughput / pg.tps) : '–'} | ${empty ? pct(c.throughput / empty.throughput) : '–'} | ${cpu(c.cpu)} |`);
+    push(
+      `| ${c.connections} connections | ${n(c.throughput)} | ${ms(c.p50)} | ${ms(c.p90)} | ${ms(c.p99)} | ${ms(c.p999)} | ${c.errors} | ${pg ? pct(c.throughput / pg.tps) : '–'} | ${empty ? pct(c.throughput / empty.throughput) : '–'} | ${cpu(c.cpu)} |`,
+    );
   }
   for (const f of r.fixedRate) {
-    push(`| open loop at ${f.rate}/s | ${n(f.throughput)} | ${ms(f.p50)} | ${ms(f.p90)} | ${ms(f.p99)} | ${ms(f.p999)} | ${f.errors} | | | |`);
+    push(
+      `| open loop at ${f.rate}/s | ${n(f.throughput)} | ${ms(f.p50)} | ${ms(f.p90)} | ${ms(f.p99)} | ${ms(f.p999)} | ${f.errors} | | | |`,
+    );
   }
   const share = r.recognisableShare;
   push('');
@@ -67,18 +78,25 @@ export function markdown(r: BenchReport): string {
     '|---|---:|---:|---:|---:|',
   );
   const d = r.decisions;
-  if (d) push(`| decisions (${n(d.decisions)} in ${n(d.requests)} requests, 16 connections) | ${n(d.decisionsPerSecond)} | ${ms(d.p50)} | ${ms(d.p99)} | ${d.errors} |`);
+  if (d)
+    push(
+      `| decisions (${n(d.decisions)} in ${n(d.requests)} requests, 16 connections) | ${n(d.decisionsPerSecond)} | ${ms(d.p50)} | ${ms(d.p99)} | ${d.errors} |`,
+    );
   for (const g of r.ingest) {
-    push(`| batch ingest, results (${g.batches} × ${g.batchSize}, ${g.connections} connections) | ${n(g.resultsPerSecond)} | ${ms(g.p50)} | ${ms(g.p99)} | ${g.errors} |`);
+    push(
+      `| batch ingest, results (${g.batches} × ${g.batchSize}, ${g.connections} connections) | ${n(g.resultsPerSecond)} | ${ms(g.p50)} | ${ms(g.p99)} | ${g.errors} |`,
+    );
   }
-  push(
-    '',
-    '| report (administrator, whole province) | requests | p50 ms | p95 ms | max ms | errors |',
-    '|---|---:|---:|---:|---:|---:|',
-  );
+  push('', '| report (administrator, whole province) | requests | p50 ms | p95 ms | max ms | errors |', '|---|---:|---:|---:|---:|---:|');
   for (const rep of r.reports) push(`| ${rep.name} | ${rep.requests} | ${ms(rep.p50)} | ${ms(rep.p95)} | ${ms(rep.max)} | ${rep.errors} |`);
   push('', '| limits | connections | per second | latency |', '|---|---:|---:|---:|');
-  for (const p of r.limits.pgbench) push(`| pgbench, candidate SQL (${p.mode === 'prepared' ? 'prepared' : 'unprepared: planned on every execution'}) | ${p.clients} | ${n(p.tps)} | avg ${ms(p.latencyAvgMs)} ms |`);
-  for (const e of r.limits.emptyRoute) push(`| empty Fastify route | ${e.connections} | ${n(e.throughput)} | p50 ${ms(e.p50)} ms, p99 ${ms(e.p99)} ms; CPU ms/request ${cpu(e.cpu)} |`);
+  for (const p of r.limits.pgbench)
+    push(
+      `| pgbench, candidate SQL (${p.mode === 'prepared' ? 'prepared' : 'unprepared: planned on every execution'}) | ${p.clients} | ${n(p.tps)} | avg ${ms(p.latencyAvgMs)} ms |`,
+    );
+  for (const e of r.limits.emptyRoute)
+    push(
+      `| empty Fastify route | ${e.connections} | ${n(e.throughput)} | p50 ${ms(e.p50)} ms, p99 ${ms(e.p99)} ms; CPU ms/request ${cpu(e.cpu)} |`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -39,7 +39,10 @@ export async function reportRequests(origin: string, admin: Receiver): Promise<{
         }
         const name = `${path.replace('/v1/reports/', '')}${group ? ` by ${group}` : ''}${hasPeriod ? (year ? ', 365 days' : ', 30 days') : ''}`;
         const qs = params.toString();
-        cases.push({ name, request: { method: 'GET', path: `${path}${qs ? `?${qs}` : ''}`, headers: { authorization: admin.authorization } } });
+        cases.push({
+          name,
+          request: { method: 'GET', path: `${path}${qs ? `?${qs}` : ''}`, headers: { authorization: admin.authorization } },
+        });
       }
     }
   }

@@ -60,10 +60,21 @@ export function batchRequest(random: Random, province: Province, receiver: Recei
       reportedAt: new Date(performedAt.getTime() + 2 * 3_600_000).toISOString(),
       status: 'final',
       ...(imaging
-        ? { studyUid: `1.2.156.600734.9.${prefix.replace(/\D/g, '')}.${i}`, findings: '未见明显异常。', ...(item.category === 'ct' ? { equipment: { sliceCount: 64 } } : {}) }
+        ? {
+            studyUid: `1.2.156.600734.9.${prefix.replace(/\D/g, '')}.${i}`,
+            findings: '未见明显异常。',
+            ...(item.category === 'ct' ? { equipment: { sliceCount: 64 } } : {}),
+          }
         : {}),
       ...(item.analytes?.length
-        ? { analytes: item.analytes.map((code, k) => ({ code, value: Math.round(random.next() * 1000) / 10 + k, unit: 'mmol/L', referenceRange: '1-10' })) }
+        ? {
+            analytes: item.analytes.map((code, k) => ({
+              code,
+              value: Math.round(random.next() * 1000) / 10 + k,
+              unit: 'mmol/L',
+              referenceRange: '1-10',
+            })),
+          }
         : {}),
     };
   });
@@ -85,5 +96,10 @@ export function decisionRequest(random: Random, receiver: Receiver, answer: Chec
       : [{ resultId: candidate.resultId, itemCode: item.itemCode, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }];
   });
   if (decisions.length === 0) return null;
-  return { method: 'POST', path: `/v1/recognition-checks/${answer.checkId}/decisions`, headers: jsonHeaders(receiver), body: JSON.stringify({ decisions }) };
+  return {
+    method: 'POST',
+    path: `/v1/recognition-checks/${answer.checkId}/decisions`,
+    headers: jsonHeaders(receiver),
+    body: JSON.stringify({ decisions }),
+  };
 }

@@ -40,7 +40,9 @@ export interface Recovery extends FaultEvent {
 export function plan(durationMs: number, restarts: number, killBackends: boolean): { type: FaultType; atMs: number }[] {
   const gap = durationMs / (restarts + 1);
   const events = Array.from({ length: restarts }, (_, k) => ({ type: 'restart' as const, atMs: gap * (k + 1) }));
-  const kills = killBackends ? Array.from({ length: restarts + 1 }, (_, k) => ({ type: 'kill-backends' as const, atMs: gap * (k + 0.5) })) : [];
+  const kills = killBackends
+    ? Array.from({ length: restarts + 1 }, (_, k) => ({ type: 'kill-backends' as const, atMs: gap * (k + 0.5) }))
+    : [];
   return [...events, ...kills].sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -83,14 +85,24 @@ export async function terminateBackends(serverUrl: string, database: string): Pr
  * within a second), and the moment it accepts again. Stops once back, or when the fault is over and
  * the server was never seen down, or 30 s after the fault is over.
  */
-async function probe(serverUrl: string, running: () => boolean, now: () => number): Promise<{ downAtMs: number | null; backAtMs: number | null }> {
+async function probe(
+  serverUrl: string,
+  running: () => boolean,
+  now: () => number,
+): Promise<{ downAtMs: number | null; backAtMs: number | null }> {
   let downAtMs: number | null = null;
   let overAt: number | null = null;
   for (;;) {
     const at = now();
     const client = new pg.Client({ connectionString: serverUrl, application_name: 'mre-chaos', connectionTimeoutMillis: 1_000 });
     client.on('error', () => {});
-    const up = await client.connect().then(() => client.query('select 1')).then(() => true, () => false);
+    const up = await client
+      .connect()
+      .then(() => client.query('select 1'))
+      .then(
+        () => true,
+        () => false,
+      );
     await client.end().catch(() => {});
     if (!up) downAtMs ??= at;
     else if (downAtMs !== null) return { downAtMs, backAtMs: now() };
@@ -119,7 +131,11 @@ export async function runFaults(
     let server: { downAtMs: number | null; backAtMs: number | null } = { downAtMs: null, backAtMs: null };
     if (event.type === 'restart') {
       let running = true;
-      const probing = probe(actions.serverUrl, () => running, () => ledger.now());
+      const probing = probe(
+        actions.serverUrl,
+        () => running,
+        () => ledger.now(),
+      );
       const { code, output } = await runCommand(actions.restart);
       running = false;
       server = await probing;
@@ -136,8 +152,18 @@ export async function runFaults(
       }
     }
     const completedAtMs = ledger.now();
-    done.push({ type: event.type, startedAtMs, completedAtMs, ok, detail, serverDownAtMs: server.downAtMs, serverBackAtMs: server.backAtMs });
-    log(`  ${(startedAtMs / 1000).toFixed(1)} s: ${event.type} (${((completedAtMs - startedAtMs) / 1000).toFixed(1)} s) ${ok ? 'done' : 'FAILED'}: ${detail}`);
+    done.push({
+      type: event.type,
+      startedAtMs,
+      completedAtMs,
+      ok,
+      detail,
+      serverDownAtMs: server.downAtMs,
+      serverBackAtMs: server.backAtMs,
+    });
+    log(
+      `  ${(startedAtMs / 1000).toFixed(1)} s: ${event.type} (${((completedAtMs - startedAtMs) / 1000).toFixed(1)} s) ${ok ? 'done' : 'FAILED'}: ${detail}`,
+    );
   }
   return done;
 }

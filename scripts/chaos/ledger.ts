@@ -87,7 +87,9 @@ export class Ledger {
     if (problem && retry > 0) return;
     this.malformedCount += 1;
     if (this.malformed503.length < maxSamples) {
-      this.malformed503.push(this.sample(kind, request, 503, `retry-after=${retryAfter ?? 'none'} content-type=${contentType ?? 'none'} ${body}`));
+      this.malformed503.push(
+        this.sample(kind, request, 503, `retry-after=${retryAfter ?? 'none'} content-type=${contentType ?? 'none'} ${body}`),
+      );
     }
   }
 
@@ -122,7 +124,18 @@ export class Ledger {
 }
 
 function emptyTally(): KindTally {
-  return { attempts: 0, ok: 0, unavailable: 0, statuses: {}, transportErrors: 0, hung: 0, retried: 0, replayed: 0, keyInUse: 0, latencies: [] };
+  return {
+    attempts: 0,
+    ok: 0,
+    unavailable: 0,
+    statuses: {},
+    transportErrors: 0,
+    hung: 0,
+    retried: 0,
+    replayed: 0,
+    keyInUse: 0,
+    latencies: [],
+  };
 }
 
 /** The first time in the sorted `times` at or after `from`, or null. */

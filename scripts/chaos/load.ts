@@ -43,7 +43,12 @@ const cycle: Kind[] = ['check', 'put', 'decision', 'check', 'batch', 'put', 'che
 const maxQueuedDecisions = 2_000;
 
 export async function runLoad(origin: string, world: World, ledger: Ledger, options: LoadOptions, stopped: () => boolean): Promise<void> {
-  const pool = new Pool(origin, { connections: options.connections, pipelining: 1, headersTimeout: options.answerTimeoutMs, bodyTimeout: options.answerTimeoutMs });
+  const pool = new Pool(origin, {
+    connections: options.connections,
+    pipelining: 1,
+    headersTimeout: options.answerTimeoutMs,
+    bodyTimeout: options.answerTimeoutMs,
+  });
   const decisionQueue: { checkId: string; authorization: string; body: string }[] = [];
   let serial = 0;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
@@ -59,25 +64,54 @@ export async function runLoad(origin: string, world: World, ledger: Ledger, opti
     const patient = () => pick(world.patients);
     if (kind === 'decision') {
       const queued = decisionQueue.shift();
-      if (queued) return { kind, method: 'POST', path: `/v1/recognition-checks/${queued.checkId}/decisions`, authorization: queued.authorization, body: queued.body, tags: [queued.checkId] };
+      if (queued)
+        return {
+          kind,
+          method: 'POST',
+          path: `/v1/recognition-checks/${queued.checkId}/decisions`,
+          authorization: queued.authorization,
+          body: queued.body,
+          tags: [queued.checkId],
+        };
       kind = 'check'; // nothing to decide on yet
     }
     if (kind === 'check') {
       const practitionerId = `CK-${options.runId}-${n}`;
       const items = Math.random() < 0.5 ? [world.items[0].code] : world.items.map((i) => i.code);
       const body = { practitionerId, patient: { idType: 'resident_id', idNumber: patient() }, items, purpose: 'treatment' };
-      return { kind, method: 'POST', path: '/v1/recognition-checks', authorization: hospital.authorization, body: JSON.stringify(body), tags: [practitionerId] };
+      return {
+        kind,
+        method: 'POST',
+        path: '/v1/recognition-checks',
+        authorization: hospital.authorization,
+        body: JSON.stringify(body),
+        tags: [practitionerId],
+      };
     }
     if (kind === 'put') {
       const accessionNo = `PUT-${options.runId}-${n}`;
       const body = submission(patient(), pick(world.items), recentInstant(Math.random), `9${n}`);
-      return { kind, method: 'PUT', path: `/v1/results/${accessionNo}`, authorization: hospital.authorization, body: JSON.stringify(body), tags: [accessionNo] };
+      return {
+        kind,
+        method: 'PUT',
+        path: `/v1/results/${accessionNo}`,
+        authorization: hospital.authorization,
+        body: JSON.stringify(body),
+        tags: [accessionNo],
+      };
     }
     const results = Array.from({ length: options.batchSize }, (_, i) => ({
       accessionNo: `BATCH-${options.runId}-${n}-${i}`,
       ...submission(patient(), pick(world.items), recentInstant(Math.random), `8${n}.${i}`),
     }));
-    return { kind, method: 'POST', path: '/v1/results/batch', authorization: hospital.authorization, body: JSON.stringify({ results }), tags: results.map((r) => r.accessionNo) };
+    return {
+      kind,
+      method: 'POST',
+      path: '/v1/results/batch',
+      authorization: hospital.authorization,
+      body: JSON.stringify({ results }),
+      tags: results.map((r) => r.accessionNo),
+    };
   }
 
   /** Records a 2xx answer's acknowledged writes, and queues decisions on a check's candidates. */
@@ -109,7 +143,8 @@ export async function runLoad(origin: string, world: World, ledger: Ledger, opti
   }
 
   function markFailed(attempt: Attempt) {
-    const set = attempt.kind === 'check' ? ledger.failedChecks : attempt.kind === 'decision' ? ledger.failedDecisions : ledger.failedResults;
+    const set =
+      attempt.kind === 'check' ? ledger.failedChecks : attempt.kind === 'decision' ? ledger.failedDecisions : ledger.failedResults;
     for (const tag of attempt.tags) set.add(tag);
   }
 
@@ -148,7 +183,13 @@ export async function runLoad(origin: string, world: World, ledger: Ledger, opti
         markFailed(attempt);
         return true;
       }
-      ledger.status(attempt.kind, ms, label, status, `${text} ${response.headers['x-request-id'] ? `(x-request-id ${String(response.headers['x-request-id'])})` : ''}`);
+      ledger.status(
+        attempt.kind,
+        ms,
+        label,
+        status,
+        `${text} ${response.headers['x-request-id'] ? `(x-request-id ${String(response.headers['x-request-id'])})` : ''}`,
+      );
       return false;
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error instanceof Error ? error.name : 'unknown');

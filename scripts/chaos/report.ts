@@ -14,9 +14,27 @@ export interface ChaosReport {
   ok: boolean;
   problems: string[];
   command: string;
-  options: { durationSeconds: number; restarts: number; connections: number; killBackends: boolean; idempotencyKeys: boolean; batchSize: number; patients: number; restartCommand: string };
+  options: {
+    durationSeconds: number;
+    restarts: number;
+    connections: number;
+    killBackends: boolean;
+    idempotencyKeys: boolean;
+    batchSize: number;
+    patients: number;
+    restartCommand: string;
+  };
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; postgresSettings: string };
-  service: { version: string; settings: string; logFile: string; diedDuringRun: string | null; exit: string; errorLogLines: number; errorLogSamples: string[]; metrics: Record<string, number> };
+  service: {
+    version: string;
+    settings: string;
+    logFile: string;
+    diedDuringRun: string | null;
+    exit: string;
+    errorLogLines: number;
+    errorLogSamples: string[];
+    metrics: Record<string, number>;
+  };
   setup: { hospitals: number; items: number; patients: number; preloadedResults: number };
   load: {
     seconds: number;
@@ -38,7 +56,10 @@ export function loadFigures(ledger: Ledger): Record<Kind, KindFigures> {
     kinds.map((kind) => {
       const { latencies, ...rest } = ledger.tally[kind];
       const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
-      return [kind, { ...rest, p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(percentile(latencies, 1)) }];
+      return [
+        kind,
+        { ...rest, p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(percentile(latencies, 1)) },
+      ];
     }),
   ) as Record<Kind, KindFigures>;
 }
@@ -52,7 +73,10 @@ export function recoverySummary(faults: Recovery[]): ChaosReport['recoverySummar
       const sorted = (values as number[]).toSorted((a, b) => a - b);
       return [sorted[0], sorted[Math.floor((sorted.length - 1) / 2)], sorted[sorted.length - 1]];
     };
-    summary[type] = Object.fromEntries([...kinds.map((k) => [k, spread(of.map((f) => f.recoveryMs[k]))]), ['all', spread(of.map((f) => f.allKindsMs))]]);
+    summary[type] = Object.fromEntries([
+      ...kinds.map((k) => [k, spread(of.map((f) => f.recoveryMs[k]))]),
+      ['all', spread(of.map((f) => f.allKindsMs))],
+    ]);
   }
   return summary;
 }
@@ -63,17 +87,21 @@ export function problems(r: Omit<ChaosReport, 'ok' | 'problems'>): string[] {
   const v = r.verification;
   for (const [name, check] of Object.entries({ results: v.results, checks: v.checks, decisions: v.decisions }) as [string, KindCheck][]) {
     if (check.lost > 0) found.push(`${check.lost} acknowledged ${name} lost (e.g. ${check.lostSamples.slice(0, 3).join(', ')})`);
-    if (check.storedUnacknowledgedUnexplained > 0) found.push(`${check.storedUnacknowledgedUnexplained} ${name} stored that no answer and no failed attempt explains`);
+    if (check.storedUnacknowledgedUnexplained > 0)
+      found.push(`${check.storedUnacknowledgedUnexplained} ${name} stored that no answer and no failed attempt explains`);
   }
   if (r.service.diedDuringRun) found.push(`the service died during the run: ${r.service.diedDuringRun}`);
   for (const kind of kinds) {
     const k = r.load.kinds[kind];
-    for (const [status, n] of Object.entries(k.statuses)) found.push(`${n} ${kind} request(s) answered ${status}${Number(status) >= 500 ? ' (a 5xx other than 503 is a bug)' : ''}`);
-    if (k.transportErrors > 0) found.push(`${k.transportErrors} ${kind} request(s) failed in transport (the service closed or refused the connection)`);
+    for (const [status, n] of Object.entries(k.statuses))
+      found.push(`${n} ${kind} request(s) answered ${status}${Number(status) >= 500 ? ' (a 5xx other than 503 is a bug)' : ''}`);
+    if (k.transportErrors > 0)
+      found.push(`${k.transportErrors} ${kind} request(s) failed in transport (the service closed or refused the connection)`);
     if (k.hung > 0) found.push(`${k.hung} ${kind} request(s) got no answer within the client's bound`);
   }
   if (r.load.malformed503 > 0) found.push(`${r.load.malformed503} 503 answer(s) without Retry-After or application/problem+json`);
-  if (r.load.rejectedBatchItems > 0) found.push(`${r.load.rejectedBatchItems} batch item(s) rejected: the load generator sent invalid results`);
+  if (r.load.rejectedBatchItems > 0)
+    found.push(`${r.load.rejectedBatchItems} batch item(s) rejected: the load generator sent invalid results`);
   for (const f of r.faults) {
     const at = `${f.type} at ${(f.startedAtMs / 1000).toFixed(1)} s`;
     if (!f.ok) found.push(`${at} failed: ${f.detail}`);
@@ -81,10 +109,15 @@ export function problems(r: Omit<ChaosReport, 'ok' | 'problems'>): string[] {
     if (stuck.length > 0) found.push(`${at}: no 2xx ${stuck.join(', ')} before the next fault or the end of the load`);
   }
   if (v.halfWritten.checksWithoutAudit > 0) found.push(`${v.halfWritten.checksWithoutAudit} stored check(s) without their audit event`);
-  if (v.halfWritten.resultsWithoutVersion > 0) found.push(`${v.halfWritten.resultsWithoutVersion} stored result(s) without their first version`);
+  if (v.halfWritten.resultsWithoutVersion > 0)
+    found.push(`${v.halfWritten.resultsWithoutVersion} stored result(s) without their first version`);
   const a = v.aggregates;
   if (!a.queueDrained) found.push(`the report aggregates' queue still held ${a.queued} entries 30 s after the load`);
-  for (const [name, [log, counted]] of Object.entries({ 'check items': a.checkItems, recognitions: a.recognitions, declines: a.declines })) {
+  for (const [name, [log, counted]] of Object.entries({
+    'check items': a.checkItems,
+    recognitions: a.recognitions,
+    declines: a.declines,
+  })) {
     if (a.queueDrained && log !== counted) found.push(`the report aggregates count ${counted} ${name}, the log holds ${log}`);
   }
   if (r.final.readyz !== 200) found.push(`GET /readyz answered ${r.final.readyz} after the run`);
@@ -122,18 +155,31 @@ export function summary(r: ChaosReport): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.faults.map((f) => {
       const down = f.serverDownAtMs !== null && f.serverBackAtMs !== null ? f.serverBackAtMs - f.serverDownAtMs : null;
-      const afterBack = Object.values(f.afterServerBackMs).includes(null) ? null : Math.max(...(Object.values(f.afterServerBackMs) as number[]));
-      return `| ${f.type}${f.ok ? '' : ' (FAILED)'} | ${(f.startedAtMs / 1000).toFixed(1)} | ${((f.completedAtMs - f.startedAtMs) / 1000).toFixed(1)} | ${ms(down)} | ` +
-        `${kinds.map((k) => ms(f.recoveryMs[k])).join(' | ')} | ${ms(f.allKindsMs)} | ${ms(afterBack)} | ${n(f.unavailableAnswers)} | ${ms(f.first503AfterMs)} / ${ms(f.last503AfterMs)} | ${ms(f.longestGapMs)} |`;
+      const afterBack = Object.values(f.afterServerBackMs).includes(null)
+        ? null
+        : Math.max(...(Object.values(f.afterServerBackMs) as number[]));
+      return (
+        `| ${f.type}${f.ok ? '' : ' (FAILED)'} | ${(f.startedAtMs / 1000).toFixed(1)} | ${((f.completedAtMs - f.startedAtMs) / 1000).toFixed(1)} | ${ms(down)} | ` +
+        `${kinds.map((k) => ms(f.recoveryMs[k])).join(' | ')} | ${ms(f.allKindsMs)} | ${ms(afterBack)} | ${n(f.unavailableAnswers)} | ${ms(f.first503AfterMs)} / ${ms(f.last503AfterMs)} | ${ms(f.longestGapMs)} |`
+      );
     }),
     '',
     'Recovery: from the end of the fault (the restart command returned) to the first 2xx of each kind; "after server back": from the first',
     'probe connection the server accepted after refusing one; 503s relative to the end of the fault.',
-    ...Object.entries(r.recoverySummary).map(([type, s]) => `Recovery after ${type} (min / median / max ms): all kinds ${spread(s.all)}; ${kinds.map((k) => `${k} ${spread(s[k])}`).join('; ')}.`),
+    ...Object.entries(r.recoverySummary).map(
+      ([type, s]) =>
+        `Recovery after ${type} (min / median / max ms): all kinds ${spread(s.all)}; ${kinds.map((k) => `${k} ${spread(s[k])}`).join('; ')}.`,
+    ),
     `Aggregates: queue ${r.verification.aggregates.queueDrained ? 'drained' : `not drained (${r.verification.aggregates.queued})`}; check items ${r.verification.aggregates.checkItems.join(' = ')}, recognitions ${r.verification.aggregates.recognitions.join(' = ')}, declines ${r.verification.aggregates.declines.join(' = ')} (log = counted).`,
-    `Service: ${r.service.diedDuringRun ? `DIED (${r.service.diedDuringRun})` : 'stayed up'}; ready again ${ms(r.final.readyAfterMs)} ms after the load; GET /readyz ${r.final.readyz}, /healthz ${r.final.healthz}; ${r.service.errorLogLines} error log line(s); ${r.service.exit}. Metrics: ${Object.entries(r.service.metrics).map(([k, v]) => `${k} ${v}`).join(', ') || '–'}.`,
+    `Service: ${r.service.diedDuringRun ? `DIED (${r.service.diedDuringRun})` : 'stayed up'}; ready again ${ms(r.final.readyAfterMs)} ms after the load; GET /readyz ${r.final.readyz}, /healthz ${r.final.healthz}; ${r.service.errorLogLines} error log line(s); ${r.service.exit}. Metrics: ${
+      Object.entries(r.service.metrics)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '–'
+    }.`,
     '',
-    r.problems.length === 0 ? 'No problems: every acknowledged write is stored.' : `PROBLEMS:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`,
+    r.problems.length === 0
+      ? 'No problems: every acknowledged write is stored.'
+      : `PROBLEMS:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -29,12 +29,24 @@ export interface Verification {
   /** Stored checks without their audit event, stored results without their first version: half-written. */
   halfWritten: { checksWithoutAudit: number; resultsWithoutVersion: number };
   /** The report aggregates against the log, once the aggregator's queue is empty. */
-  aggregates: { queueDrained: boolean; queued: number; checkItems: [number, number]; recognitions: [number, number]; declines: [number, number] };
+  aggregates: {
+    queueDrained: boolean;
+    queued: number;
+    checkItems: [number, number];
+    recognitions: [number, number];
+    declines: [number, number];
+  };
 }
 
 const blank = (): KindCheck => ({
-  acknowledged: 0, stored: 0, lost: 0, lostSamples: [], retriedThenAcknowledged: 0,
-  failedNeverAcknowledged: { stored: 0, notStored: 0 }, storedUnacknowledgedExplained: 0, storedUnacknowledgedUnexplained: 0,
+  acknowledged: 0,
+  stored: 0,
+  lost: 0,
+  lostSamples: [],
+  retriedThenAcknowledged: 0,
+  failedNeverAcknowledged: { stored: 0, notStored: 0 },
+  storedUnacknowledgedExplained: 0,
+  storedUnacknowledgedUnexplained: 0,
 });
 
 /**
@@ -74,8 +86,13 @@ export async function verify(databaseUrl: string, ledger: Ledger, runId: string,
   try {
     const rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await client.query<R>(text, values)).rows;
     type Row = { id: string; tag: string };
-    const results = await rows<Row>(`select id::text, accession_no as tag from results where accession_no like $1 or accession_no like $2`, [`PUT-${runId}-%`, `BATCH-${runId}-%`]);
-    const checks = await rows<Row>(`select id::text, practitioner_id as tag from recognition_checks where practitioner_id like $1`, [`CK-${runId}-%`]);
+    const results = await rows<Row>(
+      `select id::text, accession_no as tag from results where accession_no like $1 or accession_no like $2`,
+      [`PUT-${runId}-%`, `BATCH-${runId}-%`],
+    );
+    const checks = await rows<Row>(`select id::text, practitioner_id as tag from recognition_checks where practitioner_id like $1`, [
+      `CK-${runId}-%`,
+    ]);
     const decisions = await rows<Row>(`select id::text, check_id::text as tag from recognition_decisions`);
     const byId = (map: Map<string, string>) => new Map([...map].map(([tag, id]) => [id, tag]));
     const [half] = await rows<{ audit: number; versions: number }>(
@@ -111,5 +128,11 @@ async function aggregates(rows: Rows, log: (line: string) => void): Promise<Veri
            (select coalesce(sum(recognitions), 0)::int from agg_decisions) as agg_rec,
            (select count(*)::int from recognition_decisions where action = 'declined') as dec,
            (select coalesce(sum(declines), 0)::int from agg_decisions) as agg_dec`);
-  return { queueDrained: queued === 0, queued, checkItems: [r.items, r.agg_items], recognitions: [r.rec, r.agg_rec], declines: [r.dec, r.agg_dec] };
+  return {
+    queueDrained: queued === 0,
+    queued,
+    checkItems: [r.items, r.agg_items],
+    recognitions: [r.rec, r.agg_rec],
+    declines: [r.dec, r.agg_dec],
+  };
 }

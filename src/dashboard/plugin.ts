@@ -64,10 +64,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   for (const [name, asset] of Object.entries(assets)) loaded.set(name, await load(asset.file));
 
   app.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
-    reply
-      .header('content-security-policy', dashboardCsp)
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', dashboardCsp).header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
     return send(request, reply, page, 'text/html; charset=utf-8');
   });
 

@@ -18,7 +18,17 @@ const unavailableStates = [
 const transientStates = new Set(['40001', '40P01']);
 const timeoutStates = new Set(['57014', '55P03']);
 
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+]);
 
 // node-postgres reports a lost or unusable connection with plain Errors; these are their messages.
 const driverMessages = /Connection terminated|not queryable|timeout exceeded when trying to connect|Query read timeout|Client was closed/;

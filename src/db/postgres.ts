@@ -21,7 +21,13 @@ export interface PostgresLimits {
   maxWaiting: number;
 }
 
-export const maintenanceLimits: PostgresLimits = { connectTimeoutMs: 30_000, acquireTimeoutMs: 0, statementTimeoutMs: 0, lockTimeoutMs: 0, maxWaiting: Infinity };
+export const maintenanceLimits: PostgresLimits = {
+  connectTimeoutMs: 30_000,
+  acquireTimeoutMs: 0,
+  statementTimeoutMs: 0,
+  lockTimeoutMs: 0,
+  maxWaiting: Infinity,
+};
 
 /**
  * A server that answers nothing (hung, or cut off without a reset) does not trip its own
@@ -53,7 +59,9 @@ function poolConfig(url: string, max: number, limits: PostgresLimits): pg.PoolCo
         super({ ...config, connectionTimeoutMillis: limits.connectTimeoutMs });
       }
     },
-    ...(bounded ? { statement_timeout: limits.statementTimeoutMs, idle_in_transaction_session_timeout: 4 * limits.statementTimeoutMs } : {}),
+    ...(bounded
+      ? { statement_timeout: limits.statementTimeoutMs, idle_in_transaction_session_timeout: 4 * limits.statementTimeoutMs }
+      : {}),
     ...(limits.lockTimeoutMs > 0 ? { lock_timeout: limits.lockTimeoutMs } : {}),
   };
 }
@@ -81,7 +89,8 @@ export function openPostgres(url: string, poolSize: number, limits: PostgresLimi
     db,
     kind: 'postgres',
     prepared,
-    listen: (channel, onMessage, onListening) => listenOnPostgres({ url, limits, channel, onMessage, onListening, onError: connectionLost }),
+    listen: (channel, onMessage, onListening) =>
+      listenOnPostgres({ url, limits, channel, onMessage, onListening, onError: connectionLost }),
     ping: async (timeoutMs) => {
       await within(timeoutMs, prepared('ping', CompiledQuery.raw('select 1')), () => unavailable('timeout', null));
     },

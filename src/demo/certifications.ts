@@ -40,7 +40,12 @@ export function demoClientSecret(hospitalId: string): string {
 }
 
 export function demoClients(hospitals: readonly DemoHospital[] = demoHospitals): DemoClient[] {
-  return hospitals.map((h) => ({ clientId: demoClientId(h.id), hospitalId: h.id, secret: demoClientSecret(h.id), scopes: [...hospitalScopes] }));
+  return hospitals.map((h) => ({
+    clientId: demoClientId(h.id),
+    hospitalId: h.id,
+    secret: demoClientSecret(h.id),
+    scopes: [...hospitalScopes],
+  }));
 }
 
 export function demoCertifications(now: Date, hospitals: readonly DemoHospital[] = demoHospitals): DemoCertification[] {
@@ -93,7 +98,17 @@ export function demoCertifications(now: Date, hospitals: readonly DemoHospital[]
   // Falsified EQA data, found out a month ago: revoked back to 200 days ago, so results performed
   // since then are no longer recognisable anywhere, although they were when performed.
   for (const scopeId of ['ZJ', 'WZ']) {
-    events.push(event(revokedHospital, scopeId, 'revoked', 200, {}, 'EQA data falsified; revoked retroactively by the provincial health commission', 30));
+    events.push(
+      event(
+        revokedHospital,
+        scopeId,
+        'revoked',
+        200,
+        {},
+        'EQA data falsified; revoked retroactively by the provincial health commission',
+        30,
+      ),
+    );
   }
   return events;
 }

@@ -105,28 +105,92 @@ export const demoHospitals: DemoHospital[] = [
   ]),
 ];
 
-export const allianceMembers = ['HZ-001', 'HZ-002', 'NB-001', 'NB-002', 'WZ-001', 'SX-001', 'SH-001', 'SH-002', 'NJ-001', 'SZ-001', 'SZ-002'];
+export const allianceMembers = [
+  'HZ-001',
+  'HZ-002',
+  'NB-001',
+  'NB-002',
+  'WZ-001',
+  'SX-001',
+  'SH-001',
+  'SH-002',
+  'NJ-001',
+  'SZ-001',
+  'SZ-002',
+];
 
 /** The alliance's own list: ~30 common items every member can perform to the same standard. */
 export const allianceItems = [
-  'LAB-CBC', 'LAB-URINE', 'LAB-STOOL', 'LAB-COAG', 'LAB-LFT', 'LAB-RFT', 'LAB-LIPID', 'LAB-GLU', 'LAB-HBA1C', 'LAB-ELEC',
-  'LAB-HBV5', 'LAB-INF4', 'LAB-TFT', 'LAB-TM', 'LAB-AFP', 'LAB-CEA',
-  'XR-CHEST', 'XR-CSPINE', 'XR-LSPINE', 'XR-KNEE',
-  'CT-HEAD', 'CT-CHEST', 'CT-ABD', 'CT-LSPINE',
-  'MRI-BRAIN', 'MRI-LSPINE', 'MRI-KNEE',
-  'US-ABD', 'US-THYROID', 'ECG-REST',
+  'LAB-CBC',
+  'LAB-URINE',
+  'LAB-STOOL',
+  'LAB-COAG',
+  'LAB-LFT',
+  'LAB-RFT',
+  'LAB-LIPID',
+  'LAB-GLU',
+  'LAB-HBA1C',
+  'LAB-ELEC',
+  'LAB-HBV5',
+  'LAB-INF4',
+  'LAB-TFT',
+  'LAB-TM',
+  'LAB-AFP',
+  'LAB-CEA',
+  'XR-CHEST',
+  'XR-CSPINE',
+  'XR-LSPINE',
+  'XR-KNEE',
+  'CT-HEAD',
+  'CT-CHEST',
+  'CT-ABD',
+  'CT-LSPINE',
+  'MRI-BRAIN',
+  'MRI-LSPINE',
+  'MRI-KNEE',
+  'US-ABD',
+  'US-THYROID',
+  'ECG-REST',
 ];
 
 /** The national common items, piloted by grade-A tertiary hospitals (the 2030 target, docs/domain.md). */
 export const nationalItems = [
-  'LAB-CBC', 'LAB-URINE', 'LAB-LFT', 'LAB-RFT', 'LAB-GLU', 'LAB-LIPID', 'LAB-HBV5', 'XR-CHEST', 'CT-HEAD', 'CT-CHEST', 'MRI-BRAIN', 'ECG-REST',
+  'LAB-CBC',
+  'LAB-URINE',
+  'LAB-LFT',
+  'LAB-RFT',
+  'LAB-GLU',
+  'LAB-LIPID',
+  'LAB-HBV5',
+  'XR-CHEST',
+  'CT-HEAD',
+  'CT-CHEST',
+  'MRI-BRAIN',
+  'ECG-REST',
 ];
 
-const cityNamesZh: Record<(typeof zhejiangCities)[number], string> = { Hangzhou: '杭州', Ningbo: '宁波', Wenzhou: '温州', Shaoxing: '绍兴' };
-export const cityScopeIds: Record<(typeof zhejiangCities)[number], string> = { Hangzhou: 'HZ', Ningbo: 'NB', Wenzhou: 'WZ', Shaoxing: 'SX' };
+const cityNamesZh: Record<(typeof zhejiangCities)[number], string> = {
+  Hangzhou: '杭州',
+  Ningbo: '宁波',
+  Wenzhou: '温州',
+  Shaoxing: '绍兴',
+};
+export const cityScopeIds: Record<(typeof zhejiangCities)[number], string> = {
+  Hangzhou: 'HZ',
+  Ningbo: 'NB',
+  Wenzhou: 'WZ',
+  Shaoxing: 'SX',
+};
 
 export const demoScopes: DemoScope[] = [
-  { id: 'NATIONAL', level: 'national', name: '全国检查检验结果互认（国家共性项目试点）', region: null, members: null, items: nationalItems },
+  {
+    id: 'NATIONAL',
+    level: 'national',
+    name: '全国检查检验结果互认（国家共性项目试点）',
+    region: null,
+    members: null,
+    items: nationalItems,
+  },
   { id: 'ZJ', level: 'province', name: '浙江省医学检查检验结果互认', region: 'Zhejiang', members: null, items: null },
   ...zhejiangCities.map((city): DemoScope => ({
     id: cityScopeIds[city],

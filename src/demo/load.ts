@@ -99,7 +99,18 @@ export async function loadDemoDataIfEmpty(
 ): Promise<DemoLoadSummary> {
   const started = performance.now();
   const skipped: DemoLoadSummary = {
-    loaded: false, items: 0, hospitals: 0, scopes: 0, certifications: 0, clients: 0, patients: 0, results: 0, history: null, provinceMs: 0, historyMs: 0, ms: 0,
+    loaded: false,
+    items: 0,
+    hospitals: 0,
+    scopes: 0,
+    certifications: 0,
+    clients: 0,
+    patients: 0,
+    results: 0,
+    history: null,
+    provinceMs: 0,
+    historyMs: 0,
+    ms: 0,
   };
   if (!(await registryIsEmpty(db))) return skipped;
 
@@ -109,7 +120,14 @@ export async function loadDemoDataIfEmpty(
   // registry service; the province starts with the earlier ones.
   const plan =
     historyMonths > 0
-      ? planHistory({ now, months: historyMonths, hospitals: province.hospitals, catalogue: province.catalogue, seen: new Set(province.patients), certifications: province.certifications })
+      ? planHistory({
+          now,
+          months: historyMonths,
+          hospitals: province.hospitals,
+          catalogue: province.catalogue,
+          seen: new Set(province.patients),
+          certifications: province.certifications,
+        })
       : null;
   const hashing = hashDemoSecrets(province);
   const prepared = province.results.map((result) => prepareResult(result, patientKeySecret));
@@ -119,7 +137,8 @@ export async function loadDemoDataIfEmpty(
     // Two processes starting on one empty database: the second waits here, then finds hospitals.
     await sql`select pg_advisory_xact_lock(hashtext('mre:demo-data'))`.execute(trx);
     if (!(await registryIsEmpty(trx))) return null;
-    if (plan) logger.info(`Loading the demo province and ${plan.days.length} days of its history through the services (about ten seconds, once)`);
+    if (plan)
+      logger.info(`Loading the demo province and ${plan.days.length} days of its history through the services (about ten seconds, once)`);
     await loadCatalogue(trx, now, province.catalogue);
     await insertRegistry(trx, province, plan?.earlierCertifications ?? province.certifications, now);
     await insertResults(trx, prepared);

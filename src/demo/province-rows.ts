@@ -35,11 +35,21 @@ export async function insertClients(trx: Transaction<DB>, province: DemoProvince
       description: 'Demo HIS client (documented demo credentials)',
       created_at: now,
     })),
-    (chunk) => trx.insertInto('clients').values(chunk).onConflict((oc) => oc.column('client_id').doNothing()).execute(),
+    (chunk) =>
+      trx
+        .insertInto('clients')
+        .values(chunk)
+        .onConflict((oc) => oc.column('client_id').doNothing())
+        .execute(),
   );
 }
 
-export async function insertRegistry(trx: Transaction<DB>, province: DemoProvince, certifications: readonly DemoCertification[], now: Date): Promise<void> {
+export async function insertRegistry(
+  trx: Transaction<DB>,
+  province: DemoProvince,
+  certifications: readonly DemoCertification[],
+  now: Date,
+): Promise<void> {
   await insertChunks(
     province.hospitals.map((h) => ({
       id: h.id,
@@ -56,7 +66,15 @@ export async function insertRegistry(trx: Transaction<DB>, province: DemoProvinc
     (chunk) => trx.insertInto('hospitals').values(chunk).execute(),
   );
   await insertChunks(
-    province.scopes.map((s) => ({ id: s.id, level: s.level, name: s.name, region: s.region, members: s.members, items: s.items, updated_at: now })),
+    province.scopes.map((s) => ({
+      id: s.id,
+      level: s.level,
+      name: s.name,
+      region: s.region,
+      members: s.members,
+      items: s.items,
+      updated_at: now,
+    })),
     (chunk) => trx.insertInto('scopes').values(chunk).execute(),
   );
   await insertChunks(

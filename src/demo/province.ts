@@ -39,7 +39,12 @@ export const demoPatient = { idType: 'resident_id', idNumber: '33010619780615427
 
 /** HZ-001's local HIS codes (pinyin initials), so submissions may use `localCode`. */
 const hz001LocalCodes: [string, string][] = [
-  ['XCG', 'LAB-CBC'], ['GGN', 'LAB-LFT'], ['SGN', 'LAB-RFT'], ['XBZCW', 'XR-CHEST'], ['XBCTPS', 'CT-CHEST'], ['NCG', 'LAB-URINE'],
+  ['XCG', 'LAB-CBC'],
+  ['GGN', 'LAB-LFT'],
+  ['SGN', 'LAB-RFT'],
+  ['XBZCW', 'XR-CHEST'],
+  ['XBCTPS', 'CT-CHEST'],
+  ['NCG', 'LAB-URINE'],
 ];
 
 export function buildDemoProvince(now: Date): DemoProvince {
@@ -96,8 +101,24 @@ function demoPatientResults(now: Date): DemoResult[] {
       equipment: { sliceCount: 64, model: 'Optima CT660' },
       findings: '右肺上叶见一枚约4mm实性小结节，建议年度随访。',
     },
-    { ...lab, accessionNo: 'HZ-005-DEMO-0001', issuingHospitalId: 'HZ-005', itemCode: 'LAB-CBC', performedAt: cbc, reportedAt: reported(cbc, 1), analytes: demoCbc },
-    { ...lab, accessionNo: 'SX-002-DEMO-0001', issuingHospitalId: 'SX-002', itemCode: 'LAB-LFT', performedAt: lft, reportedAt: reported(lft, 4), analytes: demoLft },
+    {
+      ...lab,
+      accessionNo: 'HZ-005-DEMO-0001',
+      issuingHospitalId: 'HZ-005',
+      itemCode: 'LAB-CBC',
+      performedAt: cbc,
+      reportedAt: reported(cbc, 1),
+      analytes: demoCbc,
+    },
+    {
+      ...lab,
+      accessionNo: 'SX-002-DEMO-0001',
+      issuingHospitalId: 'SX-002',
+      itemCode: 'LAB-LFT',
+      performedAt: lft,
+      reportedAt: reported(lft, 4),
+      analytes: demoLft,
+    },
     {
       ...image,
       accessionNo: 'WZ-008-DEMO-0001',

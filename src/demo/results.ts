@@ -41,7 +41,14 @@ export function chinaDayStart(now: Date, days: number): number {
 
 export type Home = 'Hangzhou' | 'Tonglu' | 'Ningbo' | 'Wenzhou' | 'Shaoxing' | 'Shanghai' | 'Nanjing' | 'Suzhou';
 const homes: [Home, number][] = [
-  ['Hangzhou', 30], ['Tonglu', 8], ['Ningbo', 24], ['Wenzhou', 18], ['Shaoxing', 14], ['Shanghai', 3], ['Nanjing', 1.5], ['Suzhou', 1.5],
+  ['Hangzhou', 30],
+  ['Tonglu', 8],
+  ['Ningbo', 24],
+  ['Wenzhou', 18],
+  ['Shaoxing', 14],
+  ['Shanghai', 3],
+  ['Nanjing', 1.5],
+  ['Suzhou', 1.5],
 ];
 // GB/T 2260 county-level codes of each home (the first six digits of a resident ID).
 const regionCodes: Record<Home, string[]> = {
@@ -56,10 +63,33 @@ const regionCodes: Record<Home, string[]> = {
 };
 
 export const popularity: Record<string, number> = {
-  'LAB-CBC': 30, 'LAB-LFT': 18, 'LAB-RFT': 18, 'XR-CHEST': 14, 'CT-CHEST': 14, 'LAB-URINE': 8, 'ECG-REST': 7, 'LAB-GLU': 7,
-  'LAB-LIPID': 7, 'US-ABD': 6, 'LAB-COAG': 5, 'LAB-ELEC': 5, 'CT-HEAD': 5, 'LAB-HBA1C': 4, 'LAB-TFT': 3, 'LAB-HBV5': 3,
-  'LAB-INF4': 3, 'LAB-CRP': 3, 'US-THYROID': 3, 'MRI-BRAIN': 2.5, 'LAB-TM': 2, 'MRI-LSPINE': 2, 'CT-ABD': 2, 'CT-LDCT': 2,
-  'LAB-CTNI': 1.5, 'XR-KNEE': 1.5, 'US-ECHO': 1.5,
+  'LAB-CBC': 30,
+  'LAB-LFT': 18,
+  'LAB-RFT': 18,
+  'XR-CHEST': 14,
+  'CT-CHEST': 14,
+  'LAB-URINE': 8,
+  'ECG-REST': 7,
+  'LAB-GLU': 7,
+  'LAB-LIPID': 7,
+  'US-ABD': 6,
+  'LAB-COAG': 5,
+  'LAB-ELEC': 5,
+  'CT-HEAD': 5,
+  'LAB-HBA1C': 4,
+  'LAB-TFT': 3,
+  'LAB-HBV5': 3,
+  'LAB-INF4': 3,
+  'LAB-CRP': 3,
+  'US-THYROID': 3,
+  'MRI-BRAIN': 2.5,
+  'LAB-TM': 2,
+  'MRI-LSPINE': 2,
+  'CT-ABD': 2,
+  'CT-LDCT': 2,
+  'LAB-CTNI': 1.5,
+  'XR-KNEE': 1.5,
+  'US-ECHO': 1.5,
 };
 const otherItemWeight = 0.25;
 
@@ -73,7 +103,12 @@ export function performs(hospital: DemoHospital, category: Category): boolean {
 
 const findingsByCategory: Record<Category, string[]> = {
   xray: ['双肺纹理清晰，心膈未见异常。', '右下肺野少许条索影，考虑陈旧性病变。', '骨质未见明显异常，关节间隙正常。', '轻度退行性改变。'],
-  ct: ['双肺未见明确实质性病变。', '右肺上叶见一枚约4mm实性小结节，建议年度随访。', '颅内未见明显出血及占位。', '肝脏多发小囊肿，余未见明显异常。'],
+  ct: [
+    '双肺未见明确实质性病变。',
+    '右肺上叶见一枚约4mm实性小结节，建议年度随访。',
+    '颅内未见明显出血及占位。',
+    '肝脏多发小囊肿，余未见明显异常。',
+  ],
   mri: ['脑实质未见明显异常信号。', 'L4/5椎间盘突出（中央型），硬膜囊受压。', '半月板后角II度信号，建议随访。'],
   ultrasound: ['肝胆胰脾未见明显异常。', '脂肪肝（轻度）。', '甲状腺右叶囊实性结节，TI-RADS 3类。', '心脏结构及功能未见明显异常。'],
   nuclear: ['全身骨显像未见明显异常放射性浓聚。', '未见明显高代谢病灶。'],
@@ -83,7 +118,11 @@ const findingsByCategory: Record<Category, string[]> = {
 };
 const conclusions = ['诊断意见：高血压病2级。', '诊断意见：2型糖尿病。', '诊断意见：社区获得性肺炎，已好转。'];
 
-const ctScanners = [[16, 'Optima CT540'], [64, 'Optima CT660'], [256, 'Revolution CT']] as const;
+const ctScanners = [
+  [16, 'Optima CT540'],
+  [64, 'Optima CT660'],
+  [256, 'Revolution CT'],
+] as const;
 
 export interface GeneratorContext {
   random: Random;
@@ -120,7 +159,11 @@ export function createResultGenerator({ random, now, hospitals, catalogue, serie
   }
 
   /** `count` distinct items the hospital performs, drawn by `weight` (default: popularity). */
-  function itemsAt(hospital: DemoHospital, count: number, weight = (e: CatalogueEntry) => popularity[e.code] ?? otherItemWeight): CatalogueEntry[] {
+  function itemsAt(
+    hospital: DemoHospital,
+    count: number,
+    weight = (e: CatalogueEntry) => popularity[e.code] ?? otherItemWeight,
+  ): CatalogueEntry[] {
     const pool = catalogue.filter((e) => performs(hospital, e.category)).flatMap((e) => (weight(e) > 0 ? [[e, weight(e)] as const] : []));
     const chosen = new Set<CatalogueEntry>();
     for (let attempt = 0; chosen.size < count && attempt < count * 5; attempt += 1) chosen.add(random.weighted(pool));
@@ -129,7 +172,13 @@ export function createResultGenerator({ random, now, hospitals, catalogue, serie
 
   function statusFor(daysAgo: number): ReportStatus {
     const status = random.weighted<ReportStatus>([
-      ['final', 86], ['amended', 4], ['corrected', 1], ['preliminary', 4], ['registered', 1], ['cancelled', 3], ['entered-in-error', 1],
+      ['final', 86],
+      ['amended', 4],
+      ['corrected', 1],
+      ['preliminary', 4],
+      ['registered', 1],
+      ['cancelled', 3],
+      ['entered-in-error', 1],
     ]);
     // Reports stay pending for days, not months.
     if ((status === 'preliminary' && daysAgo > 14) || (status === 'registered' && daysAgo > 3)) return 'final';
@@ -137,12 +186,20 @@ export function createResultGenerator({ random, now, hospitals, catalogue, serie
   }
 
   /** One result; its status drawn (reports pending for days, a few withdrawn) unless given. */
-  function result(hospital: DemoHospital, entry: CatalogueEntry, patientIdNumber: string, performedAt: Date, daysAgo: number, given?: ReportStatus): DemoResult {
+  function result(
+    hospital: DemoHospital,
+    entry: CatalogueEntry,
+    patientIdNumber: string,
+    performedAt: Date,
+    daysAgo: number,
+    given?: ReportStatus,
+  ): DemoResult {
     const n = (counters.get(hospital.id) ?? 0) + 1;
     counters.set(hospital.id, n);
     const prefix = entry.category === 'lab' ? 'L' : entry.category === 'ecg' ? 'E' : entry.category === 'pathology' ? 'P' : 'R';
     const status = given ?? statusFor(daysAgo);
-    const reportHours = entry.category === 'pathology' ? random.int(72, 120) : entry.category === 'lab' ? random.int(1, 6) : random.int(2, 24);
+    const reportHours =
+      entry.category === 'pathology' ? random.int(72, 120) : entry.category === 'lab' ? random.int(1, 6) : random.int(2, 24);
     const reportedAt = status === 'registered' ? null : new Date(Math.min(performedAt.getTime() + reportHours * HOUR_MS, now.getTime()));
     const base: DemoResult = {
       accessionNo: `${hospital.id}-${series}${prefix}${String(n).padStart(6, '0')}`,
@@ -212,7 +269,12 @@ export function createResultGenerator({ random, now, hospitals, catalogue, serie
       // Office hours, China time, on a day before today: never in the future.
       const performedAt = new Date(chinaDayStart(now, daysAgo) + random.int(8 * 60, 17 * 60) * 60_000);
       const hospital = hospitalFor(home);
-      const count = random.weighted([[1, 35], [2, 30], [3, 25], [4, 10]] as const);
+      const count = random.weighted([
+        [1, 35],
+        [2, 30],
+        [3, 25],
+        [4, 10],
+      ] as const);
       for (const entry of itemsAt(hospital, count)) results.push(result(hospital, entry, idNumber, performedAt, daysAgo));
     }
     return { idNumber, results };

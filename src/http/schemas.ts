@@ -10,7 +10,10 @@ export const problemSchema = z
     detail: z.string(),
     instance: z.string(),
     requestId: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Validation failures, with dot-notation paths'),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('Validation failures, with dot-notation paths'),
   })
   .passthrough()
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

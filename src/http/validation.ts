@@ -15,7 +15,8 @@ export interface Issue {
 export function fieldErrors(issues: readonly Issue[], root: readonly string[] = [], whole = 'body'): FieldError[] {
   return issues.flatMap((issue) => {
     const path = [...root, ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') return (issue.keys ?? []).map((key) => ({ field: [...path, key].join('.'), message: 'is not a recognised field' }));
+    if (issue.code === 'unrecognized_keys')
+      return (issue.keys ?? []).map((key) => ({ field: [...path, key].join('.'), message: 'is not a recognised field' }));
     return [{ field: path.join('.') || whole, message: issue.message }];
   });
 }

@@ -20,8 +20,10 @@ declare module 'fastify' {
 }
 
 const identityTypes = new Set(['resident_id', 'passport', 'other']);
-const asRecord = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
-const shortText = (value: unknown, max = 64) => (typeof value === 'string' && value.length <= max && value.isWellFormed() && !value.includes('\u0000') ? value : null);
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+const shortText = (value: unknown, max = 64) =>
+  typeof value === 'string' && value.length <= max && value.isWellFormed() && !value.includes('\u0000') ? value : null;
 
 /**
  * The fields of a request that say what was asked without saying who it was about. Anything else
@@ -29,8 +31,28 @@ const shortText = (value: unknown, max = 64) => (typeof value === 'string' && va
  * only counted: the audit trail is append-only, so an identifier stored there could never be removed.
  */
 const askedFields = new Set([
-  'accessionNo', 'action', 'checkId', 'context', 'cursor', 'decisions', 'emergency', 'forensic', 'conditionChanged', 'itemCode', 'itemCodes',
-  'items', 'limit', 'needsThinSlice', 'patientRequest', 'preSurgery', 'preTransfusion', 'rapidChange', 'reasonCode', 'resultId', 'since', 'until',
+  'accessionNo',
+  'action',
+  'checkId',
+  'context',
+  'cursor',
+  'decisions',
+  'emergency',
+  'forensic',
+  'conditionChanged',
+  'itemCode',
+  'itemCodes',
+  'items',
+  'limit',
+  'needsThinSlice',
+  'patientRequest',
+  'preSurgery',
+  'preTransfusion',
+  'rapidChange',
+  'reasonCode',
+  'resultId',
+  'since',
+  'until',
 ]);
 
 /** What a refused request asked: known fields only, at most 4 levels, 50 list entries and 64 characters each. */

@@ -90,7 +90,13 @@ async function actorFrom(request: FastifyRequest, clients: ClientLookup, verify:
   const client = await clients.find(claims.sub);
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
   const scopes = new Set(claims.scope.split(' ').filter((s) => client.scopes.includes(s)));
-  return { clientId: client.client_id, hospitalId: client.hospital_id, scopes, isAdmin: scopes.has('admin'), origin: requestOrigin(request) };
+  return {
+    clientId: client.client_id,
+    hospitalId: client.hospital_id,
+    scopes,
+    isAdmin: scopes.has('admin'),
+    origin: requestOrigin(request),
+  };
 }
 
 type TokenVerifier = ReturnType<typeof createTokenVerifier>;

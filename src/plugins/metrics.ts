@@ -24,7 +24,8 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     );
   });
 
-  const onFault = (kind: FaultKind) => (kind === 'busy' ? metrics.shed.inc({ reason: 'database-pool' }) : metrics.databaseFaults.inc({ kind }));
+  const onFault = (kind: FaultKind) =>
+    kind === 'busy' ? metrics.shed.inc({ reason: 'database-pool' }) : metrics.databaseFaults.inc({ kind });
   const onLost = () => metrics.connectionsLost.inc();
   database.events.on('fault', onFault);
   database.events.on('connectionLost', onLost);
@@ -33,17 +34,33 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     database.events.off('connectionLost', onLost);
   });
 
-  metrics.gauge('mre_database_pool_connections', 'Database pool: connections open and idle, requests waiting for one, and the maximum', ['state'], (gauge) => {
-    const stats = database.poolStats();
-    for (const state of ['max', 'open', 'idle', 'waiting'] as const) gauge.set({ state }, stats[state]);
-  });
-  const lag = () => within(scrapeQueryTimeoutMs, queueLag(database.db, clock()), () => new Error('the aggregator queue did not answer in time'));
-  metrics.gauge('mre_aggregator_queue_items', 'Checks and decisions recorded but not yet counted into the report aggregates', [], async (gauge) => {
-    gauge.set((await lag()).items);
-  });
-  metrics.gauge('mre_aggregator_queue_oldest_seconds', 'Age of the oldest check or decision not yet counted into the report aggregates', [], async (gauge) => {
-    gauge.set((await lag()).oldestSeconds);
-  });
+  metrics.gauge(
+    'mre_database_pool_connections',
+    'Database pool: connections open and idle, requests waiting for one, and the maximum',
+    ['state'],
+    (gauge) => {
+      const stats = database.poolStats();
+      for (const state of ['max', 'open', 'idle', 'waiting'] as const) gauge.set({ state }, stats[state]);
+    },
+  );
+  const lag = () =>
+    within(scrapeQueryTimeoutMs, queueLag(database.db, clock()), () => new Error('the aggregator queue did not answer in time'));
+  metrics.gauge(
+    'mre_aggregator_queue_items',
+    'Checks and decisions recorded but not yet counted into the report aggregates',
+    [],
+    async (gauge) => {
+      gauge.set((await lag()).items);
+    },
+  );
+  metrics.gauge(
+    'mre_aggregator_queue_oldest_seconds',
+    'Age of the oldest check or decision not yet counted into the report aggregates',
+    [],
+    async (gauge) => {
+      gauge.set((await lag()).oldestSeconds);
+    },
+  );
 }
 
 export default fp(metricsPlugin, { name: 'metrics' });

@@ -60,7 +60,8 @@ export function shapeRoute(input: TransformInput) {
       const code = Number(status);
       const media = code >= 400 ? (oauth ? 'application/json' : 'application/problem+json') : (config.produces ?? 'application/json');
       const content: Record<string, { schema: unknown }> = { [media]: { schema: body } };
-      if (code < 300 && config.csv) content['text/csv'] = { schema: { type: 'string', description: 'RFC 4180 CSV, UTF-8, with a header row' } };
+      if (code < 300 && config.csv)
+        content['text/csv'] = { schema: { type: 'string', description: 'RFC 4180 CSV, UTF-8, with a header row' } };
       return [status, { description: statusDescriptions[code] ?? 'See the operation', content }];
     }),
   );

@@ -85,7 +85,6 @@ const frameworkErrors: Record<string, [number, string, string]> = {
 /** PostgreSQL data exceptions caused by the caller's values: numeric or date out of range, invalid text. */
 const storageRefusals = new Set(['22003', '22007', '22008', '22021', '22P05', '22001']);
 
-
 export function registerProblemHandlers(app: FastifyInstance) {
   app.decorateRequest('problemType', undefined);
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -112,10 +111,24 @@ export function registerProblemHandlers(app: FastifyInstance) {
     }
     if (error.code && storageRefusals.has(error.code)) {
       // Input the database cannot store (a value out of range, an invalid character) that validation let through.
-      return sendProblem(request, reply, 400, 'validation', 'Invalid request', 'A value in the request cannot be stored (out of range or an invalid character)');
+      return sendProblem(
+        request,
+        reply,
+        400,
+        'validation',
+        'Invalid request',
+        'A value in the request cannot be stored (out of range or an invalid character)',
+      );
     }
     if (error.code === '23505' && (error as { constraint?: string }).constraint === 'idempotency_keys_pkey') {
-      return sendProblem(request, reply, 409, 'idempotency-key-in-use', 'Conflict', 'A request with this Idempotency-Key is still being answered; retry shortly to get its answer');
+      return sendProblem(
+        request,
+        reply,
+        409,
+        'idempotency-key-in-use',
+        'Conflict',
+        'A request with this Idempotency-Key is still being answered; retry shortly to get its answer',
+      );
     }
     if (error.code === '23505') {
       // A unique constraint caught a race the service did not: the same thing was written twice.
@@ -134,7 +147,14 @@ export function registerProblemHandlers(app: FastifyInstance) {
     if (status >= 500) {
       // Never leak internals: log the error with the request id, answer a generic problem.
       request.log.error({ err: error }, 'request failed');
-      return sendProblem(request, reply, 500, 'internal', 'Internal server error', 'The server failed to answer; quote the request id when reporting it');
+      return sendProblem(
+        request,
+        reply,
+        500,
+        'internal',
+        'Internal server error',
+        'The server failed to answer; quote the request id when reporting it',
+      );
     }
     return sendProblem(request, reply, status, 'client-error', 'Bad request', error.message);
   });
@@ -159,7 +179,14 @@ export function registerNotFound(app: FastifyInstance) {
     const allowed = [...methods].filter((m) => m !== request.method && shadow.find(m as 'GET', path));
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendProblem(request, reply, 405, 'method-not-allowed', 'Method not allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`);
+      return sendProblem(
+        request,
+        reply,
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+      );
     }
     return sendProblem(request, reply, 404, 'not-found', 'Not found', `No route for ${request.method} ${path}`);
   });
@@ -178,7 +205,10 @@ export function registerJsonParser(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (nestedDeeperThan(body as string, maxJsonDepth)) {
-      done(new ProblemError(400, 'malformed-body', 'Malformed body', `JSON nested deeper than ${maxJsonDepth} levels is not accepted`), undefined);
+      done(
+        new ProblemError(400, 'malformed-body', 'Malformed body', `JSON nested deeper than ${maxJsonDepth} levels is not accepted`),
+        undefined,
+      );
       return;
     }
     parse(request, body as string, done);
@@ -191,7 +221,8 @@ function nestedDeeperThan(json: string, limit: number): boolean {
   for (let i = 0; i < json.length; i += 1) {
     const c = json.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // a backslash escapes the next character
+      if (c === 0x5c)
+        i += 1; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -216,7 +247,12 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     socket.destroy();
     return;
   }
-  const [status, slug, title, detail] = clientErrors[error.code ?? ''] ?? [400, 'malformed-request', 'Bad request', 'The request is not valid HTTP'];
+  const [status, slug, title, detail] = clientErrors[error.code ?? ''] ?? [
+    400,
+    'malformed-request',
+    'Bad request',
+    'The request is not valid HTTP',
+  ];
   const body = JSON.stringify({ type: problemTypeBase + slug, title, status, detail, instance: '', requestId: randomUUID() });
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -237,5 +273,7 @@ export const routerRefusals = {
 function writeRawProblem(res: ServerResponse, status: number, slug: string, title: string, detail: string) {
   const requestId = randomUUID();
   const body = JSON.stringify({ type: problemTypeBase + slug, title, status, detail, instance: '', requestId });
-  res.writeHead(status, { 'content-type': problemContentType, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId }).end(body);
+  res
+    .writeHead(status, { 'content-type': problemContentType, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId })
+    .end(body);
 }

@@ -66,7 +66,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** A client-credentials token request (client_secret_basic), from the given source address. */
 export function tokenRequest(ctx: TestContext, clientId: string, secret: string, remoteAddress = '127.0.0.1') {
   return ctx.app.inject({
-    method: 'POST', url: '/v1/oauth/token', remoteAddress, payload: 'grant_type=client_credentials',
+    method: 'POST',
+    url: '/v1/oauth/token',
+    remoteAddress,
+    payload: 'grant_type=client_credentials',
     headers: { authorization: basic(clientId, secret), 'content-type': 'application/x-www-form-urlencoded' },
   });
 }

@@ -56,7 +56,10 @@ export async function startDemoServer(timeoutMs = 90_000): Promise<DemoServer> {
   child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
   let demoLoad: DemoServer['demoLoad'] | null = null;
   const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo server did not start within ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the demo server did not start within ${timeoutMs} ms: ${stderr.join('')}`)),
+      timeoutMs,
+    );
     child.once('exit', (code) => reject(new Error(`the demo server exited (${code}) before listening: ${stderr.join('')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('{') && line.includes('"demoData"')) demoLoad = JSON.parse(line);
@@ -90,7 +93,10 @@ export async function startDemoServer(timeoutMs = 90_000): Promise<DemoServer> {
 export async function demoToken(origin: string, clientId: string, clientSecret: string): Promise<string> {
   const response = await fetch(`${origin}/v1/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   if (response.status !== 200) throw new Error(`token for ${clientId}: ${response.status} ${await response.text()}`);
@@ -104,9 +110,23 @@ export async function demoToken(origin: string, clientId: string, clientSecret: 
 export async function openDashboardBrowser(executablePath: string) {
   const browser: Browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'Asia/Shanghai',
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   const reportRequests: URL[] = [];
@@ -147,16 +167,25 @@ export async function tileValues(page: Page) {
 // The test's tsconfig has no DOM library: the little of the browser it touches is typed here.
 interface BrowserGlobals {
   sessionStorage: { getItem(key: string): string | null };
-  Chart: { getChart(canvas: unknown): { config: { type: string }; data: { labels: string[]; datasets: { data: number[] }[] } } | undefined };
+  Chart: {
+    getChart(canvas: unknown): { config: { type: string }; data: { labels: string[]; datasets: { data: number[] }[] } } | undefined;
+  };
 }
 
-export const storedToken = (page: Page) => page.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem('mre.dashboard.token'));
+export const storedToken = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem('mre.dashboard.token'));
 
 /** Size and data of the Chart.js chart drawn on a canvas (type undefined: none, the panel says "no data"). */
 export function chartOn(page: Page, id: string) {
   return page.locator(`#${id}`).evaluate((canvas: { width: number; height: number }) => {
     const chart = (globalThis as unknown as BrowserGlobals).Chart.getChart(canvas);
-    return { width: canvas.width, height: canvas.height, type: chart?.config.type, labels: chart?.data.labels ?? [], values: chart?.data.datasets[0].data ?? [] };
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      type: chart?.config.type,
+      labels: chart?.data.labels ?? [],
+      values: chart?.data.datasets[0].data ?? [],
+    };
   });
 }
 

@@ -91,7 +91,14 @@ export async function makeScope(
 
 export async function certify(
   db: Database,
-  seed: { hospitalId: string; scopeId: string; itemCode?: string | null; category?: string | null; status?: string; effectiveFrom?: Date | string },
+  seed: {
+    hospitalId: string;
+    scopeId: string;
+    itemCode?: string | null;
+    category?: string | null;
+    status?: string;
+    effectiveFrom?: Date | string;
+  },
 ): Promise<void> {
   await db
     .insertInto('certification_events')

@@ -14,8 +14,20 @@ import { isText, type JsonSchema } from './fuzz-schema.ts';
  * report aggregates (filled in the background from agg_pending, whatever the request).
  */
 export const countedTables = [
-  'results', 'result_versions', 'hospitals', 'scopes', 'items', 'code_maps', 'certification_events', 'clients', 'client_assertions',
-  'recognition_checks', 'check_items', 'check_candidates', 'recognition_decisions', 'rule_sets',
+  'results',
+  'result_versions',
+  'hospitals',
+  'scopes',
+  'items',
+  'code_maps',
+  'certification_events',
+  'clients',
+  'client_assertions',
+  'recognition_checks',
+  'check_items',
+  'check_candidates',
+  'recognition_decisions',
+  'rule_sets',
 ] as const;
 
 export type TableCounts = Record<(typeof countedTables)[number], number>;
@@ -45,13 +57,16 @@ export function problemViolations(response: LightMyRequestResponse): string[] {
   const problem = parsed(response);
   if (!type.startsWith('application/problem+json') || !problem) {
     const code = typeof problem?.code === 'string' ? ` (code ${problem.code})` : '';
-    return [`not problem+json: content-type "${type}", body ${problem ? `with keys ${Object.keys(problem).join(', ')}${code}` : 'not a JSON object'}`];
+    return [
+      `not problem+json: content-type "${type}", body ${problem ? `with keys ${Object.keys(problem).join(', ')}${code}` : 'not a JSON object'}`,
+    ];
   }
   const wrong: string[] = [];
   if (typeof problem.type !== 'string' || problem.type === '') wrong.push('no type');
   if (typeof problem.title !== 'string' || problem.title === '') wrong.push('no title');
   if (problem.status !== response.statusCode) wrong.push(`status ${String(problem.status)} differs from the HTTP status`);
-  if (typeof problem.requestId !== 'string' || problem.requestId !== response.headers['x-request-id']) wrong.push('requestId missing or not the x-request-id');
+  if (typeof problem.requestId !== 'string' || problem.requestId !== response.headers['x-request-id'])
+    wrong.push('requestId missing or not the x-request-id');
   return wrong;
 }
 
@@ -71,7 +86,10 @@ export function loggedFailure(logs: string, requestId: string): string {
   for (const line of logs.split('\n')) {
     if (!line.includes(`"reqId":"${requestId}"`) || !line.includes('"err"')) continue;
     const entry = JSON.parse(line) as { err?: { type?: string; message?: string; stack?: string } };
-    const frames = (entry.err?.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at '));
+    const frames = (entry.err?.stack ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('at '));
     // The top frame may be inside Node or a library: the first frame of the service's own code says where to look.
     const own = frames.find((f) => f.includes('/src/'));
     const where = [frames[0] ?? '(no stack)', ...(own && own !== frames[0] ? [`first in src: ${own}`] : [])].join('; ');
@@ -103,14 +121,22 @@ function childSchema(schemas: JsonSchema[], key: string | number): JsonSchema {
  * registry trims names and places on purpose. Lists of strings are compared as sets (members and
  * item codes are de-duplicated); lists of objects element by element.
  */
-export function textMismatches(sent: unknown, stored: unknown, schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema, path = ''): string[] {
+export function textMismatches(
+  sent: unknown,
+  stored: unknown,
+  schema: JsonSchema,
+  resolve: (s: JsonSchema) => JsonSchema,
+  path = '',
+): string[] {
   if (sent instanceof RawJson || sent === undefined) return [];
   const schemas = alternatives(schema, resolve);
   const at = (key: string | number) => (path ? `${path}.${key}` : String(key));
   if (typeof sent === 'string') {
     const text = schemas.some((s) => isText(s) || Object.keys(s).length === 0);
     if (!text || stored === sent || (typeof stored === 'string' && stored === sent.trim())) return [];
-    return [`${path || '(body)'}: sent ${describe(sent)}, stored ${typeof stored === 'string' ? describe(stored) : JSON.stringify(stored)}`];
+    return [
+      `${path || '(body)'}: sent ${describe(sent)}, stored ${typeof stored === 'string' ? describe(stored) : JSON.stringify(stored)}`,
+    ];
   }
   if (Array.isArray(sent)) {
     const list = Array.isArray(stored) ? stored : [];

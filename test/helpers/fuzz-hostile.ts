@@ -31,8 +31,29 @@ export class RawJson {
 
 // Lone and reversed surrogates, NUL, C0 and C1 controls, bidi overrides and isolates, zero-width characters.
 const nasties = [
-  '\ud800', '\udfff', 'a\udbffz', '\udc00\ud800', '\u0000', 'a\u0000b', '\u0001', '\u0008', '\u001b[31m', '\u001f', '\u007f',
-  '\u0080', '\u0085', '\u009b', '\u009f', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200b', '\ufeff', '\u2028',
+  '\ud800',
+  '\udfff',
+  'a\udbffz',
+  '\udc00\ud800',
+  '\u0000',
+  'a\u0000b',
+  '\u0001',
+  '\u0008',
+  '\u001b[31m',
+  '\u001f',
+  '\u007f',
+  '\u0080',
+  '\u0085',
+  '\u009b',
+  '\u009f',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200b',
+  '\ufeff',
+  '\u2028',
 ];
 /** Each extreme as a date and as a date-time: the last day there is, year 0, past JavaScript's range, 30 February, before 1900. */
 const extremeDates: Record<Extreme, [string, string]> = {
@@ -49,11 +70,23 @@ const wrongTypes = [null, true, 0, 42, '', '42', {}, [], [[]], { a: 1 }];
 
 // Unicode comes up most: it is the mutation most often accepted, and so the one that can be stored altered.
 export const hostileArbitrary: fc.Arbitrary<Hostile> = fc.oneof(
-  fc.record({ kind: fc.constant('deep' as const), shape: fc.constantFrom('array' as const, 'object' as const), depth: fc.constantFrom(100, 1_000, 10_000) }),
-  fc.record({ kind: fc.constant('long' as const), length: fc.constantFrom(65, 201, 20_001, 1_100_000, 2_000_000), char: fc.constantFrom('x', 'é', '汉', '\ud83d\ude00') }),
+  fc.record({
+    kind: fc.constant('deep' as const),
+    shape: fc.constantFrom('array' as const, 'object' as const),
+    depth: fc.constantFrom(100, 1_000, 10_000),
+  }),
+  fc.record({
+    kind: fc.constant('long' as const),
+    length: fc.constantFrom(65, 201, 20_001, 1_100_000, 2_000_000),
+    char: fc.constantFrom('x', 'é', '汉', '\ud83d\ude00'),
+  }),
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('unicode' as const), text: fc.constantFrom(...nasties), placement: fc.constantFrom('replace' as const, 'prefix' as const, 'suffix' as const) }),
+    arbitrary: fc.record({
+      kind: fc.constant('unicode' as const),
+      text: fc.constantFrom(...nasties),
+      placement: fc.constantFrom('replace' as const, 'prefix' as const, 'suffix' as const),
+    }),
   },
   fc.record({ kind: fc.constant('wrong-type' as const), value: fc.constantFrom(...wrongTypes) }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('date' as const), extreme: fc.constantFrom(...extremes) }) },
@@ -83,7 +116,10 @@ function pathsOf(value: unknown, prefix: Path = []): Path[] {
 }
 
 function valueAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 /** The hostile value that replaces `original` in a JSON body. */
@@ -191,7 +227,12 @@ function hostileText(hostile: Hostile, original: string | undefined, format: str
  * field the schema knows (with its format), present or not: a mutation may add an absent one. An
  * extreme date goes to every date field at once, as in a body; an extra key adds an unknown field.
  */
-export function mutateFields(fields: Fields, declared: Record<string, string | undefined>, pick: number, hostile: Hostile): [Fields, string] {
+export function mutateFields(
+  fields: Fields,
+  declared: Record<string, string | undefined>,
+  pick: number,
+  hostile: Hostile,
+): [Fields, string] {
   if (hostile.kind === 'extra-key' || hostile.kind === 'prototype') return [{ ...fields, [hostile.key]: 'x' }, hostile.key];
   const names = Object.keys(declared);
   const dates = names.filter((name) => declared[name] === 'date' || declared[name] === 'date-time');
@@ -200,7 +241,8 @@ export function mutateFields(fields: Fields, declared: Record<string, string | u
   for (const name of chosen) {
     const original = mutated[name];
     delete mutated[name];
-    if (hostile.kind !== 'missing') mutated[name] = hostileText(hostile, typeof original === 'string' ? original : undefined, declared[name]);
+    if (hostile.kind !== 'missing')
+      mutated[name] = hostileText(hostile, typeof original === 'string' ? original : undefined, declared[name]);
   }
   return [mutated, chosen.join(', ') || '(nothing)'];
 }

@@ -44,7 +44,9 @@ const only = (value: unknown, ...keys: string[]) =>
     : value;
 const list = (value: unknown, key: string) => ((value as Record<string, unknown> | undefined)?.[key] ?? []) as Record<string, unknown>[];
 
-const one = (label: string, written: Written, stored: unknown, sent = written.body): StoredText[] => [{ label, sent, stored, schema: written.bodySchema }];
+const one = (label: string, written: Written, stored: unknown, sent = written.body): StoredText[] => [
+  { label, sent, stored, schema: written.bodySchema },
+];
 
 /** The schema of the elements of an array property of the body (a batch's results). */
 function elementSchema(schema: JsonSchema, key: string): JsonSchema {
@@ -52,20 +54,34 @@ function elementSchema(schema: JsonSchema, key: string): JsonSchema {
 }
 
 const readBacks: Record<string, ReadBack> = {
-  putHospital: async (ctx, world, w) => one('hospital', w, await get(ctx, world.tokens.admin, `/v1/hospitals/${segment(w.params.hospitalId)}`)),
+  putHospital: async (ctx, world, w) =>
+    one('hospital', w, await get(ctx, world.tokens.admin, `/v1/hospitals/${segment(w.params.hospitalId)}`)),
   putScope: async (ctx, world, w) => one('scope', w, await get(ctx, world.tokens.admin, `/v1/scopes/${segment(w.params.scopeId)}`)),
   putItem: async (ctx, world, w) => one('item', w, await get(ctx, world.tokens.admin, `/v1/items/${segment(w.params.itemCode)}`)),
   putCodeMapEntry: async (ctx, world, w) => {
     const map = await get(ctx, world.tokens.admin, `/v1/hospitals/${segment(w.params.hospitalId)}/code-map`);
-    return one('code-map entry', w, list(map, 'entries').find((e) => e.localCode === w.params.localCode));
+    return one(
+      'code-map entry',
+      w,
+      list(map, 'entries').find((e) => e.localCode === w.params.localCode),
+    );
   },
   addCertificationEvent: async (ctx, world, w) => {
     const timeline = await get(ctx, world.tokens.admin, `/v1/hospitals/${segment(w.params.hospitalId)}/certifications`);
-    return one('certification event', w, list(timeline, 'timeline').find((e) => e.id === w.answer.id));
+    return one(
+      'certification event',
+      w,
+      list(timeline, 'timeline').find((e) => e.id === w.answer.id),
+    );
   },
   registerClient: async (ctx, world, w) => {
     const clients = await get(ctx, world.tokens.admin, `/v1/hospitals/${segment(w.params.hospitalId)}/clients`);
-    return one('client', w, list(clients, 'clients').find((c) => c.clientId === w.answer.clientId), without(w.body, 'jwks'));
+    return one(
+      'client',
+      w,
+      list(clients, 'clients').find((c) => c.clientId === w.answer.clientId),
+      without(w.body, 'jwks'),
+    );
   },
   putResult: async (ctx, world, w) =>
     one('result', w, await get(ctx, world.tokens.hospital, `/v1/results/${segment(w.params.accessionNo)}`), without(w.body, 'patient')),
@@ -82,14 +98,23 @@ const readBacks: Record<string, ReadBack> = {
     );
   },
   createRecognitionCheck: async (ctx, _world, w) => {
-    const row = await ctx.db.selectFrom('recognition_checks').select(['practitioner_id', 'purpose']).where('id', '=', String(w.answer.checkId)).executeTakeFirst();
+    const row = await ctx.db
+      .selectFrom('recognition_checks')
+      .select(['practitioner_id', 'purpose'])
+      .where('id', '=', String(w.answer.checkId))
+      .executeTakeFirst();
     const stored = row && { practitionerId: row.practitioner_id, purpose: row.purpose };
     return one('recognition check', w, stored, only(w.body, 'practitionerId', 'purpose'));
   },
   recordDecisions: async (ctx, _world, w) => {
     const ids = list(w.answer, 'decisions').map((d) => String(d.decisionId));
     const rows = await ctx.db.selectFrom('recognition_decisions').selectAll().where('id', 'in', ids).execute();
-    const byId = new Map(rows.map((r) => [r.id, { resultId: r.result_id, itemCode: r.item_code, action: r.action, reasonCode: r.reason_code, reasonText: r.reason_text }]));
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        { resultId: r.result_id, itemCode: r.item_code, action: r.action, reasonCode: r.reason_code, reasonText: r.reason_text },
+      ]),
+    );
     // A repeated decision keeps the doctor who made it first: practitionerId is compared only through the check.
     return one('decisions', w, { decisions: ids.map((id) => byId.get(id)) }, without(w.body, 'practitionerId'));
   },
@@ -100,7 +125,12 @@ const readBacks: Record<string, ReadBack> = {
       .where('action', '=', 'results.search')
       .orderBy('id', 'desc')
       .executeTakeFirst();
-    return one('audit event of the search', w, event && { practitionerId: event.practitioner_id, purpose: event.purpose }, only(w.body, 'practitionerId', 'purpose'));
+    return one(
+      'audit event of the search',
+      w,
+      event && { practitionerId: event.practitioner_id, purpose: event.purpose },
+      only(w.body, 'practitionerId', 'purpose'),
+    );
   },
 };
 

@@ -79,7 +79,11 @@ function actorsOf(op: Operation): Actor[] {
 }
 
 const fieldsOf = (value: unknown): Fields =>
-  Object.fromEntries(Object.entries((value ?? {}) as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  Object.fromEntries(
+    Object.entries((value ?? {}) as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 
 export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbitraries, world: FuzzWorld, seed: number) {
   function operations() {
@@ -104,14 +108,18 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
 
   function caseArbitrary(route: Route): fc.Arbitrary<FuzzCase> {
     const targets = (['body', 'params', 'query'] as const).filter((t) => route[t] !== null);
-    const object = (schema: JsonSchema | null) => (schema ? (schemas.arbitrary(schema) as fc.Arbitrary<Record<string, unknown>>) : fc.constant({}));
+    const object = (schema: JsonSchema | null) =>
+      schema ? (schemas.arbitrary(schema) as fc.Arbitrary<Record<string, unknown>>) : fc.constant({});
     return fc.record({
       actor: fc.constantFrom(...route.actors),
       params: object(route.params),
       query: object(route.query),
       body: route.body ? schemas.arbitrary(route.body) : fc.constant(undefined),
       // One case in five is sent as generated, so that valid requests are exercised as well.
-      mutation: fc.option(fc.record({ target: fc.constantFrom(...targets), pick: fc.nat(), hostile: hostileArbitrary }), { freq: 5, nil: null }),
+      mutation: fc.option(fc.record({ target: fc.constantFrom(...targets), pick: fc.nat(), hostile: hostileArbitrary }), {
+        freq: 5,
+        nil: null,
+      }),
     });
   }
 
@@ -128,7 +136,8 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
    */
   function corpus(route: Route, arbitrary: fc.Arbitrary<FuzzCase>): [FuzzCase][] {
     const [base] = fc.sample(arbitrary, { seed, numRuns: 1 });
-    const dated = (target: Target) => (target === 'body' ? holdsDates(base.body) : Object.values(declared(route[target])).some((f) => f?.startsWith('date')));
+    const dated = (target: Target) =>
+      target === 'body' ? holdsDates(base.body) : Object.values(declared(route[target])).some((f) => f?.startsWith('date'));
     const targets = (['body', 'params', 'query'] as const).filter((t) => route[t] !== null && dated(t));
     // As the first actor the route allows (an administrator for reports), and in a query with the
     // dates alone, so that no other refusal comes first.
@@ -151,7 +160,9 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
     if (m?.target === 'params') [params, mutatedPath] = mutateFields(params, declared(route.params), m.pick, m.hostile);
     if (m?.target === 'query') [query, mutatedPath] = mutateFields(query, declared(route.query), m.pick, m.hostile);
     if (m?.target === 'body') {
-      [body, mutatedPath] = route.form ? mutateFields(body as Fields, declared(route.body), m.pick, m.hostile) : mutateBody(body, m.pick, m.hostile);
+      [body, mutatedPath] = route.form
+        ? mutateFields(body as Fields, declared(route.body), m.pick, m.hostile)
+        : mutateBody(body, m.pick, m.hostile);
     }
     const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => percentEncode(String(params[name] ?? '')));
     const auth: Record<Actor, Record<string, string>> = {

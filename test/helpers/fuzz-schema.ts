@@ -168,7 +168,10 @@ function recentDay(): fc.Arbitrary<string> {
 }
 
 /** The object schema of a route's parameters of one kind ("path" or "query"), from the OpenAPI operation. */
-export function parameterSchema(parameters: { in: string; name: string; required?: boolean; schema: JsonSchema }[], where: string): JsonSchema | null {
+export function parameterSchema(
+  parameters: { in: string; name: string; required?: boolean; schema: JsonSchema }[],
+  where: string,
+): JsonSchema | null {
   const chosen = parameters.filter((p) => p.in === where);
   if (chosen.length === 0) return null;
   return {

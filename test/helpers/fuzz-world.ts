@@ -93,7 +93,9 @@ type Body = Record<string, unknown>;
 const repair =
   (fix: (body: Body, choice: boolean) => Body): Hint =>
   (_schema, derived) =>
-    fc.tuple(derived, fc.boolean()).map(([body, choice]) => (body !== null && typeof body === 'object' ? fix({ ...(body as Body) }, choice) : body));
+    fc
+      .tuple(derived, fc.boolean())
+      .map(([body, choice]) => (body !== null && typeof body === 'object' ? fix({ ...(body as Body) }, choice) : body));
 
 function without(body: Body, ...keys: string[]): Body {
   for (const key of keys) delete body[key];
@@ -159,8 +161,17 @@ export function fuzzHints(world: FuzzWorld): Record<string, Hint> {
     items: when('array', codes),
     itemCodes: when('array', codes),
     localCode: when('string', fc.constant(world.localCode)),
-    patient: when('object', fc.oneof(fc.constant(world.patientId), freshPatient).map((idNumber) => ({ idType: 'resident_id', idNumber }))),
-    accessionNo: when('string', fc.oneof(fc.constant(world.ownAccession), fc.nat().map((n) => `FZ-${n}`))),
+    patient: when(
+      'object',
+      fc.oneof(fc.constant(world.patientId), freshPatient).map((idNumber) => ({ idType: 'resident_id', idNumber })),
+    ),
+    accessionNo: when(
+      'string',
+      fc.oneof(
+        fc.constant(world.ownAccession),
+        fc.nat().map((n) => `FZ-${n}`),
+      ),
+    ),
     resultId: when('string', fc.constantFrom(...world.candidateIds)),
     checkId: when('string', fc.constant(world.checkId)),
     purpose: when('string', fc.constant('treatment')),
@@ -170,7 +181,10 @@ export function fuzzHints(world: FuzzWorld): Record<string, Hint> {
     grant_type: when('string', fc.constant('client_credentials')),
     client_id: when('string', fc.constant(world.tokenClient.clientId)),
     client_secret: when('string', fc.constant(world.tokenClient.clientSecret)),
-    scope: when('string', fc.subarray([...hospitalScopes]).map((scopes) => scopes.join(' '))),
+    scope: when(
+      'string',
+      fc.subarray([...hospitalScopes]).map((scopes) => scopes.join(' ')),
+    ),
     ...repairs(world),
   };
 }

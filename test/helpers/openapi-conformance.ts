@@ -34,7 +34,11 @@ function validatorFor(key: string, schema: unknown): ValidateFunction {
 
 /** Fastify's route pattern as OpenAPI writes it: /v1/results/:accessionNo → /v1/results/{accessionNo}. */
 const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-const mediaOf = (contentType: unknown) => String(contentType ?? '').split(';')[0].trim().toLowerCase();
+const mediaOf = (contentType: unknown) =>
+  String(contentType ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 
 /**
  * Checks every answer the app sends against the committed OpenAPI document: the status is declared

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categories } from '../../src/modules/rules/codes.ts';
-import {
-  catalogueByCode,
-  catalogueCodes,
-  defaultCatalogue,
-  type CatalogueEntry,
-} from '../../src/modules/registry/default-catalogue.ts';
+import { catalogueByCode, catalogueCodes, defaultCatalogue, type CatalogueEntry } from '../../src/modules/registry/default-catalogue.ts';
 
 const byCode = catalogueByCode();
 
@@ -42,13 +37,39 @@ describe('default catalogue', () => {
   it('follows the default windows table of docs/domain.md for representative items', () => {
     // Literal numbers on purpose: the table, not the constants in the catalogue, is the reference.
     const windows: Record<string, number> = {
-      'LAB-ELEC': 7, 'LAB-K': 7, 'LAB-CA': 7, 'LAB-MG': 7, 'LAB-PHOS': 7, 'LAB-FE': 7, 'LAB-LITHIUM': 7,
-      'LAB-LFT': 30, 'LAB-ALT': 30, 'LAB-RFT': 30, 'LAB-CREA': 30, 'LAB-LIPID': 30, 'LAB-GLU': 30, 'LAB-ALB': 30,
+      'LAB-ELEC': 7,
+      'LAB-K': 7,
+      'LAB-CA': 7,
+      'LAB-MG': 7,
+      'LAB-PHOS': 7,
+      'LAB-FE': 7,
+      'LAB-LITHIUM': 7,
+      'LAB-LFT': 30,
+      'LAB-ALT': 30,
+      'LAB-RFT': 30,
+      'LAB-CREA': 30,
+      'LAB-LIPID': 30,
+      'LAB-GLU': 30,
+      'LAB-ALB': 30,
       'LAB-HBA1C': 60,
-      'LAB-CBC': 7, 'LAB-COAG': 7, 'LAB-URINE': 7, 'LAB-STOOL': 7,
-      'LAB-HBV5': 30, 'LAB-HIV': 30, 'LAB-SYPH': 30, 'LAB-TM': 30, 'LAB-AFP': 30, 'LAB-TFT': 30,
-      'XR-CHEST': 30, 'XR-MAMMO': 30, 'CT-HEAD': 30, 'CT-CHEST': 30, 'MRI-BRAIN': 30,
-      'US-ABD': 7, 'US-ECHO': 7, 'ECG-REST': 7,
+      'LAB-CBC': 7,
+      'LAB-COAG': 7,
+      'LAB-URINE': 7,
+      'LAB-STOOL': 7,
+      'LAB-HBV5': 30,
+      'LAB-HIV': 30,
+      'LAB-SYPH': 30,
+      'LAB-TM': 30,
+      'LAB-AFP': 30,
+      'LAB-TFT': 30,
+      'XR-CHEST': 30,
+      'XR-MAMMO': 30,
+      'CT-HEAD': 30,
+      'CT-CHEST': 30,
+      'MRI-BRAIN': 30,
+      'US-ABD': 7,
+      'US-ECHO': 7,
+      'ECG-REST': 7,
       'XR-DXA': 180,
     };
     for (const [code, days] of Object.entries(windows)) expect(item(code).validityDays, code).toBe(days);

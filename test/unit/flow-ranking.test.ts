@@ -15,16 +15,39 @@ const flow = (issuer: number, receiver: number, recognitions: number, fen: numbe
 describe('rankFlows', () => {
   it('sums each pair over the pieces with their signs, and leaves out pairs with no recognitions left', () => {
     const pieces = [
-      piece(1, [[2, 10, 5000], [3, 4, 800]]), // the year
-      piece(1, [[2, 3, 1500], [3, 4, 800]], -1), // less a month
-      piece(1, [[2, 1, 100], [2, 1, 100]]), // plus days (a receiver may repeat)
+      piece(1, [
+        [2, 10, 5000],
+        [3, 4, 800],
+      ]), // the year
+      piece(
+        1,
+        [
+          [2, 3, 1500],
+          [3, 4, 800],
+        ],
+        -1,
+      ), // less a month
+      piece(1, [
+        [2, 1, 100],
+        [2, 1, 100],
+      ]), // plus days (a receiver may repeat)
       piece(2, [[1, 5, 1000]]),
     ];
     expect(rankFlows(pieces, 10, everyPair)).toEqual({ top: [flow(1, 2, 9, 3700), flow(2, 1, 5, 1000)], pairs: 2 });
   });
 
   it('ranks by recognitions, then fen, then issuer and receiver number, and cuts at the limit', () => {
-    const pieces = [piece(3, [[1, 5, 100], [2, 5, 900]]), piece(1, [[3, 5, 100], [2, 7, 0]]), piece(2, [[1, 5, 100]])];
+    const pieces = [
+      piece(3, [
+        [1, 5, 100],
+        [2, 5, 900],
+      ]),
+      piece(1, [
+        [3, 5, 100],
+        [2, 7, 0],
+      ]),
+      piece(2, [[1, 5, 100]]),
+    ];
     const all = [flow(1, 2, 7, 0), flow(3, 2, 5, 900), flow(1, 3, 5, 100), flow(2, 1, 5, 100), flow(3, 1, 5, 100)];
     expect(rankFlows(pieces, 10, everyPair)).toEqual({ top: all, pairs: 5 });
     // Ties at the cut are ranked, not taken in any order.
@@ -33,12 +56,22 @@ describe('rankFlows', () => {
   });
 
   it('counts and ranks only the pairs kept', () => {
-    const pieces = [piece(1, [[2, 9, 0], [3, 8, 0]]), piece(2, [[3, 7, 0]])];
+    const pieces = [
+      piece(1, [
+        [2, 9, 0],
+        [3, 8, 0],
+      ]),
+      piece(2, [[3, 7, 0]]),
+    ];
     expect(rankFlows(pieces, 10, (issuer, receiver) => receiver === 3)).toEqual({ top: [flow(1, 3, 8, 0), flow(2, 3, 7, 0)], pairs: 2 });
   });
 
   it('takes any hospital number and skips empty pieces', () => {
-    const pieces = [piece(70_000, [[50_000, 2, 10]]), { sign: 1, issuer_num: 5, receiver_nums: [], recognitions: [], fen: [] }, piece(5, [[1, 1, 1]])];
+    const pieces = [
+      piece(70_000, [[50_000, 2, 10]]),
+      { sign: 1, issuer_num: 5, receiver_nums: [], recognitions: [], fen: [] },
+      piece(5, [[1, 1, 1]]),
+    ];
     expect(rankFlows(pieces, 10, everyPair)).toEqual({ top: [flow(70_000, 50_000, 2, 10), flow(5, 1, 1, 1)], pairs: 2 });
   });
 

@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateResidentId, normaliseIdNumber, patientKey, residentIdCheckChar, validateResidentId } from '../../src/modules/patients/index.ts';
+import {
+  generateResidentId,
+  normaliseIdNumber,
+  patientKey,
+  residentIdCheckChar,
+  validateResidentId,
+} from '../../src/modules/patients/index.ts';
 
 // Pinned so birth-date checks never depend on the day the suite runs.
 const today = new Date('2025-06-15T04:00:00Z'); // 12:00 in China

@@ -6,7 +6,10 @@ const piece = (level: Level, first: string, last: string, sign: 1 | -1 = 1): Pie
 describe('splitPeriod', () => {
   it('reads a short part of a month as days', () => {
     expect(splitPeriod('2026-11-20', '2026-11-21')).toEqual([piece('day', '2026-11-20', '2026-11-21')]);
-    expect(splitPeriod('2026-10-31', '2026-11-01')).toEqual([piece('day', '2026-10-31', '2026-10-31'), piece('day', '2026-11-01', '2026-11-01')]);
+    expect(splitPeriod('2026-10-31', '2026-11-01')).toEqual([
+      piece('day', '2026-10-31', '2026-10-31'),
+      piece('day', '2026-11-01', '2026-11-01'),
+    ]);
     // Half a month or less: the days it covers.
     expect(splitPeriod('2026-11-16', '2026-11-30')).toEqual([piece('day', '2026-11-16', '2026-11-30')]);
   });
@@ -18,7 +21,10 @@ describe('splitPeriod', () => {
   });
 
   it('reads most of a month as the whole month less the days left out', () => {
-    expect(splitPeriod('2026-11-02', '2026-11-30')).toEqual([piece('month', '2026-11-01', '2026-11-01'), piece('day', '2026-11-01', '2026-11-01', -1)]);
+    expect(splitPeriod('2026-11-02', '2026-11-30')).toEqual([
+      piece('month', '2026-11-01', '2026-11-01'),
+      piece('day', '2026-11-01', '2026-11-01', -1),
+    ]);
     expect(splitPeriod('2026-11-03', '2026-11-28')).toEqual([
       piece('month', '2026-11-01', '2026-11-01'),
       piece('day', '2026-11-01', '2026-11-02', -1),
@@ -34,7 +40,10 @@ describe('splitPeriod', () => {
       piece('month', '2026-01-01', '2026-11-01'),
       piece('day', '2026-12-01', '2026-12-01'),
     ]);
-    expect(splitPeriod('2024-02-16', '2024-03-31')).toEqual([piece('day', '2024-02-16', '2024-02-29'), piece('month', '2024-03-01', '2024-03-01')]);
+    expect(splitPeriod('2024-02-16', '2024-03-31')).toEqual([
+      piece('day', '2024-02-16', '2024-02-29'),
+      piece('month', '2024-03-01', '2024-03-01'),
+    ]);
   });
 
   it('reads most of a year as the whole year less what it leaves out, month by month or day by day', () => {
@@ -52,7 +61,8 @@ describe('splitPeriod', () => {
   it('counts every day of the period exactly once, whatever the levels', () => {
     const days = (from: string, to: string) => {
       const out: string[] = [];
-      for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+      for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+        out.push(new Date(t).toISOString().slice(0, 10));
       return out;
     };
     const unitDays = (level: Level, first: string) => {
@@ -66,19 +76,35 @@ describe('splitPeriod', () => {
     const units = (p: Piece) => {
       if (p.level === 'day') return days(p.first, p.last);
       const out: string[] = [];
-      for (let t = new Date(`${p.first}T00:00:00Z`); t.toISOString().slice(0, 10) <= p.last; p.level === 'year' ? t.setUTCFullYear(t.getUTCFullYear() + 1) : t.setUTCMonth(t.getUTCMonth() + 1)) {
+      for (
+        let t = new Date(`${p.first}T00:00:00Z`);
+        t.toISOString().slice(0, 10) <= p.last;
+        p.level === 'year' ? t.setUTCFullYear(t.getUTCFullYear() + 1) : t.setUTCMonth(t.getUTCMonth() + 1)
+      ) {
         out.push(t.toISOString().slice(0, 10));
       }
       return out;
     };
-    const periods = [['2025-12-02', '2026-12-01'], ['2026-01-31', '2026-03-01'], ['2023-12-17', '2026-02-13'], ['2026-05-05', '2026-05-25'], ['2024-01-15', '2024-12-20'], ['2024-02-29', '2024-02-29']];
+    const periods = [
+      ['2025-12-02', '2026-12-01'],
+      ['2026-01-31', '2026-03-01'],
+      ['2023-12-17', '2026-02-13'],
+      ['2026-05-05', '2026-05-25'],
+      ['2024-01-15', '2024-12-20'],
+      ['2024-02-29', '2024-02-29'],
+    ];
     for (const levels of [['day'], ['month', 'day'], ['year', 'month', 'day']] as Level[][]) {
       for (const [from, to] of periods) {
         const count = new Map<string, number>();
         for (const p of splitPeriod(from, to, levels)) {
           for (const unit of units(p)) for (const d of unitDays(p.level, unit)) count.set(d, (count.get(d) ?? 0) + p.sign);
         }
-        expect([...count].filter(([, n]) => n !== 0).map(([d]) => d).sort()).toEqual(days(from, to));
+        expect(
+          [...count]
+            .filter(([, n]) => n !== 0)
+            .map(([d]) => d)
+            .sort(),
+        ).toEqual(days(from, to));
         expect([...count.values()].every((n) => n === 0 || n === 1)).toBe(true);
       }
     }

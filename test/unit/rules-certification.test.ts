@@ -90,7 +90,10 @@ describe('statusAt', () => {
   });
 
   it('lets a later category event supersede an earlier item event', () => {
-    const events = [certEvent({ itemCode: 'CT-CHEST', status: 'suspended', effectiveFrom: jan }), certEvent({ category: 'ct', effectiveFrom: mar })];
+    const events = [
+      certEvent({ itemCode: 'CT-CHEST', status: 'suspended', effectiveFrom: jan }),
+      certEvent({ category: 'ct', effectiveFrom: mar }),
+    ];
     expect(statusAt(events, jun)).toBe('active');
   });
 
@@ -102,7 +105,10 @@ describe('statusAt', () => {
   });
 
   it('scopeStatusAt reads one scope and one item out of every event', () => {
-    const events = [certEvent({ scopeId: 'S-HZ' }), certEvent({ scopeId: 'S-ZJ', status: 'suspended', category: 'ct', effectiveFrom: mar })];
+    const events = [
+      certEvent({ scopeId: 'S-HZ' }),
+      certEvent({ scopeId: 'S-ZJ', status: 'suspended', category: 'ct', effectiveFrom: mar }),
+    ];
     expect(scopeStatusAt(events, 'S-ZJ', items.ctChest, jun)).toBe('suspended');
     expect(scopeStatusAt(events, 'S-ZJ', items.mriBrain, jun)).toBeNull();
     expect(scopeStatusAt(events, 'S-HZ', items.mriBrain, jun)).toBe('active');
@@ -124,7 +130,10 @@ describe('certificationGate', () => {
 
   it('passes across provinces in an alliance that lists the item, not for an item off its list', () => {
     expect(gateOf([alliance], [active('S-YRD')], shanghai).passed).toBe(true);
-    const mri = certificationGate({ item: items.mriBrain, issuer, receiver: shanghai, scopes: [alliance], certifications: [active('S-YRD')] }, PERFORMED_AT);
+    const mri = certificationGate(
+      { item: items.mriBrain, issuer, receiver: shanghai, scopes: [alliance], certifications: [active('S-YRD')] },
+      PERFORMED_AT,
+    );
     expect(mri.code).toBe('NR_ISSUER_NOT_CERTIFIED');
   });
 
@@ -154,7 +163,9 @@ describe('certificationGate', () => {
 
   it('falls back to revoked, suspended, then not certified outside the receiver', () => {
     const ningbo = hospital({ id: 'H-NB', city: 'Ningbo' });
-    expect(gateOf([city, consortium], [withStatus('S-HZ', 'suspended'), withStatus('S-CONS', 'revoked')], ningbo).code).toBe('NR_ISSUER_REVOKED');
+    expect(gateOf([city, consortium], [withStatus('S-HZ', 'suspended'), withStatus('S-CONS', 'revoked')], ningbo).code).toBe(
+      'NR_ISSUER_REVOKED',
+    );
     expect(gateOf([city], [withStatus('S-HZ', 'suspended')], ningbo).code).toBe('NR_ISSUER_SUSPENDED');
     expect(gateOf([city], [], ningbo).code).toBe('NR_ISSUER_NOT_CERTIFIED');
   });

@@ -9,7 +9,10 @@ describe('item match: which prior results stand for a requested item', () => {
     expect(itemMatch(item(), { itemCode: 'CT-CHEST', analyteCodes: [] }, item()).matches).toBe(true);
     const alt = lab('LAB-ALT', ['ALT']);
     const liverPanel = lab('LAB-LFT', ['ALT', 'AST', 'TBIL']);
-    expect(itemMatch(alt, { itemCode: 'LAB-LFT', analyteCodes: [] }, liverPanel)).toEqual({ matches: true, detail: 'analytes ALT covered by LAB-LFT' });
+    expect(itemMatch(alt, { itemCode: 'LAB-LFT', analyteCodes: [] }, liverPanel)).toEqual({
+      matches: true,
+      detail: 'analytes ALT covered by LAB-LFT',
+    });
     // The analytes a result reported win over its item's list.
     expect(itemMatch(alt, { itemCode: 'LAB-LFT', analyteCodes: ['AST'] }, liverPanel).matches).toBe(false);
     expect(itemMatch(lab('LAB-LIVER2', ['ALT', 'GGT']), { itemCode: 'LAB-LFT', analyteCodes: [] }, liverPanel).matches).toBe(false);
@@ -18,7 +21,10 @@ describe('item match: which prior results stand for a requested item', () => {
   it('never lets an item of another category stand for a lab item, nor any other item', () => {
     const withAnalytes = item({ code: 'US-ABD', category: 'ultrasound', analytes: ['ALT'] });
     expect(itemMatch(lab('LAB-ALT', ['ALT']), { itemCode: 'US-ABD', analyteCodes: ['ALT'] }, withAnalytes).matches).toBe(false);
-    expect(itemMatch(item(), { itemCode: 'CT-HEAD', analyteCodes: [] }, item({ code: 'CT-HEAD' }))).toEqual({ matches: false, detail: 'requested CT-CHEST, result is CT-HEAD' });
+    expect(itemMatch(item(), { itemCode: 'CT-HEAD', analyteCodes: [] }, item({ code: 'CT-HEAD' }))).toEqual({
+      matches: false,
+      detail: 'requested CT-CHEST, result is CT-HEAD',
+    });
   });
 });
 
@@ -47,9 +53,13 @@ describe('decisions', () => {
 
   it('requires a decline code, and text with D6_OTHER; a recognition carries neither', () => {
     expect(reasonProblems({ action: 'declined' })).toEqual([{ field: 'reasonCode', message: 'is required to decline' }]);
-    expect(reasonProblems({ action: 'declined', reasonCode: 'D6_OTHER' })).toEqual([{ field: 'reasonText', message: 'is required with D6_OTHER' }]);
+    expect(reasonProblems({ action: 'declined', reasonCode: 'D6_OTHER' })).toEqual([
+      { field: 'reasonText', message: 'is required with D6_OTHER' },
+    ]);
     expect(reasonProblems({ action: 'declined', reasonCode: 'D6_OTHER', reasonText: 'family asked' })).toEqual([]);
-    expect(reasonProblems({ action: 'recognized', reasonCode: 'D1_CONDITION_CHANGED' })).toEqual([{ field: 'reasonCode', message: 'is only for declines' }]);
+    expect(reasonProblems({ action: 'recognized', reasonCode: 'D1_CONDITION_CHANGED' })).toEqual([
+      { field: 'reasonCode', message: 'is only for declines' },
+    ]);
     expect(reasonProblems({ action: 'recognized' })).toEqual([]);
   });
 });

@@ -3,19 +3,7 @@ import { gateNames, reportStatuses } from '../../src/modules/rules/codes.ts';
 import type { ReasonCode, ReportStatus } from '../../src/modules/rules/codes.ts';
 import { decide } from '../../src/modules/rules/engine.ts';
 import type { CheckContext, DecisionFacts, RuleSet } from '../../src/modules/rules/types.ts';
-import {
-  DAY_MS,
-  NOW,
-  PERFORMED_AT,
-  SECOND_MS,
-  certEvent,
-  daysAfter,
-  item,
-  items,
-  makeFacts,
-  ruleSet,
-  scope,
-} from './rules-fixtures.ts';
+import { DAY_MS, NOW, PERFORMED_AT, SECOND_MS, certEvent, daysAfter, item, items, makeFacts, ruleSet, scope } from './rules-fixtures.ts';
 
 const judge = (facts: DecisionFacts, now = NOW, rules: RuleSet = ruleSet()) => decide(rules, facts, now);
 const gate = (facts: DecisionFacts, name: string, now = NOW) => judge(facts, now).gates.find((g) => g.gate === name);
@@ -38,7 +26,13 @@ describe('decide: the baseline', () => {
     const facts = makeFacts({ result: { kind: 'conclusion', status: 'preliminary' }, scopes: [scope({ items: [] })] });
     const decision = judge(facts, daysAfter(PERFORMED_AT, 31));
     expect(decision.outcome).toBe('NOT_RECOGNIZABLE');
-    expect(decision.reasons).toEqual(['NR_NOT_A_RESULT', 'NR_REPORT_NOT_FINAL', 'NR_NOT_IN_CATALOG', 'NR_ISSUER_NOT_CERTIFIED', 'NR_EXPIRED']);
+    expect(decision.reasons).toEqual([
+      'NR_NOT_A_RESULT',
+      'NR_REPORT_NOT_FINAL',
+      'NR_NOT_IN_CATALOG',
+      'NR_ISSUER_NOT_CERTIFIED',
+      'NR_EXPIRED',
+    ]);
     expect(decision.gates).toHaveLength(gateNames.length);
   });
 });
@@ -165,11 +159,21 @@ describe('gate: tier direction', () => {
   const ningbo = { city: 'Ningbo' };
   const cases = [
     { name: 'upward from another city', issuer: { tier: 'primary' }, receiver: { tier: 'tertiary', ...ningbo }, code: 'NR_TIER_DIRECTION' },
-    { name: 'upward (secondary) from another city', issuer: { tier: 'secondary' }, receiver: { tier: 'tertiary', ...ningbo }, code: 'NR_TIER_DIRECTION' },
+    {
+      name: 'upward (secondary) from another city',
+      issuer: { tier: 'secondary' },
+      receiver: { tier: 'tertiary', ...ningbo },
+      code: 'NR_TIER_DIRECTION',
+    },
     { name: 'upward within the city', issuer: { tier: 'primary' }, receiver: { tier: 'tertiary' }, code: null },
     { name: 'same tier from another city', issuer: { tier: 'tertiary' }, receiver: { tier: 'tertiary', ...ningbo }, code: null },
     { name: 'downward from another city', issuer: { tier: 'tertiary' }, receiver: { tier: 'primary', ...ningbo }, code: null },
-    { name: 'upward from a same-named city of another province', issuer: { tier: 'primary', province: 'Jiangsu' }, receiver: { tier: 'tertiary' }, code: 'NR_TIER_DIRECTION' },
+    {
+      name: 'upward from a same-named city of another province',
+      issuer: { tier: 'primary', province: 'Jiangsu' },
+      receiver: { tier: 'tertiary' },
+      code: 'NR_TIER_DIRECTION',
+    },
   ] as const;
 
   it.each(cases)('downward-only-outside-city: $name', ({ issuer, receiver, code }) => {
@@ -238,7 +242,13 @@ describe('gate: advisories', () => {
   it('lists advisories in code order without duplicates', () => {
     const context = { needsThinSlice: true, emergency: true, preSurgery: true, preTransfusion: true, conditionChanged: true };
     const decision = judge(makeFacts({ context, result: { criticalOpen: true } }));
-    expect(decision.advisories).toEqual(['D1_CONDITION_CHANGED', 'D3_MAJOR_INTERVENTION', 'D4_EMERGENCY', 'D9_EQUIPMENT_QUALITY', 'D10_CRITICAL_FOLLOWUP']);
+    expect(decision.advisories).toEqual([
+      'D1_CONDITION_CHANGED',
+      'D3_MAJOR_INTERVENTION',
+      'D4_EMERGENCY',
+      'D9_EQUIPMENT_QUALITY',
+      'D10_CRITICAL_FOLLOWUP',
+    ]);
     expect(decision.gates.at(-1)).toMatchObject({ gate: 'advisories', passed: true });
   });
 

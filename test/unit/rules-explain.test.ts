@@ -40,7 +40,11 @@ describe('explain', () => {
   });
 
   it('gives the deciding reason and counts the others', () => {
-    const decision = decide(ruleSet(), makeFacts({ issuer: { name: 'Hospital X' }, result: { status: 'preliminary' } }), daysAfter(PERFORMED_AT, 31));
+    const decision = decide(
+      ruleSet(),
+      makeFacts({ issuer: { name: 'Hospital X' }, result: { status: 'preliminary' } }),
+      daysAfter(PERFORMED_AT, 31),
+    );
     expect(explain(decision, facts, 'en')).toBe(
       'Not recognisable: CT chest from Hospital X performed 2026-11-20 has no final report yet (and 1 more reason).',
     );
@@ -58,7 +62,9 @@ describe('explain', () => {
   it('works from a stored summary, for own results and for lab panels', () => {
     const decision = decide(ruleSet(), facts, NOW);
     const summary = { itemName: 'Chest CT', issuerName: 'Y', performedAt: '2026-11-20T02:00:00Z', validityDays: 30, sameHospital: true };
-    expect(explain(decision, summary, 'en')).toBe('Recognisable: Chest CT from Y (this hospital) performed 2026-11-20 is within its 30-day window.');
+    expect(explain(decision, summary, 'en')).toBe(
+      'Recognisable: Chest CT from Y (this hospital) performed 2026-11-20 is within its 30-day window.',
+    );
     expect(explain(decision, summary, 'zh')).toBe('可予互认：本院于2026-11-20完成的Chest CT在30天有效期内。');
     const panel = makeFacts({ requestedItem: items.alt, resultItem: items.liverPanel, result: { analyteCodes: ['ALT'] } });
     expect(explain(decide(ruleSet(), panel, NOW), panel, 'en')).toContain('ALT (Liver function panel) from');

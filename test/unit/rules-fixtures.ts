@@ -41,17 +41,74 @@ export const items = {
   ctChest: item(),
   mriBrain: item({ code: 'MRI-BRAIN', name: 'MRI brain', category: 'mri', prices: { A: 600 }, minutesSaved: 120, radiationMsv: null }),
   xrayChest: item({ code: 'XR-CHEST', name: 'Chest X-ray', category: 'xray', prices: { A: 80 }, minutesSaved: 30, radiationMsv: 0.1 }),
-  usAbdomen: item({ code: 'US-ABD', name: 'Abdominal ultrasound', category: 'ultrasound', validityDays: 7, prices: { A: 120 }, minutesSaved: 45, radiationMsv: null }),
+  usAbdomen: item({
+    code: 'US-ABD',
+    name: 'Abdominal ultrasound',
+    category: 'ultrasound',
+    validityDays: 7,
+    prices: { A: 120 },
+    minutesSaved: 45,
+    radiationMsv: null,
+  }),
   petCt: item({ code: 'NM-PET', name: 'PET-CT', category: 'nuclear', prices: { A: 7000 }, minutesSaved: 120, radiationMsv: 14.1234 }),
-  ecg: item({ code: 'ECG-REST', name: 'Resting ECG', category: 'ecg', validityDays: 7, prices: { A: 25 }, minutesSaved: 15, radiationMsv: null }),
-  liverPanel: item({ code: 'LAB-LFT', name: 'Liver function panel', category: 'lab', analytes: ['ALT', 'AST', 'TBIL', 'ALB'], prices: { A: 60 }, minutesSaved: 30, radiationMsv: null }),
-  alt: item({ code: 'LAB-ALT', name: 'ALT', category: 'lab', validityDays: 7, analytes: ['ALT'], prices: { A: 12, B: 10 }, minutesSaved: 30, radiationMsv: null }),
-  troponin: item({ code: 'LAB-TNI', name: 'Troponin I', category: 'lab', negativeList: true, analytes: ['TNI'], prices: { A: 90 }, minutesSaved: 30, radiationMsv: null }),
-  biopsy: item({ code: 'PATH-BX', name: 'Biopsy histology', category: 'pathology', prices: { A: 400 }, minutesSaved: 0, radiationMsv: null }),
+  ecg: item({
+    code: 'ECG-REST',
+    name: 'Resting ECG',
+    category: 'ecg',
+    validityDays: 7,
+    prices: { A: 25 },
+    minutesSaved: 15,
+    radiationMsv: null,
+  }),
+  liverPanel: item({
+    code: 'LAB-LFT',
+    name: 'Liver function panel',
+    category: 'lab',
+    analytes: ['ALT', 'AST', 'TBIL', 'ALB'],
+    prices: { A: 60 },
+    minutesSaved: 30,
+    radiationMsv: null,
+  }),
+  alt: item({
+    code: 'LAB-ALT',
+    name: 'ALT',
+    category: 'lab',
+    validityDays: 7,
+    analytes: ['ALT'],
+    prices: { A: 12, B: 10 },
+    minutesSaved: 30,
+    radiationMsv: null,
+  }),
+  troponin: item({
+    code: 'LAB-TNI',
+    name: 'Troponin I',
+    category: 'lab',
+    negativeList: true,
+    analytes: ['TNI'],
+    prices: { A: 90 },
+    minutesSaved: 30,
+    radiationMsv: null,
+  }),
+  biopsy: item({
+    code: 'PATH-BX',
+    name: 'Biopsy histology',
+    category: 'pathology',
+    prices: { A: 400 },
+    minutesSaved: 0,
+    radiationMsv: null,
+  }),
 } satisfies Record<string, CatalogueItem>;
 
 export function hospital(overrides: Partial<HospitalFacts> = {}): HospitalFacts {
-  return { id: 'H-ISSUER', name: 'Hangzhou Second People', tier: 'secondary', province: 'Zhejiang', city: 'Hangzhou', priceTier: 'A', ...overrides };
+  return {
+    id: 'H-ISSUER',
+    name: 'Hangzhou Second People',
+    tier: 'secondary',
+    province: 'Zhejiang',
+    city: 'Hangzhou',
+    priceTier: 'A',
+    ...overrides,
+  };
 }
 
 export function scope(overrides: Partial<ScopeFacts> = {}): ScopeFacts {

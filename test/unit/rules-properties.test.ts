@@ -35,7 +35,11 @@ const eventArb: fc.Arbitrary<CertificationEvent> = fc
     recordedDay: fc.integer({ min: 0, max: 60 }),
   })
   .map(({ effectiveDay, recordedDay, ...rest }) =>
-    certEvent({ ...rest, effectiveFrom: daysAfter(PERFORMED_AT, effectiveDay), recordedAt: daysAfter(PERFORMED_AT, effectiveDay + recordedDay) }),
+    certEvent({
+      ...rest,
+      effectiveFrom: daysAfter(PERFORMED_AT, effectiveDay),
+      recordedAt: daysAfter(PERFORMED_AT, effectiveDay + recordedDay),
+    }),
   );
 
 const itemArb = fc.constantFrom(...Object.values(items));
@@ -61,12 +65,27 @@ const factsArb: fc.Arbitrary<DecisionFacts> = fc
     receiverPlace: mostly(fc.constant(['Zhejiang', 'Hangzhou']), fc.constantFrom(['Zhejiang', 'Ningbo'], ['Shanghai', 'Shanghai'])),
     receiverId: mostly(fc.constant('H-RECEIVER'), fc.constantFrom('H-SH', 'H-ISSUER')),
     priceTier: fc.constantFrom('A', 'B', 'Z', null),
-    scopes: mostly(fc.subarray(allScopes).map((s) => [provinceScope, ...s.filter((x) => x !== provinceScope)]), fc.subarray(allScopes)),
-    certifications: mostly(fc.array(eventArb, { maxLength: 3 }).map((e) => [baseCertification, ...e]), fc.array(eventArb, { maxLength: 6 })),
+    scopes: mostly(
+      fc.subarray(allScopes).map((s) => [provinceScope, ...s.filter((x) => x !== provinceScope)]),
+      fc.subarray(allScopes),
+    ),
+    certifications: mostly(
+      fc.array(eventArb, { maxLength: 3 }).map((e) => [baseCertification, ...e]),
+      fc.array(eventArb, { maxLength: 6 }),
+    ),
     context: fc.oneof(
       fc.constant({}),
       fc.record(
-        { emergency: flag, preSurgery: flag, preTransfusion: flag, conditionChanged: flag, rapidChange: flag, forensic: flag, patientRequest: flag, needsThinSlice: flag },
+        {
+          emergency: flag,
+          preSurgery: flag,
+          preTransfusion: flag,
+          conditionChanged: flag,
+          rapidChange: flag,
+          forensic: flag,
+          patientRequest: flag,
+          needsThinSlice: flag,
+        },
         { requiredKeys: [] },
       ),
     ),
@@ -75,7 +94,14 @@ const factsArb: fc.Arbitrary<DecisionFacts> = fc
     makeFacts({
       requestedItem: g.requestedItem,
       resultItem: g.resultItem ?? g.requestedItem,
-      result: { kind: g.kind, status: g.status, imagesAvailable: g.imagesAvailable, studyUid: g.studyUid, criticalOpen: g.criticalOpen, analyteCodes: g.analyteCodes },
+      result: {
+        kind: g.kind,
+        status: g.status,
+        imagesAvailable: g.imagesAvailable,
+        studyUid: g.studyUid,
+        criticalOpen: g.criticalOpen,
+        analyteCodes: g.analyteCodes,
+      },
       issuer: { tier: g.issuerTier },
       receiver: { id: g.receiverId, tier: g.receiverTier, province: g.receiverPlace[0], city: g.receiverPlace[1], priceTier: g.priceTier },
       scopes: g.scopes,
@@ -90,7 +116,11 @@ const nowArb = mostly(fc.integer({ min: -DAY_MS, max: 7 * DAY_MS }), fc.integer(
 );
 
 const windowEnd = (facts: DecisionFacts) => facts.result.performedAt.getTime() + facts.requestedItem.validityDays * DAY_MS;
-const withoutAdvisories = (facts: DecisionFacts): DecisionFacts => ({ ...facts, context: {}, result: { ...facts.result, criticalOpen: false } });
+const withoutAdvisories = (facts: DecisionFacts): DecisionFacts => ({
+  ...facts,
+  context: {},
+  result: { ...facts.result, criticalOpen: false },
+});
 
 describe('decide: properties', () => {
   it('never recognises a result outside its window', () => {

@@ -24,10 +24,15 @@ export function describeToken(token) {
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   try {
-    const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(parts[1].length / 4) * 4, '=');
+    const base64 = parts[1]
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(parts[1].length / 4) * 4, '=');
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const claims = JSON.parse(new TextDecoder().decode(bytes));
-    const scopes = String(claims.scope ?? '').split(' ').filter(Boolean);
+    const scopes = String(claims.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     return {
       subject: String(claims.sub ?? ''),
       scopes,
@@ -66,7 +71,9 @@ export function reportUrl(path, params = {}) {
 
 /** Reports label some rows in the caller's language (decline codes), so say which one the page shows. */
 export async function getJson(token, url, language = 'en') {
-  const response = await call(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'accept-language': language } });
+  const response = await call(url, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'accept-language': language },
+  });
   if (!response.ok) throw await failure(response);
   return response.json();
 }

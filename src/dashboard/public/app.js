@@ -65,10 +65,13 @@ function startSession(token) {
   state.identity = identity;
   clearTimeout(state.expiryTimer);
   if (identity.expiresAt !== null) {
-    state.expiryTimer = setTimeout(() => {
-      signOut();
-      showBanner(t('sessionExpired'));
-    }, Math.min(identity.expiresAt - Date.now(), 2 ** 31 - 1));
+    state.expiryTimer = setTimeout(
+      () => {
+        signOut();
+        showBanner(t('sessionExpired'));
+      },
+      Math.min(identity.expiresAt - Date.now(), 2 ** 31 - 1),
+    );
   }
   $('#sign-in').hidden = true;
   $('#dashboard').hidden = false;

@@ -66,8 +66,19 @@ export function drawTrend(canvas, { labels, recognitions, yuan, recognitionsLabe
       plugins: { legend: { position: 'bottom', reverse: true } },
       scales: {
         x: { ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-        y: { beginAtZero: true, position: 'left', title: { display: true, text: recognitionsLabel }, ticks: { ...numberTicks, precision: 0 } },
-        y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: yuanLabel }, ticks: numberTicks },
+        y: {
+          beginAtZero: true,
+          position: 'left',
+          title: { display: true, text: recognitionsLabel },
+          ticks: { ...numberTicks, precision: 0 },
+        },
+        y1: {
+          beginAtZero: true,
+          position: 'right',
+          grid: { drawOnChartArea: false },
+          title: { display: true, text: yuanLabel },
+          ticks: numberTicks,
+        },
       },
     },
   });
@@ -90,7 +101,10 @@ export function drawTopItems(canvas, { labels, recognitions, recognitionsLabel }
 export function drawDeclines(canvas, { labels, declines }) {
   draw(canvas, {
     type: 'doughnut',
-    data: { labels, datasets: [{ data: declines, backgroundColor: labels.map((_, i) => colours.series[i % colours.series.length]), borderWidth: 1 }] },
+    data: {
+      labels,
+      datasets: [{ data: declines, backgroundColor: labels.map((_, i) => colours.series[i % colours.series.length]), borderWidth: 1 }],
+    },
     options: { plugins: { legend: { position: 'right', labels: { boxWidth: 10, padding: 6, font: { size: 11 } } } } },
   });
 }

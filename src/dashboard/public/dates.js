@@ -1,7 +1,12 @@
 // Reports count Asia/Shanghai calendar days (YYYY-MM-DD), `to` inclusive.
 
 export function shanghaiToday() {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date());
   const part = (type) => parts.find((p) => p.type === type).value;
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -21,7 +26,7 @@ export function periodKeys(from, to, granularity) {
   if (granularity === 'day') {
     for (let day = from; day <= to; day = addDays(day, 1)) keys.push(day);
   } else {
-    for (let month = from.slice(0, 7); month <= to.slice(0, 7); ) {
+    for (let month = from.slice(0, 7); month <= to.slice(0, 7);) {
       keys.push(month);
       const [y, m] = month.split('-').map(Number);
       month = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;

@@ -38,7 +38,9 @@ export function renderFilterOptions(hospitals) {
 
   const cities = new Map();
   for (const h of hospitals) if (!cities.has(h.city)) cities.set(h.city, cityName(h.city, h.province, language));
-  const cityOptions = [...cities].sort((a, b) => collator.compare(a[1], b[1])).map(([value, label]) => option(value, label, value === city));
+  const cityOptions = [...cities]
+    .sort((a, b) => collator.compare(a[1], b[1]))
+    .map(([value, label]) => option(value, label, value === city));
   citySelect.replaceChildren(option('', t('allCities'), city === ''), ...cityOptions);
 
   const inCity = hospitals

@@ -6,10 +6,27 @@
 // prefecture-level cities and the Yangtze River Delta's main ones, keyed by city and province where
 // the romanisation is shared (台州 in Zhejiang, 泰州 in Jiangsu).
 const citiesZh = {
-  Hangzhou: '杭州', Ningbo: '宁波', Wenzhou: '温州', Jiaxing: '嘉兴', Huzhou: '湖州', Shaoxing: '绍兴', Jinhua: '金华',
-  Quzhou: '衢州', Zhoushan: '舟山', 'Taizhou/Zhejiang': '台州', Lishui: '丽水',
-  Shanghai: '上海', Nanjing: '南京', Suzhou: '苏州', Wuxi: '无锡', Changzhou: '常州', Nantong: '南通', Yangzhou: '扬州',
-  'Taizhou/Jiangsu': '泰州', Hefei: '合肥', Wuhu: '芜湖',
+  Hangzhou: '杭州',
+  Ningbo: '宁波',
+  Wenzhou: '温州',
+  Jiaxing: '嘉兴',
+  Huzhou: '湖州',
+  Shaoxing: '绍兴',
+  Jinhua: '金华',
+  Quzhou: '衢州',
+  Zhoushan: '舟山',
+  'Taizhou/Zhejiang': '台州',
+  Lishui: '丽水',
+  Shanghai: '上海',
+  Nanjing: '南京',
+  Suzhou: '苏州',
+  Wuxi: '无锡',
+  Changzhou: '常州',
+  Nantong: '南通',
+  Yangzhou: '扬州',
+  'Taizhou/Jiangsu': '泰州',
+  Hefei: '合肥',
+  Wuhu: '芜湖',
 };
 const ambiguous = new Set(['Taizhou']);
 

@@ -53,19 +53,30 @@ function renderTiles(totals) {
     return;
   }
   const same = totals.sameHospital ?? { recognitions: 0 };
-  setTile('recognitions', totals.recognitions, formatNumber(totals.recognitions), t('noteSameHospital', { count: formatNumber(same.recognitions) }));
+  setTile(
+    'recognitions',
+    totals.recognitions,
+    formatNumber(totals.recognitions),
+    t('noteSameHospital', { count: formatNumber(same.recognitions) }),
+  );
   setTile('yuan', totals.yuan, formatNumber(totals.yuan));
   const perPatient = totals.minutesPerPatient === null ? '' : t('notePerPatient', { minutes: formatNumber(totals.minutesPerPatient, 1) });
   setTile('hours', totals.minutes / 60, formatNumber(totals.minutes / 60, 1), perPatient);
   setTile('msv', totals.radiationMsv, formatNumber(totals.radiationMsv, 1));
-  setTile('rate', totals.recognitionRate, formatPercent(totals.recognitionRate), t('noteChecks', { count: formatNumber(totals.checksWithRecognizable) }));
+  setTile(
+    'rate',
+    totals.recognitionRate,
+    formatPercent(totals.recognitionRate),
+    t('noteChecks', { count: formatNumber(totals.checksWithRecognizable) }),
+  );
 }
 
 function renderTrend(report, query) {
   $('#trend-heading').textContent = t(query.granularity === 'day' ? 'trend' : 'trendMonthly');
   const canvas = $('#trend-chart');
   const rows = report?.rows ?? [];
-  if (!rows.some((row) => row.recognitions > 0 || row.yuan > 0)) return showChart('trend', canvas, report ? t('noRecognitions') : t('noData'));
+  if (!rows.some((row) => row.recognitions > 0 || row.yuan > 0))
+    return showChart('trend', canvas, report ? t('noRecognitions') : t('noData'));
   showChart('trend', canvas, null);
   const byKey = new Map(rows.map((row) => [row.key, row]));
   let keys = periodKeys(query.from, query.to, query.granularity);
@@ -84,7 +95,10 @@ const shorten = (text, max = 28) => (text.length > max ? `${text.slice(0, max - 
 
 function renderTopItems(report) {
   const canvas = $('#items-chart');
-  const rows = (report?.rows ?? []).filter((row) => row.recognitions > 0).sort((a, b) => b.recognitions - a.recognitions).slice(0, 10);
+  const rows = (report?.rows ?? [])
+    .filter((row) => row.recognitions > 0)
+    .sort((a, b) => b.recognitions - a.recognitions)
+    .slice(0, 10);
   if (rows.length === 0) return showChart('items', canvas, report ? t('noRecognitions') : t('noData'));
   showChart('items', canvas, null);
   drawTopItems(canvas, {
@@ -98,7 +112,10 @@ function renderDeclines(report) {
   const canvas = $('#declines-chart');
   const rows = (report?.rows ?? []).filter((row) => row.declines > 0).sort((a, b) => b.declines - a.declines);
   const totals = report?.totals;
-  $('#declines-note').textContent = totals && totals.declines > 0 ? t('flaggedNote', { flagged: formatNumber(totals.flagged), declines: formatNumber(totals.declines) }) : '';
+  $('#declines-note').textContent =
+    totals && totals.declines > 0
+      ? t('flaggedNote', { flagged: formatNumber(totals.flagged), declines: formatNumber(totals.declines) })
+      : '';
   if (rows.length === 0) return showChart('declines', canvas, report ? t('noDeclines') : t('noData'));
   showChart('declines', canvas, null);
   drawDeclines(canvas, {

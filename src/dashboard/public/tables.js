@@ -96,7 +96,10 @@ export function renderCertifications(report, query, hospital) {
   const standing = new Map();
   for (const row of rows) {
     const previous = standing.get(row.hospitalId) ?? 'active';
-    standing.set(row.hospitalId, row.revoked > 0 || previous === 'revoked' ? 'revoked' : row.suspended > 0 || previous === 'suspended' ? 'suspended' : 'active');
+    standing.set(
+      row.hospitalId,
+      row.revoked > 0 || previous === 'revoked' ? 'revoked' : row.suspended > 0 || previous === 'suspended' ? 'suspended' : 'active',
+    );
   }
   const count = (status) => [...standing.values()].filter((s) => s === status).length;
   // Over several hospitals, how many are in good standing; for one, the table says it all.
@@ -118,8 +121,14 @@ export function renderCertifications(report, query, hospital) {
     document.querySelector('#certifications-table'),
     troubled.map(({ row, label }) => {
       const line = document.createElement('tr');
-      const states = [row.revoked > 0 && status('revoked', row.revoked), row.suspended > 0 && status('suspended', row.suspended)].filter(Boolean);
-      line.append(rowHeader(label), cell(categoryName(row.category, language)), cell(states.join('; '), row.revoked > 0 ? 'revoked' : 'suspended'));
+      const states = [row.revoked > 0 && status('revoked', row.revoked), row.suspended > 0 && status('suspended', row.suspended)].filter(
+        Boolean,
+      );
+      line.append(
+        rowHeader(label),
+        cell(categoryName(row.category, language)),
+        cell(states.join('; '), row.revoked > 0 ? 'revoked' : 'suspended'),
+      );
       return line;
     }),
     3,

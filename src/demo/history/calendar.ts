@@ -7,8 +7,18 @@ const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 /** Lunar New Year's Day (春节), which moves between late January and mid-February. */
 const springFestival: Record<number, string> = {
-  2024: '02-10', 2025: '01-29', 2026: '02-17', 2027: '02-06', 2028: '01-26', 2029: '02-13',
-  2030: '02-03', 2031: '01-23', 2032: '02-11', 2033: '01-31', 2034: '02-19', 2035: '02-08',
+  2024: '02-10',
+  2025: '01-29',
+  2026: '02-17',
+  2027: '02-06',
+  2028: '01-26',
+  2029: '02-13',
+  2030: '02-03',
+  2031: '01-23',
+  2032: '02-11',
+  2033: '01-31',
+  2034: '02-19',
+  2035: '02-08',
 };
 // Beyond the table the demo still works: an average date is close enough for a dip in a chart.
 const fallbackSpringFestival = '02-05';

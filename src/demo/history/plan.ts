@@ -17,12 +17,31 @@ const HOUR_MS = 3_600_000;
 /** Patient journeys on an ordinary weekday early in the year (about 2,100 checks over the year). */
 const JOURNEYS_PER_WEEKDAY = 6.5;
 /** Days between the first hospital's exams and the next hospital's check: mostly within a week, some past every window. */
-const gaps: [[number, number], number][] = [[[0, 0], 18], [[1, 1], 22], [[2, 2], 16], [[3, 3], 12], [[4, 6], 17], [[7, 14], 8], [[15, 29], 5], [[30, 60], 2]];
+const gaps: [[number, number], number][] = [
+  [[0, 0], 18],
+  [[1, 1], 22],
+  [[2, 2], 16],
+  [[3, 3], 12],
+  [[4, 6], 17],
+  [[7, 14], 8],
+  [[15, 29], 5],
+  [[30, 60], 2],
+];
 
 /** What a doctor adds to the items already done elsewhere (a check may ask for what nobody has done). */
 const extraItems: Record<'winter' | 'otherwise', [string, number][]> = {
-  winter: [['LAB-CBC', 3], ['LAB-COAG', 2], ['XR-CHEST', 2], ['LAB-CRP', 2]],
-  otherwise: [['LAB-COAG', 3], ['LAB-CBC', 2], ['ECG-REST', 2], ['LAB-GLU', 1]],
+  winter: [
+    ['LAB-CBC', 3],
+    ['LAB-COAG', 2],
+    ['XR-CHEST', 2],
+    ['LAB-CRP', 2],
+  ],
+  otherwise: [
+    ['LAB-COAG', 3],
+    ['LAB-CBC', 2],
+    ['ECG-REST', 2],
+    ['LAB-GLU', 1],
+  ],
 };
 
 /** When things happen on a history day, in hours after midnight China time. */
@@ -142,8 +161,17 @@ export function planHistory({ now, months, hospitals, catalogue, seen, certifica
     days[day].submissions.push({ issuerId: issuer.id, submission });
     // Now and then a report is revised or withdrawn after it was sent; a preliminary one is finalised.
     const later = day + random.int(1, 3);
-    const kind = result.status === 'preliminary' ? 'finalised' : random.weighted([[null, 94], ['amended', 3.5], ['corrected', 0.8], ['withdrawn', 1.7]] as const);
-    if (kind && later < length) days[later].corrections.push({ issuerId: issuer.id, kind, submission: corrected(submission, kind, at(later, schedule.corrections)) });
+    const kind =
+      result.status === 'preliminary'
+        ? 'finalised'
+        : random.weighted([
+            [null, 94],
+            ['amended', 3.5],
+            ['corrected', 0.8],
+            ['withdrawn', 1.7],
+          ] as const);
+    if (kind && later < length)
+      days[later].corrections.push({ issuerId: issuer.id, kind, submission: corrected(submission, kind, at(later, schedule.corrections)) });
     return submission;
   }
 
@@ -159,7 +187,11 @@ export function planHistory({ now, months, hospitals, catalogue, seen, certifica
     const issuer = patient.home === 'Wenzhou' && random.chance(0.12) ? byId.get(revokedHospital)! : generator.hospitalFor(patient.home);
     const receiver = choices.receiverFor(issuer, patient.home);
     const winter = respiratorySeason(days[resultDay].date);
-    const count = random.weighted([[1, 45], [2, 35], [3, 20]] as const);
+    const count = random.weighted([
+      [1, 45],
+      [2, 35],
+      [3, 20],
+    ] as const);
     const performed = generator.itemsAt(issuer, count, (e) => itemWeight(e, winter));
     if (performed.length === 0) return;
     const performedAt = new Date(at(resultDay, 8) + random.int(0, 210) * 60_000);
@@ -178,7 +210,12 @@ export function planHistory({ now, months, hospitals, catalogue, seen, certifica
       receiverId: receiver.id,
       practitionerId,
       patient: { idType: 'resident_id', idNumber: patient.idNumber },
-      items: requested.map((e) => ({ itemCode: e.code, draw: random.next(), retest: random.chance(0.5), unadvised: choices.unadvisedDecline() })),
+      items: requested.map((e) => ({
+        itemCode: e.code,
+        draw: random.next(),
+        retest: random.chance(0.5),
+        unadvised: choices.unadvisedDecline(),
+      })),
       flags: choices.flagsFor(requested),
       declineRate: choices.declineRate(receiver, practitionerId),
     });
@@ -201,7 +238,10 @@ export function planHistory({ now, months, hospitals, catalogue, seen, certifica
       const entry = entries.get(itemCode);
       if (!receiver || !entry || !performs(receiver, entry.category)) return null;
       // Reported by the next morning, before the receiver's next batch.
-      return toSubmission(generator.result(receiver, entry, patient.idNumber, performedAt, 0, 'final'), performedAt.getTime() + 18 * HOUR_MS);
+      return toSubmission(
+        generator.result(receiver, entry, patient.idNumber, performedAt, 0, 'final'),
+        performedAt.getTime() + 18 * HOUR_MS,
+      );
     },
   };
 }

@@ -60,8 +60,18 @@ export async function playHistory({ db, prepared, audit, patientKeySecret }: His
   const decisions = createDecisionService({ db, clock, audit });
   const registry = createRegistryService({ db, clock });
   const summary: HistorySummary = {
-    days: plan.days.length, patients: plan.patients.length, results: 0, retests: 0, amended: 0, withdrawn: 0, certificationEvents: 0,
-    checks: 0, checkItems: 0, recognitions: 0, declines: 0, flagged: 0,
+    days: plan.days.length,
+    patients: plan.patients.length,
+    results: 0,
+    retests: 0,
+    amended: 0,
+    withdrawn: 0,
+    certificationEvents: 0,
+    checks: 0,
+    checkItems: 0,
+    recognitions: 0,
+    declines: 0,
+    flagged: 0,
   };
   /** Retests done after a check, sent with the receiver's next batch. */
   let retests: { issuerId: string; submission: Submission }[] = [];
@@ -93,7 +103,8 @@ export async function playHistory({ db, prepared, audit, patientKeySecret }: His
 
     // Each hospital's HIS sends the morning's results (and yesterday's retests) in one batch.
     const batches = new Map<string, Submission[]>();
-    for (const { issuerId, submission } of [...retests, ...day.submissions]) batches.set(issuerId, [...(batches.get(issuerId) ?? []), submission]);
+    for (const { issuerId, submission } of [...retests, ...day.submissions])
+      batches.set(issuerId, [...(batches.get(issuerId) ?? []), submission]);
     summary.retests += retests.length;
     retests = [];
     let sent = 0;
@@ -101,7 +112,8 @@ export async function playHistory({ db, prepared, audit, patientKeySecret }: His
       now = at(schedule.batches, sent++);
       const answer = await results.submitBatch(hospitalActor(issuerId), batch);
       const rejected = answer.results.filter((r) => r.outcome === 'rejected');
-      if (rejected.length > 0) throw new Error(`demo history: ${issuerId}'s batch of ${day.date} was refused: ${JSON.stringify(rejected[0])}`);
+      if (rejected.length > 0)
+        throw new Error(`demo history: ${issuerId}'s batch of ${day.date} was refused: ${JSON.stringify(rejected[0])}`);
       summary.results += batch.length;
     }
 
@@ -173,7 +185,12 @@ function decide(planned: PlannedCheck, answer: Check): Chosen {
       chosen.decisions.push({ ...target, action: 'declined', reasonCode: reusable.advisories[0] });
       retest(item);
     } else if (reusable.advisories.length === 0 && item.draw < planned.declineRate) {
-      chosen.decisions.push({ ...target, action: 'declined', reasonCode: item.unadvised.code, ...(item.unadvised.text ? { reasonText: item.unadvised.text } : {}) });
+      chosen.decisions.push({
+        ...target,
+        action: 'declined',
+        reasonCode: item.unadvised.code,
+        ...(item.unadvised.text ? { reasonText: item.unadvised.text } : {}),
+      });
       retest(item);
     } else {
       chosen.decisions.push({ ...target, action: 'recognized' });

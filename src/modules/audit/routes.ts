@@ -1,6 +1,15 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { problemResponses } from '../../http/schemas.ts';
-import { auditListQuery, auditPage, auditPatientSearch, clientParams, patientsQuery, patientsReport, volumeQuery, volumeReport } from './schemas.ts';
+import {
+  auditListQuery,
+  auditPage,
+  auditPatientSearch,
+  clientParams,
+  patientsQuery,
+  patientsReport,
+  volumeQuery,
+  volumeReport,
+} from './schemas.ts';
 import type { AuditService } from './service.ts';
 
 const admin = { scopes: ['admin'] } as const;
@@ -11,9 +20,12 @@ export const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditService }> = async
   app.get('/v1/audit-events', {
     config: admin,
     schema: {
-      operationId: 'listAuditEvents', tags, summary: 'List audit events, newest first',
+      operationId: 'listAuditEvents',
+      tags,
+      summary: 'List audit events, newest first',
       description: 'Filter by hospital, client, action, outcome and a time window [since, until). Page with the opaque nextCursor.',
-      querystring: auditListQuery, response: { 200: auditPage, ...problemResponses },
+      querystring: auditListQuery,
+      response: { 200: auditPage, ...problemResponses },
     },
     handler: async (request) => audit.list(request.query),
   });
@@ -21,9 +33,13 @@ export const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditService }> = async
   app.post('/v1/audit-events/search', {
     config: { ...admin, audit: 'audit.search' },
     schema: {
-      operationId: 'searchAuditEventsByPatient', tags, summary: "A patient's access history, newest first",
-      description: 'The patient travels in the body, never in a URL. This look-up is itself recorded (action audit.search). Page with the opaque nextCursor.',
-      body: auditPatientSearch, response: { 200: auditPage, ...problemResponses },
+      operationId: 'searchAuditEventsByPatient',
+      tags,
+      summary: "A patient's access history, newest first",
+      description:
+        'The patient travels in the body, never in a URL. This look-up is itself recorded (action audit.search). Page with the opaque nextCursor.',
+      body: auditPatientSearch,
+      response: { 200: auditPage, ...problemResponses },
     },
     handler: async (request) => audit.searchByPatient(request.actor, request.body),
   });
@@ -31,11 +47,14 @@ export const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditService }> = async
   app.get('/v1/audit-events/volumes', {
     config: admin,
     schema: {
-      operationId: 'getAccessVolumes', tags, summary: 'Access volumes per client and day, unusual ones flagged',
+      operationId: 'getAccessVolumes',
+      tags,
+      summary: 'Access volumes per client and day, unusual ones flagged',
       description:
         'Per client and Asia/Shanghai day: audit events, refused or failed attempts, and distinct patients whose data was disclosed. A day with more patients ' +
         'than AUDIT_UNUSUAL_PATIENTS_PER_DAY is flagged `unusual`. At most 92 days.',
-      querystring: volumeQuery, response: { 200: volumeReport, ...problemResponses },
+      querystring: volumeQuery,
+      response: { 200: volumeReport, ...problemResponses },
     },
     handler: async (request) => audit.volumes(request.query),
   });
@@ -43,9 +62,14 @@ export const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditService }> = async
   app.get('/v1/audit-events/clients/:clientId/patients', {
     config: admin,
     schema: {
-      operationId: 'listPatientsReadByClient', tags, summary: 'The patients (keys) whose data a client was given',
-      description: 'In patient-key order with the number of accesses and the first and last; at most 92 days. Page with the opaque nextCursor.',
-      params: clientParams, querystring: patientsQuery, response: { 200: patientsReport, ...problemResponses },
+      operationId: 'listPatientsReadByClient',
+      tags,
+      summary: 'The patients (keys) whose data a client was given',
+      description:
+        'In patient-key order with the number of accesses and the first and last; at most 92 days. Page with the opaque nextCursor.',
+      params: clientParams,
+      querystring: patientsQuery,
+      response: { 200: patientsReport, ...problemResponses },
     },
     handler: async (request) => audit.patientsReadBy(request.params.clientId, request.query),
   });

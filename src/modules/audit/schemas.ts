@@ -47,7 +47,8 @@ export const auditEvent = z
   })
   .meta({
     id: 'AuditEvent',
-    description: 'One access to patient data or one client authentication. The patient key is not shown: find a patient’s events by POST /v1/audit-events/search.',
+    description:
+      'One access to patient data or one client authentication. The patient key is not shown: find a patient’s events by POST /v1/audit-events/search.',
   });
 export type AuditEvent = z.output<typeof auditEvent>;
 
@@ -89,7 +90,11 @@ export const volumeReport = z
   .meta({ id: 'AccessVolumes' });
 
 export const clientParams = z.object({ clientId: identifier });
-export const patientsQuery = z.object({ ...days, limit: z.coerce.number().int().min(1).max(1_000).default(500), cursor: cursor.optional() });
+export const patientsQuery = z.object({
+  ...days,
+  limit: z.coerce.number().int().min(1).max(1_000).default(500),
+  cursor: cursor.optional(),
+});
 export type PatientsQuery = z.output<typeof patientsQuery>;
 
 export const patientsReport = z

@@ -6,7 +6,14 @@ import type { Actor } from '../auth/index.ts';
 import { derivePatientKey } from '../patients/index.ts';
 import { shanghaiDate } from '../../calendar.ts';
 import { accessVolumes, listAuditEvents, patientsReadBy, type AuditFilter, type AuditPosition, type Window } from './repository.ts';
-import { maxVolumeDays, type AuditEvent, type AuditListQuery, type AuditPatientSearch, type PatientsQuery, type VolumeQuery } from './schemas.ts';
+import {
+  maxVolumeDays,
+  type AuditEvent,
+  type AuditListQuery,
+  type AuditPatientSearch,
+  type PatientsQuery,
+  type VolumeQuery,
+} from './schemas.ts';
 import type { AuditTrail } from './trail.ts';
 
 export interface AuditServiceDeps {
@@ -46,7 +53,8 @@ function dayWindow(query: { from?: string; to?: string }, now: Date): Window & {
   const fromDay = query.from ?? new Date(Date.parse(toDay) - 6 * dayMs).toISOString().slice(0, 10);
   const days = (Date.parse(toDay) - Date.parse(fromDay)) / dayMs + 1;
   if (days < 1) throw new BadRequest('The period ends before it starts', [{ field: 'from', message: 'must not be after to' }]);
-  if (days > maxVolumeDays) throw new BadRequest(`At most ${maxVolumeDays} days`, [{ field: 'from', message: `must be within ${maxVolumeDays} days of to` }]);
+  if (days > maxVolumeDays)
+    throw new BadRequest(`At most ${maxVolumeDays} days`, [{ field: 'from', message: `must be within ${maxVolumeDays} days of to` }]);
   return { fromDay, toDay, from: new Date(`${fromDay}T00:00:00+08:00`), to: new Date(Date.parse(`${toDay}T00:00:00+08:00`) + dayMs) };
 }
 
@@ -87,7 +95,10 @@ export function createAuditService({ db, clock, patientKeySecret, audit, unusual
       const now = clock();
       const key = derivePatientKey(search.patient, patientKeySecret, now);
       if (typeof key !== 'string') throw invalidFields([key]);
-      const answer = await page({ patientKey: key, since: search.since, until: search.until, after: decodeCursor(search.cursor) }, search.limit);
+      const answer = await page(
+        { patientKey: key, since: search.since, until: search.until, after: decodeCursor(search.cursor) },
+        search.limit,
+      );
       await audit.record(db, {
         action: 'audit.search',
         outcome: 'success',
@@ -131,7 +142,9 @@ export function createAuditService({ db, clock, patientKeySecret, audit, unusual
       }
       const rows = await patientsReadBy(db, clientId, window, query.limit + 1, after);
       const more = rows.length > query.limit;
-      const patients = rows.slice(0, query.limit).map((r) => ({ patientKey: r.patient_key!, events: r.events, firstAt: r.first_at, lastAt: r.last_at }));
+      const patients = rows
+        .slice(0, query.limit)
+        .map((r) => ({ patientKey: r.patient_key!, events: r.events, firstAt: r.first_at, lastAt: r.last_at }));
       return {
         clientId,
         from: window.fromDay,

@@ -20,7 +20,8 @@ export interface Actor {
 /** A hospital client may act only as its own hospital; administrators may act for any. */
 export function assertHospital(actor: Actor, hospitalId: string): void {
   if (actor.isAdmin) return;
-  if (actor.hospitalId !== hospitalId) throw new Forbidden(`This client acts for hospital ${actor.hospitalId ?? '(none)'}, not ${hospitalId}`);
+  if (actor.hospitalId !== hospitalId)
+    throw new Forbidden(`This client acts for hospital ${actor.hospitalId ?? '(none)'}, not ${hospitalId}`);
 }
 
 /** The hospital a hospital-only operation acts as (a token's hospital). */

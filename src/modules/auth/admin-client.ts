@@ -10,7 +10,14 @@ export async function ensureAdminClient(db: Database, clientId: string, secret: 
   const secretHash = await hashSecret(secret);
   await db
     .insertInto('clients')
-    .values({ client_id: clientId, hospital_id: null, scopes: ['admin'], secret_hash: secretHash, jwks: null, description: 'Bootstrap administrator' })
+    .values({
+      client_id: clientId,
+      hospital_id: null,
+      scopes: ['admin'],
+      secret_hash: secretHash,
+      jwks: null,
+      description: 'Bootstrap administrator',
+    })
     .onConflict((oc) => oc.column('client_id').doUpdateSet({ secret_hash: secretHash, jwks: null, scopes: ['admin'], disabled_at: null }))
     .execute();
 }

@@ -21,9 +21,15 @@ const registeredClient = client
   .meta({ id: 'RegisteredClient' });
 
 /** A public JWK (RFC 7517): flat members, base64url or short text values, an x5c chain of certificates. */
-const jwkValue = z.string().max(8_192).regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
+const jwkValue = z
+  .string()
+  .max(8_192)
+  .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
 const jwk = z
-  .record(z.string().regex(/^[A-Za-z0-9_]{1,32}$/, 'must be a JWK member name'), z.union([jwkValue, z.array(jwkValue).max(10), z.boolean(), z.number()]))
+  .record(
+    z.string().regex(/^[A-Za-z0-9_]{1,32}$/, 'must be a JWK member name'),
+    z.union([jwkValue, z.array(jwkValue).max(10), z.boolean(), z.number()]),
+  )
   .refine((key) => Object.keys(key).length <= 30, 'at most 30 members')
   .meta({ maxProperties: 30 });
 
@@ -48,9 +54,13 @@ export const clientRoutes: FastifyPluginAsyncZod<{ clients: ClientService }> = a
   app.post('/v1/hospitals/:hospitalId/clients', {
     config: admin,
     schema: {
-      operationId: 'registerClient', tags, summary: 'Register an API client for a hospital',
+      operationId: 'registerClient',
+      tags,
+      summary: 'Register an API client for a hospital',
       description: 'A hospital client always acts as its hospital. Without `jwks`, a client secret is generated and returned once.',
-      params: z.object({ hospitalId: identifier }), body: clientInput, response: { 201: registeredClient, ...problemResponses },
+      params: z.object({ hospitalId: identifier }),
+      body: clientInput,
+      response: { 201: registeredClient, ...problemResponses },
     },
     handler: async (request, reply) => reply.status(201).send(await clients.register(request.params.hospitalId, request.body)),
   });
@@ -58,8 +68,11 @@ export const clientRoutes: FastifyPluginAsyncZod<{ clients: ClientService }> = a
   app.get('/v1/hospitals/:hospitalId/clients', {
     config: admin,
     schema: {
-      operationId: 'listClients', tags, summary: "A hospital's API clients",
-      params: z.object({ hospitalId: identifier }), response: { 200: z.object({ clients: z.array(client) }), ...problemResponses },
+      operationId: 'listClients',
+      tags,
+      summary: "A hospital's API clients",
+      params: z.object({ hospitalId: identifier }),
+      response: { 200: z.object({ clients: z.array(client) }), ...problemResponses },
     },
     handler: async (request) => clients.list(request.params.hospitalId),
   });
@@ -67,8 +80,11 @@ export const clientRoutes: FastifyPluginAsyncZod<{ clients: ClientService }> = a
   app.post('/v1/clients/:clientId/disable', {
     config: admin,
     schema: {
-      operationId: 'disableClient', tags, summary: 'Disable a client: it gets no new tokens and its current tokens stop working',
-      params: z.object({ clientId: identifier }), response: { 200: client, ...problemResponses },
+      operationId: 'disableClient',
+      tags,
+      summary: 'Disable a client: it gets no new tokens and its current tokens stop working',
+      params: z.object({ clientId: identifier }),
+      response: { 200: client, ...problemResponses },
     },
     handler: async (request) => clients.disable(request.params.clientId),
   });

@@ -23,10 +23,14 @@ export function clientView(row: ClientRow) {
 async function checkJwks(jwks: { keys: Record<string, unknown>[] }): Promise<void> {
   for (const [index, key] of jwks.keys.entries()) {
     const field = `jwks.keys.${index}`;
-    if ('d' in key || 'p' in key || 'k' in key) throw new BadRequest('The JWKS must hold public keys only', [{ field, message: 'is a private or symmetric key' }]);
+    if ('d' in key || 'p' in key || 'k' in key)
+      throw new BadRequest('The JWKS must hold public keys only', [{ field, message: 'is a private or symmetric key' }]);
     if (typeof key.kid !== 'string') throw new BadRequest('Every key needs a kid', [{ field: `${field}.kid`, message: 'is required' }]);
     try {
-      await importJWK(key as JWK, typeof key.alg === 'string' ? key.alg : key.kty === 'EC' ? 'ES256' : key.kty === 'OKP' ? 'EdDSA' : 'RS256');
+      await importJWK(
+        key as JWK,
+        typeof key.alg === 'string' ? key.alg : key.kty === 'EC' ? 'ES256' : key.kty === 'OKP' ? 'EdDSA' : 'RS256',
+      );
     } catch {
       throw new BadRequest('A key of the JWKS could not be read', [{ field, message: 'is not a usable public JWK' }]);
     }
@@ -36,7 +40,10 @@ async function checkJwks(jwks: { keys: Record<string, unknown>[] }): Promise<voi
 export function createClientService({ db, clock, onChange }: { db: Database; clock: () => Date; onChange: (clientId: string) => void }) {
   return {
     /** Registers a hospital client. Without a JWKS a secret is generated and returned this once. */
-    async register(hospitalId: string, input: { clientId?: string; jwks?: { keys: Record<string, unknown>[] }; scopes?: string[]; description?: string }) {
+    async register(
+      hospitalId: string,
+      input: { clientId?: string; jwks?: { keys: Record<string, unknown>[] }; scopes?: string[]; description?: string },
+    ) {
       if (!(await findHospital(db, hospitalId))) throw new NotFound(`Hospital ${hospitalId} is not registered`);
       if (input.jwks) await checkJwks(input.jwks);
       const clientId = input.clientId ?? `${hospitalId}-${randomBytes(4).toString('hex')}`;

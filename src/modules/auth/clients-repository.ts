@@ -4,16 +4,7 @@ import type { Clients } from '../../db/schema.ts';
 
 export type ClientRow = Selectable<Clients>;
 
-const clientColumns = [
-  'client_id',
-  'hospital_id',
-  'scopes',
-  'secret_hash',
-  'jwks',
-  'description',
-  'created_at',
-  'disabled_at',
-] as const;
+const clientColumns = ['client_id', 'hospital_id', 'scopes', 'secret_hash', 'jwks', 'description', 'created_at', 'disabled_at'] as const;
 
 export function findClient(db: Database, clientId: string): Promise<ClientRow | undefined> {
   return db.selectFrom('clients').select(clientColumns).where('client_id', '=', clientId).executeTakeFirst();
@@ -28,7 +19,14 @@ export function listClients(db: Database, hospitalId: string | null): Promise<Cl
 /** Inserts a client; false when the id is taken. */
 export async function insertClient(
   db: Database,
-  client: { clientId: string; hospitalId: string | null; scopes: string[]; secretHash: string | null; jwks: object | null; description?: string | null },
+  client: {
+    clientId: string;
+    hospitalId: string | null;
+    scopes: string[];
+    secretHash: string | null;
+    jwks: object | null;
+    description?: string | null;
+  },
 ): Promise<boolean> {
   const inserted = await db
     .insertInto('clients')

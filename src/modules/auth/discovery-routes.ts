@@ -62,6 +62,8 @@ export const discoveryRoutes: FastifyPluginAsyncZod<{ issuer: string }> = async 
       response: { 200: smartConfiguration },
     },
     handler: async (_request, reply) =>
-      reply.header('cache-control', cacheable).send({ ...metadata, capabilities: ['client-confidential-asymmetric', 'client-confidential-symmetric'] }),
+      reply
+        .header('cache-control', cacheable)
+        .send({ ...metadata, capabilities: ['client-confidential-asymmetric', 'client-confidential-symmetric'] }),
   });
 };

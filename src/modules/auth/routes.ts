@@ -8,7 +8,11 @@ import { OAuthError, type TokenService } from './token-service.ts';
 import type { JWK } from 'jose';
 
 // RFC 6749 Appendix A's grammar: VSCHAR for ids and secrets, NQCHAR for scope tokens.
-const visible = (max: number) => z.string().max(max).regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
+const visible = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII');
 const tokenRequest = z
   .object({
     grant_type: visible(200).optional().describe('Must be client_credentials'),
@@ -94,27 +98,45 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
           .header('cache-control', 'no-store')
           .send({ error: 'temporarily_unavailable', error_description: error.message });
       }
-      const oauth = error instanceof OAuthError
-        ? error
-        : error.statusCode && error.statusCode < 500
-          ? new OAuthError('invalid_request', error.message)
-          : null;
+      const oauth =
+        error instanceof OAuthError
+          ? error
+          : error.statusCode && error.statusCode < 500
+            ? new OAuthError('invalid_request', error.message)
+            : null;
       if (!oauth) {
         request.log.error({ err: error }, 'token request failed');
         return reply.status(500).send({ error: 'server_error', error_description: 'The server failed to answer' });
       }
       // RFC 6749 §5.2: a client that authenticated with the Authorization header gets its scheme's challenge.
-      if (oauth.status === 401 && /^Basic\s/i.test(request.headers.authorization ?? '')) reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
+      if (oauth.status === 401 && /^Basic\s/i.test(request.headers.authorization ?? ''))
+        reply.header('www-authenticate', 'Basic realm="mutual-recognition"');
       if (oauth.retryAfterSeconds !== undefined) reply.header('retry-after', String(oauth.retryAfterSeconds));
-      return reply.status(oauth.status as 400 | 401 | 429).header('cache-control', 'no-store').send({ error: oauth.error, error_description: oauth.message });
+      return reply
+        .status(oauth.status as 400 | 401 | 429)
+        .header('cache-control', 'no-store')
+        .send({ error: oauth.error, error_description: oauth.message });
     },
     handler: async (request, reply) => {
-      if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      if (
+        !String(request.headers['content-type'] ?? '')
+          .toLowerCase()
+          .startsWith('application/x-www-form-urlencoded')
+      ) {
         throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
       }
       if (request.validationError) {
-        const fields = [...new Set((request.validationError.validation ?? []).map((v: { instancePath: string }) => v.instancePath.replace(/^\//, '').split('/')[0]))].join(', ');
-        throw new OAuthError('invalid_request', `Each parameter must appear once, as text of its RFC 6749 grammar${fields ? ` (${fields})` : ''}`);
+        const fields = [
+          ...new Set(
+            (request.validationError.validation ?? []).map(
+              (v: { instancePath: string }) => v.instancePath.replace(/^\//, '').split('/')[0],
+            ),
+          ),
+        ].join(', ');
+        throw new OAuthError(
+          'invalid_request',
+          `Each parameter must appear once, as text of its RFC 6749 grammar${fields ? ` (${fields})` : ''}`,
+        );
       }
       const body = request.body;
       const issued = await tokens.issue({

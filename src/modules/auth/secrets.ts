@@ -68,7 +68,8 @@ export function createSecretVerifier({ maxConcurrent, maxWaiting }: SecretVerifi
 
   async function withSlot<T>(work: () => Promise<T>): Promise<T> {
     if (running >= maxConcurrent) {
-      if (waiting.length >= maxWaiting) throw new ServiceUnavailable('Too many client authentications at once; retry shortly', 'overloaded', 1);
+      if (waiting.length >= maxWaiting)
+        throw new ServiceUnavailable('Too many client authentications at once; retry shortly', 'overloaded', 1);
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else running += 1;
     try {

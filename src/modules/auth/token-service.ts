@@ -119,7 +119,10 @@ export function createTokenService(deps: TokenServiceDeps) {
       at: deps.clock(),
       clientId: client?.client_id ?? null,
       hospitalId: client?.hospital_id ?? null,
-      query: { claimedClientId: claimed && /^[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : null, method: request.clientAssertion ? 'private_key_jwt' : request.basic ? 'client_secret_basic' : 'client_secret_post' },
+      query: {
+        claimedClientId: claimed && /^[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : null,
+        method: request.clientAssertion ? 'private_key_jwt' : request.basic ? 'client_secret_basic' : 'client_secret_post',
+      },
       origin: request.origin,
     });
   }

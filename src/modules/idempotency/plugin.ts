@@ -38,7 +38,10 @@ function parseKey(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? null : header.trim();
   const key = value === null ? null : (quotedKey.exec(value)?.[1] ?? (bareKey.test(value) ? value : null));
   if (key === null) {
-    const error = { field: 'headers.idempotency-key', message: 'must be one string of 1-255 printable characters, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324"' };
+    const error = {
+      field: 'headers.idempotency-key',
+      message: 'must be one string of 1-255 printable characters, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324"',
+    };
     throw new BadRequest('Invalid Idempotency-Key header', [error]);
   }
   return key;
@@ -68,7 +71,12 @@ async function idempotency(app: FastifyInstance, { db, clock, ttlHours }: Idempo
     const stored = await findAnswer(db, clientId, key);
     if (stored && stored.createdAt >= notBefore) {
       if (stored.requestHash !== requestHash) {
-        throw new ProblemError(422, 'idempotency-key-reused', 'Idempotency key reused', 'This Idempotency-Key was used for a different request; use a new key');
+        throw new ProblemError(
+          422,
+          'idempotency-key-reused',
+          'Idempotency key reused',
+          'This Idempotency-Key was used for a different request; use a new key',
+        );
       }
       return reply.status(stored.statusCode).header('idempotent-replayed', 'true').send(stored.response);
     }
@@ -77,7 +85,9 @@ async function idempotency(app: FastifyInstance, { db, clock, ttlHours }: Idempo
   });
 
   const purge = setInterval(() => {
-    deleteAnswersBefore(db, new Date(clock().getTime() - ttlMs)).catch((error: unknown) => app.log.warn({ err: error }, 'purging expired idempotency keys failed'));
+    deleteAnswersBefore(db, new Date(clock().getTime() - ttlMs)).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'purging expired idempotency keys failed'),
+    );
   }, purgeEveryMs);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

@@ -52,10 +52,24 @@ export async function deleteAnswersBefore(db: Executor, before: Date, only?: { c
  */
 export function rememberAnswersFrom(
   relation: string,
-  answers: readonly { n: number; clientId: string; key: string; requestHash: string; statusCode: number; response: Record<string, unknown> }[],
+  answers: readonly {
+    n: number;
+    clientId: string;
+    key: string;
+    requestHash: string;
+    statusCode: number;
+    response: Record<string, unknown>;
+  }[],
   idField = 'checkId',
 ) {
-  const rows = answers.map((a) => ({ n: a.n, client_id: a.clientId, idempotency_key: a.key, request_hash: a.requestHash, status_code: a.statusCode, response: a.response }));
+  const rows = answers.map((a) => ({
+    n: a.n,
+    client_id: a.clientId,
+    idempotency_key: a.key,
+    request_hash: a.requestHash,
+    status_code: a.statusCode,
+    response: a.response,
+  }));
   return sql`
     insert into idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
     select x.client_id, x.idempotency_key, x.request_hash, x.status_code, jsonb_build_object(${idField}::text, r.id) || x.response, r.created_at

@@ -10,9 +10,7 @@ export type PatientIdentity = z.output<typeof patientIdentity>;
 
 export type IdType = 'resident_id' | 'passport' | 'other';
 
-export type ResidentIdCheck =
-  | { ok: true; normalised: string; birthDate: string }
-  | { ok: false; message: string };
+export type ResidentIdCheck = { ok: true; normalised: string; birthDate: string } | { ok: false; message: string };
 
 // GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits.
 const CHECK_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

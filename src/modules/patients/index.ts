@@ -1,2 +1,11 @@
 /** Patients without identities: ID numbers validated and turned into keyed HMACs at the edge. */
-export { derivePatientKey, generateResidentId, normaliseIdNumber, patientKey, residentIdCheckChar, validateResidentId, type IdType, type PatientIdentity } from './identity.ts';
+export {
+  derivePatientKey,
+  generateResidentId,
+  normaliseIdNumber,
+  patientKey,
+  residentIdCheckChar,
+  validateResidentId,
+  type IdType,
+  type PatientIdentity,
+} from './identity.ts';

@@ -5,7 +5,17 @@ import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import type { IdempotentRequest } from '../idempotency/index.ts';
 import { derivePatientKey } from '../patients/index.ts';
-import { decide, explain, itemMatch, purposeRefusal, type Locale, type CheckContext, type Decision, type DecisionFacts, type ResultFacts } from '../rules/index.ts';
+import {
+  decide,
+  explain,
+  itemMatch,
+  purposeRefusal,
+  type Locale,
+  type CheckContext,
+  type Decision,
+  type DecisionFacts,
+  type ResultFacts,
+} from '../rules/index.ts';
 import { createCheckStore } from './check-store.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
 import type { StoredCandidate } from './candidates.ts';
@@ -42,9 +52,25 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
       const patientKey = derivePatientKey(request.patient, patientKeySecret, now);
       if (typeof patientKey !== 'string') throw new BadRequest('The patient identity is not valid', [patientKey]);
       const requestedCodes = [...new Set(request.items)];
-      const { receiver, ruleSet, requested: resolved, candidates, scopes, certifications } = await store.loadFacts(receiverId, requestedCodes, patientKey, now);
+      const {
+        receiver,
+        ruleSet,
+        requested: resolved,
+        candidates,
+        scopes,
+        certifications,
+      } = await store.loadFacts(receiverId, requestedCodes, patientKey, now);
       if (!receiver) throw new Forbidden(`Hospital ${receiverId} is not registered`);
-      const unknown = requestedCodes.flatMap((code) => (resolved.has(code) ? [] : [{ field: `items.${request.items.indexOf(code)}`, message: `${code} is neither a catalogue item nor a local code of ${receiverId}` }]));
+      const unknown = requestedCodes.flatMap((code) =>
+        resolved.has(code)
+          ? []
+          : [
+              {
+                field: `items.${request.items.indexOf(code)}`,
+                message: `${code} is neither a catalogue item nor a local code of ${receiverId}`,
+              },
+            ],
+      );
       if (unknown.length > 0) throw new BadRequest('Unknown item codes', unknown);
 
       const context: CheckContext = request.context ?? {};
@@ -56,7 +82,14 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
         const judged = candidates
           .filter((c) => itemMatch(requestedItem, c.result, c.resultItem).matches)
           .map((c) => {
-            const facts: DecisionFacts = { ...c, requestedItem, receiver, scopes, certifications: certifications.get(c.issuer.id) ?? [], context };
+            const facts: DecisionFacts = {
+              ...c,
+              requestedItem,
+              receiver,
+              scopes,
+              certifications: certifications.get(c.issuer.id) ?? [],
+              context,
+            };
             return { facts, result: c.result, decision: decide(ruleSet, facts, now) };
           })
           .sort(byRecognisableThenNewest);
@@ -101,9 +134,18 @@ export function createCheckService({ db, prepared, registry, clock, patientKeySe
         origin: actor.origin,
         query: { items: request.items, context: request.context ?? null },
         idempotency: idempotency && { ...idempotency, response: answer },
-        receiverId, clientId: actor.clientId, practitionerId: request.practitionerId, patientKey, purpose: request.purpose,
-        context: context as Record<string, boolean>, ruleSetVersion: ruleSet.version, now,
-        items: items.map(({ requestedItem, judged }) => ({ itemCode: requestedItem.code, hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE') })),
+        receiverId,
+        clientId: actor.clientId,
+        practitionerId: request.practitionerId,
+        patientKey,
+        purpose: request.purpose,
+        context: context as Record<string, boolean>,
+        ruleSetVersion: ruleSet.version,
+        now,
+        items: items.map(({ requestedItem, judged }) => ({
+          itemCode: requestedItem.code,
+          hasRecognizable: judged.some((j) => j.decision.outcome === 'RECOGNIZABLE'),
+        })),
         candidates: stored,
       });
       audit.counted('recognition.check', 'success');

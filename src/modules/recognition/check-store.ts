@@ -40,7 +40,9 @@ export interface CheckStore {
  */
 export function createCheckStore(db: Database, prepared: Prepared, snapshots: RegistrySnapshots): CheckStore {
   const lookup = batching((lookups: CandidateLookup[]) => prepared('recognition_check_candidates', candidateResultsQuery(db, lookups)));
-  const record = batching(async (checks: NewCheck[]) => (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id));
+  const record = batching(async (checks: NewCheck[]) =>
+    (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id),
+  );
 
   return {
     async loadFacts(receiverId, codes, patientKey, now) {
@@ -51,7 +53,8 @@ export function createCheckStore(db: Database, prepared: Prepared, snapshots: Re
       while (found.registry_version > registry.version) {
         const lookback = registry.ruleSet.lookbackDays;
         registry = await snapshots.newerThan(registry.version);
-        if (registry.ruleSet.lookbackDays !== lookback) found = await lookup({ patientKey, now, lookbackDays: registry.ruleSet.lookbackDays });
+        if (registry.ruleSet.lookbackDays !== lookback)
+          found = await lookup({ patientKey, now, lookbackDays: registry.ruleSet.lookbackDays });
       }
       const requested = new Map<string, CatalogueItem>();
       for (const code of codes) {
@@ -104,16 +107,39 @@ export interface NewCheck {
 function recordQuery(db: Database, checks: readonly NewCheck[]) {
   const json = (rows: unknown[]) => JSON.stringify(rows);
   const heads = checks.map((c, n) => ({
-    n, receiving_hospital_id: c.receiverId, client_id: c.clientId, practitioner_id: c.practitionerId, patient_key: c.patientKey, purpose: c.purpose,
-    context: c.context, rule_set_version: c.ruleSetVersion, created_at: c.now, result_ids: [...new Set(c.candidates.map((x) => x.resultId))],
-    source_address: c.origin.sourceAddress, request_id: c.origin.requestId, query: c.query,
+    n,
+    receiving_hospital_id: c.receiverId,
+    client_id: c.clientId,
+    practitioner_id: c.practitionerId,
+    patient_key: c.patientKey,
+    purpose: c.purpose,
+    context: c.context,
+    rule_set_version: c.ruleSetVersion,
+    created_at: c.now,
+    result_ids: [...new Set(c.candidates.map((x) => x.resultId))],
+    source_address: c.origin.sourceAddress,
+    request_id: c.origin.requestId,
+    query: c.query,
   }));
-  const items = checks.flatMap((c, n) => c.items.map((i, position) => ({ n, item_code: i.itemCode, position, has_recognizable: i.hasRecognizable })));
+  const items = checks.flatMap((c, n) =>
+    c.items.map((i, position) => ({ n, item_code: i.itemCode, position, has_recognizable: i.hasRecognizable })),
+  );
   const answers = checks.flatMap((c, n) => (c.idempotency ? [{ n, ...c.idempotency, statusCode: 201 }] : []));
-  const candidates = checks.flatMap((c, n) => c.candidates.map((x) => ({
-    n, item_code: x.itemCode, result_id: x.resultId, issuing_hospital_id: x.issuingHospitalId, outcome: x.outcome, retest_permitted: x.retestPermitted,
-    reasons: x.reasons, advisories: x.advisories, yuan: x.yuan, minutes: x.minutes, radiation_msv: x.radiationMsv,
-  })));
+  const candidates = checks.flatMap((c, n) =>
+    c.candidates.map((x) => ({
+      n,
+      item_code: x.itemCode,
+      result_id: x.resultId,
+      issuing_hospital_id: x.issuingHospitalId,
+      outcome: x.outcome,
+      retest_permitted: x.retestPermitted,
+      reasons: x.reasons,
+      advisories: x.advisories,
+      yuan: x.yuan,
+      minutes: x.minutes,
+      radiation_msv: x.radiationMsv,
+    })),
+  );
   return sql<{ id: string }>`
     with chk as materialized (
       select uuid_v7() as id, x.*

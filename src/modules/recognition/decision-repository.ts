@@ -21,7 +21,18 @@ export interface CheckForDecision {
   decisions: DecisionRow[];
 }
 
-const decisionColumns = ['id', 'item_code', 'result_id', 'action', 'reason_code', 'reason_text', 'flagged', 'yuan', 'minutes', 'radiation_msv'] as const;
+const decisionColumns = [
+  'id',
+  'item_code',
+  'result_id',
+  'action',
+  'reason_code',
+  'reason_text',
+  'flagged',
+  'yuan',
+  'minutes',
+  'radiation_msv',
+] as const;
 
 export type DecisionRow = Pick<Selectable<RecognitionDecisions>, (typeof decisionColumns)[number]>;
 
@@ -110,8 +121,9 @@ export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecisi
     )
     .returning(decisionColumns)
     .execute();
-  await enqueueDecisions(trx, rows.map((r) => r.id));
+  await enqueueDecisions(
+    trx,
+    rows.map((r) => r.id),
+  );
   return rows;
 }
-
-

@@ -25,7 +25,9 @@ export function decisionView(row: DecisionRow) {
 
 /** Field-level checks that need no database: decline codes and their free text. */
 function checkDeclineReasons(decisions: DecisionInput[]): void {
-  const errors: FieldError[] = decisions.flatMap((d, i) => reasonProblems(d).map((p) => ({ field: `decisions.${i}.${p.field}`, message: p.message })));
+  const errors: FieldError[] = decisions.flatMap((d, i) =>
+    reasonProblems(d).map((p) => ({ field: `decisions.${i}.${p.field}`, message: p.message })),
+  );
   if (errors.length > 0) throw new BadRequest('Some decisions are incomplete', errors);
 }
 
@@ -38,7 +40,9 @@ function candidateFor(check: CheckForDecision, d: DecisionInput, index: number) 
     ]);
   }
   if (matching.length > 1) {
-    throw new BadRequest('The result is a candidate for several requested items: name one', [{ field: `decisions.${index}.itemCode`, message: 'is required for this result' }]);
+    throw new BadRequest('The result is a candidate for several requested items: name one', [
+      { field: `decisions.${index}.itemCode`, message: 'is required for this result' },
+    ]);
   }
   return matching[0];
 }
@@ -65,14 +69,21 @@ export function createDecisionService({ db, clock, audit }: { db: Database; cloc
           const candidate = candidateFor(check, d, index);
           const candidateKey = key(candidate.itemCode, candidate.resultId);
           if (named.has(candidateKey)) {
-            throw new BadRequest('A candidate is named twice in this request', [{ field: `decisions.${index}.resultId`, message: 'is already decided earlier in this request' }]);
+            throw new BadRequest('A candidate is named twice in this request', [
+              { field: `decisions.${index}.resultId`, message: 'is already decided earlier in this request' },
+            ]);
           }
           named.add(candidateKey);
           const prior = decided.get(candidateKey);
           if (prior) {
             // Only the very same decision is a repeat; anything else contradicts the log.
-            const same = prior.action === d.action && prior.reason_code === (d.reasonCode ?? null) && prior.reason_text === (d.reasonText ?? null);
-            if (!same) throw new Conflict(`Result ${candidate.resultId} was already ${prior.action}${prior.reason_code ? ` (${prior.reason_code})` : ''} in this check`, 'decision-conflict');
+            const same =
+              prior.action === d.action && prior.reason_code === (d.reasonCode ?? null) && prior.reason_text === (d.reasonText ?? null);
+            if (!same)
+              throw new Conflict(
+                `Result ${candidate.resultId} was already ${prior.action}${prior.reason_code ? ` (${prior.reason_code})` : ''} in this check`,
+                'decision-conflict',
+              );
             answers.push({ existing: prior });
             return;
           }
@@ -125,7 +136,12 @@ export function createDecisionService({ db, clock, audit }: { db: Database; cloc
         const answer = { created: inserted.length > 0, decisions: rows.map(decisionView) };
         if (idempotency) {
           const response = { decisions: answer.decisions };
-          await rememberAnswer(trx, idempotency.clientId, idempotency.key, { requestHash: idempotency.requestHash, statusCode: answer.created ? 201 : 200, response, createdAt: now });
+          await rememberAnswer(trx, idempotency.clientId, idempotency.key, {
+            requestHash: idempotency.requestHash,
+            statusCode: answer.created ? 201 : 200,
+            response,
+            createdAt: now,
+          });
         }
         return answer;
       });

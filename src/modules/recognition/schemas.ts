@@ -16,7 +16,10 @@ export const checkContext = z
     needsThinSlice: z.boolean().optional().describe('The doctor needs thin-slice or better imaging equipment'),
   })
   .strict()
-  .meta({ id: 'CheckContext', description: 'Clinical advisories: they never make a result ineligible, they permit a retest with a prefilled decline reason' });
+  .meta({
+    id: 'CheckContext',
+    description: 'Clinical advisories: they never make a result ineligible, they permit a retest with a prefilled decline reason',
+  });
 
 export const checkRequest = z
   .object({
@@ -29,9 +32,10 @@ export const checkRequest = z
   .strict()
   .meta({ id: 'RecognitionCheckRequest' });
 
-export const savings = z
-  .object({ yuan: z.number(), minutes: z.number().int(), radiationMsv: z.number() })
-  .meta({ id: 'Savings', description: 'What recognising saves: the item price at the receiver’s price tier, its minutes and typical dose' });
+export const savings = z.object({ yuan: z.number(), minutes: z.number().int(), radiationMsv: z.number() }).meta({
+  id: 'Savings',
+  description: 'What recognising saves: the item price at the receiver’s price tier, its minutes and typical dose',
+});
 
 export const candidate = z
   .object({

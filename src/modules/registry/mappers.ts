@@ -1,4 +1,13 @@
-import type { Category, CertificationStatus, ScopeLevel, Tier, CatalogueItem, CertificationEvent, HospitalFacts, ScopeFacts } from '../rules/index.ts';
+import type {
+  Category,
+  CertificationStatus,
+  ScopeLevel,
+  Tier,
+  CatalogueItem,
+  CertificationEvent,
+  HospitalFacts,
+  ScopeFacts,
+} from '../rules/index.ts';
 import type { CertificationRow, HospitalRow, ItemRow, ScopeRow } from './repository.ts';
 
 /** Rows → API shapes and rules-engine facts: the one place column names meet domain names. */
@@ -68,7 +77,15 @@ export function hospitalFacts(row: Pick<HospitalRow, 'id' | 'name' | 'tier' | 'p
 }
 
 export function scopeFacts(row: ScopeRow): ScopeFacts {
-  return { id: row.id, level: row.level as ScopeLevel, name: row.name, region: row.region, province: row.province, members: row.members, items: row.items };
+  return {
+    id: row.id,
+    level: row.level as ScopeLevel,
+    name: row.name,
+    region: row.region,
+    province: row.province,
+    members: row.members,
+    items: row.items,
+  };
 }
 
 export function catalogueItem(row: ItemRow): CatalogueItem {

@@ -11,9 +11,31 @@ export type CertificationRow = Selectable<CertificationEvents>;
 const hospitalColumns = ['id', 'name', 'tier', 'grade', 'province', 'city', 'county', 'price_tier', 'created_at', 'updated_at'] as const;
 const scopeColumns = ['id', 'level', 'name', 'region', 'province', 'members', 'items', 'updated_at'] as const;
 export const itemColumns = [
-  'code', 'name', 'name_zh', 'category', 'validity_days', 'negative_list', 'analytes', 'prices', 'minutes_saved', 'radiation_msv', 'loinc', 'updated_at',
+  'code',
+  'name',
+  'name_zh',
+  'category',
+  'validity_days',
+  'negative_list',
+  'analytes',
+  'prices',
+  'minutes_saved',
+  'radiation_msv',
+  'loinc',
+  'updated_at',
 ] as const;
-const certificationColumns = ['id', 'hospital_id', 'item_code', 'category', 'scope_id', 'status', 'effective_from', 'note', 'recorded_at', 'recorded_by'] as const;
+const certificationColumns = [
+  'id',
+  'hospital_id',
+  'item_code',
+  'category',
+  'scope_id',
+  'status',
+  'effective_from',
+  'note',
+  'recorded_at',
+  'recorded_by',
+] as const;
 
 export type HospitalValues = Omit<HospitalRow, 'created_at' | 'updated_at'>;
 
@@ -67,7 +89,11 @@ export async function membershipsOf(db: Executor, hospitalIds: readonly string[]
   return memberships;
 }
 
-export async function upsertScope(db: Executor, scope: Omit<ScopeRow, 'updated_at'>, now: Date): Promise<{ row: ScopeRow; created: boolean }> {
+export async function upsertScope(
+  db: Executor,
+  scope: Omit<ScopeRow, 'updated_at'>,
+  now: Date,
+): Promise<{ row: ScopeRow; created: boolean }> {
   const { id: _id, ...changes } = scope;
   const row = await db
     .insertInto('scopes')
@@ -129,7 +155,12 @@ export async function upsertCodeMap(db: Executor, entry: { hospital_id: string; 
 }
 
 export function listCodeMap(db: Executor, hospitalId: string) {
-  return db.selectFrom('code_maps').select(['hospital_id', 'local_code', 'item_code']).where('hospital_id', '=', hospitalId).orderBy('local_code').execute();
+  return db
+    .selectFrom('code_maps')
+    .select(['hospital_id', 'local_code', 'item_code'])
+    .where('hospital_id', '=', hospitalId)
+    .orderBy('local_code')
+    .execute();
 }
 
 export function insertCertificationEvent(db: Executor, event: Omit<CertificationRow, 'id'>): Promise<CertificationRow> {

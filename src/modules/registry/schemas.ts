@@ -53,7 +53,12 @@ export const scopeBody = z
     name: line(200),
     region: place.optional().describe('The city (level city) or province (level province) a hospital must be located in'),
     province: place.optional().describe('For a city scope: the province of that city (city names repeat across provinces)'),
-    members: z.array(identifier).min(1).max(5000).optional().describe('Hospital ids (consortium, alliance): both issuer and receiver must be members'),
+    members: z
+      .array(identifier)
+      .min(1)
+      .max(5000)
+      .optional()
+      .describe('Hospital ids (consortium, alliance): both issuer and receiver must be members'),
     items: z.array(identifier).min(1).max(5000).optional().describe('Item codes recognised in this scope; omitted: every catalogue item'),
   })
   .strict()
@@ -63,8 +68,10 @@ export const scopeBody = z
     if (needsRegion && !scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is required for a ${scope.level} scope` });
     if (!needsRegion && scope.region) ctx.addIssue({ code: 'custom', path: ['region'], message: `is only for city and province scopes` });
     if (scope.level !== 'city' && scope.province) ctx.addIssue({ code: 'custom', path: ['province'], message: 'is only for city scopes' });
-    if (needsMembers && !scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: `are required for a ${scope.level} scope` });
-    if (!needsMembers && scope.members) ctx.addIssue({ code: 'custom', path: ['members'], message: 'are only for consortium and alliance scopes' });
+    if (needsMembers && !scope.members)
+      ctx.addIssue({ code: 'custom', path: ['members'], message: `are required for a ${scope.level} scope` });
+    if (!needsMembers && scope.members)
+      ctx.addIssue({ code: 'custom', path: ['members'], message: 'are only for consortium and alliance scopes' });
   })
   .meta({ id: 'ScopeDefinition' });
 
@@ -90,11 +97,21 @@ export const itemBody = z
     category: z.enum(categories),
     validityDays: z.number().int().min(1).max(3650),
     negativeList: z.boolean().optional().describe('Never recognised (results that change too fast)'),
-    analytes: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/)).min(1).max(200).optional().describe('Lab analyte codes the item reports'),
-    prices: z.record(priceTier, z.number().nonnegative().max(1_000_000)).refine((p) => Object.keys(p).length > 0, 'needs at least one price tier'),
+    analytes: z
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/))
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Lab analyte codes the item reports'),
+    prices: z
+      .record(priceTier, z.number().nonnegative().max(1_000_000))
+      .refine((p) => Object.keys(p).length > 0, 'needs at least one price tier'),
     minutesSaved: z.number().int().min(0).max(10_000),
     radiationMsv: z.number().nonnegative().max(1000).optional(),
-    loinc: z.array(z.string().regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4')).max(50).optional(),
+    loinc: z
+      .array(z.string().regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4'))
+      .max(50)
+      .optional(),
   })
   .strict()
   .meta({ id: 'ItemDefinition' });

@@ -14,7 +14,8 @@ export interface RegistryDeps {
 const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new BadRequest('The cursor is not one this service issued', [{ field: 'cursor', message: 'is invalid' }]);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+    throw new BadRequest('The cursor is not one this service issued', [{ field: 'cursor', message: 'is invalid' }]);
   return id;
 }
 
@@ -26,7 +27,10 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
   }
 
   async function withMemberships(rows: repo.HospitalRow[]) {
-    const memberships = await repo.membershipsOf(db, rows.map((r) => r.id));
+    const memberships = await repo.membershipsOf(
+      db,
+      rows.map((r) => r.id),
+    );
     return rows.map((row) => hospitalView(row, memberships.get(row.id) ?? []));
   }
 
@@ -54,7 +58,11 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
     },
 
     async listHospitals(query: z.infer<typeof hospitalQuery>) {
-      const rows = await repo.listHospitals(db, { ...query, after: query.cursor ? decodeCursor(query.cursor) : undefined, limit: query.limit + 1 });
+      const rows = await repo.listHospitals(db, {
+        ...query,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit: query.limit + 1,
+      });
       const page = rows.slice(0, query.limit);
       return {
         hospitals: await withMemberships(page),
@@ -148,7 +156,8 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
       await hospitalOrThrow(hospitalId);
       const errors = [];
       if (!(await repo.findScope(db, body.scopeId))) errors.push({ field: 'scopeId', message: 'is not a registered scope' });
-      if (body.itemCode && !(await repo.findItem(db, body.itemCode))) errors.push({ field: 'itemCode', message: 'is not a catalogue item' });
+      if (body.itemCode && !(await repo.findItem(db, body.itemCode)))
+        errors.push({ field: 'itemCode', message: 'is not a catalogue item' });
       if (errors.length > 0) throw new BadRequest('The certification names an unknown scope or item', errors);
       const row = await repo.insertCertificationEvent(db, {
         hospital_id: hospitalId,

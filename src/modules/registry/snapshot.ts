@@ -102,26 +102,29 @@ async function readCertifications(trx: Reader): Promise<Map<string, Certificatio
 }
 
 async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Promise<RegistrySnapshot> {
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const { version } = await trx.selectFrom('registry_version').select('version').executeTakeFirstOrThrow();
-    const rows = await trx.selectFrom('registry_table_versions').select(['table_name', 'version']).execute();
-    const tableVersions = new Map(rows.map((r) => [r.table_name, r.version]));
-    /** A table's part of the previous snapshot while its version stands; read again otherwise. */
-    const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
-      const current = tableVersions.get(table);
-      return previous && current !== undefined && previous.tableVersions.get(table) === current ? kept(previous) : read(trx);
-    };
-    return {
-      version,
-      tableVersions,
-      ruleSet: await part('rule_sets', currentRuleSet, (s) => s.ruleSet),
-      hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
-      items: await part('items', readItems, (s) => s.items),
-      codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
-      scopes: await part('scopes', readScopes, (s) => s.scopes),
-      certifications: await part('certification_events', readCertifications, (s) => s.certifications),
-    };
-  });
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const { version } = await trx.selectFrom('registry_version').select('version').executeTakeFirstOrThrow();
+      const rows = await trx.selectFrom('registry_table_versions').select(['table_name', 'version']).execute();
+      const tableVersions = new Map(rows.map((r) => [r.table_name, r.version]));
+      /** A table's part of the previous snapshot while its version stands; read again otherwise. */
+      const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
+        const current = tableVersions.get(table);
+        return previous && current !== undefined && previous.tableVersions.get(table) === current ? kept(previous) : read(trx);
+      };
+      return {
+        version,
+        tableVersions,
+        ruleSet: await part('rule_sets', currentRuleSet, (s) => s.ruleSet),
+        hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
+        items: await part('items', readItems, (s) => s.items),
+        codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
+        scopes: await part('scopes', readScopes, (s) => s.scopes),
+        certifications: await part('certification_events', readCertifications, (s) => s.certifications),
+      };
+    });
 }
 
 /** The registry's version now, as a sub-query another statement can read in its own snapshot. */

@@ -14,9 +14,22 @@ const aggregatorLock = 730_100_712;
 
 /** Every table the aggregator writes, the queue first. */
 export const aggregateTables = [
-  'agg_pending', 'agg_check_items', 'agg_issuer_candidates', 'agg_decisions', 'agg_declines', 'agg_decline_months', 'agg_practitioner_months', 'agg_practitioner_years',
-  'agg_recognized_patients', 'agg_rollup', 'agg_rollup_months', 'agg_patient_days', 'agg_flow_months', 'agg_flow_years',
-  'agg_flow_month_issuers', 'agg_flow_year_issuers',
+  'agg_pending',
+  'agg_check_items',
+  'agg_issuer_candidates',
+  'agg_decisions',
+  'agg_declines',
+  'agg_decline_months',
+  'agg_practitioner_months',
+  'agg_practitioner_years',
+  'agg_recognized_patients',
+  'agg_rollup',
+  'agg_rollup_months',
+  'agg_patient_days',
+  'agg_flow_months',
+  'agg_flow_years',
+  'agg_flow_month_issuers',
+  'agg_flow_year_issuers',
 ] as const;
 export const drainBatchSize = 5_000;
 

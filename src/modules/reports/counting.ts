@@ -19,8 +19,20 @@ const checksIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`c.i
 const decisionsIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`d.id = any(${part.decisionIds}::uuid[])`);
 
 const figureColumns = [
-  'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
-  'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
+  'check_items',
+  'with_recognizable',
+  'recognized',
+  'recognitions',
+  'declines',
+  'flagged_declines',
+  'yuan',
+  'minutes',
+  'radiation_msv',
+  'own_recognitions',
+  'own_yuan',
+  'own_minutes',
+  'own_radiation_msv',
+  'patients',
 ] as const;
 type Figure = (typeof figureColumns)[number];
 
@@ -31,7 +43,8 @@ type Figure = (typeof figureColumns)[number];
 function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
   const list = sql.join(figures.map((f) => sql.ref(f)));
   const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
-  const add = (table: 'agg_rollup' | 'agg_rollup_months') => sql.join(figures.map((f) => sql`${sql.ref(f)} = ${sql.ref(`${table}.${f}`)} + ${sql.ref(`excluded.${f}`)}`));
+  const add = (table: 'agg_rollup' | 'agg_rollup_months') =>
+    sql.join(figures.map((f) => sql`${sql.ref(f)} = ${sql.ref(`${table}.${f}`)} + ${sql.ref(`excluded.${f}`)}`));
   return sql`
     with ${sql.join([...ctes, sql`e as (select dimension, local_day, dim_value, ${sums} from (${rows}) r group by 1, 2, 3)`])},
     daily as (
@@ -48,7 +61,10 @@ function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBui
  * it counts along, under that dimension's value.
  */
 const dimensionValues = sql.join(
-  rollupDimensions.map((d) => sql`(${sql.lit(d.name)}, ${sql.raw(d.value)}, ${sql.raw(d.counts === 'with-issuer' ? 'ev.issuer is not null' : 'ev.receiver_side')})`),
+  rollupDimensions.map(
+    (d) =>
+      sql`(${sql.lit(d.name)}, ${sql.raw(d.value)}, ${sql.raw(d.counts === 'with-issuer' ? 'ev.issuer is not null' : 'ev.receiver_side')})`,
+  ),
 );
 
 function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
@@ -81,7 +97,9 @@ export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<
   const figures: Figure[] = ['check_items', 'with_recognizable'];
   await addToRollups(
     figures,
-    alongDimensions(figures, sql`
+    alongDimensions(
+      figures,
+      sql`
       select ${checkDay} as local_day, true as receiver_side, c.receiving_hospital_id as receiver, h.city, ci.item_code, i.category,
              null::text as issuer, 1 as check_items, ci.has_recognizable::int as with_recognizable
       from check_items ci join recognition_checks c on c.id = ci.check_id
@@ -89,7 +107,8 @@ export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<
       where ${checksIn(part)}
       union all
       select p.local_day, false, p.receiving_hospital_id, null, p.item_code, null, p.issuing_hospital_id, 1, p.recognizable::int
-      from per_issuer p`),
+      from per_issuer p`,
+    ),
     [
       sql`per_issuer as (${perIssuer(part)})`,
       sql`issuer_counts as (
@@ -113,7 +132,9 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     from recognition_decisions d join recognition_checks c on c.id = d.check_id
     where d.action = 'recognized' and ${decisionsIn(part)}
     group by 1, 2, 3
-    on conflict (local_day, receiving_hospital_id, item_code) do update set recognized = agg_check_items.recognized + excluded.recognized`.execute(trx);
+    on conflict (local_day, receiving_hospital_id, item_code) do update set recognized = agg_check_items.recognized + excluded.recognized`.execute(
+    trx,
+  );
   await sql`
     insert into agg_decisions (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital,
                                recognitions, declines, flagged_declines, yuan, minutes, radiation_msv)
@@ -126,7 +147,9 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     on conflict (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital) do update set
       recognitions = agg_decisions.recognitions + excluded.recognitions, declines = agg_decisions.declines + excluded.declines,
       flagged_declines = agg_decisions.flagged_declines + excluded.flagged_declines, yuan = agg_decisions.yuan + excluded.yuan,
-      minutes = agg_decisions.minutes + excluded.minutes, radiation_msv = agg_decisions.radiation_msv + excluded.radiation_msv`.execute(trx);
+      minutes = agg_decisions.minutes + excluded.minutes, radiation_msv = agg_decisions.radiation_msv + excluded.radiation_msv`.execute(
+    trx,
+  );
   await sql`
     insert into agg_declines (local_day, receiving_hospital_id, practitioner_id, reason_code, declines, flagged)
     select ${decisionDay}, d.receiving_hospital_id, d.practitioner_id, d.reason_code, count(*), count(*) filter (where d.flagged)
@@ -136,7 +159,11 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     on conflict (local_day, receiving_hospital_id, practitioner_id, reason_code) do update set
       declines = agg_declines.declines + excluded.declines, flagged = agg_declines.flagged + excluded.flagged`.execute(trx);
   // Declines per month by reason (for by reason and by hospital), and per month and year by practitioner.
-  const declineTables = [['agg_decline_months', 'reason_code', 'month'], ['agg_practitioner_months', 'practitioner_id', 'month'], ['agg_practitioner_years', 'practitioner_id', 'year']] as const;
+  const declineTables = [
+    ['agg_decline_months', 'reason_code', 'month'],
+    ['agg_practitioner_months', 'practitioner_id', 'month'],
+    ['agg_practitioner_years', 'practitioner_id', 'year'],
+  ] as const;
   for (const [table, detail, unit] of declineTables) {
     await sql`
       insert into ${sql.table(table)} (${sql.ref(unit)}, receiving_hospital_id, ${sql.ref(detail)}, declines, flagged)
@@ -156,7 +183,10 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     on conflict do nothing`.execute(trx);
   // Flows per month and per year, keyed by the hospitals' numbers; then each issuer's month and year
   // whose flows changed, again as one row of lists (a statement of its own: it reads the new sums).
-  const flowLevels = [['month', 'agg_flow_months', 'agg_flow_month_issuers'], ['year', 'agg_flow_years', 'agg_flow_year_issuers']] as const;
+  const flowLevels = [
+    ['month', 'agg_flow_months', 'agg_flow_month_issuers'],
+    ['year', 'agg_flow_years', 'agg_flow_year_issuers'],
+  ] as const;
   const mutualRecognitions = sql`d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}`;
   for (const [unit, pairs, issuers] of flowLevels) {
     await sql`
@@ -166,7 +196,9 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       where ${mutualRecognitions}
       group by 1, 2, 3
       on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
-        recognitions = ${sql.table(pairs)}.recognitions + excluded.recognitions, yuan = ${sql.table(pairs)}.yuan + excluded.yuan`.execute(trx);
+        recognitions = ${sql.table(pairs)}.recognitions + excluded.recognitions, yuan = ${sql.table(pairs)}.yuan + excluded.yuan`.execute(
+      trx,
+    );
     await sql`
       insert into ${sql.table(issuers)} (${sql.ref(unit)}, issuer_num, receiver_nums, recognitions, fen)
       select f.${sql.ref(unit)}, f.issuer_num, ${flowListsSql}
@@ -183,15 +215,28 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
   // The roll-ups: the rate's numerator on the check's day, the rest on the decision's day; a
   // recognition of the receiver's own result is kept apart from mutual recognition.
   const figures: Figure[] = [
-    'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
-    'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv',
+    'recognized',
+    'recognitions',
+    'declines',
+    'flagged_declines',
+    'yuan',
+    'minutes',
+    'radiation_msv',
+    'own_recognitions',
+    'own_yuan',
+    'own_minutes',
+    'own_radiation_msv',
   ];
   const decided = sql`
     recognition_decisions d join recognition_checks c on c.id = d.check_id
     join hospitals h on h.id = d.receiving_hospital_id join items i on i.code = d.item_code,
     lateral (select d.receiving_hospital_id = d.issuing_hospital_id as same) s`;
   const side = sql`true as receiver_side, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer`;
-  await addToRollups(figures, alongDimensions(figures, sql`
+  await addToRollups(
+    figures,
+    alongDimensions(
+      figures,
+      sql`
     select ${decisionDay} as local_day, ${side}, 0 as recognized, (d.action = 'recognized' and not same)::int as recognitions,
            (d.action = 'declined')::int as declines, d.flagged::int as flagged_declines,
            case when same then 0 else d.yuan end as yuan, case when same then 0 else d.minutes end as minutes,
@@ -201,10 +246,13 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     from ${decided} where ${decisionsIn(part)}
     union all
     select ${checkDay}, ${side}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-    from ${decided} where d.action = 'recognized' and ${decisionsIn(part)}`)).execute(trx);
+    from ${decided} where d.action = 'recognized' and ${decisionsIn(part)}`,
+    ),
+  ).execute(trx);
 
   // Patient-days of mutual recognitions: each (dimension, day, value, patient) counted once.
-  await addToRollups(['patients'], sql`select dimension, local_day, dim_value, 1 as patients from fresh`, [sql`
+  await addToRollups(['patients'], sql`select dimension, local_day, dim_value, 1 as patients from fresh`, [
+    sql`
     fresh as (
       insert into agg_patient_days (dimension, local_day, dim_value, patient_hash)
       select distinct dim.dimension, ev.local_day, dim.dim_value, ev.patient_hash
@@ -214,5 +262,6 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       cross join lateral (values ${sql.join(rollupDimensions.map((d) => sql`(${sql.lit(d.name)}, ${sql.raw(d.value)})`))}) as dim(dimension, dim_value)
       on conflict do nothing
       returning dimension, local_day, dim_value
-    )`]).execute(trx);
+    )`,
+  ]).execute(trx);
 }

@@ -65,7 +65,13 @@ export const dimensions = [
       label: (locale) => (locale === 'zh' ? 'coalesce(i.name_zh, i.name, g.key)' : 'coalesce(i.name, g.key)'),
     },
   },
-  { grouping: 'category', key: 'i.category', label: () => 'i.category', rollup: { name: 'category', value: 'ev.category' }, filter: 'category' },
+  {
+    grouping: 'category',
+    key: 'i.category',
+    label: () => 'i.category',
+    rollup: { name: 'category', value: 'ev.category' },
+    filter: 'category',
+  },
   { grouping: 'city', key: 'rh.city', label: () => 'rh.city', rollup: { name: 'city', value: 'ev.city' }, filter: 'city' },
 ] as const satisfies readonly Dimension[];
 

@@ -29,7 +29,11 @@ const byRank = (a: Flow, b: Flow) => b.recognitions - a.recognitions || b.fen - 
  * The `limit` largest flows of the pieces, and how many pairs have recognitions in them, counting
  * only the pairs `keep` accepts. A pair's flow is the signed sum of its rows.
  */
-export function rankFlows(pieces: Iterable<IssuerFlows>, limit: number, keep: (issuer: number, receiver: number) => boolean): { top: Flow[]; pairs: number } {
+export function rankFlows(
+  pieces: Iterable<IssuerFlows>,
+  limit: number,
+  keep: (issuer: number, receiver: number) => boolean,
+): { top: Flow[]; pairs: number } {
   const byIssuer = new Map<number, IssuerFlows[]>();
   for (const piece of pieces) {
     if (piece.receiver_nums.length === 0) continue;

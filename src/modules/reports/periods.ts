@@ -58,7 +58,13 @@ export function splitPeriod(from: string, to: string, levels: Level[] = ['month'
   // Consecutive whole units of one level and sign read as one range.
   return pieces.reduce<Piece[]>((merged, piece) => {
     const previous = merged[merged.length - 1];
-    if (previous && piece.level !== 'day' && previous.level === piece.level && previous.sign === piece.sign && nextUnit(piece.level, previous.last) === piece.first) {
+    if (
+      previous &&
+      piece.level !== 'day' &&
+      previous.level === piece.level &&
+      previous.sign === piece.sign &&
+      nextUnit(piece.level, previous.last) === piece.first
+    ) {
       previous.last = piece.last;
     } else {
       merged.push({ ...piece });
@@ -83,14 +89,26 @@ const unitColumn: Record<Level, string> = { day: 'local_day', month: 'month', ye
  * One part per level and sign of `pieces`: `part` is given the level, the sign and the condition
  * that selects the pieces' units on the level's unit column.
  */
-export function periodParts<R>(pieces: Piece[], part: (level: Level, sign: 1 | -1, within: RawBuilder<unknown>) => RawBuilder<R>): RawBuilder<R>[] {
+export function periodParts<R>(
+  pieces: Piece[],
+  part: (level: Level, sign: 1 | -1, within: RawBuilder<unknown>) => RawBuilder<R>,
+): RawBuilder<R>[] {
   const parts: RawBuilder<R>[] = [];
   for (const level of ['year', 'month', 'day'] as const) {
     for (const sign of [1, -1] as const) {
       const ranges = pieces.filter((p) => p.level === level && p.sign === sign);
       if (ranges.length === 0) continue;
       const column = sql.ref(unitColumn[level]);
-      parts.push(part(level, sign, sql.join(ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`), sql` or `)));
+      parts.push(
+        part(
+          level,
+          sign,
+          sql.join(
+            ranges.map((r) => sql`${column} between ${r.first}::date and ${r.last}::date`),
+            sql` or `,
+          ),
+        ),
+      );
     }
   }
   return parts;
@@ -103,7 +121,10 @@ export function periodParts<R>(pieces: Piece[], part: (level: Level, sign: 1 | -
  */
 export function periodRows(pieces: Piece[], source: PeriodSource): RawBuilder<unknown> {
   const columns = (sign: 1 | -1) =>
-    sql.join([...source.keys.map((k) => sql.ref(k)), ...source.figures.map((f) => (sign < 0 ? sql`-${sql.ref(f)} as ${sql.ref(f)}` : sql.ref(f)))]);
+    sql.join([
+      ...source.keys.map((k) => sql.ref(k)),
+      ...source.figures.map((f) => (sign < 0 ? sql`-${sql.ref(f)} as ${sql.ref(f)}` : sql.ref(f))),
+    ]);
   const parts = periodParts(pieces, (level, sign, within) => {
     const table = source.tables[level];
     if (!table) throw new Error(`no ${level} table for this report`);

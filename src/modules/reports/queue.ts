@@ -10,7 +10,10 @@ import type { DB } from '../../db/schema.ts';
 /** Queues decisions, in the transaction that records them. */
 export async function enqueueDecisions(trx: Transaction<DB>, decisionIds: readonly string[]): Promise<void> {
   if (decisionIds.length === 0) return;
-  await trx.insertInto('agg_pending').values(decisionIds.map((id) => ({ decision_id: id }))).execute();
+  await trx
+    .insertInto('agg_pending')
+    .values(decisionIds.map((id) => ({ decision_id: id })))
+    .execute();
 }
 
 /** Queues checks, as a statement over the `id` column of `relation`, for the check's own single statement (a data-modifying CTE). */

@@ -29,12 +29,32 @@ const joins = (withIssuer: boolean) =>
     withIssuer ? sql`join hospitals ih on ih.id = a.issuing_hospital_id` : sql``
   }`;
 
-export interface CheckFigures { key: string; label: string; checks: number; with_recognizable: number; recognized: number | null }
-export interface DecisionFigures {
-  key: string; label: string; recognitions: number; declines: number; flagged: number; yuan: number; minutes: number; msv: number;
-  own_recognitions: number; own_yuan: number; own_minutes: number; own_msv: number;
+export interface CheckFigures {
+  key: string;
+  label: string;
+  checks: number;
+  with_recognizable: number;
+  recognized: number | null;
 }
-export interface PatientFigures { key: string; label: string; patients: number }
+export interface DecisionFigures {
+  key: string;
+  label: string;
+  recognitions: number;
+  declines: number;
+  flagged: number;
+  yuan: number;
+  minutes: number;
+  msv: number;
+  own_recognitions: number;
+  own_yuan: number;
+  own_minutes: number;
+  own_msv: number;
+}
+export interface PatientFigures {
+  key: string;
+  label: string;
+  patients: number;
+}
 
 export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 'total', filter: ReportFilter, locale: Locale = 'en') {
   const g = dimension(groupBy);
@@ -92,8 +112,20 @@ function rollupPlan(g: Dimension, filter: ReportFilter): { dimension: Dimension;
 const rollupFilters = (dimensions as readonly Dimension[]).filter((d) => d.filter && d.rollup);
 
 const rollupColumns = [
-  'check_items', 'with_recognizable', 'recognized', 'recognitions', 'declines', 'flagged_declines', 'yuan', 'minutes', 'radiation_msv',
-  'own_recognitions', 'own_yuan', 'own_minutes', 'own_radiation_msv', 'patients',
+  'check_items',
+  'with_recognizable',
+  'recognized',
+  'recognitions',
+  'declines',
+  'flagged_declines',
+  'yuan',
+  'minutes',
+  'radiation_msv',
+  'own_recognitions',
+  'own_yuan',
+  'own_minutes',
+  'own_radiation_msv',
+  'patients',
 ];
 
 /**
@@ -105,7 +137,12 @@ function rollupFigures(plan: { dimension: Dimension; value?: string }, g: Dimens
   const period = splitPeriod(filter.from, filter.to, g.calendar === 'day' ? ['day'] : ['month', 'day']);
   const rollup = plan.dimension.rollup!;
   const where = plan.value === undefined ? sql`dimension = ${rollup.name}` : sql`dimension = ${rollup.name} and dim_value = ${plan.value}`;
-  const rows = periodRows(period, { tables: { day: 'agg_rollup', month: 'agg_rollup_months' }, keys: ['dim_value'], figures: rollupColumns, where });
+  const rows = periodRows(period, {
+    tables: { day: 'agg_rollup', month: 'agg_rollup_months' },
+    keys: ['dim_value'],
+    figures: rollupColumns,
+    where,
+  });
   // Grouped along the roll-up's own dimension: its values are the keys; otherwise (calendar, total) the grouping's key.
   const along = g.rollup !== undefined && g !== total;
   const join = along ? (rollup.join ?? '') : '';
@@ -128,7 +165,12 @@ function rollupFigures(plan: { dimension: Dimension; value?: string }, g: Dimens
 /** How the declines report groups: the aggregate columns kept, the group's key and its label. */
 const declineGroupings = {
   code: { grouped: ['reason_code'], keys: sql`a.reason_code`, key: sql`a.reason_code`, label: sql`g.key` },
-  hospital: { grouped: ['receiving_hospital_id'], keys: sql`a.receiving_hospital_id`, key: sql`a.receiving_hospital_id`, label: sql`rh.name` },
+  hospital: {
+    grouped: ['receiving_hospital_id'],
+    keys: sql`a.receiving_hospital_id`,
+    key: sql`a.receiving_hospital_id`,
+    label: sql`rh.name`,
+  },
   // A practitioner is named within their hospital.
   practitioner: {
     grouped: ['receiving_hospital_id', 'practitioner_id'],
@@ -157,7 +199,15 @@ export async function declineFigures(db: Database, groupBy: 'code' | 'hospital' 
     keys: [...new Set(['receiving_hospital_id', ...grouped])],
     figures: ['declines', 'flagged'],
   });
-  const result = await sql<{ key: string; label: string; declines: number; flagged: number; groups: number; all_declines: number; all_flagged: number }>`
+  const result = await sql<{
+    key: string;
+    label: string;
+    declines: number;
+    flagged: number;
+    groups: number;
+    all_declines: number;
+    all_flagged: number;
+  }>`
     select g.key, ${label} as label, g.declines, g.flagged, g.groups, g.all_declines, g.all_flagged
     from (
       select ${keys}, ${key} as key, sum(a.declines) as declines, sum(a.flagged) as flagged,
@@ -186,7 +236,8 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
   const parts = periodParts(splitPeriod(filter.from, filter.to, ['year', 'month', 'day']), (level, sign, within) =>
     level === 'day'
       ? sql<IssuerFlows>`select ${sign}::integer as sign, f.issuer_num, ${flowListsSql} from agg_flow_days f where ${within} group by f.issuer_num`
-      : sql<IssuerFlows>`select ${sign}::integer as sign, issuer_num, receiver_nums, recognitions, fen from ${sql.table(lists[level])} where ${within}`);
+      : sql<IssuerFlows>`select ${sign}::integer as sign, issuer_num, receiver_nums, recognitions, fen from ${sql.table(lists[level])} where ${within}`,
+  );
   const [flows, hospitals] = await Promise.all([
     sql<IssuerFlows>`${sql.join(parts, sql` union all `)}`.execute(db),
     sql<{ num: number; id: string; name: string; city: string }>`select num, id, name, city from hospitals`.execute(db),
@@ -194,13 +245,18 @@ export async function flowFigures(db: Database, filter: Omit<ReportFilter, 'cate
   const byNum = new Map(hospitals.rows.map((h) => [h.num, h]));
   const only = filter.hospitalId === undefined ? undefined : (hospitals.rows.find((h) => h.id === filter.hospitalId)?.num ?? -1);
   const keep = (issuer: number, receiver: number) =>
-    (only === undefined || issuer === only || receiver === only) && (filter.city === undefined || byNum.get(receiver)?.city === filter.city);
+    (only === undefined || issuer === only || receiver === only) &&
+    (filter.city === undefined || byNum.get(receiver)?.city === filter.city);
   const { top, pairs } = rankFlows(flows.rows, limit, keep);
   const name = (num: number) => byNum.get(num) ?? { id: String(num), name: String(num) };
   return {
     rows: top.map((f) => ({
-      issuer_id: name(f.issuer).id, issuer_name: name(f.issuer).name, receiver_id: name(f.receiver).id, receiver_name: name(f.receiver).name,
-      recognitions: f.recognitions, yuan: f.fen / 100,
+      issuer_id: name(f.issuer).id,
+      issuer_name: name(f.issuer).name,
+      receiver_id: name(f.receiver).id,
+      receiver_name: name(f.receiver).name,
+      recognitions: f.recognitions,
+      yuan: f.fen / 100,
     })),
     pairs,
   };
@@ -212,7 +268,17 @@ export async function certificationEvents(db: Database, filter: { hospitalId?: s
     .selectFrom('certification_events as e')
     .innerJoin('hospitals as h', 'h.id', 'e.hospital_id')
     .leftJoin('items as i', 'i.code', 'e.item_code')
-    .select(['e.hospital_id', 'h.name as hospital_name', 'e.scope_id', 'e.item_code', 'e.category', 'i.category as item_category', 'e.status', 'e.effective_from', 'e.recorded_at']);
+    .select([
+      'e.hospital_id',
+      'h.name as hospital_name',
+      'e.scope_id',
+      'e.item_code',
+      'e.category',
+      'i.category as item_category',
+      'e.status',
+      'e.effective_from',
+      'e.recorded_at',
+    ]);
   if (filter.hospitalId) query = query.where('e.hospital_id', '=', filter.hospitalId);
   if (filter.city) query = query.where('h.city', '=', filter.city);
   return query.orderBy('e.hospital_id').execute();

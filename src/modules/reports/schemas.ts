@@ -32,7 +32,9 @@ const figures = {
   patients: z
     .number()
     .int()
-    .describe('Patient-days: distinct patients with a mutual recognition per Asia/Shanghai day, summed over the days (additive, so reports stay fast)'),
+    .describe(
+      'Patient-days: distinct patients with a mutual recognition per Asia/Shanghai day, summed over the days (additive, so reports stay fast)',
+    ),
   minutesPerPatient: z.number().nullable().describe('minutes / patients'),
   sameHospital: z
     .object({ recognitions: z.number().int(), yuan: z.number(), minutes: z.number(), radiationMsv: z.number() })
@@ -44,15 +46,31 @@ export const freshness = z
     uncounted: z.number().int().describe('Checks and decisions recorded but not yet counted into these figures'),
     oldestUncountedSeconds: z.number().describe('Age of the oldest of them: the aggregator counts them within seconds'),
   })
-  .meta({ id: 'ReportFreshness', description: 'How fresh the figures are: reports read the aggregates, which follow the log within seconds' });
+  .meta({
+    id: 'ReportFreshness',
+    description: 'How fresh the figures are: reports read the aggregates, which follow the log within seconds',
+  });
 
 export const savingsRow = z.object({ key: z.string(), label: z.string(), ...figures }).meta({ id: 'SavingsRow' });
 export const savingsReport = z
-  .object({ from: z.string(), to: z.string(), groupBy: z.enum(savingsGroupings), totals: z.object(figures), rows: z.array(savingsRow), freshness })
+  .object({
+    from: z.string(),
+    to: z.string(),
+    groupBy: z.enum(savingsGroupings),
+    totals: z.object(figures),
+    rows: z.array(savingsRow),
+    freshness,
+  })
   .meta({ id: 'SavingsReport' });
 
 /** How many rows a ranked report returns: its largest groups first. */
-const rowLimit = z.coerce.number().int().min(1).max(100_000).default(1000).describe('At most this many rows, the largest first (raise it to export every group, e.g. as CSV)');
+const rowLimit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100_000)
+  .default(1000)
+  .describe('At most this many rows, the largest first (raise it to export every group, e.g. as CSV)');
 
 export const declinesQuery = z.object({
   ...period,
@@ -83,8 +101,20 @@ export const flowsReport = z
   .object({
     from: z.string(),
     to: z.string(),
-    pairs: z.number().int().describe('Issuer → receiver pairs with recognitions in the period; more than the rows when `limit` cut the list'),
-    rows: z.array(z.object({ issuerId: z.string(), issuerName: z.string(), receiverId: z.string(), receiverName: z.string(), recognitions: z.number().int(), yuan: z.number() })),
+    pairs: z
+      .number()
+      .int()
+      .describe('Issuer → receiver pairs with recognitions in the period; more than the rows when `limit` cut the list'),
+    rows: z.array(
+      z.object({
+        issuerId: z.string(),
+        issuerName: z.string(),
+        receiverId: z.string(),
+        receiverName: z.string(),
+        recognitions: z.number().int(),
+        yuan: z.number(),
+      }),
+    ),
     freshness,
   })
   .meta({ id: 'FlowsReport' });

@@ -26,11 +26,13 @@ export function reportPeriod(query: { from?: string; to?: string }, now: Date): 
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS;
   if (days < 0) throw new BadRequest('The period ends before it starts', [{ field: 'from', message: 'must not be after to' }]);
-  if (days >= maxDays) throw new BadRequest(`A report spans at most ${maxDays} days`, [{ field: 'from', message: `must be within ${maxDays} days of to` }]);
+  if (days >= maxDays)
+    throw new BadRequest(`A report spans at most ${maxDays} days`, [{ field: 'from', message: `must be within ${maxDays} days of to` }]);
   return { from, to };
 }
 
-const ratio = (numerator: number, denominator: number) => (denominator > 0 ? Math.round((numerator / denominator) * 10_000) / 10_000 : null);
+const ratio = (numerator: number, denominator: number) =>
+  denominator > 0 ? Math.round((numerator / denominator) * 10_000) / 10_000 : null;
 const money = (n: number) => Math.round(n * 100) / 100;
 const dose = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -57,7 +59,12 @@ function toRow(key: string, label: string, c?: repo.CheckFigures, d?: repo.Decis
     radiationMsv: dose(d?.msv ?? 0),
     patients,
     minutesPerPatient: patients > 0 ? Math.round((minutes / patients) * 10) / 10 : null,
-    sameHospital: { recognitions: d?.own_recognitions ?? 0, yuan: money(d?.own_yuan ?? 0), minutes: d?.own_minutes ?? 0, radiationMsv: dose(d?.own_msv ?? 0) },
+    sameHospital: {
+      recognitions: d?.own_recognitions ?? 0,
+      yuan: money(d?.own_yuan ?? 0),
+      minutes: d?.own_minutes ?? 0,
+      radiationMsv: dose(d?.own_msv ?? 0),
+    },
   };
 }
 
@@ -94,7 +101,10 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
     async savings(actor: Actor, query: z.infer<typeof savingsQuery>, locale: Locale = 'en') {
       const period = reportPeriod(query, clock());
       const filter = { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city, category: query.category };
-      const [grouped, total] = await Promise.all([repo.savingsFigures(db, query.groupBy, filter, locale), repo.savingsFigures(db, 'total', filter)]);
+      const [grouped, total] = await Promise.all([
+        repo.savingsFigures(db, query.groupBy, filter, locale),
+        repo.savingsFigures(db, 'total', filter),
+      ]);
       let rows = mergeFigures(grouped);
       const calendar = calendarKeys(query.groupBy, period.from, period.to);
       if (calendar) {
@@ -121,12 +131,23 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
 
     async flows(actor: Actor, query: z.infer<typeof flowsQuery>) {
       const period = reportPeriod(query, clock());
-      const { rows, pairs } = await repo.flowFigures(db, { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city }, query.limit);
+      const { rows, pairs } = await repo.flowFigures(
+        db,
+        { ...period, hospitalId: reportHospital(actor, query.hospitalId), city: query.city },
+        query.limit,
+      );
       return {
         ...period,
         freshness: await freshness(),
         pairs,
-        rows: rows.map((r) => ({ issuerId: r.issuer_id, issuerName: r.issuer_name, receiverId: r.receiver_id, receiverName: r.receiver_name, recognitions: r.recognitions, yuan: money(r.yuan) })),
+        rows: rows.map((r) => ({
+          issuerId: r.issuer_id,
+          issuerName: r.issuer_name,
+          receiverId: r.receiver_id,
+          receiverName: r.receiver_name,
+          recognitions: r.recognitions,
+          yuan: money(r.yuan),
+        })),
       };
     },
 
@@ -139,17 +160,34 @@ export function createReportService({ db, clock }: { db: Database; clock: () => 
         const key = JSON.stringify([e.hospital_id, e.scope_id, e.item_code, e.category]);
         timelines.set(key, [...(timelines.get(key) ?? []), e]);
       }
-      const counts = new Map<string, { hospitalId: string; hospitalName: string; category: string; active: number; suspended: number; revoked: number }>();
+      const counts = new Map<
+        string,
+        { hospitalId: string; hospitalName: string; category: string; active: number; suspended: number; revoked: number }
+      >();
       for (const timeline of timelines.values()) {
         const first = timeline[0];
         const status = statusAt(
-          timeline.map((e) => ({ scopeId: e.scope_id, itemCode: e.item_code, category: null, status: certificationStatus(e.status), effectiveFrom: e.effective_from, recordedAt: e.recorded_at })),
+          timeline.map((e) => ({
+            scopeId: e.scope_id,
+            itemCode: e.item_code,
+            category: null,
+            status: certificationStatus(e.status),
+            effectiveFrom: e.effective_from,
+            recordedAt: e.recorded_at,
+          })),
           now,
         );
         if (!status) continue;
         const category = first.item_category ?? first.category ?? 'all';
         const key = `${first.hospital_id}\u0000${category}`;
-        const row = counts.get(key) ?? { hospitalId: first.hospital_id, hospitalName: first.hospital_name, category, active: 0, suspended: 0, revoked: 0 };
+        const row = counts.get(key) ?? {
+          hospitalId: first.hospital_id,
+          hospitalName: first.hospital_name,
+          category,
+          active: 0,
+          suspended: 0,
+          revoked: 0,
+        };
         row[status] += 1;
         counts.set(key, row);
       }

@@ -10,7 +10,10 @@ export const whatIfRequest = z
       .object({
         tierDirection: z.enum(tierPolicies).optional(),
         items: z
-          .record(identifier, z.object({ validityDays: z.number().int().min(1).max(3650).optional(), negativeList: z.boolean().optional() }).strict())
+          .record(
+            identifier,
+            z.object({ validityDays: z.number().int().min(1).max(3650).optional(), negativeList: z.boolean().optional() }).strict(),
+          )
           .optional()
           .describe('Per item code: a changed window or negative-list membership'),
       })

@@ -31,13 +31,18 @@ export function createWhatIfService({ db, registry }: { db: Database; registry: 
   return {
     async run(request: z.infer<typeof whatIfRequest>) {
       const days = (Date.parse(request.to) - Date.parse(request.from)) / DAY_MS;
-      if (days < 0 || days > maxDays) throw new BadRequest('The period must run forwards and span at most 366 days', [{ field: 'to', message: 'must be 0-366 days after from' }]);
+      if (days < 0 || days > maxDays)
+        throw new BadRequest('The period must run forwards and span at most 366 days', [
+          { field: 'to', message: 'must be 0-366 days after from' },
+        ]);
       // The engine's facts come from the one loader the checks use: the registry snapshot.
       const facts = await registry.current();
       const current = facts.ruleSet;
       const draftRules: RuleSet = { ...current, tierDirection: request.draft.tierDirection ?? current.tierDirection };
       const catalogue = facts.items;
-      const unknown: FieldError[] = Object.keys(request.draft.items ?? {}).filter((code) => !catalogue.has(code)).map((code) => ({ field: `draft.items.${code}`, message: 'is not a catalogue item' }));
+      const unknown: FieldError[] = Object.keys(request.draft.items ?? {})
+        .filter((code) => !catalogue.has(code))
+        .map((code) => ({ field: `draft.items.${code}`, message: 'is not a catalogue item' }));
       if (unknown.length > 0) throw new BadRequest('The draft names items that are not in the catalogue', unknown);
       const drafted = (item: CatalogueItem): CatalogueItem => ({ ...item, ...request.draft.items?.[item.code] });
 
@@ -57,7 +62,17 @@ export function createWhatIfService({ db, registry }: { db: Database; registry: 
           const receiver = facts.hospitals.get(check.receiverId);
           if (!item || !receiver) continue;
           totals.checkItems += 1;
-          const tally = tallies.get(item.code) ?? { itemCode: item.code, name: item.name, current: 0, draft: 0, currentItems: 0, draftItems: 0, yuan: 0, minutes: 0, radiationMsv: 0 };
+          const tally = tallies.get(item.code) ?? {
+            itemCode: item.code,
+            name: item.name,
+            current: 0,
+            draft: 0,
+            currentItems: 0,
+            draftItems: 0,
+            yuan: 0,
+            minutes: 0,
+            radiationMsv: 0,
+          };
           tallies.set(item.code, tally);
           let before = false;
           let afterDraft = false;
@@ -68,7 +83,15 @@ export function createWhatIfService({ db, registry }: { db: Database; registry: 
             const resultItem = result && catalogue.get(result.itemCode);
             if (!result || !issuer || !resultItem) continue; // a result no longer in the index
             totals.candidates += 1;
-            const base = { result, issuer, resultItem, receiver, scopes: facts.scopes, certifications: facts.certifications.get(issuer.id) ?? [], context: check.context };
+            const base = {
+              result,
+              issuer,
+              resultItem,
+              receiver,
+              scopes: facts.scopes,
+              certifications: facts.certifications.get(issuer.id) ?? [],
+              context: check.context,
+            };
             const now = check.createdAt;
             const was = decide(current, { ...base, requestedItem: item }, now);
             const would = decide(draftRules, { ...base, requestedItem: drafted(item) }, now);

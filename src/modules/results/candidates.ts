@@ -14,9 +14,19 @@ export interface CandidateLookup {
 
 /** A results row as the candidate read returns it (timestamps as JSON text). */
 export interface CandidateResultRow {
-  id: string; accession_no: string; issuing_hospital_id: string; item_code: string; kind: string; status: string; performed_at: string;
-  reported_at: string | null; images_available: boolean | null; study_uid: string | null; critical_open: boolean;
-  equipment: Record<string, unknown> | null; analyte_codes: string[];
+  id: string;
+  accession_no: string;
+  issuing_hospital_id: string;
+  item_code: string;
+  kind: string;
+  status: string;
+  performed_at: string;
+  reported_at: string | null;
+  images_available: boolean | null;
+  study_uid: string | null;
+  critical_open: boolean;
+  equipment: Record<string, unknown> | null;
+  analyte_codes: string[];
 }
 
 /** Each patient's results, and the registry version they were read with (one row per patient, in order). */
@@ -48,9 +58,19 @@ export function candidateResultsQuery(db: Executor, lookups: readonly CandidateL
 
 /** A results row (timestamps as Dates, or as ISO text from a JSON read) as the engine's facts. */
 export function resultFacts(r: {
-  id: string; accession_no: string; issuing_hospital_id: string; item_code: string; kind: string; status: string;
-  performed_at: Date | string; reported_at: Date | string | null; images_available: boolean | null; study_uid: string | null;
-  critical_open: boolean; equipment: unknown; analyte_codes: string[];
+  id: string;
+  accession_no: string;
+  issuing_hospital_id: string;
+  item_code: string;
+  kind: string;
+  status: string;
+  performed_at: Date | string;
+  reported_at: Date | string | null;
+  images_available: boolean | null;
+  study_uid: string | null;
+  critical_open: boolean;
+  equipment: unknown;
+  analyte_codes: string[];
 }): ResultFacts {
   return {
     id: r.id,
@@ -74,7 +94,21 @@ export async function resultFactsOf(db: Executor, resultIds: readonly string[]):
   if (resultIds.length === 0) return [];
   const rows = await db
     .selectFrom('results')
-    .select(['id', 'accession_no', 'issuing_hospital_id', 'item_code', 'kind', 'status', 'performed_at', 'reported_at', 'images_available', 'study_uid', 'critical_open', 'equipment', 'analyte_codes'])
+    .select([
+      'id',
+      'accession_no',
+      'issuing_hospital_id',
+      'item_code',
+      'kind',
+      'status',
+      'performed_at',
+      'reported_at',
+      'images_available',
+      'study_uid',
+      'critical_open',
+      'equipment',
+      'analyte_codes',
+    ])
     .where('id', 'in', resultIds)
     .execute();
   return rows.map(resultFacts);

@@ -14,12 +14,10 @@ import {
 } from './schemas.ts';
 import type { ResultService } from './service.ts';
 
-
 const batchBodyLimit = 16 * 1024 * 1024;
 
 /** The result index: submission (single and batch), read-back and the audited patient search. */
 export const resultRoutes: FastifyPluginAsyncZod<{ results: ResultService }> = async (app, { results }) => {
-
   app.put('/v1/results/:accessionNo', {
     config: { scopes: ['results:write'] },
     schema: {

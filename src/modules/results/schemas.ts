@@ -5,7 +5,10 @@ import { reportStatuses } from '../rules/index.ts';
 /** The issuing hospital's accession number: unique per hospital, travels in the URL path. */
 export const accessionNo = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 letters, digits, dot, underscore, colon or hyphen, starting with a letter or digit')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
+    'must be 1-64 letters, digits, dot, underscore, colon or hyphen, starting with a letter or digit',
+  )
   .describe("The issuing hospital's accession number, unique per hospital");
 
 export const resultKinds = ['data', 'images', 'conclusion'] as const;
@@ -37,7 +40,12 @@ const equipment = z
     const keys = Object.keys(value);
     if (keys.length > maxEquipmentAttributes) ctx.addIssue({ code: 'custom', message: `at most ${maxEquipmentAttributes} attributes` });
     for (const key of keys) {
-      if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'attribute names are 1-32 letters, digits or underscores, starting with a letter' });
+      if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'attribute names are 1-32 letters, digits or underscores, starting with a letter',
+        });
     }
   })
   .meta({ maxProperties: maxEquipmentAttributes, propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' } })
@@ -180,7 +188,9 @@ export type SubmissionOutcome = (typeof submissionOutcomes)[number];
 
 export const submissionResponse = storedResult
   .extend({
-    outcome: z.enum(submissionOutcomes).describe('created (201); updated = an amendment, the previous version kept; unchanged = nothing written'),
+    outcome: z
+      .enum(submissionOutcomes)
+      .describe('created (201); updated = an amendment, the previous version kept; unchanged = nothing written'),
   })
   .meta({ id: 'ResultSubmissionOutcome' });
 

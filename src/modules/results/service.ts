@@ -86,16 +86,27 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
     if (prepared.length === 0) return new Map<string, Written>();
     const sorted = [...prepared].sort((a, b) => (a.accessionNo < b.accessionNo ? -1 : a.accessionNo > b.accessionNo ? 1 : 0));
     const byAccession = new Map(sorted.map((p) => [p.accessionNo, p]));
-    const changed = await upsertResults(tx, sorted.map((p) => toRow(p, issuer, now)));
+    const changed = await upsertResults(
+      tx,
+      sorted.map((p) => toRow(p, issuer, now)),
+    );
     await insertResultVersions(
       tx,
       changed.map((row) => {
         const p = byAccession.get(row.accession_no)!;
-        return { result_id: row.id, version: row.version, content: JSON.stringify(p.content), content_hash: p.contentHash, recorded_at: now, recorded_by: clientId };
+        return {
+          result_id: row.id,
+          version: row.version,
+          content: JSON.stringify(p.content),
+          content_hash: p.contentHash,
+          recorded_at: now,
+          recorded_by: clientId,
+        };
       }),
     );
     const written = new Map<string, Written>();
-    for (const row of changed) written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: row.version === 1 ? 'created' : 'updated' });
+    for (const row of changed)
+      written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: row.version === 1 ? 'created' : 'updated' });
     const unchanged = sorted.filter((p) => !written.has(p.accessionNo)).map((p) => p.accessionNo);
     for (const row of await findResultIds(tx, issuer, unchanged)) {
       written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: 'unchanged' });
@@ -138,7 +149,9 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
         if (accessionNo !== null) {
           const first = firstIndex.get(accessionNo);
           if (first !== undefined) {
-            return reject(index, [{ field: 'accessionNo', message: `duplicate of item ${first}: an accession number may appear once per batch` }]);
+            return reject(index, [
+              { field: 'accessionNo', message: `duplicate of item ${first}: an accession number may appear once per batch` },
+            ]);
           }
           firstIndex.set(accessionNo, index);
         }
@@ -147,7 +160,10 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
         accepted.push({ index, item: parsed.data });
       });
 
-      const lookup = await lookupItems(issuer, accepted.map((a) => a.item));
+      const lookup = await lookupItems(
+        issuer,
+        accepted.map((a) => a.item),
+      );
       const prepared: { index: number; result: PreparedResult }[] = [];
       for (const { index, item } of accepted) {
         const { accessionNo, ...submission } = item;
@@ -158,13 +174,25 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
 
       if (prepared.length === 0 && !idempotency) return { results: answers };
       return db.transaction().execute(async (tx) => {
-        const written = await write(tx, prepared.map((p) => p.result), issuer, actor.clientId, now);
+        const written = await write(
+          tx,
+          prepared.map((p) => p.result),
+          issuer,
+          actor.clientId,
+          now,
+        );
         for (const { index, result } of prepared) {
           const outcome = written.get(result.accessionNo)!;
           answers[index] = { index, accessionNo: result.accessionNo, outcome: outcome.outcome, resultId: outcome.resultId };
         }
         const response = { results: answers };
-        if (idempotency) await rememberAnswer(tx, idempotency.clientId, idempotency.key, { requestHash: idempotency.requestHash, statusCode: 200, response, createdAt: now });
+        if (idempotency)
+          await rememberAnswer(tx, idempotency.clientId, idempotency.key, {
+            requestHash: idempotency.requestHash,
+            statusCode: 200,
+            response,
+            createdAt: now,
+          });
         return response;
       });
     },
@@ -203,7 +231,13 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
       if (typeof key !== 'string') throw invalidFields([key]);
       const after = decodeSearchCursor(search.cursor);
       return db.transaction().execute(async (tx) => {
-        const found = await findPatientResults(tx, { patientKey: key, itemCodes: search.itemCodes, since: search.since, after, limit: search.limit + 1 });
+        const found = await findPatientResults(tx, {
+          patientKey: key,
+          itemCodes: search.itemCodes,
+          since: search.since,
+          after,
+          limit: search.limit + 1,
+        });
         // A page ends at the limit, or earlier once its free text and values pass the byte budget (at least one result).
         let bytes = 0;
         let size = 0;
@@ -227,7 +261,10 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
         });
         const last = page.at(-1);
         const more = found.length > size;
-        return { results: page.map(toSearchResult), nextCursor: more && last ? encodeSearchCursor({ performedAt: last.position_at, id: last.id }) : null };
+        return {
+          results: page.map(toSearchResult),
+          nextCursor: more && last ? encodeSearchCursor({ performedAt: last.position_at, id: last.id }) : null,
+        };
       });
     },
   };

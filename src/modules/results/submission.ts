@@ -8,7 +8,6 @@ import { imagingCategories } from '../rules/index.ts';
 import { derivePatientKey } from '../patients/index.ts';
 import type { ResultKind, ResultSubmission } from './schemas.ts';
 
-
 /** A catalogue item as a submission resolves it (by itemCode or by the hospital's localCode). */
 export interface ItemRef {
   code: string;
@@ -55,9 +54,10 @@ export function prepareSubmission(
   if (submission.performedAt.getTime() > context.now.getTime()) {
     errors.push({ field: 'performedAt', message: 'must not be in the future' });
   }
-  const item = submission.itemCode !== undefined
-    ? context.items.byCode.get(submission.itemCode)
-    : context.items.byLocalCode.get(submission.localCode ?? '');
+  const item =
+    submission.itemCode !== undefined
+      ? context.items.byCode.get(submission.itemCode)
+      : context.items.byLocalCode.get(submission.localCode ?? '');
   if (!item) {
     errors.push(
       submission.itemCode !== undefined
@@ -95,7 +95,9 @@ export function defaultKind(category: string): ResultKind {
  */
 export function contentHash(content: ResultContent): string {
   const analytes = content.analytes ? [...content.analytes].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)) : null;
-  return createHash('sha256').update(canonicalJson({ ...content, analytes })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...content, analytes }))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

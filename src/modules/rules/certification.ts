@@ -1,13 +1,6 @@
 // Certification timelines and the certification gate (see docs/domain.md, Certification gate).
 // Exported for the registry too, so "status now" and the engine's "status at performedAt" agree.
-import type {
-  CatalogueItem,
-  CertificationEvent,
-  CertificationStatus,
-  HospitalFacts,
-  ReasonCode,
-  ScopeFacts,
-} from './types.ts';
+import type { CatalogueItem, CertificationEvent, CertificationStatus, HospitalFacts, ReasonCode, ScopeFacts } from './types.ts';
 
 export type Coverage = 'item' | 'category' | 'all';
 
@@ -89,12 +82,7 @@ function outranks(a: CertificationEvent, b: CertificationEvent): boolean {
 const severity: Record<CertificationStatus, number> = { active: 0, suspended: 1, revoked: 2 };
 
 /** The issuer's status for one item in one scope at t (e.g. the registry's "status now"). */
-export function scopeStatusAt(
-  events: readonly CertificationEvent[],
-  scopeId: string,
-  item: ItemKey,
-  t: Date,
-): CertificationStatus | null {
+export function scopeStatusAt(events: readonly CertificationEvent[], scopeId: string, item: ItemKey, t: Date): CertificationStatus | null {
   return statusAt(
     events.filter((event) => event.scopeId === scopeId && eventCovers(event, item)),
     t,
@@ -160,12 +148,7 @@ export function certificationGate(facts: CertificationFacts, t: Date): Certifica
   return { passed: false, code: 'NR_ISSUER_NOT_CERTIFIED', scopeIds: [], detail: 'no certification in force' };
 }
 
-function verdict(
-  passed: boolean,
-  code: ReasonCode | undefined,
-  standings: ScopeStanding[],
-  what: string,
-): CertificationVerdict {
+function verdict(passed: boolean, code: ReasonCode | undefined, standings: ScopeStanding[], what: string): CertificationVerdict {
   const scopeIds = standings.map((s) => s.scope.id);
   const detail = `${what} ${scopeIds.join(', ')}`;
   return code === undefined ? { passed, scopeIds, detail } : { passed, code, scopeIds, detail };

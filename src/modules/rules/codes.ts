@@ -153,10 +153,16 @@ export const declineMeanings: Record<DeclineCode, Meaning> = {
   D5_FORENSIC: { en: 'A forensic or disability assessment needs a new exam.', zh: '司法鉴定或伤残评定需要重新检查。' },
   D6_OTHER: { en: 'Another reason, described in free text (at most 200 characters).', zh: '其他原因（须填写说明，不超过200字）。' },
   D7_PATIENT_REQUEST: { en: 'The patient asks for a new exam.', zh: '患者主动要求重新检查。' },
-  D8_NO_REFERENCE_VALUE: { en: 'The prior result is of no reference value for this clinical question.', zh: '既往结果对本次诊疗无参考价值。' },
+  D8_NO_REFERENCE_VALUE: {
+    en: 'The prior result is of no reference value for this clinical question.',
+    zh: '既往结果对本次诊疗无参考价值。',
+  },
   D9_EQUIPMENT_QUALITY: {
     en: "Thin-slice imaging or better equipment than the prior exam's is needed.",
     zh: '需要薄层扫描或优于原检查的设备。',
   },
-  D10_CRITICAL_FOLLOWUP: { en: 'The result has an open critical value that needs follow-up.', zh: '结果存在未闭环的危急值，需要复查跟踪。' },
+  D10_CRITICAL_FOLLOWUP: {
+    en: 'The result has an open critical value that needs follow-up.',
+    zh: '结果存在未闭环的危急值，需要复查跟踪。',
+  },
 };

@@ -2,25 +2,9 @@
 // outside this folder, so every decision can be replayed and explained from its inputs.
 import { DAY_MS } from '../../calendar.ts';
 import { certificationGate, scopeHoldsItem } from './certification.ts';
-import {
-  declineCodes,
-  finalReportStatuses,
-  ionisingCategories,
-  isImagingCategory,
-  tierRank,
-  withdrawnReportStatuses,
-} from './codes.ts';
+import { declineCodes, finalReportStatuses, ionisingCategories, isImagingCategory, tierRank, withdrawnReportStatuses } from './codes.ts';
 import type { Category, DeclineCode, ReportStatus } from './codes.ts';
-import type {
-  CatalogueItem,
-  Decision,
-  DecisionFacts,
-  GateReport,
-  HospitalFacts,
-  ResultFacts,
-  RuleSet,
-  Savings,
-} from './types.ts';
+import type { CatalogueItem, Decision, DecisionFacts, GateReport, HospitalFacts, ResultFacts, RuleSet, Savings } from './types.ts';
 
 export function decide(ruleSet: RuleSet, facts: DecisionFacts, now: Date): Decision {
   const advisories = advisoriesFor(facts);
@@ -111,7 +95,8 @@ export function itemMatch(
   const wanted = requestedItem.analytes ?? [];
   if (requestedItem.category === 'lab' && resultItem.category === 'lab' && wanted.length > 0) {
     const held = new Set(result.analyteCodes?.length ? result.analyteCodes : (resultItem.analytes ?? []));
-    if (wanted.every((analyte) => held.has(analyte))) return { matches: true, detail: `analytes ${wanted.join(', ')} covered by ${result.itemCode}` };
+    if (wanted.every((analyte) => held.has(analyte)))
+      return { matches: true, detail: `analytes ${wanted.join(', ')} covered by ${result.itemCode}` };
   }
   return { matches: false, detail: `requested ${requestedItem.code}, result is ${result.itemCode}` };
 }

@@ -22,9 +22,10 @@ export function explainSubject(facts: DecisionFacts): ExplainSubject {
   const panel = result.itemCode !== requestedItem.code ? resultItem.name : null;
   return {
     itemName: panel === null ? requestedItem.name : `${requestedItem.name} (${panel})`,
-    itemNameZh: panel === null
-      ? (requestedItem.nameZh ?? requestedItem.name)
-      : `${requestedItem.nameZh ?? requestedItem.name}（${resultItem.nameZh ?? resultItem.name}）`,
+    itemNameZh:
+      panel === null
+        ? (requestedItem.nameZh ?? requestedItem.name)
+        : `${requestedItem.nameZh ?? requestedItem.name}（${resultItem.nameZh ?? resultItem.name}）`,
     issuerName: facts.issuer.name,
     performedAt: result.performedAt ?? result.reportedAt ?? '',
     validityDays: requestedItem.validityDays,
@@ -69,7 +70,6 @@ function explainZh(decision: Decision, s: ExplainSubject, date: string | null): 
   return `不予互认：${what}${reasonPhrases[first].zh(s.validityDays)}${more}。`;
 }
 
-
 interface Phrase {
   en: (validityDays: number) => string;
   zh: (validityDays: number) => string;
@@ -83,33 +83,15 @@ const reasonPhrases: Record<ReasonCode, Phrase> = {
   NR_IMAGES_UNAVAILABLE: fixed('has no retrievable images', '影像资料无法调阅'),
   NR_REPORT_NOT_FINAL: fixed('has no final report yet', '报告尚未最终审核'),
   NR_REPORT_WITHDRAWN: fixed('was cancelled or entered in error', '报告已撤销或系录入错误'),
-  NR_ITEM_MISMATCH: fixed(
-    'is not the requested item and does not cover its analytes',
-    '与申请项目不一致，且未涵盖所需检验指标',
-  ),
+  NR_ITEM_MISMATCH: fixed('is not the requested item and does not cover its analytes', '与申请项目不一致，且未涵盖所需检验指标'),
   NR_NOT_IN_CATALOG: fixed("is not on any recognition scope's item list", '不在任何互认范围的项目目录中'),
   NR_NEGATIVE_LIST: fixed('is on the negative list and is never recognised', '属于负面清单项目，不予互认'),
   NR_CONSULT_REQUIRED: fixed('is pathology and needs a consultation', '为病理结果，须经会诊'),
-  NR_ISSUER_NOT_CERTIFIED: fixed(
-    'comes from a hospital not certified for this item at the time',
-    '检查时出具机构未获得该项目的互认资质',
-  ),
-  NR_ISSUER_SUSPENDED: fixed(
-    "was performed while the hospital's certification was suspended",
-    '检查时出具机构的互认资质处于暂停状态',
-  ),
-  NR_ISSUER_REVOKED: fixed(
-    "falls under a revoked certification of the hospital",
-    '出具机构在检查时的互认资质已被撤销',
-  ),
-  NR_SCOPE_MISMATCH: fixed(
-    'comes from a hospital certified only in scopes this hospital is outside',
-    '本院不在出具机构获认证的互认范围内',
-  ),
-  NR_TIER_DIRECTION: fixed(
-    'comes from a lower-tier hospital in another city',
-    '来自外市的低级别医院，不可向上级医院互认',
-  ),
+  NR_ISSUER_NOT_CERTIFIED: fixed('comes from a hospital not certified for this item at the time', '检查时出具机构未获得该项目的互认资质'),
+  NR_ISSUER_SUSPENDED: fixed("was performed while the hospital's certification was suspended", '检查时出具机构的互认资质处于暂停状态'),
+  NR_ISSUER_REVOKED: fixed('falls under a revoked certification of the hospital', '出具机构在检查时的互认资质已被撤销'),
+  NR_SCOPE_MISMATCH: fixed('comes from a hospital certified only in scopes this hospital is outside', '本院不在出具机构获认证的互认范围内'),
+  NR_TIER_DIRECTION: fixed('comes from a lower-tier hospital in another city', '来自外市的低级别医院，不可向上级医院互认'),
   NR_EXPIRED: {
     en: (days) => `is past its ${days}-day window`,
     zh: (days) => `已超过${days}天有效期`,

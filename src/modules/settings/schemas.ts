@@ -5,7 +5,11 @@ import { tierPolicies } from '../rules/index.ts';
 export const ruleSettings = z
   .object({
     version: z.number().int().describe('Every change creates a new version; each decision records the version it was made under'),
-    tierDirection: z.enum(tierPolicies).describe('symmetric: every direction; downward-only-outside-city: a higher-tier receiver reuses a lower-tier result only within one city'),
+    tierDirection: z
+      .enum(tierPolicies)
+      .describe(
+        'symmetric: every direction; downward-only-outside-city: a higher-tier receiver reuses a lower-tier result only within one city',
+      ),
     lookbackDays: z.number().int().describe('How far back candidates are searched'),
     createdAt: timestamp,
     createdBy: z.string(),
