@@ -33,7 +33,8 @@ async function main() {
   const metrics = createMetrics();
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys, metrics });
   const metricsListener = config.metricsPort === null ? null : await serveMetrics(metrics, config.host, config.metricsPort);
-  // Counts queued checks and decisions into the report aggregates; reports also catch up themselves.
+  // The one writer of the report aggregates: counts queued checks and decisions into them. Reports only
+  // read, and say how fresh they are (how much is still queued, and the oldest entry's age).
   // A database outage is expected to end (the next run carries on where this one stopped): a warning.
   const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) =>
     err instanceof ServiceUnavailable

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { calendarDate, cursor, cursorPage, dateTime, identifier, instant, patientIdentity } from '../../http/schemas.ts';
-
-const auditActions = ['results.search', 'results.read', 'recognition.check', 'recognition.decision', 'audit.search', 'auth.token'] as const;
-const auditOutcomes = ['success', 'refused', 'failed'] as const;
+import { auditActions, auditOutcomes } from './trail.ts';
 
 const window = {
   since: instant.optional().describe('Events at or after this instant'),

@@ -4,9 +4,18 @@ import type { Metrics } from '../../metrics.ts';
 import { appendAuditEvents } from './repository.ts';
 
 /** Every kind of access the trail records. */
-export type AuditAction = 'results.search' | 'results.read' | 'recognition.check' | 'recognition.decision' | 'audit.search' | 'auth.token';
+export const auditActions = [
+  'results.search',
+  'results.read',
+  'recognition.check',
+  'recognition.decision',
+  'audit.search',
+  'auth.token',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
 /** success; refused (the request was turned away: 4xx); failed (the service failed it: 5xx). */
-export type AuditOutcome = 'success' | 'refused' | 'failed';
+export const auditOutcomes = ['success', 'refused', 'failed'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
 
 /** Where a request came from: its source address (behind TRUST_PROXY, the client's) and its request id. */
 export interface RequestOrigin {

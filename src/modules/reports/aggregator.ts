@@ -55,7 +55,10 @@ export async function drainOnce(db: Kysely<DB>, batchSize = drainBatchSize): Pro
   });
 }
 
-/** Counts everything queued so far: reports call it first, so they include every committed event. */
+/**
+ * Counts everything queued so far, batch after batch: each run of `startAggregator`, and the demo
+ * loader and tests that need the aggregates to include every committed event. Reports never call it.
+ */
 export async function catchUp(db: Kysely<DB>): Promise<void> {
   while ((await drainOnce(db)) === drainBatchSize);
 }
@@ -80,8 +83,8 @@ export async function vacuumAggregates(db: Kysely<DB>): Promise<void> {
 }
 
 /**
- * Drains the queue every `intervalMs` in the background (one run at a time), so reports find at
- * most a few seconds of events left to count. `stop` waits for a run in progress.
+ * Drains the queue every `intervalMs` in the background (one run at a time), so the aggregates lag
+ * the log by seconds; reports state the lag (`queueLag`). `stop` waits for a run in progress.
  */
 export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (error: unknown) => void) {
   let running: Promise<void> | null = null;

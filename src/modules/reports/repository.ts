@@ -6,7 +6,13 @@ import { periodParts, periodRows, splitPeriod } from './periods.ts';
 import { dimension, dimensions, total, type Dimension, type SavingsGrouping } from './dimensions.ts';
 import type { Locale } from '../rules/index.ts';
 
-/** Report queries. They read the agg_* tables only, never the log. */
+/**
+ * Report queries. The figures come from the agg_* tables and the agg_flow_days view; hospitals and
+ * items are read with them to filter by city or category and to name groups and flows. They never
+ * read the log (recognition_checks, check_items, check_candidates, recognition_decisions). The
+ * certifications report alone reads certification_events (with hospitals and items): it shows the
+ * timelines as they stand, not counted figures.
+ */
 
 export interface ReportFilter {
   from: string;

@@ -1,7 +1,7 @@
 import type { DeclineCode } from './codes.ts';
 
 /**
- * The rules of a doctor's decision on a check's candidate (docs/domain.md, The doctor's decision).
+ * The rules of a doctor's decision on a check's candidate (docs/domain.md, Decisions).
  * Pure: the recognition module applies them to the check it locked.
  */
 
