@@ -67,6 +67,9 @@ const statements = [
   // One recognition per requested item of a check.
   `create unique index recognition_decisions_one_per_item on recognition_decisions (check_id, item_code) where action = 'recognized'`,
   `create index recognition_decisions_decided_idx on recognition_decisions (decided_at)`,
+  // The recognitions a changed result or a retroactive certification event reaches (recalls).
+  `create index recognition_decisions_result_idx on recognition_decisions (result_id, decided_at) where action = 'recognized'`,
+  `create index recognition_decisions_issuer_idx on recognition_decisions (issuing_hospital_id, decided_at) where action = 'recognized'`,
   `create trigger recognition_decisions_append_only before update or delete on recognition_decisions for each row execute function forbid_change()`,
 ];
 

@@ -12,9 +12,11 @@ import { idempotencyPlugin } from './modules/idempotency/index.ts';
 import { opsRoutes } from './modules/ops/index.ts';
 import { recognitionRoutes } from './modules/recognition/index.ts';
 import { registryRoutes } from './modules/registry/index.ts';
+import { recallReportRoutes, recallRoutes } from './modules/recalls/index.ts';
 import { reportRoutes } from './modules/reports/index.ts';
 import { resultRoutes } from './modules/results/index.ts';
 import { settingsRoutes } from './modules/settings/index.ts';
+import { webhookRoutes } from './modules/webhooks/index.ts';
 import accessAudit from './plugins/access-audit.ts';
 import authPlugin from './plugins/auth.ts';
 import loadShedding from './plugins/load-shedding.ts';
@@ -110,6 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(settingsRoutes, { settings: services.settings });
   await app.register(recognitionRoutes, { checks: services.checks, decisions: services.decisions });
   await app.register(reportRoutes, { reports: services.reports, whatIf: services.whatIf });
+  await app.register(recallRoutes, { recalls: services.recalls });
+  await app.register(recallReportRoutes, { recallReports: services.recallReports });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(dashboardRoutes);
   return app;
 }

@@ -10,6 +10,8 @@ const milliseconds = (fallback: number, max = 600_000) => z.coerce.number().int(
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(10_000_000).default(fallback);
 
 const environment = z.object({
+  // Its one effect: development lets webhooks reach plain http and private addresses (a receiver on this machine).
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url().optional(),
@@ -56,9 +58,15 @@ const environment = z.object({
     .max(24 * 30)
     .default(24),
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  WEBHOOK_TIMEOUT_MS: milliseconds(10_000, 60_000),
+  WEBHOOK_RETRY_BASE_MS: milliseconds(30_000, 3_600_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  RECALL_HORIZON_DAYS: z.coerce.number().int().min(1).max(3_650).default(180),
 });
 
 export interface Config {
+  nodeEnv: z.infer<typeof environment>['NODE_ENV'];
   host: string;
   port: number;
   publicUrl: string;
@@ -88,6 +96,19 @@ export interface Config {
   idempotencyKeyTtlHours: number;
   /** A separate listener for GET /metrics without authentication; null: /metrics on the API port, for administrators. */
   metricsPort: number | null;
+  webhooks: {
+    /** One delivery attempt: resolving, connecting, sending and reading the answer. */
+    timeoutMs: number;
+    /** The first retry's back-off; each further one doubles it (with full jitter), up to six hours. */
+    retryBaseMs: number;
+    /** Attempts before a delivery is marked failed. */
+    maxAttempts: number;
+    pollIntervalMs: number;
+  };
+  recalls: {
+    /** Recalls reach the recognitions made within this many days before the change. */
+    horizonDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -110,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
+    nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
@@ -153,6 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     audit: { unusualPatientsPerDay: e.AUDIT_UNUSUAL_PATIENTS_PER_DAY },
     idempotencyKeyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS,
     metricsPort: e.METRICS_PORT ?? null,
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+    },
+    recalls: { horizonDays: e.RECALL_HORIZON_DAYS },
   };
 }
 

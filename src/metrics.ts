@@ -49,6 +49,19 @@ export function createMetrics() {
       labelNames: ['action', 'outcome'] as const,
       registers,
     }),
+    webhookAttempts: new Counter({
+      name: 'mre_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retried (due again after a back-off), failed (no attempts left)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: 'mre_webhook_attempt_duration_seconds',
+      help: 'Time for one webhook delivery attempt, from sending to the answer (or the time-out), by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     /** A gauge read when scraped; one that cannot be read (the database is down) is left out of that scrape. */
     gauge: (name: string, help: string, labelNames: readonly string[], read: (gauge: Gauge) => Promise<void> | void) =>
       new Gauge({

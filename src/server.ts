@@ -6,6 +6,7 @@ import { ServiceUnavailable } from './errors.ts';
 import { openDatabase } from './db/database.ts';
 import { loadDemoDataIfEmpty } from './demo/load.ts';
 import { startAggregator } from './modules/reports/index.ts';
+import { startWebhookDelivery } from './modules/webhooks/index.ts';
 import { resolveKeys } from './keys.ts';
 import { shutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -41,12 +42,21 @@ async function main() {
       ? logger.warn({ err }, 'counting the report aggregates waits for the database')
       : logger.error({ err }, 'counting the report aggregates failed'),
   );
+  // Sends queued webhook deliveries (an outbox other modules fill in their transactions), at least once.
+  const webhooks = startWebhookDelivery({
+    db: database.db,
+    listen: database.listen,
+    config,
+    patientKeySecret: keys.patientKeySecret,
+    logger,
+    metrics,
+  });
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     // At warn, so a stop is always traceable to the signal that caused it.
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.warn({ signal }, 'shutting down on a signal');
     await metricsListener?.close();
-    await shutdown(app, database, aggregator);
+    await shutdown(app, database, [aggregator, webhooks]);
   });
   await app.listen({ host: config.host, port: config.port });
   printWelcome(config.publicUrl, config.auth.adminClientId, keys.adminClientSecretGenerated ? keys.adminClientSecret : null, database.kind);

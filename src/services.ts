@@ -11,11 +11,13 @@ import {
   trustedPublicKeys,
   type SigningKey,
 } from './modules/auth/index.ts';
-import { createCheckService, createDecisionService } from './modules/recognition/index.ts';
+import { createRecallReportService, createRecallService } from './modules/recalls/index.ts';
+import { createCheckService, createDecisionService, recognisedBy } from './modules/recognition/index.ts';
 import { createRegistryService, createRegistrySnapshots } from './modules/registry/index.ts';
 import { createReportService, createWhatIfService } from './modules/reports/index.ts';
 import { createResultService } from './modules/results/index.ts';
 import { createSettingsService } from './modules/settings/index.ts';
+import { createWebhookService, targetPolicy } from './modules/webhooks/index.ts';
 
 export interface ServiceDeps {
   config: Config;
@@ -38,7 +40,9 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
   const registry = createRegistrySnapshots(db);
   const clients = createClientCache(db, database.listen);
   const { patientKeySecret } = keys;
+  const recalls = createRecallService({ db, clock, horizonDays: config.recalls.horizonDays });
   return {
+    recalls,
     audit,
     clients,
     tokens: createTokenService({
@@ -55,14 +59,16 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
     }),
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
     clientAdmin: createClientService({ db, clock, onChange: clients.forget }),
-    registry: createRegistryService({ db, clock }),
+    registry: createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent }),
     settings: createSettingsService({ db, clock }),
-    results: createResultService({ db, clock, patientKeySecret, audit }),
+    results: createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy }),
     auditLog: createAuditService({ db, clock, patientKeySecret, audit, unusualPatientsPerDay: config.audit.unusualPatientsPerDay }),
     checks: createCheckService({ db, prepared: database.prepared, registry, clock, patientKeySecret, audit }),
-    decisions: createDecisionService({ db, clock, audit }),
+    decisions: createDecisionService({ db, clock, audit, registry }),
     reports: createReportService({ db, clock }),
+    recallReports: createRecallReportService({ db, clock }),
     whatIf: createWhatIfService({ db, registry }),
+    webhooks: createWebhookService({ db, clock, patientKeySecret, targets: targetPolicy(config) }),
   };
 }
 

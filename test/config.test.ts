@@ -26,6 +26,9 @@ describe('loadConfig', () => {
       demoData: true,
       shutdownGraceMs: 10_000,
       aggregateIntervalMs: 1_000,
+      nodeEnv: 'production',
+      webhooks: { timeoutMs: 10_000, retryBaseMs: 30_000, maxAttempts: 8, pollIntervalMs: 1_000 },
+      recalls: { horizonDays: 180 },
     });
   });
 
@@ -53,6 +56,12 @@ describe('loadConfig', () => {
       DEMO_DATA: 'off',
       SHUTDOWN_GRACE_MS: '2500',
       AGGREGATE_INTERVAL_MS: '250',
+      NODE_ENV: 'development',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      WEBHOOK_RETRY_BASE_MS: '1000',
+      WEBHOOK_MAX_ATTEMPTS: '12',
+      WEBHOOK_POLL_INTERVAL_MS: '200',
+      RECALL_HORIZON_DAYS: '365',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -63,6 +72,9 @@ describe('loadConfig', () => {
       demoData: false,
       shutdownGraceMs: 2500,
       aggregateIntervalMs: 250,
+      nodeEnv: 'development',
+      webhooks: { timeoutMs: 5_000, retryBaseMs: 1_000, maxAttempts: 12, pollIntervalMs: 200 },
+      recalls: { horizonDays: 365 },
     });
   });
 
@@ -84,6 +96,34 @@ describe('loadConfig', () => {
   it('lists cross-setting problems together with malformed values', () => {
     const problems = problemsOf({ DATABASE_URL: 'postgres://postgres@127.0.0.1/postgres', PORT: 'abc' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'PATIENT_KEY_SECRET', 'AUTH_SIGNING_KEY']);
+  });
+
+  it('bounds the webhook settings, the recall horizon and NODE_ENV', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'staging',
+      WEBHOOK_TIMEOUT_MS: '0',
+      WEBHOOK_RETRY_BASE_MS: '3600001',
+      WEBHOOK_MAX_ATTEMPTS: '51',
+      WEBHOOK_POLL_INTERVAL_MS: '10',
+      RECALL_HORIZON_DAYS: '3651',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'NODE_ENV',
+      'RECALL_HORIZON_DAYS',
+      'WEBHOOK_MAX_ATTEMPTS',
+      'WEBHOOK_POLL_INTERVAL_MS',
+      'WEBHOOK_RETRY_BASE_MS',
+      'WEBHOOK_TIMEOUT_MS',
+    ]);
+    expect(problemsOf({ WEBHOOK_TIMEOUT_MS: '60001' })[0]).toMatch(/^WEBHOOK_TIMEOUT_MS:/);
+    expect(problemsOf({ RECALL_HORIZON_DAYS: '0' })[0]).toMatch(/^RECALL_HORIZON_DAYS:/);
+    expect(problemsOf({ RECALL_HORIZON_DAYS: '1.5' })[0]).toMatch(/^RECALL_HORIZON_DAYS:/);
+    expect(problemsOf({ WEBHOOK_MAX_ATTEMPTS: '0' })[0]).toMatch(/^WEBHOOK_MAX_ATTEMPTS:/);
+    expect(loadConfig({ NODE_ENV: 'test', RECALL_HORIZON_DAYS: '1', WEBHOOK_MAX_ATTEMPTS: '1' })).toMatchObject({
+      nodeEnv: 'test',
+      recalls: { horizonDays: 1 },
+      webhooks: { maxAttempts: 1 },
+    });
   });
 
   it('refuses a database URL of another kind and a signing key that is not a private P-256 JWK', async () => {

@@ -81,6 +81,79 @@ async function savingsTotals(token: string, extra: Record<string, string> = {}):
   return ((await response.json()) as { totals: Totals }).totals;
 }
 
+interface RecallGroup {
+  recalls: number;
+  acknowledged: number;
+  open: number;
+  medianHoursToAcknowledge: number | null;
+}
+interface RecallReport {
+  staleDays: number;
+  totals: RecallGroup & { openOlderThanStaleDays: number; p90HoursToAcknowledge: number | null };
+  byCause: (RecallGroup & { cause: string })[];
+  byIssuer: (RecallGroup & { key: string; label: string })[];
+  stale: {
+    recallId: string;
+    hospitalId: string;
+    issuingHospitalId: string;
+    accessionNo: string;
+    itemCode: string;
+    cause: string;
+    createdAt: string;
+    ageDays: number;
+  }[];
+}
+
+/** The recall report for the page's own period, fetched by the test. */
+async function recallReport(token: string, extra: Record<string, string> = {}): Promise<RecallReport> {
+  const from = await page.inputValue('#filter-from');
+  const to = await page.inputValue('#filter-to');
+  const response = await fetch(`${demo.origin}/v1/reports/recalls?${new URLSearchParams({ from, to, ...extra })}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RecallReport;
+}
+
+/** The recalls panel as drawn: the raw value of each figure and the keys of the rows of each table. */
+async function recallPanel() {
+  const figure = (name: string) => page.locator(`[data-recall="${name}"] .value`).getAttribute('data-value');
+  const keys = (selector: string, attribute: string) =>
+    page.$$eval(selector, (rows, name) => rows.map((row) => row.getAttribute(name)), attribute);
+  return {
+    recalls: await figure('recalls'),
+    acknowledged: await figure('acknowledged'),
+    open: await figure('open'),
+    hours: await figure('hours'),
+    stale: await figure('stale'),
+    causes: await keys('#recall-causes-table tbody tr[data-cause]', 'data-cause'),
+    issuers: await keys('#recall-issuers-table tbody tr[data-hospital-id]', 'data-hospital-id'),
+    staleRecalls: await keys('#recall-stale-table tbody tr[data-recall-id]', 'data-recall-id'),
+  };
+}
+
+/** What the panel should show for a report. */
+function panelOf(report: RecallReport) {
+  const { totals } = report;
+  return {
+    recalls: String(totals.recalls),
+    acknowledged: String(totals.acknowledged),
+    open: String(totals.open),
+    hours: totals.medianHoursToAcknowledge === null ? '' : String(totals.medianHoursToAcknowledge),
+    stale: String(totals.openOlderThanStaleDays),
+    causes: report.byCause.filter((c) => c.recalls > 0).map((c) => c.cause),
+    issuers: report.byIssuer.map((g) => g.key),
+    staleRecalls: report.stale.map((r) => r.recallId),
+  };
+}
+
+const causeLabels: Record<string, string> = {
+  amended: 'Result amended',
+  withdrawn: 'Result withdrawn',
+  certification: 'Issuer’s certification suspended or revoked',
+};
+const shanghaiDayOf = (instant: string) => new Date(Date.parse(instant) + 8 * 3_600_000).toISOString().slice(0, 10);
+
 const en = (value: number, digits = 0) => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(value);
 /** "name (City · XX-000)": the English label of a demo hospital. */
 const englishLabel = /^\S.* \((Hangzhou|Ningbo|Wenzhou|Shaoxing|Shanghai|Nanjing|Suzhou) · [A-Z]{2}-\d{3}\)$/;
@@ -166,6 +239,28 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(labels).toContain('宁波市第一医院 (Ningbo · NB-001)');
   });
 
+  it('shows the recalls of the period, and every recall left open too long, as the API counts them', async () => {
+    const report = await recallReport(await adminToken());
+    // The demo's year of amended and withdrawn results and its retroactive revocation leave recalls nobody acknowledged.
+    expect(report.stale.length).toBeGreaterThan(0);
+    expect(await recallPanel()).toEqual(panelOf(report));
+    expect(await page.textContent('#recall-stale-label')).toBe('Open over 7 days, any date');
+    expect(await page.textContent('#recall-stale-caption')).toBe('Recalls open for more than 7 days, of any date, oldest first');
+    const oldest = report.stale[0];
+    const cells = await texts(page, '#recall-stale-table tbody tr:first-child td');
+    expect(cells).toEqual([
+      shanghaiDayOf(oldest.createdAt),
+      expect.stringContaining(`· ${oldest.hospitalId})`),
+      expect.stringContaining(`· ${oldest.issuingHospitalId})`),
+      oldest.accessionNo,
+      oldest.itemCode,
+      causeLabels[oldest.cause],
+      en(oldest.ageDays),
+    ]);
+    for (const label of [cells[1], cells[2], ...(await texts(page, '#recall-issuers-table tbody th'))]) expect(label).toMatch(englishLabel);
+    expect(await page.locator('[data-scope-note="recalls"]').isVisible()).toBe(false);
+  });
+
   it('downloads a report as CSV, the same text the API answers', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="trend"]').click()]);
     expect(download.suggestedFilename()).toMatch(/^trend-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
@@ -193,13 +288,40 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     await page.screenshot({ path: readmeScreenshot, fullPage: true });
   });
 
+  it('counts a year of recalls by cause and by issuing hospital', async () => {
+    const report = await recallReport(await adminToken());
+    expect(report.totals.recalls).toBeGreaterThan(0);
+    expect(await recallPanel()).toEqual(panelOf(report));
+    const causes = await page.$$eval('#recall-causes-table tbody tr', (rows) =>
+      rows.map((row) => [...row.children].map((c) => (c.textContent ?? '').trim())),
+    );
+    expect(causes).toEqual(
+      report.byCause
+        .filter((c) => c.recalls > 0)
+        .map((c) => [
+          causeLabels[c.cause],
+          en(c.recalls),
+          en(c.open),
+          c.medianHoursToAcknowledge === null ? '–' : en(c.medianHoursToAcknowledge, 1),
+        ]),
+    );
+  });
+
   it('applies city, hospital and category to every panel, or says why a panel cannot', async () => {
     await page.selectOption('#filter-city', 'Ningbo');
     await page.selectOption('#filter-category', 'ct');
     await apply();
     const byPath = (path: string) => reportRequests.filter((url) => url.pathname === path);
-    expect(reportRequests).toHaveLength(6);
-    for (const url of reportRequests) expect(url.searchParams.get('city'), url.pathname).toBe('Ningbo');
+    expect(reportRequests).toHaveLength(7);
+    for (const url of reportRequests.filter((u) => u.pathname !== '/v1/reports/recalls')) {
+      expect(url.searchParams.get('city'), url.pathname).toBe('Ningbo');
+    }
+    // Recalls are counted per hospital and per result: no city, no category; the panel says so.
+    expect(byPath('/v1/reports/recalls')[0].searchParams.has('city')).toBe(false);
+    expect(byPath('/v1/reports/recalls')[0].searchParams.has('category')).toBe(false);
+    expect(await page.textContent('[data-scope-note="recalls"]')).toBe(
+      'City not applied: recalls are counted per hospital. Category not applied: recalls are counted per result, not per exam category.',
+    );
     for (const url of byPath('/v1/reports/savings')) expect(url.searchParams.get('category')).toBe('ct');
     // Declines and flows have no category: their panels say so; certification has no period.
     for (const path of ['/v1/reports/declines', '/v1/reports/flows', '/v1/reports/certifications'])
@@ -213,7 +335,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(await page.textContent('[data-scope-note="certifications"]')).toBe(
       'Status today: the period does not apply to certification. Category CT, and events covering every item.',
     );
-    expect(await page.locator('[data-scope-note]:visible').count()).toBe(3);
+    expect(await page.locator('[data-scope-note]:visible').count()).toBe(4);
 
     for (const label of await texts(page, '#league-table tbody th')) expect(label).toMatch(/\(Ningbo · NB-\d{3}\)$/);
     for (const label of await texts(page, '#flows-table tbody td:nth-child(2)')) expect(label).toMatch(/\(Ningbo · NB-\d{3}\)$/);
@@ -233,6 +355,11 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
       expect([issuer, receiver]).toContain('宁波市第一医院 (Ningbo · NB-001)');
     }
     expect(await page.textContent('[data-scope-note="flows"]')).toContain('Flows into or out of 宁波市第一医院 (Ningbo · NB-001).');
+    expect(await page.textContent('[data-scope-note="recalls"]')).toContain('Recalls made to 宁波市第一医院 (Ningbo · NB-001).');
+    expect(await recallPanel()).toEqual(panelOf(await recallReport(await adminToken(), { hospitalId: 'NB-001' })));
+    for (const label of await texts(page, '#recall-stale-table tbody tr[data-recall-id] td:nth-child(2)')) {
+      expect(label).toBe('宁波市第一医院 (Ningbo · NB-001)');
+    }
   });
 
   it('switches to Chinese: Chinese city names in the filter and in every label', async () => {
@@ -249,6 +376,11 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(await texts(page, '#filter-category option')).toContain('超声');
     expect(await texts(page, '#league-table tbody th')).toEqual(['宁波市第一医院（宁波 · NB-001）']);
     expect(await page.textContent('[data-scope-note="declines"]')).toBe('未按检查类别筛选：不予互认按原因统计，不分检查类别。');
+    expect(await page.textContent('#recalls-heading')).toBe('结果召回');
+    expect(await page.textContent('#recall-stale-label')).toBe('超过 7 天未确认（不限日期）');
+    for (const label of await texts(page, '#recall-stale-table tbody tr[data-recall-id] td:nth-child(6)')) {
+      expect(['结果修改', '结果撤回', '出具医院资质暂停或撤销']).toContain(label);
+    }
 
     await page.selectOption('#filter-city', '');
     await page.selectOption('#filter-hospital', '');
@@ -284,6 +416,12 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     expect(await texts(page, '#flows-table tbody td.empty')).toEqual(['No data for this period and these filters.']);
     // Certification is the status today: still shown.
     expect((await texts(page, '#certifications-table tbody th')).length).toBeGreaterThanOrEqual(4);
+    // No recall made in the period, but those still open are due whatever the period.
+    const recalls = await recallPanel();
+    expect(recalls).toMatchObject({ recalls: '0', open: '0', hours: '', causes: [], issuers: [] });
+    expect(recalls.staleRecalls.length).toBeGreaterThan(0);
+    expect(await texts(page, '#recall-causes-table tbody td.empty')).toEqual(['No recalls in this period for these filters.']);
+    expect(await texts(page, '#recall-issuers-table tbody td.empty')).toEqual(['No recalls in this period for these filters.']);
     await page.screenshot({ path: `${artifactsDir}dashboard-no-data.png`, fullPage: true });
     await page.selectOption('#filter-preset', '30d');
     await waitForFigures(page);
@@ -293,6 +431,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
   it('shows a hospital user its own figures, without the city and hospital filters', async () => {
     await page.locator('#sign-out').click();
     expect(await storedToken(page)).toBeNull();
+    reportRequests.length = 0;
     await signIn(page, 'NB-001-his', 'demo-NB-001-secret');
     await waitForFigures(page);
     expect(await page.locator('#hospital-field').isVisible()).toBe(false);
@@ -302,6 +441,14 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium, on the demo', () => {
     const all = await savingsTotals(await adminToken());
     expect(own.recognitions).toBeLessThan(all.recognitions);
     expect(Number((await tileValues(page)).recognitions.raw)).toBe(own.recognitions);
+    // Recalls: those made to the hospital and those of the results it issued, so no hospital is named.
+    const recalls = reportRequests.filter((url) => url.pathname === '/v1/reports/recalls');
+    expect(recalls).toHaveLength(1);
+    expect(recalls[0].searchParams.has('hospitalId')).toBe(false);
+    expect(await page.textContent('[data-scope-note="recalls"]')).toBe('Recalls made to your hospital, and recalls of results it issued.');
+    const ownRecalls = await recallReport(await demoToken(demo.origin, 'NB-001-his', 'demo-NB-001-secret'));
+    expect(await recallPanel()).toEqual(panelOf(ownRecalls));
+    for (const recall of ownRecalls.stale) expect([recall.hospitalId, recall.issuingHospitalId]).toContain('NB-001');
     await page.screenshot({ path: `${artifactsDir}dashboard-hospital.png` });
   });
 

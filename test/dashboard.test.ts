@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardCsp } from '../src/dashboard/plugin.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
@@ -60,6 +60,7 @@ describe('GET /dashboard/assets/*', () => {
     ['tables.js', 'text/javascript; charset=utf-8', 'export '],
     ['i18n.js', 'text/javascript; charset=utf-8', 'export '],
     ['render.js', 'text/javascript; charset=utf-8', 'export '],
+    ['recalls.js', 'text/javascript; charset=utf-8', 'export '],
     ['styles.css', 'text/css; charset=utf-8', ':root'],
     ['chart.umd.js', 'text/javascript; charset=utf-8', 'Chart.js v4'],
   ])('serves %s as %s', async (name, contentType, marker) => {
@@ -116,6 +117,7 @@ interface Labels {
 }
 interface Dates {
   presetPeriod(preset: string, today: string): { from: string; to: string };
+  shanghaiDayOf(instant: string): string;
 }
 const publicModule = <T>(name: string): Promise<T> =>
   import(new URL(`../src/dashboard/public/${name}`, import.meta.url).href) as Promise<T>;
@@ -183,5 +185,39 @@ describe('dashboard labels', () => {
     // The last twelve full months: never a month cut short at either end.
     expect(presetPeriod('12m', '2026-12-04')).toEqual({ from: '2025-12-01', to: '2026-11-30' });
     expect(presetPeriod('12m', '2026-01-01')).toEqual({ from: '2025-01-01', to: '2025-12-31' });
+  });
+
+  it('dates an instant by its Asia/Shanghai day', async () => {
+    const { shanghaiDayOf } = await publicModule<Dates>('dates.js');
+    expect(shanghaiDayOf('2026-11-24T15:59:59.000Z')).toBe('2026-11-24');
+    expect(shanghaiDayOf('2026-11-24T16:00:00.000Z')).toBe('2026-11-25');
+    expect(shanghaiDayOf('2026-11-25T08:00:00+08:00')).toBe('2026-11-25');
+  });
+});
+
+describe('dashboard page', () => {
+  const publicText = (name: string) => readFile(new URL(`../src/dashboard/public/${name}`, import.meta.url), 'utf8');
+
+  it('names every label of the page and its scripts in English and in Chinese', async () => {
+    const source = await publicText('i18n.js');
+    const keysOf = (part: string) => new Set([...part.matchAll(/^ {4}(\w+):/gm)].map((m) => m[1]));
+    const english = keysOf(source.slice(source.indexOf('  en: {'), source.indexOf('  zh: {')));
+    const chinese = keysOf(source.slice(source.indexOf('  zh: {'), source.indexOf('const LANGUAGE_KEY')));
+    expect(english.size).toBeGreaterThan(100);
+    expect([...english].filter((key) => !chinese.has(key))).toEqual([]);
+    expect([...chinese].filter((key) => !english.has(key))).toEqual([]);
+    const used = new Set([...(await publicText('index.html')).matchAll(/data-i18n(?:-aria)?="(\w+)"/g)].map((m) => m[1]));
+    for (const name of (await readdir(new URL('../src/dashboard/public/', import.meta.url))).filter((file) => file.endsWith('.js'))) {
+      for (const m of (await publicText(name)).matchAll(/\bt\('(\w+)'/g)) used.add(m[1]);
+    }
+    expect(used.has('recallsStale')).toBe(true);
+    expect([...used].filter((key) => !english.has(key))).toEqual([]);
+  });
+
+  it('has the recalls panel: its figures, the causes and issuers tables and the stale list', async () => {
+    const { body } = await ctx.app.inject({ method: 'GET', url: '/dashboard' });
+    for (const figure of ['recalls', 'acknowledged', 'open', 'hours', 'stale']) expect(body).toContain(`data-recall="${figure}"`);
+    for (const table of ['recall-causes-table', 'recall-issuers-table', 'recall-stale-table']) expect(body).toContain(`id="${table}"`);
+    expect(body).toContain('data-scope-note="recalls"');
   });
 });

@@ -47,6 +47,11 @@ const writeOperations = [
   'createRecognitionCheck',
   'recordDecisions',
   'runWhatIf',
+  'registerWebhookEndpoint',
+  'changeWebhookEndpoint',
+  'rotateWebhookSecret',
+  'retryWebhookDelivery',
+  'acknowledgeRecall',
 ];
 const queryOperations = [
   'listAuditEvents',
@@ -58,6 +63,11 @@ const queryOperations = [
   'getDeclinesReport',
   'getFlowsReport',
   'getCertificationsReport',
+  'listWebhookEndpoints',
+  'listWebhookDeliveries',
+  'listRecalls',
+  'getResultHistory',
+  'getRecallReport',
 ];
 
 // Limits that would answer a fuzzing client 429 or 503 long before its inputs reach the code under test.

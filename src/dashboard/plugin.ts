@@ -37,6 +37,7 @@ const assets: Record<string, Asset> = {
   'tables.js': { file: join(publicDir, 'tables.js'), contentType: javascript },
   'i18n.js': { file: join(publicDir, 'i18n.js'), contentType: javascript },
   'render.js': { file: join(publicDir, 'render.js'), contentType: javascript },
+  'recalls.js': { file: join(publicDir, 'recalls.js'), contentType: javascript },
   'styles.css': { file: join(publicDir, 'styles.css'), contentType: 'text/css; charset=utf-8' },
   'chart.umd.js': { file: join(chartJsDir, 'chart.umd.js'), contentType: javascript },
 };

@@ -8,3 +8,15 @@ export interface AnalyteValue {
   referenceRange?: string;
   flag?: string;
 }
+
+/** A recognition a recall names: the decision, its check, who decided and for which patient key. */
+export interface RecallRecognition {
+  decisionId: string;
+  checkId: string;
+  itemCode: string;
+  practitionerId: string;
+  clientId: string;
+  patientKey: string;
+  /** ISO 8601. */
+  decidedAt: string;
+}

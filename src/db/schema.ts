@@ -3,7 +3,7 @@
  * Please do not edit it manually.
  */
 
-import type { AnalyteValue } from "./json-columns.ts";
+import type { AnalyteValue, RecallRecognition } from "./json-columns.ts";
 import type { ColumnType, JSONColumnType } from "kysely";
 
 export type ArrayType<T> = ArrayTypeImpl<T> extends (infer U)[]
@@ -302,6 +302,27 @@ export interface Items {
   validity_days: number;
 }
 
+export interface Recalls {
+  accession_no: string;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  acknowledged_client_id: string | null;
+  acknowledgement_note: string | null;
+  cause: 'amended' | 'withdrawn' | 'certification';
+  certification_event_id: number | null;
+  changed_fields: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  hospital_id: string;
+  id: Generated<string>;
+  issuing_hospital_id: string;
+  item_code: string;
+  patient_key: string;
+  reasons: Generated<string[]>;
+  recognitions: JSONColumnType<RecallRecognition[]>;
+  result_id: string;
+  result_version: number | null;
+}
+
 export interface RecognitionChecks {
   client_id: string;
   context: JSONColumnType<Record<string, boolean>>;
@@ -403,6 +424,37 @@ export interface SigningKeys {
   retired_at: Timestamp | null;
 }
 
+export interface WebhookDeliveries {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  delivered_at: Timestamp | null;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  hospital_id: string;
+  id: Generated<string>;
+  last_attempt_at: Timestamp | null;
+  last_error: string | null;
+  last_status_code: number | null;
+  next_attempt_at: Timestamp;
+  payload: JSONColumnType<Record<string, unknown>>;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+}
+
+export interface WebhookEndpoints {
+  created_at: Generated<Timestamp>;
+  created_by: string;
+  description: string | null;
+  enabled: Generated<boolean>;
+  hospital_id: string;
+  id: Generated<string>;
+  previous_secret_expires_at: Timestamp | null;
+  previous_secret_sealed: string | null;
+  secret_sealed: string;
+  updated_at: Generated<Timestamp>;
+  url: string;
+}
+
 export interface DB {
   agg_check_items: AggCheckItems;
   agg_decisions: AggDecisions;
@@ -431,6 +483,7 @@ export interface DB {
   hospitals: Hospitals;
   idempotency_keys: IdempotencyKeys;
   items: Items;
+  recalls: Recalls;
   recognition_checks: RecognitionChecks;
   recognition_decisions: RecognitionDecisions;
   registry_table_versions: RegistryTableVersions;
@@ -440,4 +493,6 @@ export interface DB {
   rule_sets: RuleSets;
   scopes: Scopes;
   signing_keys: SigningKeys;
+  webhook_deliveries: WebhookDeliveries;
+  webhook_endpoints: WebhookEndpoints;
 }

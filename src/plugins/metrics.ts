@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import type { FaultKind } from '../db/faults.ts';
 import type { Metrics } from '../metrics.ts';
 import { queueLag } from '../modules/reports/index.ts';
+import { deliveryBacklog } from '../modules/webhooks/index.ts';
 
 export interface MetricsPluginOptions {
   metrics: Metrics;
@@ -15,7 +16,7 @@ export interface MetricsPluginOptions {
 /** A scrape never waits long on the database: a gauge it cannot read is left out of that scrape. */
 const scrapeQueryTimeoutMs = 1_000;
 
-/** Feeds the registry: request latency per route, database faults and pool use, the aggregator's lag. */
+/** Feeds the registry: request latency per route, database faults and pool use, the aggregator's lag, the webhook backlog. */
 async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }: MetricsPluginOptions) {
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration.observe(
@@ -59,6 +60,19 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     [],
     async (gauge) => {
       gauge.set((await lag()).oldestSeconds);
+    },
+  );
+  const backlog = () =>
+    within(scrapeQueryTimeoutMs, deliveryBacklog(database.db, clock()), () => new Error('the webhook outbox did not answer in time'));
+  metrics.gauge('mre_webhook_deliveries_due', 'Webhook deliveries due and not yet sent (of enabled endpoints)', [], async (gauge) => {
+    gauge.set((await backlog()).due);
+  });
+  metrics.gauge(
+    'mre_webhook_deliveries_oldest_due_seconds',
+    'How long the longest-waiting due webhook delivery has waited to be sent',
+    [],
+    async (gauge) => {
+      gauge.set((await backlog()).oldestSeconds);
     },
   );
 }

@@ -31,9 +31,59 @@ async function openapiPlugin(app: FastifyInstance) {
         { name: 'recognition', description: 'Recognition checks and decisions' },
         { name: 'settings', description: 'Rule settings' },
         { name: 'audit', description: 'Audit trail of patient-data reads' },
-        { name: 'reports', description: 'Savings, declines, flows, certification health and policy what-if' },
+        { name: 'recalls', description: 'Results recognised and since amended, withdrawn or no longer certified' },
+        { name: 'webhooks', description: 'Where a hospital receives its recalls, and the deliveries made to it' },
+        { name: 'reports', description: 'Savings, declines, flows, certification health and policy what-if, recalls' },
         { name: 'operations', description: 'Health and readiness' },
       ],
+      // What the exchange sends (Standard Webhooks): one message per recall and webhook endpoint.
+      webhooks: {
+        'recall.created': {
+          post: {
+            operationId: 'recallCreated',
+            // The exchange calls the hospital: no token, the signature authenticates the message.
+            security: [],
+            tags: ['recalls'],
+            summary: 'A result the hospital recognised was amended, withdrawn or is no longer certified',
+            description:
+              'Sent to every enabled webhook endpoint of the recalled hospital, at least once, signed as the Standard Webhooks ' +
+              'specification describes: `webhook-signature` holds `v1,` and the base64 HMAC-SHA256, keyed with the endpoint secret ' +
+              '(the base64 after `whsec_`), of `{webhook-id}.{webhook-timestamp}.{body}`; during a rotation, one signature per valid ' +
+              'secret, space-separated. Retries carry the same `webhook-id`: de-duplicate on it. Any 2xx answer acknowledges ' +
+              'receipt; anything else, or no answer within the time-out, is retried with exponential back-off until the attempts ' +
+              'run out (the delivery is then failed, and administrators see it). Acknowledge the recall itself with ' +
+              '`POST /v1/recalls/{recallId}/acknowledge`.',
+            parameters: [
+              {
+                name: 'webhook-id',
+                in: 'header',
+                required: true,
+                schema: { type: 'string' },
+                description: 'The delivery id, the same on every retry',
+              },
+              {
+                name: 'webhook-timestamp',
+                in: 'header',
+                required: true,
+                schema: { type: 'string' },
+                description: 'Unix seconds of this attempt',
+              },
+              {
+                name: 'webhook-signature',
+                in: 'header',
+                required: true,
+                schema: { type: 'string' },
+                description: 'Space-separated `v1,<base64>` signatures',
+              },
+            ],
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/RecallCreatedEvent' } } },
+            },
+            responses: { '2XX': { description: 'Received' } },
+          },
+        },
+      },
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

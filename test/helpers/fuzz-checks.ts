@@ -28,6 +28,8 @@ export const countedTables = [
   'check_candidates',
   'recognition_decisions',
   'rule_sets',
+  'webhook_endpoints',
+  'webhook_deliveries',
 ] as const;
 
 export type TableCounts = Record<(typeof countedTables)[number], number>;

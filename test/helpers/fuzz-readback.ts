@@ -83,6 +83,10 @@ const readBacks: Record<string, ReadBack> = {
       without(w.body, 'jwks'),
     );
   },
+  registerWebhookEndpoint: async (ctx, world, w) =>
+    one('webhook endpoint', w, await get(ctx, world.tokens.admin, `/v1/webhook-endpoints/${segment(String(w.answer.id))}`)),
+  changeWebhookEndpoint: async (ctx, world, w) =>
+    one('webhook endpoint', w, await get(ctx, world.tokens.admin, `/v1/webhook-endpoints/${segment(w.params.endpointId)}`)),
   putResult: async (ctx, world, w) =>
     one('result', w, await get(ctx, world.tokens.hospital, `/v1/results/${segment(w.params.accessionNo)}`), without(w.body, 'patient')),
   submitResultBatch: async (ctx, world, w) => {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { hospitalScopes } from '../../src/modules/auth/actor.ts';
 import { generateResidentId } from '../../src/modules/patients/index.ts';
+import { enqueueWebhookEvent } from '../../src/modules/webhooks/index.ts';
 import { adminToken, bearer, tokenFor } from './auth.ts';
 import type { TestContext } from './context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeScope } from './factories.ts';
@@ -29,7 +31,15 @@ export interface FuzzWorld {
   spareClientId: string;
   /** The credentials the token endpoint is fuzzed with (a lock-out of this client harms no other test). */
   tokenClient: { clientId: string; clientSecret: string };
+  /** The receiver's webhook endpoint, and a failed delivery to it. */
+  endpointId: string;
+  deliveryId: string;
+  /** A recall of the receiver: the issuer amended a result the receiver recognised. */
+  recallId: string;
 }
+
+/** Webhook URLs that need no DNS: public address literals. */
+const webhookUrls = ['https://93.184.215.14/hooks', 'https://[2606:4700:4700::1111]/recalls?from=exchange'];
 
 async function call(ctx: TestContext, method: 'PUT' | 'POST', url: string, token: string, payload: object) {
   const response = await ctx.app.inject({ method, url, headers: bearer(token), payload });
@@ -62,7 +72,28 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     patient: { idType: 'resident_id', idNumber: patientId },
     items: [ct],
     purpose: 'treatment',
-  })) as { checkId: string; items: { candidates: { resultId: string }[] }[] };
+  })) as { checkId: string; items: { candidates: { resultId: string; issuingHospitalId: string }[] }[] };
+  const issued = check.items[0].candidates.find((c) => c.issuingHospitalId === issuer)!.resultId;
+  await call(ctx, 'POST', `/v1/recognition-checks/${check.checkId}/decisions`, hospital, {
+    decisions: [{ resultId: issued, action: 'recognized' }],
+  });
+  const amendment = ctSubmission(patientId, ct, { performedAt, reportedAt: performedAt, findings: 'Amended after review.' });
+  await call(ctx, 'PUT', '/v1/results/FZ-ISSUED-1', issuerToken, amendment);
+  const recalls = await app.inject({ method: 'GET', url: '/v1/recalls', headers: bearer(hospital) });
+  const recallId = (recalls.json() as { recalls: { recallId: string }[] }).recalls[0].recallId;
+  const endpoint = await call(ctx, 'POST', '/v1/webhook-endpoints', hospital, { url: webhookUrls[0] });
+  const eventId = randomUUID();
+  await db
+    .transaction()
+    .execute((trx) =>
+      enqueueWebhookEvent(trx, { hospitalId: receiver, eventType: 'recall.created', eventId, payload: {}, now: new Date() }),
+    );
+  const delivery = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', attempts: 8 })
+    .where('event_id', '=', eventId)
+    .returning('id')
+    .executeTakeFirstOrThrow();
 
   return {
     tokens: { admin: await adminToken(app), hospital },
@@ -78,6 +109,9 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     ownAccession,
     spareClientId: (await makeHospitalClient(db, issuer)).clientId,
     tokenClient: await makeHospitalClient(db, receiver),
+    endpointId: String(endpoint.id),
+    deliveryId: delivery.id,
+    recallId,
   };
 }
 
@@ -178,6 +212,11 @@ export function fuzzHints(world: FuzzWorld): Record<string, Hint> {
     // A cursor only this service issues: mostly left out, as a made-up one is refused before anything is read.
     cursor: when('string', fc.constant(undefined)),
     clientId: when('string', fc.constant(world.spareClientId)),
+    url: when('string', fc.constantFrom(...webhookUrls)),
+    endpointId: when('string', fc.constant(world.endpointId)),
+    deliveryId: when('string', fc.constant(world.deliveryId)),
+    recallId: when('string', fc.constant(world.recallId)),
+    issuer: when('string', fc.constant(world.issuer)),
     grant_type: when('string', fc.constant('client_credentials')),
     client_id: when('string', fc.constant(world.tokenClient.clientId)),
     client_secret: when('string', fc.constant(world.tokenClient.clientSecret)),

@@ -16,7 +16,7 @@ const state = {
   /** Bumped by every load, so an answer that arrives after a newer request is dropped. */
   loadSequence: 0,
   hospitals: [],
-  /** The last loaded reports: { query, urls, data: { trend, items, league, declines, flows, certifications } }. */
+  /** The last loaded reports: { query, urls, data: { trend, items, league, declines, flows, certifications, recalls } }. */
   reports: null,
 };
 

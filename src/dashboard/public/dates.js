@@ -11,6 +11,11 @@ export function shanghaiToday() {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/** The Asia/Shanghai day (YYYY-MM-DD) of an ISO 8601 instant. */
+export function shanghaiDayOf(instant) {
+  return new Date(Date.parse(instant) + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
 export function addDays(day, days) {
   const [y, m, d] = day.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);

@@ -61,6 +61,7 @@ export function readQuery(identity) {
   return {
     from,
     to,
+    admin: identity.isAdmin,
     granularity: daysBetween(from, to) <= 92 ? 'day' : 'month',
     // A hospital client sees its own figures only (the API enforces it): no city or hospital to choose.
     city: identity.isAdmin ? $('#filter-city').value : '',
@@ -72,7 +73,9 @@ export function readQuery(identity) {
 /**
  * One URL per panel. The savings report takes every filter. Declines and flows have no exam
  * category (they are counted by reason and by pair of hospitals); certification has no period
- * (it is the status today) and its category is applied here, on its rows.
+ * (it is the status today) and its category is applied here, on its rows. Recalls have neither
+ * city nor category; the hospital an administrator picks is the one told, and a hospital client
+ * names none, so it sees the recalls made to it and those of the results it issued.
  */
 export function reportUrls(query) {
   const period = { from: query.from, to: query.to };
@@ -85,5 +88,6 @@ export function reportUrls(query) {
     declines: reportUrl('/v1/reports/declines', { ...period, ...place, groupBy: 'code' }),
     flows: reportUrl('/v1/reports/flows', { ...period, ...place }),
     certifications: reportUrl('/v1/reports/certifications', place),
+    recalls: reportUrl('/v1/reports/recalls', { ...period, hospitalId: query.admin ? query.hospitalId : '' }),
   };
 }

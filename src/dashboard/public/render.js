@@ -5,12 +5,13 @@ import { destroyChart, drawDeclines, drawTopItems, drawTrend } from './charts.js
 import { periodKeys } from './dates.js';
 import { currentLanguage, formatNumber, formatPercent, has, t } from './i18n.js';
 import { categoryName, cityName, hospitalDirectory, hospitalLabel } from './labels.js';
+import { renderRecalls } from './recalls.js';
 import { renderCertifications, renderFlows, renderLeague } from './tables.js';
 
 const $ = (selector) => document.querySelector(selector);
 
 /**
- * reports: { query, data: { trend, items, league, declines, flows, certifications }, hospitals };
+ * reports: { query, data: { trend, items, league, declines, flows, certifications, recalls }, hospitals };
  * a report that failed to load draws as having no data.
  */
 export function renderReports({ query, data, hospitals }) {
@@ -22,6 +23,7 @@ export function renderReports({ query, data, hospitals }) {
   renderLeague(data.league, hospital);
   renderFlows(data.flows, hospital);
   renderCertifications(data.certifications, query, hospital);
+  renderRecalls(data.recalls, hospital);
   renderScopeNotes(query, hospital);
 }
 
@@ -140,6 +142,12 @@ function renderScopeNotes(query, hospital) {
       query.category && t('noteCategoryFlows'),
     ],
     certifications: [t('notePeriodCertifications'), query.category && t('noteCategoryCertifications', { category })],
+    recalls: [
+      query.admin && query.hospitalId && t('noteRecallsHospital', { hospital: hospitalLabel(hospital(query.hospitalId), language) }),
+      !query.admin && t('noteRecallsOwn'),
+      query.city && !query.hospitalId && t('noteRecallsCity'),
+      query.category && t('noteCategoryRecalls'),
+    ],
   };
   for (const [panel, lines] of Object.entries(notes)) {
     const element = document.querySelector(`[data-scope-note="${panel}"]`);

@@ -3,14 +3,14 @@
 import { currentLanguage, formatNumber, formatPercent, t } from './i18n.js';
 import { categoryName, hospitalLabel } from './labels.js';
 
-function cell(text, className) {
+export function cell(text, className) {
   const element = document.createElement('td');
   element.textContent = text;
   if (className) element.className = className;
   return element;
 }
 
-function rowHeader(text) {
+export function rowHeader(text) {
   const element = document.createElement('th');
   element.scope = 'row';
   element.textContent = text;
@@ -18,7 +18,7 @@ function rowHeader(text) {
 }
 
 /** The table's rows, or one row across every column saying why there are none. */
-function fillTable(table, rows, columns, emptyText = t('noData')) {
+export function fillTable(table, rows, columns, emptyText = t('noData')) {
   const body = table.querySelector('tbody');
   if (rows.length === 0) {
     const empty = cell(emptyText, 'empty');

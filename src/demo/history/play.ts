@@ -7,7 +7,14 @@ import type { Prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { AuditTrail } from '../../modules/audit/index.ts';
 import { hospitalScopes, type Actor } from '../../modules/auth/index.ts';
-import { createCheckService, createDecisionService, checkRequest, decisionsRequest } from '../../modules/recognition/index.ts';
+import { createRecallService } from '../../modules/recalls/index.ts';
+import {
+  createCheckService,
+  createDecisionService,
+  checkRequest,
+  decisionsRequest,
+  recognisedBy,
+} from '../../modules/recognition/index.ts';
 import { createRegistrySnapshots } from '../../modules/registry/index.ts';
 import { createRegistryService, certificationBody } from '../../modules/registry/index.ts';
 import { resultSubmission, createResultService } from '../../modules/results/index.ts';
@@ -55,10 +62,13 @@ function hospitalActor(hospitalId: string): Actor {
 export async function playHistory({ db, prepared, audit, patientKeySecret }: HistoryDeps, plan: HistoryPlan): Promise<HistorySummary> {
   let now = new Date(0);
   const clock = () => now;
-  const results = createResultService({ db, clock, patientKeySecret, audit });
-  const checks = createCheckService({ db, prepared, registry: createRegistrySnapshots(db), clock, patientKeySecret, audit });
-  const decisions = createDecisionService({ db, clock, audit });
-  const registry = createRegistryService({ db, clock });
+  // Wired as the service wires them (src/services.ts), with the default recall horizon.
+  const recalls = createRecallService({ db, clock, horizonDays: 180 });
+  const snapshots = createRegistrySnapshots(db);
+  const results = createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy });
+  const checks = createCheckService({ db, prepared, registry: snapshots, clock, patientKeySecret, audit });
+  const decisions = createDecisionService({ db, clock, audit, registry: snapshots });
+  const registry = createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent });
   const summary: HistorySummary = {
     days: plan.days.length,
     patients: plan.patients.length,

@@ -7,6 +7,7 @@ import { appendAuditEvents } from './repository.ts';
 export const auditActions = [
   'results.search',
   'results.read',
+  'results.history',
   'recognition.check',
   'recognition.decision',
   'audit.search',

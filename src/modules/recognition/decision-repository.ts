@@ -1,6 +1,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { DB, RecognitionDecisions } from '../../db/schema.ts';
 import { enqueueDecisions } from '../reports/index.ts';
+import type { CheckContext } from '../rules/index.ts';
 
 export interface CheckForDecision {
   id: string;
@@ -8,6 +9,8 @@ export interface CheckForDecision {
   patientKey: string;
   practitionerId: string;
   ruleSetVersion: number;
+  /** The clinical context the check was asked in. */
+  context: CheckContext;
   candidates: {
     itemCode: string;
     resultId: string;
@@ -44,7 +47,7 @@ export type DecisionRow = Pick<Selectable<RecognitionDecisions>, (typeof decisio
 export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<CheckForDecision | null> {
   const check = await trx
     .selectFrom('recognition_checks')
-    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id', 'patient_key'])
+    .select(['id', 'receiving_hospital_id', 'rule_set_version', 'practitioner_id', 'patient_key', 'context'])
     .where('id', '=', checkId)
     .forUpdate()
     .executeTakeFirst();
@@ -61,6 +64,7 @@ export async function lockCheck(trx: Transaction<DB>, checkId: string): Promise<
     patientKey: check.patient_key,
     practitionerId: check.practitioner_id,
     ruleSetVersion: check.rule_set_version,
+    context: check.context as CheckContext,
     candidates: candidates.map((c) => ({
       itemCode: c.item_code,
       resultId: c.result_id,

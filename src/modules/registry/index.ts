@@ -4,8 +4,16 @@
  * hospitals, scopes, items, code_maps, certification_events and the registry versions.
  */
 export { catalogueByCode, defaultCatalogue, type CatalogueEntry, type PriceTier } from './default-catalogue.ts';
+export type { CertificationRecorded } from './mappers.ts';
 export { findHospital } from './repository.ts';
 export { registryRoutes } from './routes.ts';
 export { certificationBody } from './schemas.ts';
 export { createRegistryService, type RegistryService } from './service.ts';
-export { createRegistrySnapshots, registryVersionQuery, type RegistrySnapshot, type RegistrySnapshots } from './snapshot.ts';
+export {
+  createRegistrySnapshots,
+  holdRegistryVersion,
+  readRegistry,
+  registryVersionQuery,
+  type RegistrySnapshot,
+  type RegistrySnapshots,
+} from './snapshot.ts';

@@ -103,8 +103,12 @@ export function catalogueItem(row: ItemRow): CatalogueItem {
   };
 }
 
-export function certificationFact(row: CertificationRow): CertificationEvent & { hospitalId: string } {
+/** A certification event as it was recorded: what the modules that act on new events are told. */
+export type CertificationRecorded = CertificationEvent & { id: number; hospitalId: string };
+
+export function certificationFact(row: CertificationRow): CertificationRecorded {
   return {
+    id: row.id,
     hospitalId: row.hospital_id,
     scopeId: row.scope_id,
     itemCode: row.item_code,

@@ -1,14 +1,18 @@
+import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import { BadRequest, NotFound } from '../../errors.ts';
 import { statusAt, type Category } from '../rules/index.ts';
-import { certificationFact, certificationView, hospitalView, itemView, scopeView } from './mappers.ts';
+import { certificationFact, certificationView, hospitalView, itemView, scopeView, type CertificationRecorded } from './mappers.ts';
 import * as repo from './repository.ts';
 import type { certificationBody, hospitalBody, hospitalQuery, itemBody, scopeBody } from './schemas.ts';
 
 export interface RegistryDeps {
   db: Database;
   clock: () => Date;
+  /** Told of every certification event inside the transaction that records it. */
+  onCertification: (tx: Transaction<DB>, event: CertificationRecorded) => Promise<void>;
 }
 
 const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
@@ -19,7 +23,7 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-export function createRegistryService({ db, clock }: RegistryDeps) {
+export function createRegistryService({ db, clock, onCertification }: RegistryDeps) {
   async function hospitalOrThrow(id: string) {
     const row = await repo.findHospital(db, id);
     if (!row) throw new NotFound(`Hospital ${id} is not registered`);
@@ -159,17 +163,22 @@ export function createRegistryService({ db, clock }: RegistryDeps) {
       if (body.itemCode && !(await repo.findItem(db, body.itemCode)))
         errors.push({ field: 'itemCode', message: 'is not a catalogue item' });
       if (errors.length > 0) throw new BadRequest('The certification names an unknown scope or item', errors);
-      const row = await repo.insertCertificationEvent(db, {
-        hospital_id: hospitalId,
-        item_code: body.itemCode ?? null,
-        category: body.category ?? null,
-        scope_id: body.scopeId,
-        status: body.status,
-        effective_from: body.effectiveFrom,
-        note: body.note ?? null,
-        // The service's clock, as every other recorded time (the demo's history records events in the past).
-        recorded_at: clock(),
-        recorded_by: recordedBy,
+      // The event and whatever it causes (recalls of recognitions it makes no longer recognisable) commit together.
+      const row = await db.transaction().execute(async (tx) => {
+        const stored = await repo.insertCertificationEvent(tx, {
+          hospital_id: hospitalId,
+          item_code: body.itemCode ?? null,
+          category: body.category ?? null,
+          scope_id: body.scopeId,
+          status: body.status,
+          effective_from: body.effectiveFrom,
+          note: body.note ?? null,
+          // The service's clock, as every other recorded time (the demo's history records events in the past).
+          recorded_at: clock(),
+          recorded_by: recordedBy,
+        });
+        await onCertification(tx, certificationFact(stored));
+        return stored;
       });
       return certificationView(row);
     },

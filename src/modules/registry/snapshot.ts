@@ -83,13 +83,14 @@ async function readScopes(trx: Reader): Promise<ScopeFacts[]> {
 async function readCertifications(trx: Reader): Promise<Map<string, CertificationEvent[]>> {
   const events = await trx
     .selectFrom('certification_events')
-    .select(['hospital_id', 'scope_id', 'item_code', 'category', 'status', 'effective_from', 'recorded_at'])
+    .select(['id', 'hospital_id', 'scope_id', 'item_code', 'category', 'status', 'effective_from', 'recorded_at'])
     .orderBy('id')
     .execute();
   const certifications = new Map<string, CertificationEvent[]>();
   for (const e of events) {
     const list = certifications.get(e.hospital_id) ?? certifications.set(e.hospital_id, []).get(e.hospital_id)!;
     list.push({
+      id: e.id,
       scopeId: e.scope_id,
       itemCode: e.item_code,
       category: e.category as CertificationEvent['category'],
@@ -105,29 +106,45 @@ async function readSnapshot(db: Database, previous: RegistrySnapshot | null): Pr
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const { version } = await trx.selectFrom('registry_version').select('version').executeTakeFirstOrThrow();
-      const rows = await trx.selectFrom('registry_table_versions').select(['table_name', 'version']).execute();
-      const tableVersions = new Map(rows.map((r) => [r.table_name, r.version]));
-      /** A table's part of the previous snapshot while its version stands; read again otherwise. */
-      const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
-        const current = tableVersions.get(table);
-        return previous && current !== undefined && previous.tableVersions.get(table) === current ? kept(previous) : read(trx);
-      };
-      return {
-        version,
-        tableVersions,
-        ruleSet: await part('rule_sets', currentRuleSet, (s) => s.ruleSet),
-        hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
-        items: await part('items', readItems, (s) => s.items),
-        codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
-        scopes: await part('scopes', readScopes, (s) => s.scopes),
-        certifications: await part('certification_events', readCertifications, (s) => s.certifications),
-      };
-    });
+    .execute((trx) => readRegistry(trx, previous));
+}
+
+/**
+ * The registry as the given transaction sees it, with its version: for a transaction that must judge
+ * with what it is about to commit (a certification event and the recalls it causes). Tables whose
+ * version equals the previous snapshot's are carried over from it.
+ */
+export async function readRegistry(trx: Reader, previous: RegistrySnapshot | null = null): Promise<RegistrySnapshot> {
+  const { version } = await trx.selectFrom('registry_version').select('version').executeTakeFirstOrThrow();
+  const rows = await trx.selectFrom('registry_table_versions').select(['table_name', 'version']).execute();
+  const tableVersions = new Map(rows.map((r) => [r.table_name, r.version]));
+  /** A table's part of the previous snapshot while its version stands; read again otherwise. */
+  const part = async <T>(table: string, read: (trx: Reader) => Promise<T>, kept: (s: RegistrySnapshot) => T): Promise<T> => {
+    const current = tableVersions.get(table);
+    return previous && current !== undefined && previous.tableVersions.get(table) === current ? kept(previous) : read(trx);
+  };
+  return {
+    version,
+    tableVersions,
+    ruleSet: await part('rule_sets', currentRuleSet, (s) => s.ruleSet),
+    hospitals: await part('hospitals', readHospitals, (s) => s.hospitals),
+    items: await part('items', readItems, (s) => s.items),
+    codeMaps: await part('code_maps', readCodeMaps, (s) => s.codeMaps),
+    scopes: await part('scopes', readScopes, (s) => s.scopes),
+    certifications: await part('certification_events', readCertifications, (s) => s.certifications),
+  };
 }
 
 /** The registry's version now, as a sub-query another statement can read in its own snapshot. */
 export function registryVersionQuery(db: Kysely<DB> | Transaction<DB>) {
   return db.selectFrom('registry_version').select('version');
+}
+
+/**
+ * The registry's version, holding it until the transaction ends: every registry change raises the
+ * version, so none can commit before this transaction does, and what it judged stays true until then.
+ */
+export async function holdRegistryVersion(trx: Transaction<DB>): Promise<number> {
+  const { version } = await trx.selectFrom('registry_version').select('version').forShare().executeTakeFirstOrThrow();
+  return version;
 }

@@ -5,5 +5,5 @@
 export { catchUp, queueLag, rebuildAggregates, startAggregator, vacuumAggregates } from './aggregator.ts';
 export { enqueueChecksFrom, enqueueDecisions } from './queue.ts';
 export { reportRoutes } from './routes.ts';
-export { createReportService, type ReportService } from './service.ts';
+export { createReportService, reportPeriod, type ReportService } from './service.ts';
 export { createWhatIfService, type WhatIfService } from './what-if.ts';

@@ -89,10 +89,14 @@ export function resultFacts(r: {
   };
 }
 
-/** The engine's facts of the given results (those still indexed), for replaying stored checks. */
-export async function resultFactsOf(db: Executor, resultIds: readonly string[]): Promise<ResultFacts[]> {
+/**
+ * The engine's facts of the given results (those still indexed): for replaying stored checks, and for
+ * judging a decision again. `lock` holds them (FOR SHARE) until the transaction ends, so no new version
+ * commits in between.
+ */
+export async function resultFactsOf(db: Executor, resultIds: readonly string[], { lock = false } = {}): Promise<ResultFacts[]> {
   if (resultIds.length === 0) return [];
-  const rows = await db
+  const query = db
     .selectFrom('results')
     .select([
       'id',
@@ -110,6 +114,7 @@ export async function resultFactsOf(db: Executor, resultIds: readonly string[]):
       'analyte_codes',
     ])
     .where('id', 'in', resultIds)
-    .execute();
+    .orderBy('id');
+  const rows = await (lock ? query.forShare() : query).execute();
   return rows.map(resultFacts);
 }

@@ -1,8 +1,10 @@
 /**
  * The result index: submissions (single and batch) with every version kept, read-back and the
- * audited patient search, and the candidate read of recognition checks. Owns results and result_versions.
+ * audited patient search, every result's history, and the candidate read of recognition checks. Owns
+ * results and result_versions.
  */
 export { candidateResultsQuery, resultFacts, resultFactsOf, type CandidateLookup, type CandidateResultRow } from './candidates.ts';
+export type { RecognisedBy, ResultChange, ResultChangeListener } from './history.ts';
 export { resultRoutes } from './routes.ts';
 export { resultSubmission } from './schemas.ts';
 export { createResultService, type ResultService } from './service.ts';

@@ -158,3 +158,25 @@ export function patientResultsQuery(db: Executor, search: PatientSearch) {
 export async function findPatientResults(db: Executor, search: PatientSearch) {
   return patientResultsQuery(db, search).execute();
 }
+
+/** The stored content of the version before each given one (versions above 1). */
+export async function findPreviousContents(db: Executor, versions: readonly { resultId: string; version: number }[]) {
+  if (versions.length === 0) return [];
+  return db
+    .selectFrom('result_versions')
+    .select(['result_id', 'content'])
+    .where(
+      sql<boolean>`(result_id, version) in (select * from unnest(${versions.map((v) => v.resultId)}::uuid[], ${versions.map((v) => v.version - 1)}::integer[]))`,
+    )
+    .execute();
+}
+
+/** Every version of one result, oldest first. */
+export async function findResultVersions(db: Executor, resultId: string) {
+  return db
+    .selectFrom('result_versions')
+    .select(['version', 'content', 'content_hash', 'recorded_at', 'recorded_by'])
+    .where('result_id', '=', resultId)
+    .orderBy('version')
+    .execute();
+}

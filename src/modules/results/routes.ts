@@ -5,7 +5,9 @@ import {
   batchRequest,
   batchResponse,
   maxBatchSize,
+  historyQuery,
   maxSearchPage,
+  resultHistory,
   resultSubmission,
   searchRequest,
   searchResponse,
@@ -50,6 +52,22 @@ export const resultRoutes: FastifyPluginAsyncZod<{ results: ResultService }> = a
       response: { 200: storedResult, ...problemResponses },
     },
     handler: async (request) => results.get(request.actor, request.params.accessionNo),
+  });
+
+  app.get('/v1/results/:accessionNo/history', {
+    config: { scopes: ['results:write', 'results:read', 'recognition', 'admin'], audit: 'results.history' },
+    schema: {
+      operationId: 'getResultHistory',
+      tags: ['results'],
+      summary: 'Every version of a result: when, by which client, its status and what changed (audited)',
+      description:
+        'The issuing hospital reads its own results; administrators, and hospitals that recognised the result, name its ' +
+        'issuer with `issuer`. Anyone else gets 404, whether or not the result exists.',
+      params: accessionParams,
+      querystring: historyQuery,
+      response: { 200: resultHistory, ...problemResponses },
+    },
+    handler: async (request) => results.history(request.actor, request.params.accessionNo, request.query.issuer),
   });
 
   app.post('/v1/results/batch', {

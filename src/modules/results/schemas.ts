@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { cursor, dateTime, identifier, instant, line, patientIdentity, text } from '../../http/schemas.ts';
+import { cursor, dateTime, identifier, instant, line, patientIdentity, text, timestamp } from '../../http/schemas.ts';
 import { reportStatuses } from '../rules/index.ts';
+import { contentFields } from './submission.ts';
 
 /** The issuing hospital's accession number: unique per hospital, travels in the URL path. */
 export const accessionNo = z
@@ -235,3 +236,33 @@ export const searchResponse = z
     nextCursor: z.string().nullable().describe('Pass as cursor, with the same search, for the next (older) page; null on the last page'),
   })
   .meta({ id: 'ResultSearchAnswer' });
+
+export const historyQuery = z.object({
+  issuer: identifier
+    .optional()
+    .describe(
+      "The issuing hospital: required of administrators and of hospitals reading a result they recognised; omitted, the caller's own",
+    ),
+});
+
+export const resultHistory = z
+  .object({
+    resultId: z.string(),
+    accessionNo: z.string(),
+    issuingHospitalId: z.string(),
+    currentVersion: z.number().int(),
+    versions: z
+      .array(
+        z.object({
+          version: z.number().int(),
+          recordedAt: timestamp.describe('When the exchange stored this version'),
+          recordedBy: z.string().describe('The client that submitted it'),
+          status: z.enum(reportStatuses),
+          changedFields: z
+            .array(z.enum(contentFields))
+            .describe('The content fields that differ from the version before (empty for the first); localCode alone is bookkeeping'),
+        }),
+      )
+      .describe('Oldest first'),
+  })
+  .meta({ id: 'ResultHistory' });

@@ -27,6 +27,7 @@ import {
   type SubmissionOutcome,
 } from './schemas.ts';
 import { toSearchResult, toStoredResult } from './mappers.ts';
+import { changesOf, createResultHistory, type RecognisedBy, type ResultChangeListener } from './history.ts';
 import { itemProblem, prepareSubmission, type ItemLookup, type ItemRef, type PreparedResult } from './submission.ts';
 import { fieldErrors } from '../../http/validation.ts';
 import { derivePatientKey } from '../patients/index.ts';
@@ -36,6 +37,9 @@ export interface ResultServiceDeps {
   clock: () => Date;
   patientKeySecret: string;
   audit: AuditTrail;
+  /** Told of every new version of a result, in the transaction that stores it. */
+  onChange: ResultChangeListener;
+  recognisedBy: RecognisedBy;
 }
 
 /** The search cursor: base64url of the last result's exact performed_at and id. */
@@ -61,7 +65,7 @@ interface Written {
   outcome: SubmissionOutcome;
 }
 
-export function createResultService({ db, clock, patientKeySecret, audit }: ResultServiceDeps) {
+export function createResultService({ db, clock, patientKeySecret, audit, onChange, recognisedBy }: ResultServiceDeps) {
   /** The catalogue items a set of submissions names, in one query. */
   async function lookupItems(hospitalId: string, submissions: ResultSubmission[]): Promise<ItemLookup> {
     const itemCodes = new Set<string>();
@@ -80,7 +84,8 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
   /**
    * Writes prepared results inside the caller's transaction: one upsert for all of them, one insert
    * of the new versions, one look-up of the unchanged ones. Every stored version, the first
-   * included, is kept in result_versions with the client that recorded it.
+   * included, is kept in result_versions with the client that recorded it; the new versions of
+   * existing results, with what changed, go to `onChange` in the same transaction.
    */
   async function write(tx: Transaction<DB>, prepared: PreparedResult[], issuer: string, clientId: string, now: Date) {
     if (prepared.length === 0) return new Map<string, Written>();
@@ -104,6 +109,16 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
         };
       }),
     );
+    const amended = changed.filter((row) => row.version > 1);
+    if (amended.length > 0) {
+      const versions = amended.map((row) => ({
+        id: row.id,
+        accessionNo: row.accession_no,
+        version: row.version,
+        content: byAccession.get(row.accession_no)!.content,
+      }));
+      await onChange(tx, await changesOf(tx, issuer, versions), now);
+    }
     const written = new Map<string, Written>();
     for (const row of changed)
       written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: row.version === 1 ? 'created' : 'updated' });
@@ -115,6 +130,8 @@ export function createResultService({ db, clock, patientKeySecret, audit }: Resu
   }
 
   return {
+    history: createResultHistory({ db, clock, audit, recognisedBy }),
+
     async submit(actor: Actor, accessionNo: string, submission: ResultSubmission) {
       const issuer = actingHospital(actor);
       const now = clock();

@@ -100,6 +100,34 @@ export function contentHash(content: ResultContent): string {
     .digest('hex');
 }
 
+/** A result's content fields as the API names them (the patient travels as `patient`, stored as its key). */
+export const contentFields = [
+  'patient',
+  'itemCode',
+  'localCode',
+  'performedAt',
+  'reportedAt',
+  'status',
+  'kind',
+  'imagesAvailable',
+  'studyUid',
+  'criticalOpen',
+  'equipment',
+  'analytes',
+  'findings',
+] as const;
+export type ContentField = (typeof contentFields)[number];
+
+/** The content fields that differ between two versions of a result (analytes compared in code order). */
+export function changedFields(previous: ResultContent, next: ResultContent): ContentField[] {
+  const valueOf = (c: ResultContent, field: ContentField) => {
+    if (field === 'patient') return c.patientKey;
+    if (field === 'analytes') return c.analytes && [...c.analytes].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    return c[field] ?? null;
+  };
+  return contentFields.filter((field) => canonicalJson(valueOf(previous, field)) !== canonicalJson(valueOf(next, field)));
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -111,7 +139,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Zod issue paths → dot-notation field errors (unknown keys are named one by one). */
 /** The problem object of a rejected batch item (the shape of a 400 problem, without instance). */
 export function itemProblem(errors: FieldError[]) {
   return { type: `${problemTypeBase}validation`, title: 'Invalid request', status: 400 as const, detail: validationDetail(errors), errors };

@@ -90,6 +90,14 @@ export const reasonCodes = [
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
+/** The reasons the certification gate gives: those a change to a certification timeline can cause. */
+export const certificationReasonCodes = [
+  'NR_ISSUER_NOT_CERTIFIED',
+  'NR_ISSUER_SUSPENDED',
+  'NR_ISSUER_REVOKED',
+  'NR_SCOPE_MISMATCH',
+] as const satisfies readonly ReasonCode[];
+
 export const reasonMeanings: Record<ReasonCode, Meaning> = {
   NR_NOT_A_RESULT: { en: 'A diagnostic conclusion alone is not an exam result.', zh: '仅有诊断结论，不属于检查检验结果。' },
   NR_IMAGES_UNAVAILABLE: { en: 'The images of the imaging study cannot be retrieved.', zh: '影像资料无法调阅。' },

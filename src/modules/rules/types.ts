@@ -65,6 +65,8 @@ export interface ScopeFacts {
 }
 
 export interface CertificationEvent {
+  /** The registry's id of the event, where it has been stored. */
+  id?: number;
   scopeId: string;
   /** itemCode and category both null = the event covers every item. */
   itemCode: string | null;
