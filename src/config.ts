@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { DatabaseOptions } from './db/database.ts';
 
@@ -63,6 +64,8 @@ const environment = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   RECALL_HORIZON_DAYS: z.coerce.number().int().min(1).max(3_650).default(180),
+  // No default here: it depends on DATABASE_URL (see workerCount).
+  WORKERS: z.coerce.number().int().min(1).max(256).optional(),
 });
 
 export interface Config {
@@ -109,6 +112,8 @@ export interface Config {
     /** Recalls reach the recognitions made within this many days before the change. */
     horizonDays: number;
   };
+  /** Processes serving the port; each has its own pool of `database.poolSize` connections. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
     },
     recalls: { horizonDays: e.RECALL_HORIZON_DAYS },
+    workers: e.WORKERS ?? (e.DATABASE_URL ? availableParallelism() : 1),
   };
 }
 
@@ -202,6 +208,8 @@ function crossSettingProblems(raw: Record<string, string>): string[] {
     if (!raw.PATIENT_KEY_SECRET) problems.push('PATIENT_KEY_SECRET: required when DATABASE_URL is set');
     if (!raw.AUTH_SIGNING_KEY) problems.push('AUTH_SIGNING_KEY: required when DATABASE_URL is set');
   }
+  // The embedded database lives inside one process.
+  if (!raw.DATABASE_URL && Number(raw.WORKERS ?? 1) > 1) problems.push('WORKERS: must be 1 on the embedded database (set DATABASE_URL)');
   // Node requires the headers to arrive before the whole request may have.
   if (Number(raw.REQUEST_HEADERS_TIMEOUT_MS ?? 10_000) > Number(raw.REQUEST_BODY_TIMEOUT_MS ?? 30_000)) {
     problems.push('REQUEST_HEADERS_TIMEOUT_MS: must not exceed REQUEST_BODY_TIMEOUT_MS');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drainOnce, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
+import { drainIfFree, drainOnce, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
@@ -51,6 +52,26 @@ describe('the background aggregator', () => {
       n: number;
     }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
     expect(counted.rows[0].n).toBe(1);
+  });
+});
+
+describe('one aggregator at a time, across instances (PostgreSQL)', () => {
+  it.skipIf(!usingPostgres)('an instance that finds another counting gives up at once, holding no connection waiting', async () => {
+    const other = new pg.Client({ connectionString: ctx.databaseUrl! });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select pg_advisory_xact_lock(730100712)');
+      expect(await drainIfFree(ctx.db)).toBeNull();
+      const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(
+        ctx.db,
+      );
+      expect(waiting.rows[0].n).toBe(0);
+      await other.query('commit');
+      expect(await drainIfFree(ctx.db)).toEqual(expect.any(Number));
+    } finally {
+      await other.end();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { generateSigningJwk } from '../src/modules/auth/keys.ts';
@@ -29,7 +30,20 @@ describe('loadConfig', () => {
       nodeEnv: 'production',
       webhooks: { timeoutMs: 10_000, retryBaseMs: 30_000, maxAttempts: 8, pollIntervalMs: 1_000 },
       recalls: { horizonDays: 180 },
+      workers: 1,
     });
+  });
+
+  it('runs one worker per core on PostgreSQL unless told, and only one on the embedded database', async () => {
+    const server = {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      PATIENT_KEY_SECRET: 'a-patient-key-secret-of-32-characters-at-least',
+      AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
+    };
+    expect(loadConfig(server).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...server, WORKERS: '3' }).workers).toBe(3);
+    expect(problemsOf({ WORKERS: '2' })).toEqual(['WORKERS: must be 1 on the embedded database (set DATABASE_URL)']);
+    expect(problemsOf({ ...server, WORKERS: '0' })[0]).toMatch(/^WORKERS/);
   });
 
   it('treats empty variables as unset and derives the public URL', () => {

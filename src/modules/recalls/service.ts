@@ -73,14 +73,33 @@ const recognitionOf = (r: Recognition): RecallRecognition => ({
   decidedAt: r.decidedAt.toISOString(),
 });
 
+/** The result a recall names, and why it is made. */
+interface RecallSubject {
+  result: { id: string; issuingHospitalId: string; accessionNo: string; itemCode: string };
+  recall: Pick<NewRecall, 'cause' | 'result_version' | 'certification_event_id' | 'changed_fields' | 'reasons'>;
+}
+
 /** One recall per (result, recognising hospital), naming every recognition it covers. */
-function perHospital(recognitions: readonly Recognition[]): Recognition[][] {
+function recallRows(recognitions: readonly Recognition[], now: Date, causeOf: (group: Recognition[]) => RecallSubject): NewRecall[] {
   const groups = new Map<string, Recognition[]>();
   for (const r of recognitions) {
     const key = `${r.resultId}\u0000${r.receivingHospitalId}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()];
+  return [...groups.values()].map((group) => {
+    const { result, recall } = causeOf(group);
+    return {
+      hospital_id: group[0].receivingHospitalId,
+      result_id: result.id,
+      issuing_hospital_id: result.issuingHospitalId,
+      accession_no: result.accessionNo,
+      item_code: result.itemCode,
+      patient_key: group[0].patientKey,
+      ...recall,
+      recognitions: JSON.stringify(group.map(recognitionOf)),
+      created_at: now,
+    };
+  });
 }
 
 function encodeCursor(id: string): string {
@@ -126,21 +145,16 @@ export function createRecallService({ db, clock, horizonDays }: RecallServiceDep
       if (caused.length === 0) return;
       const byResult = new Map(caused.map((c) => [c.change.resultId, c]));
       const recognitions = await recognitionsOfResults(tx, [...byResult.keys()], horizonStart(now));
-      const rows = perHospital(recognitions).map((group): NewRecall => {
+      const rows = recallRows(recognitions, now, (group) => {
         const { change, cause } = byResult.get(group[0].resultId)!;
         return {
-          hospital_id: group[0].receivingHospitalId,
-          result_id: change.resultId,
-          issuing_hospital_id: change.issuingHospitalId,
-          accession_no: change.accessionNo,
-          item_code: change.itemCode,
-          patient_key: group[0].patientKey,
-          cause,
-          result_version: change.version,
-          changed_fields: change.changedFields,
-          reasons: statusReasons(change.status),
-          recognitions: JSON.stringify(group.map(recognitionOf)),
-          created_at: now,
+          result: { ...change, id: change.resultId },
+          recall: {
+            cause,
+            result_version: change.version,
+            changed_fields: change.changedFields,
+            reasons: statusReasons(change.status),
+          },
         };
       });
       await create(tx, rows, now);
@@ -164,17 +178,7 @@ export function createRecallService({ db, clock, horizonDays }: RecallServiceDep
         ...registry,
         certifications: new Map(registry.certifications).set(
           event.hospitalId,
-          timeline.filter(
-            (e) =>
-              !(
-                e.recordedAt.getTime() === event.recordedAt.getTime() &&
-                e.scopeId === event.scopeId &&
-                e.status === event.status &&
-                e.effectiveFrom.getTime() === event.effectiveFrom.getTime() &&
-                e.itemCode === event.itemCode &&
-                e.category === event.category
-              ),
-          ),
+          timeline.filter((e) => e.id !== event.id),
         ),
       };
       const results = new Map((await resultFactsOf(tx, [...new Set(recognitions.map((r) => r.resultId))])).map((r) => [r.id, r]));
@@ -187,24 +191,20 @@ export function createRecallService({ db, clock, horizonDays }: RecallServiceDep
         return reasons.length > 0 && reasonsOf(before).length === 0 ? [{ recognition, result, reasons }] : [];
       });
       const reasonsOf = new Map(recalled.map((r) => [r.recognition.decisionId, r.reasons]));
-      const rows = perHospital(recalled.map((r) => r.recognition)).map((group): NewRecall => {
-        const result = results.get(group[0].resultId)!;
-        return {
-          hospital_id: group[0].receivingHospitalId,
-          result_id: result.id,
-          issuing_hospital_id: result.issuingHospitalId,
-          accession_no: result.accessionNo,
-          item_code: result.itemCode,
-          patient_key: group[0].patientKey,
-          cause: 'certification',
-          result_version: null,
-          certification_event_id: event.id,
-          changed_fields: [],
-          reasons: [...new Set(group.flatMap((r) => reasonsOf.get(r.decisionId)!))],
-          recognitions: JSON.stringify(group.map(recognitionOf)),
-          created_at: now,
-        };
-      });
+      const rows = recallRows(
+        recalled.map((r) => r.recognition),
+        now,
+        (group) => ({
+          result: results.get(group[0].resultId)!,
+          recall: {
+            cause: 'certification',
+            result_version: null,
+            certification_event_id: event.id,
+            changed_fields: [],
+            reasons: [...new Set(group.flatMap((r) => reasonsOf.get(r.decisionId)!))],
+          },
+        }),
+      );
       await create(tx, rows, now);
     },
 

@@ -33,14 +33,30 @@ export const aggregateTables = [
 ] as const;
 export const drainBatchSize = 5_000;
 
-async function takeAggregatorLock(trx: Transaction<DB>): Promise<void> {
+async function takeAggregatorLock(trx: Transaction<DB>): Promise<true> {
   await sql`select pg_advisory_xact_lock(${aggregatorLock})`.execute(trx);
+  return true;
 }
 
-/** Counts up to `batchSize` queued checks and decisions; returns how many it counted. */
+/** The aggregator's lock if no one holds it; false at once otherwise (no connection waits to learn that). */
+async function tryAggregatorLock(trx: Transaction<DB>): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${aggregatorLock}) as locked`.execute(trx);
+  return rows[0].locked;
+}
+
+/** Counts up to `batchSize` queued checks and decisions, waiting for the lock; returns how many it counted. */
 export async function drainOnce(db: Kysely<DB>, batchSize = drainBatchSize): Promise<number> {
+  return (await drain(db, batchSize, takeAggregatorLock))!;
+}
+
+/** As drainOnce, unless another instance is counting: then null at once. */
+export async function drainIfFree(db: Kysely<DB>, batchSize = drainBatchSize): Promise<number | null> {
+  return drain(db, batchSize, tryAggregatorLock);
+}
+
+async function drain(db: Kysely<DB>, batchSize: number, lock: (trx: Transaction<DB>) => Promise<boolean>): Promise<number | null> {
   return db.transaction().execute(async (trx) => {
-    await takeAggregatorLock(trx);
+    if (!(await lock(trx))) return null;
     const { rows } = await sql<{ check_id: string | null; decision_id: string | null }>`
       delete from agg_pending where id in (select id from agg_pending order by id limit ${batchSize})
       returning check_id, decision_id`.execute(trx);
@@ -59,8 +75,9 @@ export async function drainOnce(db: Kysely<DB>, batchSize = drainBatchSize): Pro
  * Counts everything queued so far, batch after batch: each run of `startAggregator`, and the demo
  * loader and tests that need the aggregates to include every committed event. Reports never call it.
  */
-export async function catchUp(db: Kysely<DB>): Promise<void> {
-  while ((await drainOnce(db)) === drainBatchSize);
+export async function catchUp(db: Kysely<DB>, { wait = true } = {}): Promise<void> {
+  const once = wait ? drainOnce : drainIfFree;
+  while ((await once(db, drainBatchSize)) === drainBatchSize);
 }
 
 /**
@@ -84,12 +101,14 @@ export async function vacuumAggregates(db: Kysely<DB>): Promise<void> {
 
 /**
  * Drains the queue every `intervalMs` in the background (one run at a time), so the aggregates lag
- * the log by seconds; reports state the lag (`queueLag`). `stop` waits for a run in progress.
+ * the log by seconds; reports state the lag (`queueLag`). Every instance runs one: whichever takes the
+ * lock counts, the others find it taken and try again at their next tick, holding no connection in
+ * between. `stop` waits for a run in progress.
  */
 export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (error: unknown) => void) {
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
-    running ??= catchUp(db)
+    running ??= catchUp(db, { wait: false })
       .catch(onError)
       .finally(() => {
         running = null;
