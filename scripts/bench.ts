@@ -22,6 +22,7 @@ import { markdown, type BenchReport } from './bench/report.ts';
 import { reportRequests } from './bench/reports.ts';
 import { batchRequest, checkRequests, decisionRequest, type CheckAnswer, type Province, type Receiver } from './bench/workload.ts';
 import { run, UsageError } from './run.ts';
+import { shuffled, token } from './bench/clients.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -300,28 +301,6 @@ function mergeSingles(runs: Measurement[]): Measurement {
     max: latencies.at(-1) ?? Number.NaN,
     errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
   };
-}
-
-function shuffled<T>(items: readonly T[], random: ReturnType<typeof seededRandom>): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = random.int(0, i);
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
-}
-
-async function token(origin: string, clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${origin}/v1/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  if (!response.ok) throw new Error(`token for ${clientId} refused: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /** Checks whose answers are read: the share with recognisable candidates, and decisions to make. */

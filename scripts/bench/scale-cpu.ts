@@ -1,0 +1,43 @@
+// CPU time, in clock ticks from /proc (Linux), of a process with its children (the service's
+// primary and its workers) and of the PostgreSQL backends serving the benchmark's database.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { sql, type Kysely } from 'kysely';
+
+/** USER_HZ is 100 on Linux. */
+export const tickMs = 10;
+
+function ticks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // gone
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The process and its living children, together. */
+export function processTreeTicks(pid: number): number {
+  return ticks(pid) + childrenOf(pid).reduce((sum, child) => sum + ticks(child), 0);
+}
+
+/** Every backend of this database but the asking one. */
+export async function postgresTicks(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{
+    pid: number;
+  }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+  return rows.reduce((sum, r) => sum + ticks(r.pid), 0);
+}
