@@ -8,6 +8,8 @@ import { dashboardRoutes } from './dashboard/plugin.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { auditRoutes } from './modules/audit/index.ts';
 import { authRoutes, clientRoutes, discoveryRoutes, type SigningKey } from './modules/auth/index.ts';
+import { cdsHooksRoutes } from './modules/cds-hooks/index.ts';
+import { fhirRoutes } from './modules/fhir/index.ts';
 import { idempotencyPlugin } from './modules/idempotency/index.ts';
 import { opsRoutes } from './modules/ops/index.ts';
 import { recognitionRoutes } from './modules/recognition/index.ts';
@@ -115,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(recallRoutes, { recalls: services.recalls });
   await app.register(recallReportRoutes, { recallReports: services.recallReports });
   await app.register(webhookRoutes, { webhooks: services.webhooks });
+  await app.register(cdsHooksRoutes, { cdsHooks: services.cdsHooks });
+  await app.register(fhirRoutes, { fhir: services.fhir });
   await app.register(dashboardRoutes);
   return app;
 }

@@ -11,6 +11,8 @@ import {
   trustedPublicKeys,
   type SigningKey,
 } from './modules/auth/index.ts';
+import { createCdsHooksService } from './modules/cds-hooks/index.ts';
+import { createFhirService } from './modules/fhir/index.ts';
 import { createRecallReportService, createRecallService } from './modules/recalls/index.ts';
 import { createCheckService, createDecisionService, recognisedBy } from './modules/recognition/index.ts';
 import { createRegistryService, createRegistrySnapshots } from './modules/registry/index.ts';
@@ -41,6 +43,9 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
   const clients = createClientCache(db, database.listen);
   const { patientKeySecret } = keys;
   const recalls = createRecallService({ db, clock, horizonDays: config.recalls.horizonDays });
+  const results = createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy });
+  const checks = createCheckService({ db, prepared: database.prepared, registry, clock, patientKeySecret, audit });
+  const decisions = createDecisionService({ db, clock, audit, registry });
   return {
     recalls,
     audit,
@@ -61,10 +66,12 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
     clientAdmin: createClientService({ db, clock, onChange: clients.forget }),
     registry: createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent }),
     settings: createSettingsService({ db, clock }),
-    results: createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy }),
+    results,
+    fhir: createFhirService({ db, results, snapshots: registry, issuer }),
     auditLog: createAuditService({ db, clock, patientKeySecret, audit, unusualPatientsPerDay: config.audit.unusualPatientsPerDay }),
-    checks: createCheckService({ db, prepared: database.prepared, registry, clock, patientKeySecret, audit }),
-    decisions: createDecisionService({ db, clock, audit, registry }),
+    checks,
+    decisions,
+    cdsHooks: createCdsHooksService({ db, clock, clients, registry, checks, decisions, publicUrl: issuer, patientKeySecret }),
     reports: createReportService({ db, clock }),
     recallReports: createRecallReportService({ db, clock }),
     whatIf: createWhatIfService({ db, registry }),

@@ -8,6 +8,7 @@ import {
   describe as show,
   loggedFailure,
   oauthErrorViolations,
+  operationOutcomeViolations,
   problemViolations,
   tableCounts,
   textMismatches,
@@ -52,6 +53,11 @@ const writeOperations = [
   'rotateWebhookSecret',
   'retryWebhookDelivery',
   'acknowledgeRecall',
+  'callCdsService',
+  'cdsServiceFeedback',
+  'postFhirBundle',
+  'searchDiagnosticReportByPost',
+  'searchImagingStudyByPost',
 ];
 const queryOperations = [
   'listAuditEvents',
@@ -68,6 +74,8 @@ const queryOperations = [
   'listRecalls',
   'getResultHistory',
   'getRecallReport',
+  'searchDiagnosticReport',
+  'searchImagingStudy',
 ];
 
 // Limits that would answer a fuzzing client 429 or 503 long before its inputs reach the code under test.
@@ -145,12 +153,20 @@ async function violations(
   response: LightMyRequestResponse,
   counts: [TableCounts, TableCounts],
   stored: [Stored, Stored],
+  actor: string,
 ) {
   const status = response.statusCode;
   if (status >= 500) return [`answered ${status}: ${loggedFailure(ctx.logs(), String(response.headers['x-request-id']))}`];
   if (status >= 400) {
-    const shape = route.operationId === 'issueToken' ? oauthErrorViolations(response) : problemViolations(response);
-    return [...shape, ...countChanges(...counts).map((change) => `refused, yet stored: ${change}`)];
+    const shape =
+      route.operationId === 'issueToken'
+        ? oauthErrorViolations(response)
+        : route.path.startsWith('/fhir/')
+          ? operationOutcomeViolations(response)
+          : problemViolations(response);
+    // A CDS client's JWT is spent once it is verified, whatever the answer (its jti, against replay).
+    const changes = countChanges(...counts).filter((change) => !(actor === 'cds' && change.startsWith('client_assertions:')));
+    return [...shape, ...changes.map((change) => `refused, yet stored: ${change}`)];
   }
   const answer = response.json<Record<string, unknown>>();
   const batch = route.operationId === 'submitResultBatch' ? batchViolations(sent, answer as unknown as BatchAnswer, counts, stored) : [];
@@ -180,7 +196,7 @@ async function runCase(route: Route, c: FuzzCase): Promise<void> {
   if (performance.now() - startedAt > stallMs) await sleep(shedderRecoveryMs);
   const after = await tableCounts(ctx.db);
   const storedAfter = batch ? await storedAccessions(sent.body) : storedBefore;
-  const wrong = await violations(route, sent, response, [before, after], [storedBefore, storedAfter]);
+  const wrong = await violations(route, sent, response, [before, after], [storedBefore, storedAfter], c.actor);
   if (wrong.length === 0) return;
   throw new Error(
     [

@@ -207,6 +207,16 @@ export interface AuditEvents {
   source_address: string | null;
 }
 
+export interface CdsCards {
+  check_id: string;
+  created_at: Generated<Timestamp>;
+  hospital_id: string;
+  id: string;
+  item_code: string;
+  result_id: string;
+  service_id: string;
+}
+
 export interface CertificationEvents {
   category: string | null;
   effective_from: Timestamp;
@@ -474,6 +484,7 @@ export interface DB {
   agg_rollup: AggRollup;
   agg_rollup_months: AggRollupMonths;
   audit_events: AuditEvents;
+  cds_cards: CdsCards;
   certification_events: CertificationEvents;
   check_candidates: CheckCandidates;
   check_items: CheckItems;

@@ -3,7 +3,14 @@ import fp from 'fastify-plugin';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Database } from '../db/database.ts';
 import { Forbidden, ProblemError } from '../errors.ts';
-import { type ClientLookup, createKeyResolver, type KeyResolver, trustedPublicKeys, type Actor } from '../modules/auth/index.ts';
+import {
+  type ClientLookup,
+  createKeyResolver,
+  effectiveScopes,
+  type KeyResolver,
+  trustedPublicKeys,
+  type Actor,
+} from '../modules/auth/index.ts';
 import type { AuditAction, RequestOrigin } from '../modules/audit/index.ts';
 
 declare module 'fastify' {
@@ -89,7 +96,7 @@ async function actorFrom(request: FastifyRequest, clients: ClientLookup, verify:
   const claims = await verify(match[1]);
   const client = await clients.find(claims.sub);
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
-  const scopes = new Set(claims.scope.split(' ').filter((s) => client.scopes.includes(s)));
+  const scopes = effectiveScopes(claims.scope.split(' '), client.scopes);
   return {
     clientId: client.client_id,
     hospitalId: client.hospital_id,

@@ -14,10 +14,13 @@ declare module 'fastify' {
     csv?: boolean;
     /** The media type of the route's success answer, when it is not JSON. */
     produces?: string;
+    /** A FHIR API route: its errors are OperationOutcomes in application/fhir+json, not problems. */
+    fhir?: boolean;
   }
 }
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
+const operationOutcomeRef = { $ref: '#/components/schemas/OperationOutcome' };
 
 const statusDescriptions: Record<number, string> = {
   200: 'OK',
@@ -47,26 +50,29 @@ export function shapeRoute(input: TransformInput) {
   const responses: Responses = { ...schema.response };
   const oauth = Boolean(config.tokenEndpoint);
   const hasInput = Boolean(schema.body || schema.querystring || schema.params);
+  const errorRef = config.fhir ? operationOutcomeRef : problemRef;
   // Refusals any such route can answer, whether or not its handler names them.
-  if (hasInput && !oauth) responses[400] ??= problemRef;
-  if (schema.body && !oauth) responses[413] ??= problemRef;
-  if (!config.neverShed && !oauth) responses[429] ??= problemRef;
-  if (!oauth) responses[500] ??= problemRef;
-  if (!oauth) responses[503] ??= problemRef;
-  if (config.idempotent) responses[422] ??= problemRef;
+  if (hasInput && !oauth) responses[400] ??= errorRef;
+  if (schema.body && !oauth) responses[413] ??= errorRef;
+  if (schema.body && config.fhir) responses[415] ??= errorRef;
+  if (!config.neverShed && !oauth) responses[429] ??= errorRef;
+  if (!oauth) responses[500] ??= errorRef;
+  if (!oauth) responses[503] ??= errorRef;
+  if (config.idempotent) responses[422] ??= errorRef;
 
+  const errorMedia = oauth ? 'application/json' : config.fhir ? 'application/fhir+json' : 'application/problem+json';
   schema.response = Object.fromEntries(
     Object.entries(responses).map(([status, body]) => {
       const code = Number(status);
-      const media = code >= 400 ? (oauth ? 'application/json' : 'application/problem+json') : (config.produces ?? 'application/json');
+      const media = code >= 400 ? errorMedia : (config.produces ?? 'application/json');
       const content: Record<string, { schema: unknown }> = { [media]: { schema: body } };
       if (code < 300 && config.csv)
         content['text/csv'] = { schema: { type: 'string', description: 'RFC 4180 CSV, UTF-8, with a header row' } };
       return [status, { description: statusDescriptions[code] ?? 'See the operation', content }];
     }),
   );
-  // A route without scopes is public; the auth plugin sets the requirement of every other one.
-  if (!config.scopes) schema.security = [];
+  // A route without scopes is public unless it declares its own scheme; the auth plugin sets the requirement of every other one.
+  if (!config.scopes) schema.security ??= [];
   return transformed;
 }
 

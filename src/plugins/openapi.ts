@@ -17,7 +17,7 @@ async function openapiPlugin(app: FastifyInstance) {
           'An exchange for the mutual recognition of medical examination and test results (国卫医发〔2022〕6号): ' +
           'a registry of hospitals and certifications, an index of results with pseudonymised patients, a rules engine that decides ' +
           'which prior results a receiving hospital may reuse, a recognition log and savings reports.\n\n' +
-          'Errors are RFC 9457 `application/problem+json` (the token endpoint answers RFC 6749 errors).\n\n' +
+          'Errors are RFC 9457 `application/problem+json` (the token endpoint answers RFC 6749 errors; the FHIR API under `/fhir/r4`, FHIR OperationOutcomes in `application/fhir+json`).\n\n' +
           'Not described here, being no API: this document itself (`/openapi.json`), its viewer (`/docs`) and the dashboard (`/dashboard`).\n\n' +
           reasonCodeTable(),
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
@@ -34,7 +34,12 @@ async function openapiPlugin(app: FastifyInstance) {
         { name: 'recalls', description: 'Results recognised and since amended, withdrawn or no longer certified' },
         { name: 'webhooks', description: 'Where a hospital receives its recalls, and the deliveries made to it' },
         { name: 'reports', description: 'Savings, declines, flows, certification health and policy what-if, recalls' },
+        { name: 'fhir', description: 'FHIR R4: results in as transaction or batch Bundles, a patient’s prior results out as searchsets' },
         { name: 'operations', description: 'Health and readiness' },
+        {
+          name: 'cds-hooks',
+          description: 'CDS Hooks 2.0: recognisable prior results as cards in the EHR’s ordering screen, and feedback on them',
+        },
       ],
       // What the exchange sends (Standard Webhooks): one message per recall and webhook endpoint.
       webhooks: {
@@ -87,6 +92,14 @@ async function openapiPlugin(app: FastifyInstance) {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cdsHooksJwt: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'CDS Hooks 2.0: a JWT the CDS client (a hospital client registered with a JWKS) signs with its own key for each call: ' +
+              'iss = its client id, aud = the URL called, a single-use jti, exp at most five minutes ahead, iat.',
+          },
           oauth2: {
             type: 'oauth2',
             flows: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBodyParser, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import FindMyWay from 'find-my-way';
 import { faultKind, unavailable } from '../db/faults.ts';
@@ -10,7 +10,7 @@ import { fieldErrors, invalidFields } from '../http/validation.ts';
 
 export const problemContentType = 'application/problem+json; charset=utf-8';
 
-interface Problem {
+export interface Problem {
   type: string;
   title: string;
   status: number;
@@ -20,34 +20,42 @@ interface Problem {
   [extension: string]: unknown;
 }
 
-export function sendProblem(
+/** Writes a problem in the answer's format: problem+json by default; the FHIR API writes an OperationOutcome. */
+export type ProblemWriter = (request: FastifyRequest, reply: FastifyReply, problem: Problem) => FastifyReply;
+
+const writeProblemJson: ProblemWriter = (_request, reply, problem) =>
+  reply.status(problem.status).type(problemContentType).serializer(JSON.stringify).send(problem);
+
+type ProblemSender = (
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
   slug: string,
   title: string,
   detail: string,
-  extensions: Record<string, unknown> = {},
-) {
-  request.problemType = slug;
-  const problem: Problem = {
-    type: problemTypeBase + slug,
-    title,
-    status,
-    detail,
-    instance: request.url.split('?')[0],
-    requestId: request.id,
-    ...extensions,
+  extensions?: Record<string, unknown>,
+) => FastifyReply;
+
+function problemSender(write: ProblemWriter): ProblemSender {
+  return (request, reply, status, slug, title, detail, extensions = {}) => {
+    request.problemType = slug;
+    const instance = request.url.split('?')[0];
+    return write(request, reply, { type: problemTypeBase + slug, title, status, detail, instance, requestId: request.id, ...extensions });
   };
-  return reply.status(status).type(problemContentType).serializer(JSON.stringify).send(problem);
 }
 
-/** A domain error as problem+json; a 503's cause is logged (never sent), so an outage can be traced. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: ProblemError) {
-  if (error.status >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
-  reply.headers(error.headers);
-  return sendProblem(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
+export const sendProblem = problemSender(writeProblemJson);
+
+/** A domain error as a problem; a 503's cause is logged (never sent), so an outage can be traced. */
+function errorSender(send: ProblemSender) {
+  return (request: FastifyRequest, reply: FastifyReply, error: ProblemError) => {
+    if (error.status >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
+    reply.headers(error.headers);
+    return send(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
+  };
 }
+
+export const sendError = errorSender(sendProblem);
 
 /** How much of an oversized upload is read (and dropped) before its 413, so the client can read the answer. */
 const maxDrainBytes = 64 * 1024 * 1024;
@@ -87,7 +95,17 @@ const storageRefusals = new Set(['22003', '22007', '22008', '22021', '22P05', '2
 
 export function registerProblemHandlers(app: FastifyInstance) {
   app.decorateRequest('problemType', undefined);
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(problemErrorHandler());
+}
+
+/**
+ * The one error handler: every error becomes a problem with a stable type, written by `write`
+ * (problem+json unless a scope of the API answers in another format).
+ */
+export function problemErrorHandler(write: ProblemWriter = writeProblemJson) {
+  const sendProblem = problemSender(write);
+  const sendError = errorSender(sendProblem);
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
       return sendError(request, reply, new ServiceUnavailable('The request took too long to answer; retry shortly', 'timeout'));
     }
@@ -157,7 +175,7 @@ export function registerProblemHandlers(app: FastifyInstance) {
       );
     }
     return sendProblem(request, reply, status, 'client-error', 'Bad request', error.message);
-  });
+  };
 }
 
 /**
@@ -201,18 +219,23 @@ export const maxJsonDepth = 32;
  * a body (validation, the audit's summary of a refused request) is then bounded too.
  */
 export function registerJsonParser(app: FastifyInstance) {
-  const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (nestedDeeperThan(body as string, maxJsonDepth)) {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, boundedJsonParser(app));
+}
+
+/** Fastify's JSON parser behind the depth scan, for any JSON media type (the FHIR API adds application/fhir+json). */
+export function boundedJsonParser(app: FastifyInstance): FastifyBodyParser<string> {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  return (request, body, done) => {
+    if (nestedDeeperThan(body, maxJsonDepth)) {
       done(
         new ProblemError(400, 'malformed-body', 'Malformed body', `JSON nested deeper than ${maxJsonDepth} levels is not accepted`),
         undefined,
       );
       return;
     }
-    parse(request, body as string, done);
-  });
+    parse(request, body, done);
+  };
 }
 
 function nestedDeeperThan(json: string, limit: number): boolean {

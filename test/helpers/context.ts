@@ -53,11 +53,17 @@ export interface TestContextOptions {
   extend?: (app: FastifyInstance) => void | Promise<void>;
   /** PostgreSQL only: the URL the app connects with, given its cloned database's (e.g. through a proxy). */
   connectVia?: (databaseUrl: string) => string;
+  /** PostgreSQL: this database as it is (a Citus coordinator's, test/citus.test.ts) instead of a clone of the template. */
+  databaseUrl?: string;
 }
 
 /** An isolated app and database: a cloned PostgreSQL database with DATABASE_URL, else in-memory PGlite. */
 export async function createTestContext(env: Record<string, string> = {}, options: TestContextOptions = {}): Promise<TestContext> {
-  const clone = process.env.DATABASE_URL ? await cloneTemplate(process.env.DATABASE_URL) : null;
+  const clone = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : process.env.DATABASE_URL
+      ? await cloneTemplate(process.env.DATABASE_URL)
+      : null;
   const signingJwk = await generateSigningJwk();
   const config = loadConfig({
     DATA_DIR: 'memory',

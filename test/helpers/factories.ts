@@ -45,6 +45,7 @@ export interface ItemSeed {
   prices?: Record<string, number>;
   minutesSaved?: number;
   radiationMsv?: number | null;
+  loinc?: string[] | null;
 }
 
 export async function makeItem(db: Database, seed: ItemSeed = {}): Promise<string> {
@@ -62,7 +63,7 @@ export async function makeItem(db: Database, seed: ItemSeed = {}): Promise<strin
       prices: JSON.stringify(seed.prices ?? { T1: 300, T2: 250, T3: 200 }),
       minutes_saved: seed.minutesSaved ?? 60,
       radiation_msv: seed.radiationMsv === undefined ? 7 : seed.radiationMsv,
-      loinc: null,
+      loinc: seed.loinc ?? null,
       updated_at: new Date(),
     })
     .execute();

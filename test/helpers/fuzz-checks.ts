@@ -30,6 +30,7 @@ export const countedTables = [
   'rule_sets',
   'webhook_endpoints',
   'webhook_deliveries',
+  'cds_cards',
 ] as const;
 
 export type TableCounts = Record<(typeof countedTables)[number], number>;
@@ -69,6 +70,20 @@ export function problemViolations(response: LightMyRequestResponse): string[] {
   if (problem.status !== response.statusCode) wrong.push(`status ${String(problem.status)} differs from the HTTP status`);
   if (typeof problem.requestId !== 'string' || problem.requestId !== response.headers['x-request-id'])
     wrong.push('requestId missing or not the x-request-id');
+  return wrong;
+}
+
+/** (b) The FHIR endpoints answer a 4xx as a FHIR OperationOutcome, each issue with its severity and code. */
+export function operationOutcomeViolations(response: LightMyRequestResponse): string[] {
+  const type = String(response.headers['content-type'] ?? '');
+  const outcome = parsed(response);
+  const wrong: string[] = [];
+  if (!type.startsWith('application/fhir+json')) wrong.push(`content-type is "${type}", not application/fhir+json`);
+  if (outcome?.resourceType !== 'OperationOutcome') return [...wrong, 'not an OperationOutcome'];
+  const issues = Array.isArray(outcome.issue) ? (outcome.issue as Record<string, unknown>[]) : [];
+  if (issues.length === 0) wrong.push('no issue');
+  if (issues.some((issue) => typeof issue.severity !== 'string' || typeof issue.code !== 'string'))
+    wrong.push('an issue without severity or code');
   return wrong;
 }
 

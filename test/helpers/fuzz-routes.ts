@@ -20,7 +20,7 @@ import type { FuzzWorld } from './fuzz-world.ts';
  * The routes of the OpenAPI document as the fuzz suite sees them: who may call each, the cases
  * generated for it (from its schemas, then one hostile mutation), and the request each case sends.
  */
-export type Actor = 'admin' | 'hospital' | 'basic' | 'anonymous';
+export type Actor = 'admin' | 'hospital' | 'basic' | 'anonymous' | 'cds';
 
 interface Operation {
   operationId: string;
@@ -42,6 +42,8 @@ export interface Route {
   params: JsonSchema | null;
   query: JsonSchema | null;
   actors: Actor[];
+  /** The FHIR searches name the doctor asking, in a header. */
+  practitioner: boolean;
 }
 
 type Target = 'body' | 'params' | 'query';
@@ -73,6 +75,8 @@ export interface Sent {
 /** Who may call a route, from its security requirement: the token endpoint authenticates clients itself. */
 function actorsOf(op: Operation): Actor[] {
   if (!op.security) return ['basic', 'anonymous'];
+  // CDS Hooks: the hospital's EHR, by its own signed JWT.
+  if (op.security.some((requirement) => 'cdsHooksJwt' in requirement)) return ['cds'];
   const scopes = op.security.flatMap((requirement) => requirement.oauth2 ?? []);
   const hospital = scopes.length === 0 || scopes.some((s) => (hospitalScopes as readonly string[]).includes(s));
   return [...(scopes.includes('admin') ? ['admin' as const] : []), ...(hospital ? ['hospital' as const] : [])];
@@ -103,6 +107,7 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
       params: parameterSchema(op.parameters ?? [], 'path'),
       query: parameterSchema(op.parameters ?? [], 'query'),
       actors: actorsOf(op),
+      practitioner: (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'x-practitioner-id'),
     };
   }
 
@@ -165,11 +170,12 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
         : mutateBody(body, m.pick, m.hostile);
     }
     const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => percentEncode(String(params[name] ?? '')));
-    const auth: Record<Actor, Record<string, string>> = {
-      admin: bearer(world.tokens.admin),
-      hospital: bearer(world.tokens.hospital),
-      basic: { authorization: basic(world.tokenClient.clientId, world.tokenClient.clientSecret) },
-      anonymous: {},
+    const auth: Record<Actor, () => Record<string, string>> = {
+      admin: () => bearer(world.tokens.admin),
+      hospital: () => bearer(world.tokens.hospital),
+      basic: () => ({ authorization: basic(world.tokenClient.clientId, world.tokenClient.clientSecret) }),
+      anonymous: () => ({}),
+      cds: () => world.cdsAuthorization(path),
     };
     const contentType = route.form ? 'application/x-www-form-urlencoded' : 'application/json';
     const payload = route.body === null ? undefined : route.form ? formText(body as Fields) : jsonText(body);
@@ -179,7 +185,11 @@ export function createFuzzRoutes(document: OpenApiDocument, schemas: SchemaArbit
       body,
       payload,
       mutatedPath,
-      headers: { ...auth[c.actor], ...(payload === undefined ? {} : { 'content-type': contentType }) },
+      headers: {
+        ...auth[c.actor](),
+        ...(route.practitioner ? { 'x-practitioner-id': 'DR-FUZZ-1' } : {}),
+        ...(payload === undefined ? {} : { 'content-type': contentType }),
+      },
     };
   }
 

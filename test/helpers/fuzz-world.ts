@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { hospitalScopes } from '../../src/modules/auth/actor.ts';
-import { generateResidentId } from '../../src/modules/patients/index.ts';
+import { generateResidentId, residentIdSystem } from '../../src/modules/patients/index.ts';
+import { itemCodeSystem, localCodeSystem } from '../../src/modules/registry/index.ts';
 import { enqueueWebhookEvent } from '../../src/modules/webhooks/index.ts';
 import { adminToken, bearer, tokenFor } from './auth.ts';
 import type { TestContext } from './context.ts';
@@ -36,6 +37,30 @@ export interface FuzzWorld {
   deliveryId: string;
   /** A recall of the receiver: the issuer amended a result the receiver recognised. */
   recallId: string;
+  /** The receiver's CDS client (its EHR): a fresh, single-use JWT for the URL path called, as its Authorization header. */
+  cdsAuthorization: (path: string) => Record<string, string>;
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** A hospital client registered with an ES384 key, and a signer of CDS Hooks JWTs for it (synchronous, for the case builder). */
+async function cdsClient(ctx: TestContext, hospitalId: string): Promise<FuzzWorld['cdsAuthorization']> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const clientId = `${hospitalId}-ehr`;
+  const kid = randomUUID();
+  const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES384', use: 'sig' }] };
+  await ctx.db
+    .insertInto('clients')
+    .values({ client_id: clientId, hospital_id: hospitalId, scopes: ['recognition'], secret_hash: null, jwks: JSON.stringify(jwks) })
+    .execute();
+  return (path) => {
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ alg: 'ES384', typ: 'JWT', kid }));
+    const claims = { iss: clientId, aud: `${ctx.config.publicUrl}${path}`, iat: now, exp: now + 300, jti: randomUUID() };
+    const input = `${header}.${base64url(JSON.stringify(claims))}`;
+    const signature = sign('sha384', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return { authorization: `Bearer ${input}.${base64url(signature)}` };
+  };
 }
 
 /** Webhook URLs that need no DNS: public address literals. */
@@ -112,6 +137,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     endpointId: String(endpoint.id),
     deliveryId: delivery.id,
     recallId,
+    cdsAuthorization: await cdsClient(ctx, receiver),
   };
 }
 
@@ -179,6 +205,31 @@ function repairs(world: FuzzWorld): Record<string, Hint> {
     TokenRequestInput: repair((b, post) => without(b, 'client_assertion', 'client_assertion_type', ...(post ? [] : ['client_secret']))),
     // A period that runs forwards.
     WhatIfRequestInput: repair((b) => (String(b.from) > String(b.to) ? { ...b, from: b.to, to: b.from } : b)),
+    // An order-sign call about the world's patient with a draft order for the CT (by catalogue or local code).
+    CdsHooksRequestInput: repair((b, byLocalCode) => {
+      const order = {
+        resourceType: 'ServiceRequest',
+        id: 'fuzz-order',
+        code: {
+          coding: [
+            byLocalCode ? { system: localCodeSystem(world.receiver), code: world.localCode } : { system: itemCodeSystem, code: world.ct },
+          ],
+        },
+      };
+      const context = (b.context ?? {}) as Body;
+      const entries = ((context.draftOrders as Body | undefined)?.entry as Body[] | undefined) ?? [];
+      return {
+        ...b,
+        hook: 'order-sign',
+        context: {
+          ...context,
+          userId: 'Practitioner/dr-fuzz',
+          selections: [...((context.selections as string[] | undefined) ?? []), 'ServiceRequest/fuzz-order'],
+          draftOrders: { resourceType: 'Bundle', entry: [...entries, { resource: order }] },
+        },
+        prefetch: { patient: { resourceType: 'Patient', identifier: [{ system: residentIdSystem, value: world.patientId }] } },
+      };
+    }),
     decisions: (schema, derived) => (schema.type === 'array' ? derived.map((list) => (list as Body[]).map(repairDecision)) : undefined),
   };
 }

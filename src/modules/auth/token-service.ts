@@ -6,6 +6,7 @@ import type { SigningKey } from './keys.ts';
 import type { AuditTrail, RequestOrigin } from '../audit/index.ts';
 import type { Lockout } from './lockout.ts';
 import { decoyHash, type SecretVerifier } from './secrets.ts';
+import { isSmartScope, parseSmartScope, scopesOfSmartScope } from './smart-scopes.ts';
 
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -169,10 +170,21 @@ export function createTokenService(deps: TokenServiceDeps) {
     return claimAssertionId(deps.db, client.client_id, String(payload.jti), expiresAt, now);
   }
 
+  /**
+   * The scopes asked for, each granted whole or the request refused: a service scope the client
+   * holds, or a SMART system scope whose service scopes (smart-scopes.ts) the client holds. The token
+   * carries them as asked; the auth plugin maps SMART scopes again on every request.
+   */
   function grantedScopes(client: ClientRow, requested: string | undefined): string[] {
     if (requested === undefined || requested.trim() === '') return client.scopes;
     const asked = [...new Set(requested.trim().split(/\s+/))];
-    const refused = asked.filter((s) => !client.scopes.includes(s));
+    for (const scope of asked.filter(isSmartScope)) {
+      const parsed = parseSmartScope(scope);
+      if ('refused' in parsed) throw new OAuthError('invalid_scope', parsed.refused);
+    }
+    const held = (s: string) =>
+      isSmartScope(s) ? scopesOfSmartScope(s).every((m) => client.scopes.includes(m)) : client.scopes.includes(s);
+    const refused = asked.filter((s) => !held(s));
     if (refused.length > 0) throw new OAuthError('invalid_scope', `Scope not granted to this client: ${refused.join(' ')}`);
     return asked;
   }

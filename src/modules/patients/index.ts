@@ -9,3 +9,12 @@ export {
   type IdType,
   type PatientIdentity,
 } from './identity.ts';
+export {
+  identityFromFhirIdentifiers,
+  identifierTypeSystem,
+  identitySystems,
+  otherIdentitySystem,
+  passportSystem,
+  residentIdSystem,
+  type FhirIdentifier,
+} from './fhir-identifiers.ts';

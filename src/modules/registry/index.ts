@@ -5,6 +5,15 @@
  */
 export { catalogueByCode, defaultCatalogue, type CatalogueEntry, type PriceTier } from './default-catalogue.ts';
 export type { CertificationRecorded } from './mappers.ts';
+export {
+  itemCodeSystem,
+  itemForCodings,
+  localCodeSystem,
+  localCodeSystemPrefix,
+  loincSystem,
+  type CodedItem,
+  type FhirCoding,
+} from './fhir-codes.ts';
 export { findHospital } from './repository.ts';
 export { registryRoutes } from './routes.ts';
 export { certificationBody } from './schemas.ts';

@@ -100,6 +100,7 @@ export function catalogueItem(row: ItemRow): CatalogueItem {
     prices: row.prices,
     minutesSaved: row.minutes_saved,
     radiationMsv: row.radiation_msv,
+    loinc: row.loinc,
   };
 }
 

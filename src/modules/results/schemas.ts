@@ -211,6 +211,7 @@ export const batchResponse = z
         accessionNo: z.string().nullable().describe('null when the item carried no valid accessionNo'),
         outcome: z.enum([...submissionOutcomes, 'rejected']),
         resultId: z.string().optional(),
+        version: z.number().int().optional().describe("The result's version after this submission (absent when rejected)"),
         problem: itemProblem.optional().describe('Why the item was rejected; field paths are relative to the item'),
       }),
     ),

@@ -146,11 +146,19 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
     },
 
     /**
-     * Each item is validated on its own; a rejected item never holds back the others. An accession
-     * number may appear once per batch: every later occurrence is rejected (a duplicate is more likely
-     * a client bug than an intended amendment, and "last one wins" would hide it).
+     * Each item is validated on its own; a rejected item never holds back the others, unless the
+     * caller asks for all or nothing (a FHIR transaction): then every item is validated first and
+     * nothing is written when one is rejected (the others are answered rejected without a problem of
+     * their own). An accession number may appear once per batch: every
+     * later occurrence is rejected (a duplicate is more likely a client bug than an intended
+     * amendment, and "last one wins" would hide it).
      */
-    async submitBatch(actor: Actor, items: unknown[], idempotency?: IdempotentRequest): Promise<BatchResponse> {
+    async submitBatch(
+      actor: Actor,
+      items: unknown[],
+      idempotency?: IdempotentRequest,
+      options: { allOrNothing?: boolean } = {},
+    ): Promise<BatchResponse> {
       const issuer = actingHospital(actor);
       const now = clock();
       const answers: BatchResponse['results'] = items.map((raw, index) => {
@@ -189,6 +197,7 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
         else prepared.push({ index, result });
       }
 
+      if (options.allOrNothing && prepared.length < items.length) return { results: answers };
       if (prepared.length === 0 && !idempotency) return { results: answers };
       return db.transaction().execute(async (tx) => {
         const written = await write(
@@ -200,7 +209,13 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
         );
         for (const { index, result } of prepared) {
           const outcome = written.get(result.accessionNo)!;
-          answers[index] = { index, accessionNo: result.accessionNo, outcome: outcome.outcome, resultId: outcome.resultId };
+          answers[index] = {
+            index,
+            accessionNo: result.accessionNo,
+            outcome: outcome.outcome,
+            resultId: outcome.resultId,
+            version: outcome.version,
+          };
         }
         const response = { results: answers };
         if (idempotency)

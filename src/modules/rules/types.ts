@@ -39,6 +39,8 @@ export interface CatalogueItem {
   minutesSaved: number;
   /** Typical effective dose; only counted as avoided for xray, ct and nuclear. */
   radiationMsv: number | null;
+  /** The item's LOINC codes, for naming it in FHIR; no rule reads them. */
+  loinc?: readonly string[] | null;
 }
 
 export interface HospitalFacts {

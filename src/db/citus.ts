@@ -1,0 +1,249 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Where each table goes on a Citus cluster, as far as today's schema carries it (docs/scaling.md says
+ * why, and what the national deployment needs beyond it). `npm run migrate` applies it after migrating
+ * when the `citus` extension is installed; every step is skipped when already done.
+ */
+
+/** The registry and the API clients: small, written rarely, joined with everything: a copy on every node. */
+export const referenceTables = ['hospitals', 'items', 'scopes', 'rule_sets', 'code_maps', 'certification_events', 'clients'] as const;
+
+/**
+ * The check log, co-located by check id: a check's items, candidates and decisions lie on its shard,
+ * and a decision (which names its check) is routed to that one shard. The first is the anchor.
+ */
+export const distributedTables = [
+  { table: 'recognition_checks', column: 'id' },
+  { table: 'check_items', column: 'check_id' },
+  { table: 'check_candidates', column: 'check_id' },
+  { table: 'recognition_decisions', column: 'check_id' },
+] as const;
+
+const aggregates = 'the report aggregates and their queue: written by the aggregator alone, read by the reports on the coordinator';
+const webhooks =
+  'the delivery worker claims due deliveries across endpoints with FOR UPDATE SKIP LOCKED, which Citus does not run across shards';
+const registryVersions = "raised by the registry tables' trigger on the coordinator's copy, in the transaction that changes the registry";
+
+/** Tables that stay on the coordinator for now, and why. Tables matching none of the lists stay there too. */
+export const coordinatorTables: Record<string, string> = {
+  registry_version: registryVersions,
+  registry_table_versions: registryVersions,
+  results:
+    'its keys (id; issuing_hospital_id, accession_no) lack the patient key: the accession uniqueness must move to a table of its own first',
+  result_versions: 'references results (id), so it can only follow results, with the patient key added',
+  audit_events:
+    "keyed by id alone: distributed by it, every check would commit on two nodes; it waits for a routing key shared with the check's",
+  recalls: 'a few rows per amended result, written in the transaction of the change and listed per hospital',
+  idempotency_keys:
+    "a repeated key is told by its primary key's name in the unique violation, and on a shard that name carries the shard's number",
+  webhook_endpoints: webhooks,
+  webhook_deliveries: webhooks,
+  client_assertions: 'a few rows, read and written by the token endpoint alone',
+  signing_keys: 'a few rows, read and written by the token endpoint alone',
+  kysely_migration: "the migrator's own",
+  kysely_migration_lock: "the migrator's own",
+};
+
+export interface CitusPlacement {
+  reference: { table: string; created: boolean }[];
+  distributed: { table: string; column: string; created: boolean }[];
+  coordinator: { table: string; reason: string }[];
+}
+
+type Executor = Kysely<any>;
+
+/** Whether the database has the citus extension. */
+export async function citusInstalled(db: Executor): Promise<boolean> {
+  const { rows } = await sql<{
+    installed: boolean;
+  }>`select exists (select 1 from pg_extension where extname = 'citus') as installed`.execute(db);
+  return rows[0].installed;
+}
+
+/**
+ * Citus runs a reference table's triggers on each of its copies, and on a copy `tg_table_name` carries
+ * the shard's number. The registry version lives on the coordinator (group 0), in plain tables: only
+ * the coordinator's copy raises it, in the same transaction; a write to a reference table always reaches
+ * that copy, since every node holds one.
+ */
+const raiseRegistryVersionOnCitus = `create or replace function raise_registry_version() returns trigger language plpgsql as $$
+    begin
+      if (select groupid from pg_dist_local_group) <> 0 then
+        return null;
+      end if;
+      update registry_version set version = version + 1;
+      update registry_table_versions set version = version + 1 where table_name = regexp_replace(tg_table_name, '_[0-9]+$', '');
+      return null;
+    end $$`;
+
+interface CitusTable {
+  table: string;
+  kind: 'reference' | 'distributed' | 'local';
+  column: string | null;
+}
+
+async function citusTables(db: Executor): Promise<Map<string, CitusTable>> {
+  const { rows } = await sql<{ table: string; method: string; replication: string; column: string | null }>`
+    select c.relname as table, p.partmethod as method, p.repmodel as replication,
+           case when p.partmethod = 'h' then column_to_column_name(p.logicalrelid, p.partkey) end as column
+    from pg_dist_partition p join pg_class c on c.oid = p.logicalrelid
+    where c.relnamespace = current_schema()::regnamespace`.execute(db);
+  return new Map(
+    rows.map((r) => [
+      r.table,
+      { table: r.table, kind: r.method === 'h' ? 'distributed' : r.replication === 't' ? 'reference' : 'local', column: r.column },
+    ]),
+  );
+}
+
+async function tablesOfSchema(db: Executor): Promise<string[]> {
+  const { rows } = await sql<{ table: string }>`
+    select relname as table from pg_class where relnamespace = current_schema()::regnamespace and relkind in ('r', 'p') order by relname`.execute(
+    db,
+  );
+  return rows.map((r) => r.table);
+}
+
+/** Foreign keys from or to the given tables, to drop while they become reference tables and add again after. */
+async function foreignKeysOf(db: Executor, tables: readonly string[]) {
+  const { rows } = await sql<{ table: string; name: string; definition: string }>`
+    select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as definition
+    from pg_constraint
+    where contype = 'f' and (conrelid::regclass::text = any(${tables}::text[]) or confrelid::regclass::text = any(${tables}::text[]))
+    order by conrelid::regclass::text, conname`.execute(db);
+  return rows;
+}
+
+/**
+ * The triggers of each Citus table must be on every copy of it. A table Citus turned into a local table
+ * of its metadata on its own (through a foreign key to a reference table) loses its statement triggers
+ * without a word, and would then keep its copy on the coordinator without them: refuse that here.
+ */
+async function missingTriggers(db: Executor, tables: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const table of tables) {
+    const { rows: own } = await sql<{ name: string }>`
+      select tgname as name from pg_trigger where tgrelid = ${table}::regclass and not tgisinternal`.execute(db);
+    if (own.length === 0) continue;
+    const { rows: copies } = await sql<{ shardid: number; nodename: string; nodeport: number; success: boolean; result: string }>`
+      select shardid, nodename, nodeport, success, result from run_command_on_placements(${table}::regclass,
+        $$select coalesce(string_agg(regexp_replace(tgname, '_[0-9]+$', ''), ',' order by tgname), '') from pg_trigger where tgrelid = '%s'::regclass and not tgisinternal$$)`.execute(
+      db,
+    );
+    for (const copy of copies) {
+      const present = new Set(copy.success ? copy.result.split(',') : []);
+      const absent = own.map((t) => t.name).filter((name) => !present.has(name));
+      if (absent.length > 0)
+        problems.push(`${table} (shard ${copy.shardid} on ${copy.nodename}:${copy.nodeport}) lacks ${absent.join(', ')}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Places the tables on the cluster (see the lists above); running it again changes nothing. Must be
+ * run on the coordinator, with the coordinator itself in the cluster's metadata.
+ */
+export async function distributeOnCitus(db: Executor): Promise<CitusPlacement> {
+  if (!(await citusInstalled(db))) throw new Error('The citus extension is not installed in this database');
+  return db.connection().execute(async (conn) => {
+    const { rows: coordinator } = await sql<{ present: boolean }>`
+      select exists (select 1 from pg_dist_node where groupid = 0) as present`.execute(conn);
+    if (!coordinator[0].present) {
+      throw new Error(
+        "The coordinator is not in the cluster's metadata: run select citus_set_coordinator_host('<host>', <port>) on it first (reference tables need a copy there)",
+      );
+    }
+    // Reference and distributed tables with triggers (row triggers that forbid changes, the registry's
+    // statement triggers): every copy runs them, which suits them (docs/scaling.md).
+    await sql`set citus.enable_unsafe_triggers = on`.execute(conn);
+    try {
+      return await place(conn);
+    } finally {
+      await sql`reset citus.enable_unsafe_triggers`.execute(conn);
+    }
+  });
+}
+
+/** Does the placing, on one connection that may create triggers on Citus tables. */
+async function place(conn: Executor): Promise<CitusPlacement> {
+  await sql.raw(raiseRegistryVersionOnCitus).execute(conn);
+
+  let placed = await citusTables(conn);
+  const wrong = [
+    ...referenceTables.filter((t) => placed.has(t) && placed.get(t)!.kind !== 'reference'),
+    ...distributedTables.filter(({ table, column }) => placed.has(table) && placed.get(table)!.column !== column).map((d) => d.table),
+  ];
+  if (wrong.length > 0) {
+    throw new Error(
+      `Already placed otherwise than planned: ${wrong.map((t) => `${t} (${placed.get(t)!.kind})`).join(', ')}; undistribute them (select undistribute_table('<table>', cascade_via_foreign_keys => true)) and run again`,
+    );
+  }
+
+  const newReferences = referenceTables.filter((t) => !placed.has(t));
+  if (newReferences.length > 0) {
+    // With a foreign key between a reference table and a plain one, Citus would turn the plain one
+    // into a local table of its metadata on its own (and drop its statement triggers): the keys go
+    // while the tables are copied, and come back between reference tables.
+    await conn.transaction().execute(async (trx) => {
+      const keys = await foreignKeysOf(trx, newReferences);
+      for (const key of keys) await sql`alter table ${sql.table(key.table)} drop constraint ${sql.id(key.name)}`.execute(trx);
+      for (const table of newReferences) await sql`select create_reference_table(${table})`.execute(trx);
+      for (const key of keys) {
+        await sql`alter table ${sql.table(key.table)} add constraint ${sql.id(key.name)} ${sql.raw(key.definition)}`.execute(trx);
+      }
+    });
+  }
+
+  const newDistributed = distributedTables.filter(({ table }) => !placed.has(table));
+  if (newDistributed.length > 0) {
+    const anchor = distributedTables[0].table;
+    await conn.transaction().execute(async (trx) => {
+      for (const { table, column } of newDistributed) {
+        const colocateWith = table === anchor ? 'none' : anchor;
+        await sql`select create_distributed_table(${table}, ${column}, colocate_with => ${colocateWith})`.execute(trx);
+      }
+    });
+  }
+
+  // Rows that were there before are copied to the shards; their local copy is removed.
+  for (const table of [...newReferences, ...newDistributed.map((d) => d.table)]) {
+    await sql`select truncate_local_data_after_distributing_table(${table})`.execute(conn);
+  }
+
+  placed = await citusTables(conn);
+  const problems = await missingTriggers(conn, [...placed.keys()]);
+  if (problems.length > 0) throw new Error(`Triggers missing on some copies: ${problems.join('; ')}`);
+
+  const planned = new Set<string>([...referenceTables, ...distributedTables.map((d) => d.table)]);
+  return {
+    reference: referenceTables.map((table) => ({ table, created: newReferences.includes(table) })),
+    distributed: distributedTables.map(({ table, column }) => ({
+      table,
+      column,
+      created: newDistributed.some((d) => d.table === table),
+    })),
+    coordinator: (await tablesOfSchema(conn))
+      .filter((table) => !planned.has(table))
+      .map((table) => ({
+        table,
+        reason:
+          coordinatorTables[table] ?? (table.startsWith('agg_') ? aggregates : 'not placed by this version: stays on the coordinator'),
+      })),
+  };
+}
+
+/** What `distributeOnCitus` did, as lines for a person ("(now)": placed by this run). */
+export function describePlacement(placement: CitusPlacement): string {
+  const list = (rows: { table: string; created: boolean }[]) => rows.map((r) => `${r.table}${r.created ? ' (now)' : ''}`).join(', ');
+  const byReason = new Map<string, string[]>();
+  for (const { table, reason } of placement.coordinator) byReason.set(reason, [...(byReason.get(reason) ?? []), table]);
+  return [
+    `Citus: reference tables (a copy on every node): ${list(placement.reference)}`,
+    `Citus: distributed, co-located by check id: ${list(placement.distributed.map((d) => ({ table: `${d.table}.${d.column}`, created: d.created })))}`,
+    'Citus: left on the coordinator:',
+    ...[...byReason].map(([reason, tables]) => `  ${tables.join(', ')}: ${reason}`),
+    '',
+  ].join('\n');
+}

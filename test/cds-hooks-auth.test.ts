@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { residentIdSystem, generateResidentId } from '../src/modules/patients/index.ts';
+import { itemCodeSystem } from '../src/modules/registry/index.ts';
+import { auditedRequest } from './helpers/audit.ts';
+import { cdsJwt, orderSign, registerCdsClient, specResponse, type CdsClient, type JwtOptions } from './helpers/cds-hooks.ts';
+import { createTestContext, type TestContext } from './helpers/context.ts';
+import { makeHospital, makeHospitalClient, makeItem } from './helpers/factories.ts';
+
+let ctx: TestContext;
+const now = new Date('2026-11-30T02:00:00Z');
+let hospital: string;
+let client: CdsClient;
+let serviceUrl: string;
+let body: object;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  ctx.clock.set(now);
+  hospital = await makeHospital(ctx.db);
+  const ct = await makeItem(ctx.db, { category: 'ct' });
+  client = await registerCdsClient(ctx.app, hospital);
+  serviceUrl = `${ctx.config.publicUrl}/cds-services/${orderSign}`;
+  body = {
+    hook: 'order-sign',
+    hookInstance: randomUUID(),
+    context: {
+      userId: 'Practitioner/example',
+      patientId: '1288992',
+      draftOrders: {
+        resourceType: 'Bundle',
+        entry: [
+          {
+            resource: {
+              resourceType: 'ServiceRequest',
+              id: 'ct-1',
+              status: 'draft',
+              code: { coding: [{ system: itemCodeSystem, code: ct }] },
+            },
+          },
+        ],
+      },
+    },
+    prefetch: {
+      patient: {
+        resourceType: 'Patient',
+        id: '1288992',
+        identifier: [{ system: residentIdSystem, value: generateResidentId('19800101') }],
+      },
+    },
+  };
+});
+afterAll(() => ctx.close());
+
+const post = (authorization: string | undefined, url = `/cds-services/${orderSign}`) =>
+  ctx.app.inject({ method: 'POST', url, headers: authorization ? { authorization } : {}, payload: body });
+const signed = async (options: Partial<JwtOptions> = {}, as: CdsClient = client) =>
+  `Bearer ${await cdsJwt(as, { aud: serviceUrl, now, ...options })}`;
+
+/** A 401 problem+json with a Bearer challenge, whose detail says what was wrong. */
+async function refused(response: Awaited<ReturnType<typeof post>>, detail: RegExp) {
+  expect(response.statusCode, response.body).toBe(401);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="cds-hooks", error="invalid_token"/);
+  expect(response.json()).toMatchObject({
+    status: 401,
+    type: expect.stringMatching(/unauthorized$/),
+    detail: expect.stringMatching(detail),
+  });
+  const audit = await auditedRequest(ctx.db, String(response.headers['x-request-id']));
+  expect(audit).toMatchObject({ action: 'recognition.check', outcome: 'refused', outcome_detail: '401 unauthorized' });
+}
+
+describe('CDS client authentication', () => {
+  it('accepts a JWT signed by the hospital client, addressed to the service, used once', async () => {
+    const response = await post(await signed());
+    expect(response.statusCode, response.body).toBe(200);
+    specResponse.parse(response.json());
+  });
+
+  it('refuses a call without a JWT, or with something else in the header', async () => {
+    await refused(await post(undefined), /JWT is required/);
+    await refused(await post('Basic dXNlcjpwYXNz'), /Bearer <JWT>/);
+    await refused(await post('Bearer not-a-jwt'), /Bearer <JWT>/);
+  });
+
+  it('refuses a JWT whose signature does not verify with the registered keys', async () => {
+    const { privateKey } = await generateKeyPair('ES384');
+    await refused(await post(await signed({ key: privateKey })), /signature does not verify/);
+    await refused(await post(await signed({ kid: 'some-other-kid' })), /signature does not verify/);
+  });
+
+  it('refuses a JWT addressed to another URL (the discovery URL or another service)', async () => {
+    await refused(await post(await signed({ aud: `${ctx.config.publicUrl}/cds-services` })), /aud must be the URL called/);
+    await refused(await post(await signed({ aud: `${ctx.config.publicUrl}/cds-services/mutual-recognition-order-select` })), /aud/);
+  });
+
+  it('refuses an expired JWT, one that lives longer than five minutes, and one issued in the future', async () => {
+    await refused(await post(await signed({ now: new Date(now.getTime() - 301_000) })), /expired/);
+    await refused(await post(await signed({ lifetimeSeconds: 3_600 })), /within five minutes/);
+    await refused(await post(await signed({ iat: Math.floor(now.getTime() / 1000) + 120 })), /iat lies in the future/);
+  });
+
+  it('refuses a replayed jti, whatever the body', async () => {
+    const authorization = await signed({ jti: `jti-${randomUUID()}` });
+    expect((await post(authorization)).statusCode).toBe(200);
+    await refused(await post(authorization), /used before/);
+  });
+
+  it('refuses an unknown issuer, a client without keys, and an HMAC or unsigned JWT', async () => {
+    await refused(await post(await signed({ iss: 'no-such-client' })), /not a hospital client registered with a JWKS/);
+    const secretClient = await makeHospitalClient(ctx.db, hospital, ['recognition']);
+    await refused(await post(await signed({ iss: secretClient.clientId })), /registered with a JWKS/);
+    const hmac = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: client.kid })
+      .setIssuer(client.clientId)
+      .setAudience(serviceUrl)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 60)
+      .setJti(randomUUID())
+      .sign(new TextEncoder().encode('a shared secret of thirty-two bytes!'));
+    await refused(await post(`Bearer ${hmac}`), /signed with one of/);
+    const [header, payload] = hmac.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    await refused(await post(`Bearer ${none}`), /Bearer <JWT>|not a valid/);
+    expect(header).toBeTruthy();
+  });
+
+  it('refuses a disabled client', async () => {
+    const other = await registerCdsClient(ctx.app, hospital);
+    await ctx.db.updateTable('clients').set({ disabled_at: now }).where('client_id', '=', other.clientId).execute();
+    await refused(await post(await signed({}, other)), /not a hospital client/);
+  });
+
+  it('is 403 for a client that may not run recognition checks', async () => {
+    const reader = await registerCdsClient(ctx.app, hospital, ['results:read']);
+    const response = await post(await signed({}, reader));
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ status: 403, detail: 'This client is not granted the recognition scope' });
+  });
+
+  it('authenticates feedback with a JWT addressed to the feedback URL or to the service', async () => {
+    const feedback = { feedback: [{ card: randomUUID(), outcome: 'overridden', overrideReason: {}, outcomeTimestamp: now.toISOString() }] };
+    for (const aud of [`${serviceUrl}/feedback`, serviceUrl]) {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: `/cds-services/${orderSign}/feedback`,
+        headers: { authorization: await signed({ aud }) },
+        payload: feedback,
+      });
+      // Authenticated: refused for what it says, not for who sent it.
+      expect(response.statusCode).toBe(400);
+    }
+    const wrong = await ctx.app.inject({
+      method: 'POST',
+      url: `/cds-services/${orderSign}/feedback`,
+      headers: { authorization: await signed({ aud: `${ctx.config.publicUrl}/cds-services/mutual-recognition-order-select/feedback` }) },
+      payload: feedback,
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+});

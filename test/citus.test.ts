@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distributedTables, referenceTables } from '../src/db/citus.ts';
+import { generateResidentId } from '../src/modules/patients/index.ts';
+import { catchUp } from '../src/modules/reports/index.ts';
+import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
+import { createCitusDatabase } from './helpers/citus.ts';
+import { createTestContext, type TestContext } from './helpers/context.ts';
+import { ctSubmission } from './helpers/results.ts';
+
+/**
+ * The service on a Citus cluster (docs/scaling.md): `npm run migrate` in Citus mode on a fresh
+ * database of the cluster CITUS_URL names (its coordinator, with the workers added), then the main
+ * contract through the app. Skipped without CITUS_URL.
+ */
+const citusUrl = process.env.CITUS_URL;
+if (!citusUrl) {
+  process.stdout.write(
+    'test/citus.test.ts: skipped, CITUS_URL is not set (postgres://…/postgres of a Citus coordinator with its workers added; docs/scaling.md)\n',
+  );
+}
+
+const migrate = (databaseUrl: string) =>
+  promisify(execFile)(process.execPath, ['scripts/migrate.ts', '--citus'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: 'memory' },
+  });
+
+describe('npm run migrate -- --citus', () => {
+  it('refuses a database without the citus extension, before migrating it', async () => {
+    // With DATABASE_URL: that server's database, which has no citus; without: the embedded database.
+    const refused = await promisify(execFile)(process.execPath, ['scripts/migrate.ts', '--citus'], {
+      env: { ...process.env, DATA_DIR: 'memory' },
+    }).then(
+      () => null,
+      (error: { code: number; stderr: string; stdout: string }) => error,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toMatch(
+      process.env.DATABASE_URL ? /--citus was given, but the database has no citus extension/ : /--citus needs DATABASE_URL/,
+    );
+    expect(refused?.stdout).toBe('');
+  }, 60_000);
+});
+
+describe.skipIf(!citusUrl)('on a Citus cluster', () => {
+  let cluster: { url: string; drop: () => Promise<void> };
+  let ctx: TestContext;
+  let firstRun: string;
+  let secondRun: string;
+  const now = new Date('2026-11-25T02:00:00Z');
+  const idNumber = generateResidentId('19800101', '330106', '417');
+  let admin: Record<string, string>;
+  let receiverAuth: Record<string, string>;
+  let issuerAuth: Record<string, string>;
+
+  beforeAll(async () => {
+    cluster = await createCitusDatabase(citusUrl!);
+    firstRun = (await migrate(cluster.url)).stdout;
+    secondRun = (await migrate(cluster.url)).stdout;
+    ctx = await createTestContext({}, { databaseUrl: cluster.url });
+    ctx.clock.set(now);
+    admin = bearer(await adminToken(ctx.app));
+  }, 120_000);
+  afterAll(async () => {
+    await ctx?.close();
+    await cluster?.drop();
+  });
+
+  it('places the registry in reference tables and the check log by check id, once', async () => {
+    expect(firstRun).toContain('Citus: reference tables (a copy on every node): hospitals (now)');
+    expect(firstRun).toContain('recognition_checks.id (now)');
+    expect(firstRun).toMatch(/results: its keys/);
+    expect(secondRun).toContain('The database is up to date');
+    expect(secondRun).not.toContain('(now)');
+    const { rows } = await sql<{ table: string; method: string; replication: string; column: string | null; colocation: number }>`
+      select logicalrelid::text as table, partmethod as method, repmodel as replication,
+             case when partmethod = 'h' then column_to_column_name(logicalrelid, partkey) end as column, colocationid as colocation
+      from pg_dist_partition order by 1`.execute(ctx.db);
+    const placed = new Map(rows.map((r) => [r.table, r]));
+    for (const table of referenceTables) expect(placed.get(table), table).toMatchObject({ method: 'n', replication: 't' });
+    for (const { table, column } of distributedTables) expect(placed.get(table), table).toMatchObject({ method: 'h', column });
+    expect(new Set(distributedTables.map(({ table }) => placed.get(table)!.colocation)).size).toBe(1);
+    for (const table of ['results', 'result_versions', 'audit_events', 'registry_version', 'agg_pending', 'idempotency_keys']) {
+      expect(placed.has(table), table).toBe(false);
+    }
+  });
+
+  it('registers, takes results, checks, decides and reports', async () => {
+    const put = (url: string, payload: object) => ctx.app.inject({ method: 'PUT', url, headers: admin, payload });
+    const hospital = { tier: 'tertiary', grade: 'A', province: 'Zhejiang', priceTier: 'T2' };
+    expect((await put('/v1/hospitals/CT-RECEIVER', { ...hospital, name: 'Ningbo Second', city: 'Ningbo' })).statusCode).toBe(201);
+    expect((await put('/v1/hospitals/CT-ISSUER', { ...hospital, name: 'Hangzhou First', city: 'Hangzhou' })).statusCode).toBe(201);
+    const item = { name: 'Chest CT', category: 'ct', validityDays: 30, prices: { T1: 320, T2: 280 }, minutesSaved: 60, radiationMsv: 7 };
+    expect((await put('/v1/items/CT-CHEST', item)).statusCode).toBe(201);
+    expect((await put('/v1/scopes/CT-NATIONAL', { level: 'national', name: 'National' })).statusCode).toBe(201);
+    const certified = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/hospitals/CT-ISSUER/certifications',
+      headers: admin,
+      payload: { scopeId: 'CT-NATIONAL', status: 'active', effectiveFrom: '2020-01-01T00:00:00Z' },
+    });
+    expect(certified.statusCode).toBe(201);
+    const clientOf = async (hospitalId: string) => {
+      const registered = await ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospitalId}/clients`, headers: admin, payload: {} });
+      expect(registered.statusCode).toBe(201);
+      const { clientId, clientSecret } = registered.json<{ clientId: string; clientSecret: string }>();
+      return bearer(await tokenFor(ctx.app, clientId, clientSecret));
+    };
+    receiverAuth = await clientOf('CT-RECEIVER');
+    issuerAuth = await clientOf('CT-ISSUER');
+
+    const submitted = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/results/ACC-CITUS-1',
+      headers: issuerAuth,
+      payload: ctSubmission(idNumber, 'CT-CHEST'),
+    });
+    expect(submitted.statusCode).toBe(201);
+    const resultId = submitted.json<{ resultId: string }>().resultId;
+
+    const checked = await check();
+    expect(checked.statusCode).toBe(201);
+    const { checkId, items } = checked.json();
+    expect(items[0].candidates).toEqual([
+      expect.objectContaining({ resultId, outcome: 'RECOGNIZABLE', savings: { yuan: 280, minutes: 60, radiationMsv: 7 } }),
+    ]);
+
+    const decided = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/recognition-checks/${checkId}/decisions`,
+      headers: receiverAuth,
+      payload: { decisions: [{ resultId, action: 'recognized' }] },
+    });
+    expect(decided.statusCode).toBe(201);
+    expect(decided.json().decisions[0]).toMatchObject({ action: 'recognized', savings: { yuan: 280 } });
+    const repeated = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/recognition-checks/${checkId}/decisions`,
+      headers: receiverAuth,
+      payload: { decisions: [{ resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }] },
+    });
+    expect(repeated.statusCode).toBe(409);
+
+    // The check log went to the workers' shards.
+    const { rows: shards } = await sql<{ groups: number[] }>`
+      select array_agg(distinct n.groupid order by n.groupid) as groups
+      from citus_shards s join pg_dist_node n on n.nodename = s.nodename and n.nodeport = s.nodeport
+      where s.table_name = 'recognition_checks'::regclass`.execute(ctx.db);
+    expect(shards[0].groups.every((g) => g !== 0)).toBe(true);
+
+    await catchUp(ctx.db);
+    const report = await ctx.app.inject({ url: '/v1/reports/savings?from=2026-11-25&to=2026-11-26&groupBy=day', headers: admin });
+    expect(report.statusCode).toBe(200);
+    expect(report.json().totals).toMatchObject({ checks: 1, checksWithRecognizable: 1, recognitions: 1, yuan: 280, patients: 1 });
+  });
+
+  it('judges the next check with a registry change made through any copy of the registry', async () => {
+    const { rows: before } = await sql<{ version: number }>`select version from registry_version`.execute(ctx.db);
+    // A retroactive suspension: the next check refuses the result, and the recognition made is recalled.
+    const suspended = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/hospitals/CT-ISSUER/certifications',
+      headers: admin,
+      payload: { scopeId: 'CT-NATIONAL', status: 'suspended', effectiveFrom: '2026-11-01T00:00:00Z', note: 'failed EQA' },
+    });
+    expect(suspended.statusCode).toBe(201);
+    const { rows: after } = await sql<{ version: number }>`select version from registry_version`.execute(ctx.db);
+    expect(after[0].version).toBe(before[0].version + 1);
+    const candidate = (await check()).json().items[0].candidates[0];
+    expect(candidate).toMatchObject({ outcome: 'NOT_RECOGNIZABLE' });
+    expect(candidate.reasons).toContain('NR_ISSUER_SUSPENDED');
+    const recalls = await ctx.app.inject({ url: '/v1/recalls', headers: receiverAuth });
+    expect(recalls.statusCode).toBe(200);
+    expect(recalls.json().recalls).toEqual([expect.objectContaining({ cause: 'certification', reasons: ['NR_ISSUER_SUSPENDED'] })]);
+  });
+
+  function check() {
+    return ctx.app.inject({
+      method: 'POST',
+      url: '/v1/recognition-checks',
+      headers: receiverAuth,
+      payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: ['CT-CHEST'], purpose: 'treatment' },
+    });
+  }
+});
