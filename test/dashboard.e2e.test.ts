@@ -54,7 +54,7 @@ beforeAll(async () => {
   if (!haveChromium) return;
   demo = await startDemoServer();
   ({ browser, page, errors: browserErrors, reportRequests } = await openDashboardBrowser(chromiumPath));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -36,7 +36,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDemoServer(timeoutMs = 90_000): Promise<DemoServer> {
+export async function startDemoServer(timeoutMs = 180_000): Promise<DemoServer> {
   const port = await freePort();
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {

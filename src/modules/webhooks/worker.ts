@@ -113,14 +113,15 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
       const error = 'status' in answer ? `HTTP ${answer.status}${answer.body ? `: ${answer.body}` : ''}` : answer.error;
       const nextAttemptAt = new Date(at.getTime() + retryDelayMs(delivery.attempts, retryBaseMs, deps.random));
       outcome = { delivered: false, statusCode, error: storable(error), nextAttemptAt, failed };
-      // Standard Webhooks: 410 Gone says the receiver wants no more. The endpoint is disabled; its
-      // deliveries wait, and resume if the hospital enables it again.
-      if (statusCode === 410) {
-        await updateEndpoint(db, delivery.endpoint_id, { enabled: false, updated_at: at });
-        logger.warn({ endpointId: delivery.endpoint_id }, 'a webhook endpoint answered 410 Gone and was disabled');
-      }
     }
-    const recorded = await recordAttempt(db, { id: delivery.id, leaseUntil }, outcome);
+    // Standard Webhooks: 410 Gone says the receiver wants no more. The endpoint is disabled with the
+    // attempt recorded; its deliveries wait, and resume if the hospital enables it again.
+    const gone = !outcome.delivered && outcome.statusCode === 410;
+    const recorded = await db.transaction().execute(async (tx) => {
+      if (gone) await updateEndpoint(tx, delivery.endpoint_id, { enabled: false, updated_at: at });
+      return recordAttempt(tx, { id: delivery.id, leaseUntil }, outcome);
+    });
+    if (gone) logger.warn({ endpointId: delivery.endpoint_id }, 'a webhook endpoint answered 410 Gone and was disabled');
     const result = outcome.delivered ? 'delivered' : outcome.failed ? 'failed' : 'retried';
     metrics?.webhookAttempts.inc({ outcome: result });
     metrics?.webhookAttemptDuration.observe({ outcome: result }, (performance.now() - started) / 1000);
