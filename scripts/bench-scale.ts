@@ -2,8 +2,9 @@
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
 // DATABASE_URL and secrets): for each worker count, a closed loop of recognition checks at
 // `connections` per worker, reporting checks/s, p50/p99, the cores the service (all its processes)
-// and PostgreSQL used, and the report aggregator's queue at the start and end of the step (bounded,
-// or growing); then pgbench on the check's read at the same connection counts, in the same run.
+// and PostgreSQL (and this load generator) used, and the report aggregator's queue at the start and end of the step (bounded,
+// or growing); then pgbench on the check's statements (its read; its read and write) at the same
+// connection counts, in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,12 +14,13 @@ import { loadConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { shuffled, token } from './bench/clients.ts';
-import { capturedCandidateSql, machine, pgbenchScripts, readMeta } from './bench/database.ts';
+import { capturedCandidateSql, capturedCheckWriteSql, machine, pgbenchScripts, readMeta } from './bench/database.ts';
 import { closedLoop } from './bench/load.ts';
 import { pgbench, startChild, type PgbenchResult } from './bench/processes.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
+import { catchUp, queueLag } from '../src/modules/reports/index.ts';
 import { run, UsageError } from './run.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -39,15 +41,11 @@ function options() {
   return { workers, perWorker: Number(values.connections), duration: Number(values.duration), pool: Number(values.pool), out: values.out };
 }
 
+/** CPU time of process.cpuUsage (microseconds) in clock ticks. */
+const clientTicks = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1000 / tickMs;
+
 /** The aggregator's queue: entries waiting, and how old the oldest is. */
-async function queue(db: Kysely<DB>) {
-  const { rows } = await sql<{ items: number; oldest_ms: number | null }>`
-    select (select count(*) from agg_pending)::int as items,
-      (select ('x' || left(replace(coalesce(check_id, decision_id)::text, '-', ''), 12))::bit(48)::bigint
-       from agg_pending order by id limit 1) as oldest_ms`.execute(db);
-  const { items, oldest_ms } = rows[0];
-  return { items, oldestSeconds: oldest_ms === null ? 0 : Math.max(0, (Date.now() - Number(oldest_ms)) / 1000) };
-}
+const queue = (db: Kysely<DB>) => queueLag(db, new Date());
 
 async function main() {
   const opts = options();
@@ -102,7 +100,12 @@ async function main() {
         await closedLoop(app.origin, connections, 3, (i) => pool[i % pool.length], [201]);
         const lagBefore = await queue(db);
         const pid = app.process.pid!;
-        const before = { service: processTreeTicks(pid), postgres: await postgresTicks(db), at: performance.now() };
+        const before = {
+          service: processTreeTicks(pid),
+          postgres: await postgresTicks(db),
+          client: process.cpuUsage(),
+          at: performance.now(),
+        };
         const measured = await closedLoop(app.origin, connections, opts.duration, (i) => pool[(i * 7 + workers) % pool.length], [201]);
         const seconds = (performance.now() - before.at) / 1000;
         const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
@@ -115,6 +118,8 @@ async function main() {
           errors: measured.errors,
           serviceCores: cores(processTreeTicks(pid) - before.service),
           postgresCores: cores((await postgresTicks(db)) - before.postgres),
+          // The load generator (this process) shares the machine: on a small one it takes cores from both.
+          clientCores: cores(clientTicks(process.cpuUsage(before.client))),
           queueBefore: lagBefore,
           queueAfter: await queue(db),
         };
@@ -124,25 +129,53 @@ async function main() {
         await app.stop();
       }
     }
-    log('pgbench on the check’s read at the same connection counts…');
-    const scripts = pgbenchScripts(await capturedCandidateSql(url));
+    // The check's own statements without the service: its read alone, then its read and its write (a
+    // commit each, as the service's). The written checks are real rows, queued for the aggregator.
+    log('pgbench on the check’s statements at the same connection counts…');
+    const candidateSql = await capturedCandidateSql(url);
+    const reads = pgbenchScripts(candidateSql);
+    const checks = pgbenchScripts(candidateSql, await capturedCheckWriteSql(url));
     const variables = { npatients: Number(meta.patients), nrecent: province.recent.length };
-    const limits: PgbenchResult[] = [];
-    for (const workers of opts.workers) limits.push(await pgbench(url, scripts, opts.perWorker * workers, opts.duration, variables));
-    const report = { startedAt: new Date().toISOString(), machine: await machine(db), data: meta, settings: opts, steps, pgbench: limits };
+    const limits: { read: PgbenchResult; check: PgbenchResult }[] = [];
+    for (const workers of opts.workers) {
+      const clients = opts.perWorker * workers;
+      limits.push({
+        read: await pgbench(url, reads, clients, opts.duration, variables),
+        check: await pgbench(url, checks, clients, opts.duration, variables),
+      });
+    }
+    // pgbench's checks wait in the aggregator's queue: counting them here measures the aggregator alone
+    // (one drain, nothing else running), to set beside the rate the checks arrived at.
+    const backlog = (await queue(db)).items;
+    const drainStarted = performance.now();
+    await catchUp(db);
+    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const aggregator = { counted: backlog, seconds: Math.round(drainSeconds * 10) / 10, perSecond: Math.round(backlog / drainSeconds) };
+    log(`the aggregator counted ${backlog} queued checks in ${aggregator.seconds} s: ${aggregator.perSecond} a second`);
+    const report = {
+      startedAt: new Date().toISOString(),
+      machine: await machine(db),
+      data: meta,
+      settings: opts,
+      steps,
+      pgbench: limits,
+      aggregator,
+    };
     mkdirSync(opts.out, { recursive: true });
     const file = join(opts.out, `bench-scale-${meta.results}-${report.startedAt.replace(/[:.]/g, '-')}`);
     const table = [
-      '| workers | connections | checks/s | p50 ms | p99 ms | errors | service cores | PostgreSQL cores | queue at start → end (oldest s) | pgbench read, same connections |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
-      ...steps.map(
-        (s, i) =>
-          `| ${s.workers} | ${s.connections} | ${s.checksPerSecond.toLocaleString('en')} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${s.postgresCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${Math.round(limits[i].tps).toLocaleString('en')} |`,
-      ),
+      '| workers | connections | checks/s | p50 ms | p99 ms | errors | service cores | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+      ...steps.map((s, i) => {
+        const { read, check } = limits[i];
+        const share = `${Math.round((s.checksPerSecond / check.tps) * 100)}%`;
+        return `| ${s.workers} | ${s.connections} | ${s.checksPerSecond.toLocaleString('en')} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${Math.round(read.tps).toLocaleString('en')} | ${Math.round(check.tps).toLocaleString('en')} | ${share} |`;
+      }),
     ].join('\n');
     writeFileSync(`${file}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(`${file}.md`, `${table}\n`);
-    process.stdout.write(`\n${table}\n\nWritten: ${file}.json, ${file}.md\n`);
+    const drained = `The aggregator alone (one drain) counted the ${aggregator.counted.toLocaleString('en')} checks pgbench queued in ${aggregator.seconds} s: ${aggregator.perSecond.toLocaleString('en')} a second.`;
+    writeFileSync(`${file}.md`, `${table}\n\n${drained}\n`);
+    process.stdout.write(`\n${table}\n\n${drained}\n\nWritten: ${file}.json, ${file}.md\n`);
   } finally {
     await db.destroy();
   }

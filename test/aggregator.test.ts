@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drainIfFree, drainOnce, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
+import { drainIfFree, drainOnce, queueLag, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
@@ -39,6 +39,11 @@ describe('the background aggregator', () => {
     });
     expect(check.statusCode).toBe(201);
     expect(await pending()).toBe(1);
+    // The lag, as the reports and the metrics state it: numbers on both databases.
+    const lag = await queueLag(ctx.db, new Date(Date.now() + 2_000));
+    expect(lag.items).toBe(1);
+    expect(lag.oldestSeconds).toBeGreaterThanOrEqual(2);
+    expect(lag.oldestSeconds).toBeLessThan(60);
 
     const errors: unknown[] = [];
     const aggregator = startAggregator(ctx.db, 50, (error) => errors.push(error));

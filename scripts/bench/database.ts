@@ -9,7 +9,7 @@ import type { DB } from '../../src/db/schema.ts';
 import { createCheckStore } from '../../src/modules/recognition/index.ts';
 import { createRegistrySnapshots } from '../../src/modules/registry/index.ts';
 import { UsageError } from '../run.ts';
-import { hospitals } from './province.ts';
+import { benchClientId, hospitals } from './province.ts';
 
 export async function readMeta(db: Kysely<DB>): Promise<Record<string, string>> {
   const exists = (await sql<{ ok: boolean }>`select to_regclass('public.gen_meta') is not null as ok`.execute(db)).rows[0].ok;
@@ -57,6 +57,87 @@ export async function capturedCandidateSql(url: string): Promise<string> {
 }
 
 /**
+ * The statement the service runs to store a check (the check, its items and candidates, its audit
+ * event and its place in the aggregator's queue), as Kysely compiles it for a typical check of the
+ * mix: three items, one of them with a recognisable candidate. Captured by running it once in a
+ * transaction that is rolled back. Its ids are made in the statement (uuid_v7()), so pgbench can
+ * run it again and again.
+ */
+export async function capturedCheckWriteSql(url: string): Promise<string> {
+  let captured: { sql: string; parameters: readonly unknown[] } | null = null;
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+    log: (event) =>
+      void (
+        /insert into recognition_checks\b/.test(event.query.sql) &&
+        (captured ??= { sql: event.query.sql, parameters: event.query.parameters })
+      ),
+  });
+  const rolledBack = new Error('rolled back');
+  try {
+    const result = await db
+      .selectFrom('results')
+      .select(['id', 'issuing_hospital_id', 'patient_key'])
+      .where('item_code', '=', 'CT-CHEST')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const now = new Date();
+    const candidate = {
+      itemCode: 'CT-CHEST',
+      resultId: result.id,
+      issuingHospitalId: result.issuing_hospital_id,
+      outcome: 'RECOGNIZABLE',
+      retestPermitted: false,
+      reasons: [],
+      advisories: [],
+      yuan: 380,
+      minutes: 1440,
+      radiationMsv: 7,
+    };
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        const store = createCheckStore(tx, async (_name, query) => (await tx.executeQuery(query)).rows, createRegistrySnapshots(tx));
+        await store.record({
+          origin: { sourceAddress: '127.0.0.1', requestId: 'bench-captured' },
+          query: { items: ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'] },
+          receiverId: hospitals[0].id,
+          clientId: benchClientId(hospitals[0].id),
+          practitionerId: 'DR-BENCH',
+          patientKey: result.patient_key,
+          purpose: 'treatment',
+          context: {},
+          ruleSetVersion: 1,
+          now,
+          items: [
+            { itemCode: 'LAB-CBC', hasRecognizable: false },
+            { itemCode: 'LAB-LFT', hasRecognizable: false },
+            { itemCode: 'CT-CHEST', hasRecognizable: true },
+          ],
+          candidates: [candidate],
+        });
+        throw rolledBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rolledBack) throw error;
+      });
+  } finally {
+    await db.destroy();
+  }
+  const { sql: statement, parameters } = captured!;
+  // pgbench reads :name as a variable anywhere in a statement: colons inside the literals (the JSON's
+  // times) are written as escapes.
+  const text = (value: string) => `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll(':', '\\x3a')}'`;
+  const literal = (value: unknown): string => {
+    if (value instanceof Date) return 'now()';
+    if (Array.isArray(value)) return `array[${value.map(literal).join(',')}]`;
+    if (value === null || value === undefined) return 'null';
+    return typeof value === 'number' ? String(value) : text(String(value));
+  };
+  return statement.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
+}
+
+/**
  * Reads the results table and its indexes once, so that the page cache holds them as it would on a
  * server that has been answering checks for a while (a database just generated or restored is cold:
  * the candidate look-up then waits on the disk). pg_prewarm's 'read' mode fills the OS cache.
@@ -75,9 +156,9 @@ export async function prewarmResults(db: Kysely<DB>, log: (line: string) => void
 }
 
 /** pgbench scripts: half uniform patients, half returning patients, as the checks are drawn. */
-export function pgbenchScripts(candidateSql: string): string[] {
+export function pgbenchScripts(candidateSql: string, writeSql?: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'mre-pgbench-'));
-  const query = (patient: string) => `${candidateSql.replaceAll(':patient_key', patient)};\n`;
+  const query = (patient: string) => `${candidateSql.replaceAll(':patient_key', patient)};\n${writeSql ? `${writeSql};\n` : ''}`;
   const uniform = join(dir, 'uniform.sql');
   const returning = join(dir, 'returning.sql');
   const receiver = `\\set h random(0, ${hospitals.length - 1})\n`;

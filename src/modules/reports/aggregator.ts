@@ -129,8 +129,8 @@ export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (er
  */
 export async function queueLag(db: Kysely<DB>, now: Date): Promise<{ items: number; oldestSeconds: number }> {
   const { rows } = await sql<{ items: number; oldest_ms: number | null }>`
-    select (select count(*) from agg_pending) as items,
-      (select ('x' || left(replace(coalesce(check_id, decision_id)::text, '-', ''), 12))::bit(48)::bigint
+    select (select count(*)::int from agg_pending) as items,
+      (select ('x' || left(replace(coalesce(check_id, decision_id)::text, '-', ''), 12))::bit(48)::bigint::float8
        from agg_pending order by id limit 1) as oldest_ms`.execute(db);
   const { items, oldest_ms } = rows[0];
   return { items, oldestSeconds: oldest_ms === null ? 0 : Math.max(0, (now.getTime() - oldest_ms) / 1000) };
