@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { line, text } from '../../http/schemas.ts';
+import { decisionView } from '../recognition/index.ts';
 import { declineCodes } from '../rules/index.ts';
 import { cdsHooks, cdsServiceIds } from './definitions.ts';
 
@@ -136,18 +137,7 @@ export const reasonText = line(200);
 
 export const feedbackResponse = z
   .object({
-    feedback: z.array(
-      z.object({
-        card: z.uuid(),
-        decisionId: z.uuid(),
-        resultId: z.uuid(),
-        itemCode: z.string(),
-        action: z.enum(['recognized', 'declined']),
-        reasonCode: z.enum(declineCodes).nullable(),
-        reasonText: z.string().nullable(),
-        flagged: z.boolean(),
-        savings: z.object({ yuan: z.number(), minutes: z.number().int(), radiationMsv: z.number() }),
-      }),
-    ),
+    // The REST API's decision, with the card it answers.
+    feedback: z.array(decisionView.extend({ card: z.uuid() })),
   })
   .meta({ id: 'CdsHooksFeedbackOutcome', description: 'The decision each card’s feedback recorded (or had recorded before)' });

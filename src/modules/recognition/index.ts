@@ -10,4 +10,4 @@ export { createDecisionService, type DecisionService } from './decision-service.
 export { judgeAgain, recognisedBy, recognitionsOfIssuer, recognitionsOfResults, type Recognition } from './recognitions.ts';
 export { storedChecksOfPeriod, type StoredCheck } from './replay.ts';
 export { recognitionRoutes } from './routes.ts';
-export { checkRequest, decisionsRequest } from './schemas.ts';
+export { checkRequest, decisionView, decisionsRequest } from './schemas.ts';
