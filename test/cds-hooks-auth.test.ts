@@ -127,6 +127,11 @@ describe('CDS client authentication', () => {
     expect(header).toBeTruthy();
   });
 
+  it('refuses a typ header other than JWT, whatever its JSON type', async () => {
+    await refused(await post(await signed({ typ: 'at+jwt' })), /typ header must be JWT/);
+    await refused(await post(await signed({ typ: 5 })), /typ header must be JWT/);
+  });
+
   it('refuses a disabled client', async () => {
     const other = await registerCdsClient(ctx.app, hospital);
     await ctx.db.updateTable('clients').set({ disabled_at: now }).where('client_id', '=', other.clientId).execute();

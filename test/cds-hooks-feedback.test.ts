@@ -159,6 +159,13 @@ describe('feedback', () => {
     const contradiction = await feedback([accepted(card.uuid!)]);
     expect(contradiction.statusCode).toBe(409);
     expect(contradiction.json()).toMatchObject({ type: expect.stringMatching(/decision-conflict$/), cards: [card.uuid] });
+
+    // Cards of two checks: the first check's are decided before the second's is refused, and the refusal says so.
+    const [later] = await cardsFor([ct]);
+    const mixed = await feedback([accepted(later.uuid!), accepted(card.uuid!)]);
+    expect(mixed.statusCode).toBe(409);
+    expect(mixed.json()).toMatchObject({ cards: [card.uuid], recordedCards: [later.uuid] });
+    expect(await decisionsOf(resultId)).toHaveLength(2);
   });
 
   it('decides the cards of one check together, and each decline code comes through', async () => {
@@ -181,7 +188,7 @@ describe('feedback', () => {
     expect((await decisionsOf(ctResult))[0].check_id).toBe((await decisionsOf(xrayResult))[0].check_id);
   });
 
-  it('refuses, as 400 and recording nothing, an override without a decline code, D6 without a comment, and an acceptance without the suggestion', async () => {
+  it('refuses, as 400 and recording nothing, an override with a code not offered, D6 without a comment, and an acceptance without the suggestion', async () => {
     const resultId = await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(4) });
     const [card] = await cardsFor([ct]);
     const cases: [object, string][] = [
@@ -190,7 +197,6 @@ describe('feedback', () => {
         overridden(card.uuid!, 'D1_CONDITION_CHANGED', undefined, 'http://example.org/cds-services/fhir/CodeSystem/override-reasons'),
         'feedback.0.overrideReason.reason',
       ],
-      [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: now.toISOString() }, 'feedback.0.overrideReason.reason'],
       [overridden(card.uuid!, 'D6_OTHER'), 'feedback.0.overrideReason.userComment'],
       [overridden(card.uuid!, 'D6_OTHER', 'x'.repeat(201)), 'feedback.0.overrideReason.userComment'],
       [{ ...accepted(card.uuid!), acceptedSuggestions: [{ id: randomUUID() }] }, 'feedback.0.acceptedSuggestions'],
@@ -204,6 +210,21 @@ describe('feedback', () => {
     const contradictory = await feedback([accepted(card.uuid!), overridden(card.uuid!, 'D1_CONDITION_CHANGED')]);
     expect(contradictory.json().errors).toEqual([{ field: 'feedback.1', message: expect.stringMatching(/contradicts/) }]);
     expect(await decisionsOf(resultId)).toEqual([]);
+  });
+
+  it('takes an override without a reason code (as CDS Hooks allows) and records no decision for it', async () => {
+    const resultId = await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: ct, kind: 'images', performedAt: ago(4) });
+    const [card] = await cardsFor([ct]);
+    for (const entry of [
+      { card: card.uuid, outcome: 'overridden', outcomeTimestamp: now.toISOString() },
+      { card: card.uuid, outcome: 'overridden', overrideReason: { userComment: 'seen it' }, outcomeTimestamp: now.toISOString() },
+    ]) {
+      const response = await feedback([entry]);
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({ feedback: [] });
+    }
+    expect(await decisionsOf(resultId)).toEqual([]);
+    expect((await feedback([{ card: randomUUID(), outcome: 'overridden', outcomeTimestamp: now.toISOString() }])).statusCode).toBe(404);
   });
 
   it('is 404 for a card this service did not answer to this hospital', async () => {

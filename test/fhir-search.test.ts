@@ -221,6 +221,38 @@ describe('SMART Backend Services', () => {
     );
   });
 
+  it('gives SMART scopes no effect on the REST API', async () => {
+    const studiesOnly = await world.readerToken('system/ImagingStudy.rs system/*.cruds');
+    const search = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/results/search',
+      headers: { authorization: `Bearer ${studiesOnly}` },
+      payload: { practitionerId: 'DR-0042', purpose: 'treatment', patient: { idType: 'resident_id', idNumber } },
+    });
+    expect(search.statusCode).toBe(403);
+    expect(search.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('counts a POST under a stored accession number as an update', async () => {
+    const accession = 'CBC-4101';
+    const writer = fhirClient(base, await world.writerToken('system/*.cruds'));
+    await writer.transaction({ body: resultsBundle('transaction', { idNumber, cbc: cbcReport(accession) }) });
+    const createOnly = fhirClient(base, await world.writerToken('system/DiagnosticReport.c system/Observation.c'));
+    const amended = cbcReport(accession, { conclusion: 'Haematocrit normal on review.', status: 'corrected' });
+    const refused = await failure(createOnly.transaction({ body: resultsBundle('transaction', { idNumber, cbc: amended }) }));
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.data.issue.find((i) => i.code === 'forbidden'))).toMatch(/DiagnosticReport\.u/);
+    const stored = await ctx.db
+      .selectFrom('results')
+      .select(['version', 'findings'])
+      .where('issuing_hospital_id', '=', world.hospitalA)
+      .where('accession_no', '=', accession)
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ version: 1, findings: 'Haematocrit slightly raised.' });
+    const created = await createOnly.transaction({ body: resultsBundle('transaction', { idNumber, cbc: cbcReport('CBC-4102') }) });
+    expect(created.type).toBe('transaction-response');
+  });
+
   it('refuses SMART scopes it does not grant', async () => {
     await expect(world.readerToken('system/Patient.rs')).rejects.toThrow(/invalid_scope/);
     await expect(world.readerToken('system/DiagnosticReport.rs?category=LAB')).rejects.toThrow(/invalid_scope/);

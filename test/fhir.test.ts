@@ -169,6 +169,40 @@ describe('POST /fhir/r4 batch', () => {
     expect(await stored('CT-2101')).toBeUndefined();
   });
 
+  it('answers contained that is not a list with 400, not 500', async () => {
+    for (const contained of ['x', {}, 5]) {
+      const bundle = resultsBundle('batch', { idNumber: residentId(), cbc: cbcReport('CBC-1104', { contained: contained as never }) });
+      const [, forCbc] = responses(await client.batch({ body: bundle }));
+      expect(forCbc.status).toBe('400 Bad Request');
+      expect((forCbc.outcome as OperationOutcome).issue[0].expression).toEqual(['Bundle.entry[1].resource.contained']);
+    }
+  });
+
+  it('counts each Observation of a report once, however many panels name it, and at most 500', async () => {
+    const member = (id: string, refs: string[]) => ({
+      ...cbcReport('x').contained![0],
+      id,
+      valueQuantity: undefined,
+      hasMember: refs.map((ref) => ({ reference: `#${ref}` })),
+    });
+    const fanOut = (n: number, ref: string) => Array.from({ length: n }, () => ref);
+    // A panel naming B 2,000 times, B naming C 2,000 times: four million paths if walked naively.
+    const panels = cbcReport('CBC-1105', {
+      contained: [member('a', fanOut(2_000, 'b')), member('b', fanOut(2_000, 'c')), cbcReport('x').contained![0]],
+      result: [{ reference: '#a' }],
+    });
+    (panels.contained![2] as { id: string }).id = 'c';
+    const [, forPanels] = responses(await client.batch({ body: resultsBundle('batch', { idNumber: residentId(), cbc: panels }) }));
+    expect(forPanels.status).toBe('201 Created');
+    expect((await stored('CBC-1105'))!.analyte_codes).toEqual(['HGB']);
+
+    const many = Array.from({ length: 501 }, (_, i) => ({ ...cbcReport('x').contained![0], id: `o${i}` }));
+    const tooMany = cbcReport('CBC-1106', { contained: many, result: many.map((o) => ({ reference: `#${o.id}` })) });
+    const [, forTooMany] = responses(await client.batch({ body: resultsBundle('batch', { idNumber: residentId(), cbc: tooMany }) }));
+    expect(forTooMany.status).toBe('400 Bad Request');
+    expect((forTooMany.outcome as OperationOutcome).issue.map((i) => i.code)).toContain('too-costly');
+  });
+
   it('answers an unsupported entry (a Practitioner, a DELETE) on its own', async () => {
     const bundle = resultsBundle('batch', { idNumber: residentId(), cbc: cbcReport('CBC-1102') });
     bundle.entry!.push({

@@ -96,7 +96,7 @@ async function actorFrom(request: FastifyRequest, clients: ClientLookup, verify:
   const claims = await verify(match[1]);
   const client = await clients.find(claims.sub);
   if (!client || client.disabled_at) throw new InvalidToken('The client of this token is unknown or disabled');
-  const scopes = effectiveScopes(claims.scope.split(' '), client.scopes);
+  const scopes = effectiveScopes(claims.scope.split(' '), client.scopes, { fhir: request.routeOptions.config.fhir === true });
   return {
     clientId: client.client_id,
     hospitalId: client.hospital_id,

@@ -168,13 +168,15 @@ export interface JwtOptions {
   key?: CryptoKey;
   kid?: string;
   alg?: string;
+  /** The header's typ: JWT unless given (any JSON value, to test what a careless client sends). */
+  typ?: unknown;
 }
 
 /** The JWT a CDS client sends with each call (CDS Hooks 2.0, Trusting CDS Clients). */
 export function cdsJwt(client: CdsClient, options: JwtOptions): Promise<string> {
   const now = Math.floor(options.now.getTime() / 1000);
   return new SignJWT({ tenant: 'tenant-1' })
-    .setProtectedHeader({ alg: options.alg ?? 'ES384', typ: 'JWT', kid: options.kid ?? client.kid })
+    .setProtectedHeader({ alg: options.alg ?? 'ES384', typ: (options.typ ?? 'JWT') as string, kid: options.kid ?? client.kid })
     .setIssuer(options.iss ?? client.clientId)
     .setAudience(options.aud)
     .setIssuedAt(options.iat ?? now)

@@ -41,13 +41,19 @@ describe('SMART system scopes', () => {
 
   it("gives a token's SMART scopes effect only while the client holds what they map onto", () => {
     const token = ['system/DiagnosticReport.rs', 'system/DiagnosticReport.c', 'reports:read', 'admin'];
-    expect([...effectiveScopes(token, ['results:read', 'reports:read'])].sort()).toEqual([
+    const fhir = { fhir: true };
+    expect([...effectiveScopes(token, ['results:read', 'reports:read'], fhir)].sort()).toEqual([
       'reports:read',
       'results:read',
       'system/DiagnosticReport.rs',
     ]);
-    expect([...effectiveScopes(token, [])]).toEqual([]);
-    expect([...effectiveScopes(['system/Patient.rs'], ['results:read'])]).toEqual([]);
+    expect([...effectiveScopes(token, [], fhir)]).toEqual([]);
+    expect([...effectiveScopes(['system/Patient.rs'], ['results:read'], fhir)]).toEqual([]);
+  });
+
+  it('gives SMART scopes no effect outside the FHIR API', () => {
+    const token = ['system/ImagingStudy.rs', 'system/*.cruds', 'reports:read'];
+    expect([...effectiveScopes(token, ['results:read', 'results:write', 'reports:read'], { fhir: false })]).toEqual(['reports:read']);
   });
 
   it('holds a SMART token to its resource types and permissions; a token of service scopes only is not narrowed', () => {

@@ -1,7 +1,8 @@
 // SMART Backend Services scopes (SMART App Launch 2, "system/" scopes, v1 and v2 syntax) as the
 // service's own scopes: the one place that says which SMART scope stands for what. The token endpoint
 // grants a SMART scope when the client holds every scope it maps onto; the auth plugin turns the SMART
-// scopes of a token into those scopes again on each request; the FHIR API narrows by resource type.
+// scopes of a token into those scopes again on each request to the FHIR API (and ignores them on every
+// other route); the FHIR API narrows by resource type.
 import type { Scope } from './actor.ts';
 
 /** The resource types a SMART scope may name here (or `*`): the ones the FHIR API reads or accepts. */
@@ -57,16 +58,20 @@ export function scopesOfSmartScope(scope: string): Scope[] {
 
 /**
  * The scopes a token's scope claim stands for, given the scopes its client holds now: each service
- * scope it names, each SMART scope whose service scopes the client still holds, and those service
- * scopes. A scope withdrawn from the client stops working at once, whichever way it was granted.
+ * scope it names, and on the FHIR API (`fhir`) each SMART scope whose service scopes the client still
+ * holds, with those service scopes. Elsewhere SMART scopes count for nothing: they are narrowed by
+ * resource type only where resource types exist, so `system/ImagingStudy.rs` must not open the REST
+ * search of every result. A scope withdrawn from the client stops working at once, whichever way it
+ * was granted.
  */
-export function effectiveScopes(tokenScopes: readonly string[], clientScopes: readonly string[]): Set<string> {
+export function effectiveScopes(tokenScopes: readonly string[], clientScopes: readonly string[], { fhir }: { fhir: boolean }): Set<string> {
   const effective = new Set<string>();
   for (const scope of tokenScopes) {
     if (!isSmartScope(scope)) {
       if (clientScopes.includes(scope)) effective.add(scope);
       continue;
     }
+    if (!fhir) continue;
     const mapped = scopesOfSmartScope(scope);
     if (mapped.length === 0 || !mapped.every((s) => clientScopes.includes(s))) continue;
     effective.add(scope);

@@ -98,7 +98,7 @@ export function createCdsClientAuth({ db, clock, clients }: CdsClientAuthDeps) {
         if (error instanceof joseErrors.JOSEError) throw failure(error, audiences);
         throw error;
       }
-      if (protectedHeader.typ !== undefined && protectedHeader.typ.toUpperCase() !== 'JWT') {
+      if (protectedHeader.typ !== undefined && (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT')) {
         throw new CdsClientUnauthorized('The JWT’s typ header must be JWT');
       }
       const seconds = now.getTime() / 1000;

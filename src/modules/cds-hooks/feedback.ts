@@ -19,8 +19,12 @@ interface Wanted {
   reasonText?: string;
 }
 
-/** One feedback entry as the decision it asks for, or the field errors that keep it from being one. */
-function wantedOf(entry: Entry, index: number): Wanted | FieldError[] {
+/**
+ * One feedback entry as the decision it asks for, the field errors that keep it from being one, or
+ * null for an override without a reason code (CDS Hooks allows it, with or without a comment): the
+ * card was seen and set aside, and no decision is made of it.
+ */
+function wantedOf(entry: Entry, index: number): Wanted | FieldError[] | null {
   const at = (field: string) => `feedback.${index}.${field}`;
   const card = entry.card.toLowerCase();
   if (entry.outcome === 'accepted') {
@@ -30,6 +34,7 @@ function wantedOf(entry: Entry, index: number): Wanted | FieldError[] {
     }
     return { card, action: 'recognized' };
   }
+  if (entry.overrideReason?.reason === undefined) return null;
   const reason = entry.overrideReason?.reason;
   if (!reason || reason.system !== declineReasonSystem || !isDeclineCode(reason.code)) {
     return [
@@ -62,14 +67,18 @@ export interface FeedbackDeps {
  * result, an override with a decline code declines it. Each check's cards are decided together, all or
  * nothing, by the same decision service as the REST API (the recognition judged again, the savings
  * logged, the audit); feedback on a card already decided the same way is a repeat and records nothing.
+ * An override without a reason records nothing either. Checks are decided one after another: when one
+ * is refused (409), the cards of those before it are recorded, and the refusal names them.
  */
 export function createFeedback({ db, decisions }: FeedbackDeps) {
   return async function recordFeedback(actor: Actor, serviceId: string, body: FeedbackRequest) {
     const hospitalId = actingHospital(actor);
     const errors: FieldError[] = [];
     const wanted = new Map<string, Wanted>();
+    const setAside = new Set<string>();
     body.feedback.forEach((entry, index) => {
       const decision = wantedOf(entry, index);
+      if (decision === null) return void setAside.add(entry.card.toLowerCase());
       if (Array.isArray(decision)) return void errors.push(...decision);
       const earlier = wanted.get(decision.card);
       if (earlier && !sameDecision(earlier, decision)) {
@@ -79,8 +88,9 @@ export function createFeedback({ db, decisions }: FeedbackDeps) {
     });
     if (errors.length > 0) throw invalidFields(errors);
 
-    const cards = new Map((await findCards(db, serviceId, hospitalId, [...wanted.keys()])).map((c) => [c.id, c]));
-    const unknown = [...wanted.keys()].filter((id) => !cards.has(id));
+    const named = [...new Set([...wanted.keys(), ...setAside])];
+    const cards = new Map((await findCards(db, serviceId, hospitalId, named)).map((c) => [c.id, c]));
+    const unknown = named.filter((id) => !cards.has(id));
     if (unknown.length > 0) throw new NotFound(`No card ${unknown.join(', ')} was answered by ${serviceId} to this hospital`);
 
     const byCheck = new Map<string, { card: StoredCard; wanted: Wanted }[]>();
@@ -106,8 +116,13 @@ export function createFeedback({ db, decisions }: FeedbackDeps) {
         );
       } catch (error) {
         // Name the cards a refusal is about (not-recognizable, no-longer-recognizable, already-recognized, decision-conflict).
+        // The checks before this one were decided, and stay so: say which cards that recorded.
         if (error instanceof ProblemError && error.status === 409) {
-          throw new Conflict(error.message, error.slug, { ...error.extensions, cards: list.map(({ card }) => card.id) });
+          throw new Conflict(error.message, error.slug, {
+            ...error.extensions,
+            cards: list.map(({ card }) => card.id),
+            recordedCards: [...outcomes.keys()],
+          });
         }
         throw error;
       }

@@ -140,4 +140,8 @@ export const feedbackResponse = z
     // The REST API's decision, with the card it answers.
     feedback: z.array(decisionView.extend({ card: z.uuid() })),
   })
-  .meta({ id: 'CdsHooksFeedbackOutcome', description: 'The decision each card’s feedback recorded (or had recorded before)' });
+  .meta({
+    id: 'CdsHooksFeedbackOutcome',
+    description:
+      'The decision each card’s feedback recorded (or had recorded before); a card overridden without a reason code records none and is not listed',
+  });

@@ -61,8 +61,11 @@ export function entryIssues(entry: BundleEntry): OperationOutcomeIssue[] {
     const text = `${conditions.join(', ')} is not supported: reports are matched by their identifier (a resubmission is a new version or no change)`;
     return [errorIssue(text, `${at}.request.${conditions[0]}`, 'not-supported')];
   }
-  const contained = (entry.resource as { contained?: Resource[] }).contained ?? [];
-  const foreign = contained.findIndex((r) => type !== 'DiagnosticReport' || !containable.has(r?.resourceType));
+  const contained: unknown = (entry.resource as { contained?: unknown }).contained ?? [];
+  if (!Array.isArray(contained)) return [errorIssue('contained must be a list of resources', `${entry.path}.contained`)];
+  const foreign = (contained as (Resource | null)[]).findIndex(
+    (r) => type !== 'DiagnosticReport' || !containable.has(r?.resourceType ?? ''),
+  );
   if (foreign >= 0) {
     const text =
       type === 'DiagnosticReport'
@@ -91,9 +94,9 @@ export function createResolver(entries: readonly BundleEntry[]) {
 
   function find(reference: string, from: Located): Located | null {
     if (reference.startsWith('#')) {
-      const contained = (from.entry.resource as { contained?: Resource[] }).contained ?? [];
-      const at = contained.findIndex((r) => r.id === reference.slice(1));
-      return at < 0 ? null : { resource: contained[at], path: `${from.entry.path}.contained[${at}]`, entry: from.entry };
+      const contained: unknown = (from.entry.resource as { contained?: unknown }).contained;
+      const at = Array.isArray(contained) ? (contained as (Resource | null)[]).findIndex((r) => r?.id === reference.slice(1)) : -1;
+      return at < 0 ? null : { resource: (contained as Resource[])[at], path: `${from.entry.path}.contained[${at}]`, entry: from.entry };
     }
     const entry =
       byFullUrl.get(reference) ??

@@ -81,11 +81,12 @@ export function reportToItem(report: Located<DiagnosticReport>, context: Mapping
   sources.set('findings', `${at}.conclusion`);
 
   const analytes: Record<string, unknown>[] = [];
+  const seen = new Set<string>();
   for (const [i, reference] of (dr.result ?? []).entries()) {
     const resolved = context.resolver.resolve<Observation>(reference, report, `${at}.result[${i}]`, 'Observation');
     if ('issue' in resolved) issues.push(resolved.issue);
     else
-      for (const observation of observationsOf(resolved, context.resolver, issues, 0)) {
+      for (const observation of observationsOf(resolved, context.resolver, issues, { depth: 0, seen })) {
         use(observation);
         const analyte = analyteOf(observation, context, issues);
         if (!analyte) continue;
@@ -149,15 +150,36 @@ function patientOf(report: Located<DiagnosticReport>, resolver: Resolver) {
   return { identity, path, located };
 }
 
-/** The Observations of a report's result, panels (hasMember) opened two levels deep. */
-function observationsOf(located: Located<Observation>, resolver: Resolver, issues: Issues, depth: number): Located<Observation>[] {
+/** The most Observations one report may be made of: a result holds at most 500 analytes. */
+export const maxObservationsPerReport = 500;
+
+/**
+ * The Observations of a report's result, panels (hasMember) opened two levels deep. Each Observation
+ * counts once per report (`seen`, by its place in the Bundle), however many panels name it, and a
+ * report stops at `maxObservationsPerReport`: references cannot multiply the work.
+ */
+function observationsOf(
+  located: Located<Observation>,
+  resolver: Resolver,
+  issues: Issues,
+  walk: { depth: number; seen: Set<string> },
+): Located<Observation>[] {
+  if (walk.seen.has(located.path)) return [];
+  if (walk.seen.size >= maxObservationsPerReport) {
+    if (walk.seen.size === maxObservationsPerReport) {
+      issues.push(errorIssue(`A report is made of at most ${maxObservationsPerReport} Observations`, located.path, 'too-costly'));
+      walk.seen.add('(over)');
+    }
+    return [];
+  }
+  walk.seen.add(located.path);
   const members = located.resource.hasMember ?? [];
-  if (members.length === 0 || depth >= 2) return [located];
+  if (members.length === 0 || walk.depth >= 2) return [located];
   const found: Located<Observation>[] = [located];
   for (const [i, member] of members.entries()) {
     const resolved = resolver.resolve<Observation>(member, located, `${located.path}.hasMember[${i}]`, 'Observation');
     if ('issue' in resolved) issues.push(resolved.issue);
-    else found.push(...observationsOf(resolved, resolver, issues, depth + 1));
+    else found.push(...observationsOf(resolved, resolver, issues, { depth: walk.depth + 1, seen: walk.seen }));
   }
   return found;
 }

@@ -82,6 +82,17 @@ export function createTransactions({ results, registry }: TransactionDeps) {
       }
     }
 
+    // A POST under an accession number already stored amends that result: an update, whatever the method.
+    if (!smartPermits(actor.scopes, 'DiagnosticReport', 'u')) {
+      const accessionOf = (report: MappedReport) => String(report.item.accessionNo);
+      const stored = await results.storedAccessions(actor, [...mapped.values()].map(accessionOf));
+      for (const [index, report] of mapped) {
+        if (!stored.has(accessionOf(report))) continue;
+        const text = `A result with accession number ${accessionOf(report)} is stored: changing it is an update, which the token's SMART scopes do not allow (system/DiagnosticReport.u)`;
+        refused.set(index, { status: '403 Forbidden', issues: [errorIssue(text, report.path, 'forbidden')] });
+        mapped.delete(index);
+      }
+    }
     const atomic = bundle.type === 'transaction';
     if (atomic && refused.size > 0) throw refusal(refused);
     const submitted = [...mapped.entries()];

@@ -132,6 +132,11 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
   return {
     history: createResultHistory({ db, clock, audit, recognisedBy }),
 
+    /** Which of these accession numbers the caller's hospital has results under (no patient data: no audit). */
+    async storedAccessions(actor: Actor, accessionNos: string[]): Promise<Set<string>> {
+      return new Set((await findResultIds(db, actingHospital(actor), accessionNos)).map((row) => row.accession_no));
+    },
+
     async submit(actor: Actor, accessionNo: string, submission: ResultSubmission) {
       const issuer = actingHospital(actor);
       const now = clock();
