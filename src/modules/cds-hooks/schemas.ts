@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { line, text } from '../../http/schemas.ts';
 import { decisionView } from '../recognition/index.ts';
-import { declineCodes } from '../rules/index.ts';
 import { cdsHooks, cdsServiceIds } from './definitions.ts';
 
 // CDS Hooks 2.0 (https://cds-hooks.hl7.org/2.0/): discovery, the service call, its cards, and feedback.
