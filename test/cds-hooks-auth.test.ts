@@ -154,8 +154,9 @@ describe('CDS client authentication', () => {
         headers: { authorization: await signed({ aud }) },
         payload: feedback,
       });
-      // Authenticated: refused for what it says, not for who sent it.
-      expect(response.statusCode).toBe(400);
+      // Authenticated: refused for what it says (a card this service never answered), not for who sent it.
+      expect(response.statusCode).toBe(404);
+      expect(response.json().detail).toMatch(/^No card /);
     }
     const wrong = await ctx.app.inject({
       method: 'POST',
