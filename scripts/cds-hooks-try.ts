@@ -13,8 +13,8 @@ const usage = `Try the CDS Hooks services as a CDS client (an EHR) would:
   npm run -s cds-hooks:try -- keys [--out cds-client-key.json] [--alg ES384]
       Makes the client's key pair: writes the private JWK to --out (never overwritten) and prints the
       public JWKS to register with POST /v1/hospitals/{id}/clients.
-  npm run -s cds-hooks:try -- jwt --client <clientId> [--key cds-client-key.json] [--service <id>] [--feedback] [--base <url>]
-      Prints a JWT for one call: iss = the client, aud = <base>/cds-services/<service>[/feedback],
+  npm run -s cds-hooks:try -- jwt --client <clientId or its CDS issuer> [--key cds-client-key.json] [--service <id>] [--feedback] [--base <url>]
+      Prints a JWT for one call: iss = --client, aud = <base>/cds-services/<service>[/feedback],
       a fresh jti, five minutes to live. --base defaults to PUBLIC_URL (as the server reads it).
   npm run -s cds-hooks:try -- request --patient <resident ID> --item <catalogue code> [--hook order-sign|order-select]
       Prints a CDS Hooks request with one draft ServiceRequest for the item and the prefetched Patient.
@@ -47,7 +47,7 @@ async function keys(): Promise<void> {
 }
 
 async function jwt(): Promise<void> {
-  if (!values.client) throw new UsageError('jwt needs --client <clientId>');
+  if (!values.client) throw new UsageError('jwt needs --client <clientId or its CDS issuer>');
   if (!cdsServices.some((s) => s.id === values.service)) throw new UsageError(`no CDS Service ${values.service}`);
   const text = await readFile(values.key, 'utf8').catch(() => {
     throw new UsageError(`cannot read the private key ${values.key}: make it with the keys command`);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { residentIdSystem, generateResidentId } from '../src/modules/patients/index.ts';
 import { itemCodeSystem } from '../src/modules/registry/index.ts';
 import { auditedRequest } from './helpers/audit.ts';
 import { cdsJwt, orderSign, registerCdsClient, specResponse, type CdsClient, type JwtOptions } from './helpers/cds-hooks.ts';
+import { adminToken, bearer } from './helpers/auth.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
 import { makeHospital, makeHospitalClient, makeItem } from './helpers/factories.ts';
 
@@ -52,6 +53,8 @@ beforeAll(async () => {
   };
 });
 afterAll(() => ctx.close());
+
+const adminHeaders = async () => bearer(await adminToken(ctx.app));
 
 const post = (authorization: string | undefined, url = `/cds-services/${orderSign}`) =>
   ctx.app.inject({ method: 'POST', url, headers: authorization ? { authorization } : {}, payload: body });
@@ -109,7 +112,10 @@ describe('CDS client authentication', () => {
   });
 
   it('refuses an unknown issuer, a client without keys, and an HMAC or unsigned JWT', async () => {
-    await refused(await post(await signed({ iss: 'no-such-client' })), /not a hospital client registered with a JWKS/);
+    await refused(
+      await post(await signed({ iss: 'no-such-client' })),
+      /not the CDS issuer or the id of a hospital client registered with a JWKS/,
+    );
     const secretClient = await makeHospitalClient(ctx.db, hospital, ['recognition']);
     await refused(await post(await signed({ iss: secretClient.clientId })), /registered with a JWKS/);
     const hmac = await new SignJWT({})
@@ -135,7 +141,46 @@ describe('CDS client authentication', () => {
   it('refuses a disabled client', async () => {
     const other = await registerCdsClient(ctx.app, hospital);
     await ctx.db.updateTable('clients').set({ disabled_at: now }).where('client_id', '=', other.clientId).execute();
-    await refused(await post(await signed({}, other)), /not a hospital client/);
+    await refused(await post(await signed({}, other)), /not the CDS issuer or the id of a hospital client/);
+  });
+
+  it('accepts the CDS issuer a client registered as iss (an EHR names itself by its URL), and its client id', async () => {
+    // The issuer of the specification's example JWT.
+    const ehr = await registerCdsClient(ctx.app, hospital, ['recognition'], 'ES384', 'https://fhir-ehr.example.com/');
+    expect((await post(await signed({}, ehr))).statusCode).toBe(200);
+    expect((await post(await signed({ iss: ehr.clientId }, ehr))).statusCode).toBe(200);
+    // Another URL, or the same with a different spelling, is no one's.
+    await refused(await post(await signed({ iss: 'https://fhir-ehr.example.com' }, ehr)), /not the CDS issuer/);
+    await refused(await post(await signed({ iss: 'https://other-ehr.example.com/' }, ehr)), /not the CDS issuer/);
+    // Another client's keys do not sign for this issuer.
+    await refused(await post(await signed({ iss: 'https://fhir-ehr.example.com/' }, client)), /signature does not verify/);
+    // Disabled: refused at once, by issuer as by id.
+    await ctx.db.updateTable('clients').set({ disabled_at: now }).where('client_id', '=', ehr.clientId).execute();
+    await refused(await post(await signed({}, ehr)), /not the CDS issuer/);
+  });
+
+  it('registers a CDS issuer only with keys, only as an http(s) URI, and only once', async () => {
+    const register = async (payload: object) =>
+      ctx.app.inject({ method: 'POST', url: `/v1/hospitals/${hospital}/clients`, headers: await adminHeaders(), payload });
+    const issuer = `https://ehr-${randomUUID()}.example.org/fhir`;
+    const first = await registerCdsClient(ctx.app, hospital, ['recognition'], 'ES384', issuer);
+    const listed = await ctx.app.inject({ method: 'GET', url: `/v1/hospitals/${hospital}/clients`, headers: await adminHeaders() });
+    expect(listed.json().clients).toContainEqual(expect.objectContaining({ clientId: first.clientId, cdsIssuer: issuer }));
+    const jwks = { keys: [{ ...(await exportJWK((await generateKeyPair('ES256')).publicKey)), kid: 'k1' }] };
+    const taken = await register({ jwks, cdsIssuer: issuer, scopes: ['recognition'] });
+    expect(taken.statusCode, taken.body).toBe(409);
+    expect(taken.json().detail).toBe(`CDS issuer ${issuer} is another client's`);
+    const withoutKeys = await register({ cdsIssuer: `${issuer}/2` });
+    expect(withoutKeys.statusCode).toBe(400);
+    expect(withoutKeys.json().errors).toEqual([{ field: 'cdsIssuer', message: 'needs jwks' }]);
+    for (const cdsIssuer of ['fhir-ehr.example.com', 'urn:oid:1.2.3', 'https://', `https://${'a'.repeat(250)}.org`]) {
+      const response = await register({ jwks, cdsIssuer });
+      expect(response.statusCode, cdsIssuer).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    // Nothing of the refused registrations was stored.
+    const rows = await ctx.db.selectFrom('clients').select('client_id').where('cds_issuer', 'like', `${issuer}%`).execute();
+    expect(rows).toEqual([{ client_id: first.clientId }]);
   });
 
   it('is 403 for a client that may not run recognition checks', async () => {

@@ -258,6 +258,10 @@ export interface ClientAssertions {
 }
 
 export interface Clients {
+  /**
+   * The iss of the CDS Hooks JWTs this client signs, when it is not the client id
+   */
+  cds_issuer: string | null;
   client_id: string;
   created_at: Generated<Timestamp>;
   description: string | null;

@@ -132,6 +132,8 @@ export function nullOrEmpty(value: unknown, path = ''): string[] {
 /** A CDS client: a hospital client registered (through the API) with the public half of its key. */
 export interface CdsClient {
   clientId: string;
+  /** The CDS issuer it registered, which its JWTs carry as iss; its client id otherwise. */
+  issuer?: string;
   kid: string;
   privateKey: CryptoKey;
 }
@@ -141,6 +143,7 @@ export async function registerCdsClient(
   hospitalId: string,
   scopes: string[] = ['recognition'],
   algorithm = 'ES384',
+  cdsIssuer?: string,
 ): Promise<CdsClient> {
   const { privateKey, publicKey } = await generateKeyPair(algorithm);
   const kid = `cds-${randomUUID()}`;
@@ -151,11 +154,12 @@ export async function registerCdsClient(
     payload: {
       jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' }] },
       scopes,
+      ...(cdsIssuer ? { cdsIssuer } : {}),
       description: 'EHR (CDS client)',
     },
   });
   if (response.statusCode !== 201) throw new Error(`client registration refused: ${response.statusCode} ${response.body}`);
-  return { clientId: response.json<{ clientId: string }>().clientId, kid, privateKey };
+  return { clientId: response.json<{ clientId: string }>().clientId, issuer: cdsIssuer, kid, privateKey };
 }
 
 export interface JwtOptions {
@@ -177,7 +181,7 @@ export function cdsJwt(client: CdsClient, options: JwtOptions): Promise<string> 
   const now = Math.floor(options.now.getTime() / 1000);
   return new SignJWT({ tenant: 'tenant-1' })
     .setProtectedHeader({ alg: options.alg ?? 'ES384', typ: (options.typ ?? 'JWT') as string, kid: options.kid ?? client.kid })
-    .setIssuer(options.iss ?? client.clientId)
+    .setIssuer(options.iss ?? client.issuer ?? client.clientId)
     .setAudience(options.aud)
     .setIssuedAt(options.iat ?? now)
     .setExpirationTime(now + (options.lifetimeSeconds ?? 300))

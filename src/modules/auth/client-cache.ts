@@ -1,5 +1,5 @@
 import type { Database, DatabaseHandle } from '../../db/database.ts';
-import { findClient, type ClientRow } from './clients-repository.ts';
+import { findClient, findClientIdByCdsIssuer, type ClientRow } from './clients-repository.ts';
 
 export type ClientLookup = ReturnType<typeof createClientCache>;
 
@@ -14,6 +14,8 @@ const maxEntries = 10_000;
  */
 export function createClientCache(db: Database, listen: DatabaseHandle['listen']) {
   const rows = new Map<string, ClientRow>();
+  /** CDS issuer → client id, for the clients registered with one. */
+  const issuers = new Map<string, string>();
   let listening = false;
   // Bumped by every change: a row read before a change is not cached after it.
   let generation = 0;
@@ -21,10 +23,12 @@ export function createClientCache(db: Database, listen: DatabaseHandle['listen']
   const changed = () => {
     generation += 1;
     rows.clear();
+    issuers.clear();
   };
   const forget = (clientId: string) => {
     generation += 1;
     rows.delete(clientId);
+    for (const [issuer, id] of issuers) if (id === clientId) issuers.delete(issuer);
   };
 
   return {
@@ -41,6 +45,19 @@ export function createClientCache(db: Database, listen: DatabaseHandle['listen']
       changed();
       // Nothing to undo when the database was closed first.
       await stop?.().catch(() => {});
+    },
+    /** The client whose CDS Hooks JWTs carry this `iss` (registered as its CDS issuer). */
+    async findByCdsIssuer(issuer: string): Promise<ClientRow | undefined> {
+      const known = issuers.get(issuer);
+      if (known) return this.find(known);
+      const before = generation;
+      const clientId = await findClientIdByCdsIssuer(db, issuer);
+      if (clientId === undefined) return undefined;
+      if (listening && generation === before) {
+        if (issuers.size >= maxEntries) issuers.delete(issuers.keys().next().value!);
+        issuers.set(issuer, clientId);
+      }
+      return this.find(clientId);
     },
     async find(clientId: string): Promise<ClientRow | undefined> {
       const cached = rows.get(clientId);

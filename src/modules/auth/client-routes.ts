@@ -10,6 +10,7 @@ const client = z
     hospitalId: z.string().nullable(),
     scopes: z.array(z.string()),
     authMethod: z.enum(['client_secret', 'private_key_jwt']),
+    cdsIssuer: z.string().nullable().describe('The iss of the CDS Hooks JWTs this client signs, when it is not the client id'),
     description: z.string().nullable(),
     createdAt: timestamp,
     disabledAt: timestamp.nullable(),
@@ -33,6 +34,15 @@ const jwk = z
   .refine((key) => Object.keys(key).length <= 30, 'at most 30 members')
   .meta({ maxProperties: 30 });
 
+/** An absolute http(s) URI, as an EHR names itself in `iss` (its FHIR server's base URL, most often). */
+const cdsIssuer = z
+  .string()
+  .max(255)
+  .regex(/^https?:\/\/[\x21-\x7E]+$/, 'must be an absolute http or https URI')
+  .describe(
+    "With jwks: the `iss` this EHR puts in its CDS Hooks JWTs (CDS Hooks 2.0 names the issuer by a URI, often the EHR's FHIR base URL). Omitted: `iss` must be the client id",
+  );
+
 const clientInput = z
   .object({
     clientId: identifier.optional().describe('Omitted: generated'),
@@ -41,6 +51,7 @@ const clientInput = z
       .strict()
       .optional()
       .describe('Public keys for private_key_jwt; omitted: a client secret is generated'),
+    cdsIssuer: cdsIssuer.optional(),
     scopes: z.array(z.enum(hospitalScopes)).min(1).optional().describe('Omitted: every hospital scope'),
     description: line(200).optional(),
   })

@@ -13,6 +13,7 @@ export function clientView(row: ClientRow) {
     hospitalId: row.hospital_id,
     scopes: row.scopes,
     authMethod: row.jwks ? ('private_key_jwt' as const) : ('client_secret' as const),
+    cdsIssuer: row.cds_issuer,
     description: row.description,
     createdAt: row.created_at.toISOString(),
     disabledAt: row.disabled_at?.toISOString() ?? null,
@@ -42,9 +43,12 @@ export function createClientService({ db, clock, onChange }: { db: Database; clo
     /** Registers a hospital client. Without a JWKS a secret is generated and returned this once. */
     async register(
       hospitalId: string,
-      input: { clientId?: string; jwks?: { keys: Record<string, unknown>[] }; scopes?: string[]; description?: string },
+      input: { clientId?: string; jwks?: { keys: Record<string, unknown>[] }; cdsIssuer?: string; scopes?: string[]; description?: string },
     ) {
       if (!(await findHospital(db, hospitalId))) throw new NotFound(`Hospital ${hospitalId} is not registered`);
+      if (input.cdsIssuer !== undefined && !input.jwks) {
+        throw new BadRequest('A CDS issuer signs with keys: register it with its jwks', [{ field: 'cdsIssuer', message: 'needs jwks' }]);
+      }
       if (input.jwks) await checkJwks(input.jwks);
       const clientId = input.clientId ?? `${hospitalId}-${randomBytes(4).toString('hex')}`;
       const secret = input.jwks ? null : generateSecret();
@@ -54,9 +58,11 @@ export function createClientService({ db, clock, onChange }: { db: Database; clo
         scopes: [...new Set(input.scopes ?? hospitalScopes)],
         secretHash: secret ? await hashSecret(secret) : null,
         jwks: input.jwks ?? null,
+        cdsIssuer: input.cdsIssuer ?? null,
         description: input.description ?? null,
       });
-      if (!inserted) throw new Conflict(`Client id ${clientId} is taken`);
+      if (inserted === 'id taken') throw new Conflict(`Client id ${clientId} is taken`);
+      if (inserted === 'issuer taken') throw new Conflict(`CDS issuer ${input.cdsIssuer} is another client's`);
       const row = await findClient(db, clientId);
       return { ...clientView(row!), ...(secret ? { clientSecret: secret } : {}) };
     },

@@ -4,10 +4,26 @@ import type { Clients } from '../../db/schema.ts';
 
 export type ClientRow = Selectable<Clients>;
 
-const clientColumns = ['client_id', 'hospital_id', 'scopes', 'secret_hash', 'jwks', 'description', 'created_at', 'disabled_at'] as const;
+const clientColumns = [
+  'client_id',
+  'hospital_id',
+  'scopes',
+  'secret_hash',
+  'jwks',
+  'cds_issuer',
+  'description',
+  'created_at',
+  'disabled_at',
+] as const;
 
 export function findClient(db: Database, clientId: string): Promise<ClientRow | undefined> {
   return db.selectFrom('clients').select(clientColumns).where('client_id', '=', clientId).executeTakeFirst();
+}
+
+/** The client whose CDS Hooks JWTs carry this `iss`, when it is not a client id. */
+export async function findClientIdByCdsIssuer(db: Database, issuer: string): Promise<string | undefined> {
+  const row = await db.selectFrom('clients').select('client_id').where('cds_issuer', '=', issuer).executeTakeFirst();
+  return row?.client_id;
 }
 
 export function listClients(db: Database, hospitalId: string | null): Promise<ClientRow[]> {
@@ -25,9 +41,10 @@ export async function insertClient(
     scopes: string[];
     secretHash: string | null;
     jwks: object | null;
+    cdsIssuer?: string | null;
     description?: string | null;
   },
-): Promise<boolean> {
+): Promise<'inserted' | 'id taken' | 'issuer taken'> {
   const inserted = await db
     .insertInto('clients')
     .values({
@@ -36,12 +53,15 @@ export async function insertClient(
       scopes: client.scopes,
       secret_hash: client.secretHash,
       jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
+      cds_issuer: client.cdsIssuer ?? null,
       description: client.description ?? null,
     })
-    .onConflict((oc) => oc.column('client_id').doNothing())
+    .onConflict((oc) => oc.doNothing())
     .returning('client_id')
     .executeTakeFirst();
-  return inserted !== undefined;
+  if (inserted) return 'inserted';
+  // Nothing inserted: the id or the issuer is another client's (a unique key each).
+  return (await findClient(db, client.clientId)) ? 'id taken' : 'issuer taken';
 }
 
 export async function disableClient(db: Database, clientId: string, at: Date): Promise<ClientRow | undefined> {

@@ -7,9 +7,10 @@ import { claimAssertionId, type Actor, type ClientLookup } from '../auth/index.t
 /**
  * CDS Hooks 2.0 "Trusting CDS Clients": every call carries `Authorization: Bearer <JWT>` signed by the
  * CDS client (the hospital's EHR) with its own private key. Here the client is a hospital client
- * registered with a JWKS (as for private_key_jwt): `iss` is its client id, `aud` the URL of the endpoint
- * called, `jti` single-use (kept with the token endpoint's assertion ids until `exp`), `exp` at most
- * five minutes ahead. A `jku` header is never followed: only the registered keys are trusted.
+ * registered with a JWKS (as for private_key_jwt): `iss` is the CDS issuer it registered (a URI, often
+ * the EHR's FHIR base URL) or else its client id, `aud` the URL of the endpoint called, `jti` single-use
+ * (kept with the token endpoint's assertion ids until `exp`), `exp` at most five minutes ahead. A `jku`
+ * header is never followed: only the registered keys are trusted.
  */
 
 /** Asymmetric algorithms only (the specification forbids `none` and shared-secret HMACs). */
@@ -64,6 +65,12 @@ export function createCdsClientAuth({ db, clock, clients }: CdsClientAuthDeps) {
     return keySet;
   };
 
+  /** A registered CDS issuer is an http(s) URI; a client id never is (it has no colon): the two cannot be confused. */
+  async function clientOf(issuer: string) {
+    if (/^https?:\/\//.test(issuer)) return issuer.length <= 255 ? clients.findByCdsIssuer(issuer) : undefined;
+    return issuer.length <= 64 ? clients.find(issuer) : undefined;
+  }
+
   return {
     /**
      * The hospital a CDS client acts for, from its JWT: 401 for anything wrong with the JWT or its
@@ -79,16 +86,18 @@ export function createCdsClientAuth({ db, clock, clients }: CdsClientAuthDeps) {
       } catch {
         throw new CdsClientUnauthorized('The JWT is not a valid signed JWT');
       }
-      if (typeof issuer !== 'string' || issuer === '') throw new CdsClientUnauthorized('The JWT needs an iss: the client id');
-      const client = issuer.length <= 64 ? await clients.find(issuer) : undefined;
+      if (typeof issuer !== 'string' || issuer === '') {
+        throw new CdsClientUnauthorized('The JWT needs an iss: the CDS issuer the client registered, or its client id');
+      }
+      const client = await clientOf(issuer);
       if (!client || client.disabled_at || !client.jwks || !client.hospital_id) {
-        throw new CdsClientUnauthorized('The JWT’s iss is not a hospital client registered with a JWKS');
+        throw new CdsClientUnauthorized('The JWT’s iss is not the CDS issuer or the id of a hospital client registered with a JWKS');
       }
       const now = clock();
       let payload, protectedHeader;
       try {
         ({ payload, protectedHeader } = await jwtVerify(token, keySetOf(client, client.jwks), {
-          issuer: client.client_id,
+          issuer,
           audience: [...audiences],
           algorithms,
           requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
