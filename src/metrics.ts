@@ -49,6 +49,13 @@ export function createMetrics() {
       labelNames: ['action', 'outcome'] as const,
       registers,
     }),
+    sharedStatementChecks: new Histogram({
+      name: 'mre_shared_statement_checks',
+      help: "How many recognition checks one shared statement served: the check's read, and its write (one commit)",
+      labelNames: ['statement'] as const,
+      buckets: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64],
+      registers,
+    }),
     webhookAttempts: new Counter({
       name: 'mre_webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome: delivered, retried (due again after a back-off), failed (no attempts left)',

@@ -44,7 +44,15 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
   const { patientKeySecret } = keys;
   const recalls = createRecallService({ db, clock, horizonDays: config.recalls.horizonDays });
   const results = createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy });
-  const checks = createCheckService({ db, prepared: database.prepared, registry, clock, patientKeySecret, audit });
+  const checks = createCheckService({
+    db,
+    prepared: database.prepared,
+    registry,
+    clock,
+    patientKeySecret,
+    audit,
+    sharedStatement: (statement, count) => metrics.sharedStatementChecks.observe({ statement }, count),
+  });
   const decisions = createDecisionService({ db, clock, audit, registry });
   return {
     recalls,

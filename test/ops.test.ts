@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, bearer } from './helpers/auth.ts';
+import { generateResidentId } from '../src/modules/patients/index.ts';
+import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
+import { makeHospital, makeHospitalClient, makeItem } from './helpers/factories.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 
 let ctx: TestContext;
@@ -73,6 +75,39 @@ describe('metrics', () => {
       'mre_process_cpu_seconds_total',
     ]) {
       expect(response.body).toContain(metric);
+    }
+  });
+});
+
+describe('shared statements', () => {
+  it('count how many checks each shared read and write served, every check once', async () => {
+    const hospital = await makeHospital(ctx.db);
+    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
+    const client = await makeHospitalClient(ctx.db, hospital);
+    const headers = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    const checks = await Promise.all(
+      Array.from({ length: 6 }, (_, n) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/v1/recognition-checks',
+          headers,
+          payload: {
+            practitionerId: 'DR-1',
+            patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(n).padStart(3, '0')) },
+            items: [item],
+            purpose: 'treatment',
+          },
+        }),
+      ),
+    );
+    expect(checks.map((c) => c.statusCode)).toEqual(Array(6).fill(201));
+    const metrics = (await ctx.app.inject({ url: '/metrics', headers: bearer(await adminToken(ctx.app)) })).body;
+    const value = (name: string, statement: string) =>
+      Number(new RegExp(`^mre_shared_statement_checks_${name}\\{statement="${statement}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    for (const statement of ['read', 'write']) {
+      expect(value('sum', statement), statement).toBe(6);
+      expect(value('count', statement), statement).toBeGreaterThanOrEqual(1);
+      expect(value('count', statement), statement).toBeLessThanOrEqual(6);
     }
   });
 });

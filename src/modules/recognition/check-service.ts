@@ -28,14 +28,16 @@ export interface RecognitionDeps {
   registry: RegistrySnapshots;
   clock: () => Date;
   patientKeySecret: string;
+  /** Told how many checks each shared statement serves (a metric). */
+  sharedStatement?: (statement: 'read' | 'write', checks: number) => void;
 }
 
 const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }, b: { decision: Decision; result: ResultFacts }) =>
   Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
-export function createCheckService({ db, prepared, registry, clock, patientKeySecret, audit }: RecognitionDeps) {
-  const store = createCheckStore(db, prepared, registry);
+export function createCheckService({ db, prepared, registry, clock, patientKeySecret, audit, sharedStatement }: RecognitionDeps) {
+  const store = createCheckStore(db, prepared, registry, sharedStatement);
   return {
     /**
      * Runs a recognition check: reads the patient's results in one statement (the registry comes

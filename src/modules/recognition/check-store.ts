@@ -38,11 +38,21 @@ export interface CheckStore {
  * A check's read and its write, each batched with those of the checks running at the same moment
  * (src/db/batch.ts): under load, one statement serves several checks.
  */
-export function createCheckStore(db: Database, prepared: Prepared, snapshots: RegistrySnapshots): CheckStore {
-  const lookup = batching((lookups: CandidateLookup[]) => prepared('recognition_check_candidates', candidateResultsQuery(db, lookups)));
-  const record = batching(async (checks: NewCheck[]) =>
-    (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id),
-  );
+export function createCheckStore(
+  db: Database,
+  prepared: Prepared,
+  snapshots: RegistrySnapshots,
+  /** Told how many checks each shared statement serves. */
+  shared: (statement: 'read' | 'write', checks: number) => void = () => {},
+): CheckStore {
+  const lookup = batching((lookups: CandidateLookup[]) => {
+    shared('read', lookups.length);
+    return prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
+  });
+  const record = batching(async (checks: NewCheck[]) => {
+    shared('write', checks.length);
+    return (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id);
+  });
 
   return {
     async loadFacts(receiverId, codes, patientKey, now) {
