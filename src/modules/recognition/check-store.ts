@@ -42,16 +42,18 @@ export function createCheckStore(
   db: Database,
   prepared: Prepared,
   snapshots: RegistrySnapshots,
-  /** Told how many checks each shared statement serves. */
+  /** Told how many checks each shared statement served, once it succeeded (a failed batch is run again check by check). */
   shared: (statement: 'read' | 'write', checks: number) => void = () => {},
 ): CheckStore {
-  const lookup = batching((lookups: CandidateLookup[]) => {
+  const lookup = batching(async (lookups: CandidateLookup[]) => {
+    const found = await prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
     shared('read', lookups.length);
-    return prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
+    return found;
   });
   const record = batching(async (checks: NewCheck[]) => {
+    const rows = await prepared('recognition_check_record', recordQuery(db, checks));
     shared('write', checks.length);
-    return (await prepared('recognition_check_record', recordQuery(db, checks))).map((row) => row.id);
+    return rows.map((row) => row.id);
   });
 
   return {
