@@ -94,7 +94,12 @@ async function main(): Promise<void> {
       await loadPatients(db, counts, secret, log);
     });
     await phase('results', () =>
-      withoutIndexes(db, ['results'], () => loadResults(db, { now, days: opts.days, seed: opts.seed, jobs: opts.jobs, counts, log }), log),
+      withoutIndexes(
+        db,
+        ['results', 'result_accessions'],
+        () => loadResults(db, { now, days: opts.days, seed: opts.seed, jobs: opts.jobs, counts, log }),
+        log,
+      ),
     );
     await phase('recent results sample', () => sampleRecent(db, now));
     const logCounts = await phase('recognition log', () =>
@@ -104,7 +109,8 @@ async function main(): Promise<void> {
     );
     await phase('report aggregates', () => rebuildAggregates(db));
     await phase('vacuum analyze', async () => {
-      for (const table of ['results', ...logTables, 'gen_patients', 'gen_recent']) await sql.raw(`vacuum (analyze) ${table}`).execute(db);
+      for (const table of ['results', 'result_accessions', ...logTables, 'gen_patients', 'gen_recent'])
+        await sql.raw(`vacuum (analyze) ${table}`).execute(db);
       await vacuumAggregates(db);
     });
     await writeMeta(db, { ...opts, generatedAt: now.toISOString(), keyFingerprint: keyFingerprint(secret), status: 'complete' });

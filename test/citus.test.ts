@@ -68,10 +68,13 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     await cluster?.drop();
   });
 
-  it('places the registry in reference tables and the check log by check id, once', async () => {
+  it('places the registry in reference tables, the check log by check id and the results by patient key, once', async () => {
     expect(firstRun).toContain('Citus: reference tables (a copy on every node): hospitals (now)');
-    expect(firstRun).toContain('recognition_checks.id (now)');
-    expect(firstRun).toMatch(/results: its keys/);
+    expect(firstRun).toContain('Citus: distributed, co-located by check id: recognition_checks.id (now)');
+    expect(firstRun).toContain(
+      'Citus: distributed, co-located by patient key: results.patient_key (now), result_versions.patient_key (now)',
+    );
+    expect(firstRun).toContain('Citus: distributed, co-located by accession number: result_accessions.accession_no (now)');
     expect(secondRun).toContain('The database is up to date');
     expect(secondRun).not.toContain('(now)');
     const { rows } = await sql<{ table: string; method: string; replication: string; column: string | null; colocation: number }>`
@@ -81,8 +84,10 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const placed = new Map(rows.map((r) => [r.table, r]));
     for (const table of referenceTables) expect(placed.get(table), table).toMatchObject({ method: 'n', replication: 't' });
     for (const { table, column } of distributedTables) expect(placed.get(table), table).toMatchObject({ method: 'h', column });
-    expect(new Set(distributedTables.map(({ table }) => placed.get(table)!.colocation)).size).toBe(1);
-    for (const table of ['results', 'result_versions', 'audit_events', 'registry_version', 'agg_pending', 'idempotency_keys']) {
+    const groups = Map.groupBy(distributedTables, (d) => d.group);
+    for (const tables of groups.values()) expect(new Set(tables.map(({ table }) => placed.get(table)!.colocation)).size).toBe(1);
+    expect(new Set([...groups.values()].map(([anchor]) => placed.get(anchor.table)!.colocation)).size).toBe(groups.size);
+    for (const table of ['audit_events', 'registry_version', 'agg_pending', 'idempotency_keys']) {
       expect(placed.has(table), table).toBe(false);
     }
   });
@@ -143,12 +148,17 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     });
     expect(repeated.statusCode).toBe(409);
 
-    // The check log went to the workers' shards.
-    const { rows: shards } = await sql<{ groups: number[] }>`
-      select array_agg(distinct n.groupid order by n.groupid) as groups
-      from citus_shards s join pg_dist_node n on n.nodename = s.nodename and n.nodeport = s.nodeport
-      where s.table_name = 'recognition_checks'::regclass`.execute(ctx.db);
-    expect(shards[0].groups.every((g) => g !== 0)).toBe(true);
+    // The check log and the results went to the workers' shards.
+    for (const table of ['recognition_checks', 'results', 'result_accessions']) {
+      const { rows: shards } = await sql<{ groups: number[] }>`
+        select array_agg(distinct n.groupid order by n.groupid) as groups
+        from citus_shards s join pg_dist_node n on n.nodename = s.nodename and n.nodeport = s.nodeport
+        where s.table_name = ${table}::regclass`.execute(ctx.db);
+      expect(
+        shards[0].groups.every((g) => g !== 0),
+        table,
+      ).toBe(true);
+    }
 
     await catchUp(ctx.db);
     const report = await ctx.app.inject({ url: '/v1/reports/savings?from=2026-11-25&to=2026-11-26&groupBy=day', headers: admin });
@@ -176,12 +186,34 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     expect(recalls.json().recalls).toEqual([expect.objectContaining({ cause: 'certification', reasons: ['NR_ISSUER_SUSPENDED'] })]);
   });
 
-  function check() {
+  it("reads a result back by accession, and moves it to a corrected patient's shard with its history", async () => {
+    const read = await ctx.app.inject({ url: '/v1/results/ACC-CITUS-1', headers: issuerAuth });
+    expect(read.statusCode).toBe(200);
+    const resultId = read.json().resultId;
+    const corrected = generateResidentId('19900202', '330106', '518');
+    const moved = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/results/ACC-CITUS-1',
+      headers: issuerAuth,
+      payload: ctSubmission(corrected, 'CT-CHEST'),
+    });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ resultId, outcome: 'updated', version: 2 });
+    expect((await check()).json().items[0].candidates).toEqual([]);
+    expect((await check(corrected)).json().items[0].candidates).toEqual([expect.objectContaining({ resultId })]);
+    const history = await ctx.app.inject({ url: '/v1/results/ACC-CITUS-1/history', headers: issuerAuth });
+    expect(history.json().versions.map((v: { changedFields: string[] }) => v.changedFields)).toEqual([[], ['patient']]);
+    const { rows } = await sql<{ results: number; versions: number }>`
+      select (select count(*)::int from results) as results, (select count(*)::int from result_versions) as versions`.execute(ctx.db);
+    expect(rows[0]).toEqual({ results: 1, versions: 2 });
+  });
+
+  function check(patient = idNumber) {
     return ctx.app.inject({
       method: 'POST',
       url: '/v1/recognition-checks',
       headers: receiverAuth,
-      payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber }, items: ['CT-CHEST'], purpose: 'treatment' },
+      payload: { practitionerId: 'DR-1', patient: { idType: 'resident_id', idNumber: patient }, items: ['CT-CHEST'], purpose: 'treatment' },
     });
   }
 });

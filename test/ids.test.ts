@@ -23,13 +23,15 @@ describe('row ids on the hot paths', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(50);
     const defaults = await sql<{ table_name: string; column_default: string }>`
       select table_name, column_default from information_schema.columns
-      where column_name = 'id' and table_name in ('results', 'recognition_checks', 'recognition_decisions') order by 1`.execute(ctx.db);
+      where (table_name, column_name) in (('result_accessions', 'result_id'), ('recognition_checks', 'id'), ('recognition_decisions', 'id'))
+      order by 1`.execute(ctx.db);
+    // A result's id is made with its accession (results.id has no default of its own).
     expect(defaults.rows.map((r) => r.column_default)).toEqual(['uuid_v7()', 'uuid_v7()', 'uuid_v7()']);
   });
 });
 
 describe('rows the log refers to', () => {
-  it('are never deleted and never change their key: hospitals, items, rule sets and results', async () => {
+  it('are never deleted and never change their key: hospitals, items, rule sets, results and their accessions', async () => {
     const expectRefused = (statement: Promise<unknown>) => expect(statement).rejects.toThrow(/never deleted and keep their key/);
     await sql`insert into hospitals (id, name, tier, province, city) values ('H-PERM', 'permanent', 'primary', 'Zhejiang', 'Hangzhou')`.execute(
       ctx.db,
@@ -46,6 +48,9 @@ describe('rows the log refers to', () => {
       performedAt: new Date(),
     });
     await expectRefused(sql`delete from results where id = ${result}`.execute(ctx.db));
+    await expectRefused(sql`update results set patient_key = ${'b'.repeat(64)} where id = ${result}`.execute(ctx.db));
+    await expectRefused(sql`delete from result_accessions where result_id = ${result}`.execute(ctx.db));
+    await expectRefused(sql`update result_accessions set result_id = uuid_v7() where result_id = ${result}`.execute(ctx.db));
     await expectRefused(sql`delete from rule_sets`.execute(ctx.db));
     await expectRefused(sql`update rule_sets set version = version + 100`.execute(ctx.db));
   });

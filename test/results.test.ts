@@ -135,6 +135,47 @@ describe('PUT /v1/results/{accessionNo}', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('moves a result whose patient is corrected: same id, next version, found only under the new patient', async () => {
+    const wrong = patientId();
+    const right = patientId();
+    const created = await putResult(ctx.app, world.tokenA, 'CT-MOVE', ctSubmission(wrong, world.ct, { status: 'preliminary' }));
+    await putResult(ctx.app, world.tokenA, 'CT-MOVE', ctSubmission(wrong, world.ct));
+    const moved = await putResult(ctx.app, world.tokenA, 'CT-MOVE', ctSubmission(right, world.ct));
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ resultId: created.json().resultId, outcome: 'updated', version: 3 });
+    expect(moved.json().createdAt).toBe(created.json().createdAt);
+
+    const found = async (idNumber: string) =>
+      (await search(world.tokenA, { patient: { idType: 'resident_id', idNumber }, purpose: 'treatment', practitionerId: 'DR-1' })).json()
+        .results.length;
+    expect(await found(wrong)).toBe(0);
+    expect(await found(right)).toBe(1);
+
+    const history = await ctx.app.inject({ method: 'GET', url: '/v1/results/CT-MOVE/history', headers: bearer(world.tokenA) });
+    expect(history.json().versions.map((v: { version: number; changedFields: string[] }) => [v.version, v.changedFields])).toEqual([
+      [1, []],
+      [2, ['status']],
+      [3, ['patient']],
+    ]);
+    const rows = await ctx.db.selectFrom('results').select(['id', 'version', 'moving']).where('accession_no', '=', 'CT-MOVE').execute();
+    expect(rows).toEqual([{ id: created.json().resultId, version: 3, moving: false }]);
+    const versions = await ctx.db
+      .selectFrom('result_versions')
+      .select('patient_key')
+      .where('result_id', '=', created.json().resultId)
+      .execute();
+    const accession = await ctx.db
+      .selectFrom('result_accessions')
+      .select(['result_id', 'patient_key'])
+      .where('accession_no', '=', 'CT-MOVE')
+      .execute();
+    expect(accession).toEqual([{ result_id: created.json().resultId, patient_key: versions[0].patient_key }]);
+    expect(new Set(versions.map((v) => v.patient_key)).size).toBe(1);
+
+    // Only a move removes a result row: a delete by hand is still refused.
+    await expect(sql`delete from results where accession_no = 'CT-MOVE'`.execute(ctx.db)).rejects.toThrow(/never deleted/);
+  });
+
   it('resolves a local code through the hospital’s code map and defaults the kind by category', async () => {
     const viaLocal = await putResult(ctx.app, world.tokenA, 'CT-LOCAL', {
       ...ctSubmission(patientId(), world.ct, { itemCode: undefined }),

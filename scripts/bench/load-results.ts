@@ -94,7 +94,9 @@ interface Slots {
 
 async function insertChunk(db: Kysely<DB>, lo: number, hi: number, load: ResultLoad, s: Slots): Promise<void> {
   const seed = load.seed;
+  // Each result with its accession, in one statement: the accession names the result's id and patient key.
   await sql`
+    with indexed as (
     insert into results (id, issuing_hospital_id, accession_no, patient_key, item_code, local_code, kind, status, performed_at, reported_at,
                          images_available, study_uid, critical_open, equipment, analytes, analyte_codes, findings, content_hash, version,
                          created_at, updated_at)
@@ -134,5 +136,8 @@ async function insertChunk(db: Kysely<DB>, lo: number, hi: number, load: ResultL
     join gen_items it on it.num = e.item_num
     -- Rows land in time order, as hospitals submit them: a patient's results end up on different
     -- pages, so the candidate look-up reads the heap as it would in production.
-    order by e.performed_at`.execute(db);
+    order by e.performed_at
+    returning id, issuing_hospital_id, accession_no, patient_key)
+    insert into result_accessions (issuing_hospital_id, accession_no, result_id, patient_key)
+    select issuing_hospital_id, accession_no, id, patient_key from indexed`.execute(db);
 }

@@ -10,14 +10,20 @@ import { sql, type Kysely } from 'kysely';
 export const referenceTables = ['hospitals', 'items', 'scopes', 'rule_sets', 'code_maps', 'certification_events', 'clients'] as const;
 
 /**
- * The check log, co-located by check id: a check's items, candidates and decisions lie on its shard,
- * and a decision (which names its check) is routed to that one shard. The first is the anchor.
+ * The distributed tables, in co-location groups; the first table of a group is its anchor. The check
+ * log by check id: a check's items, candidates and decisions lie on its shard, and a decision (which
+ * names its check) is routed to that one shard. Results and their versions by patient key: a check
+ * reads one patient's results on one shard. The accession table by accession number: a submission
+ * finds its result's place on one shard (by hospital alone, a large hospital would be a hot shard).
  */
 export const distributedTables = [
-  { table: 'recognition_checks', column: 'id' },
-  { table: 'check_items', column: 'check_id' },
-  { table: 'check_candidates', column: 'check_id' },
-  { table: 'recognition_decisions', column: 'check_id' },
+  { table: 'recognition_checks', column: 'id', group: 'check' },
+  { table: 'check_items', column: 'check_id', group: 'check' },
+  { table: 'check_candidates', column: 'check_id', group: 'check' },
+  { table: 'recognition_decisions', column: 'check_id', group: 'check' },
+  { table: 'results', column: 'patient_key', group: 'patient' },
+  { table: 'result_versions', column: 'patient_key', group: 'patient' },
+  { table: 'result_accessions', column: 'accession_no', group: 'accession' },
 ] as const;
 
 const aggregates = 'the report aggregates and their queue: written by the aggregator alone, read by the reports on the coordinator';
@@ -29,9 +35,6 @@ const registryVersions = "raised by the registry tables' trigger on the coordina
 export const coordinatorTables: Record<string, string> = {
   registry_version: registryVersions,
   registry_table_versions: registryVersions,
-  results:
-    'its keys (id; issuing_hospital_id, accession_no) lack the patient key: the accession uniqueness must move to a table of its own first',
-  result_versions: 'references results (id), so it can only follow results, with the patient key added',
   audit_events:
     "keyed by id alone: distributed by it, every check would commit on two nodes; it waits for a routing key shared with the check's",
   recalls: 'a few rows per amended result, written in the transaction of the change and listed per hospital',
@@ -47,7 +50,7 @@ export const coordinatorTables: Record<string, string> = {
 
 export interface CitusPlacement {
   reference: { table: string; created: boolean }[];
-  distributed: { table: string; column: string; created: boolean }[];
+  distributed: { table: string; column: string; group: string; created: boolean }[];
   coordinator: { table: string; reason: string }[];
 }
 
@@ -198,9 +201,9 @@ async function place(conn: Executor): Promise<CitusPlacement> {
 
   const newDistributed = distributedTables.filter(({ table }) => !placed.has(table));
   if (newDistributed.length > 0) {
-    const anchor = distributedTables[0].table;
     await conn.transaction().execute(async (trx) => {
-      for (const { table, column } of newDistributed) {
+      for (const { table, column, group } of newDistributed) {
+        const anchor = distributedTables.find((d) => d.group === group)!.table;
         const colocateWith = table === anchor ? 'none' : anchor;
         await sql`select create_distributed_table(${table}, ${column}, colocate_with => ${colocateWith})`.execute(trx);
       }
@@ -219,9 +222,10 @@ async function place(conn: Executor): Promise<CitusPlacement> {
   const planned = new Set<string>([...referenceTables, ...distributedTables.map((d) => d.table)]);
   return {
     reference: referenceTables.map((table) => ({ table, created: newReferences.includes(table) })),
-    distributed: distributedTables.map(({ table, column }) => ({
+    distributed: distributedTables.map(({ table, column, group }) => ({
       table,
       column,
+      group,
       created: newDistributed.some((d) => d.table === table),
     })),
     coordinator: (await tablesOfSchema(conn))
@@ -234,6 +238,12 @@ async function place(conn: Executor): Promise<CitusPlacement> {
   };
 }
 
+const groupNames: Record<(typeof distributedTables)[number]['group'], string> = {
+  check: 'check id',
+  patient: 'patient key',
+  accession: 'accession number',
+};
+
 /** What `distributeOnCitus` did, as lines for a person ("(now)": placed by this run). */
 export function describePlacement(placement: CitusPlacement): string {
   const list = (rows: { table: string; created: boolean }[]) => rows.map((r) => `${r.table}${r.created ? ' (now)' : ''}`).join(', ');
@@ -241,7 +251,12 @@ export function describePlacement(placement: CitusPlacement): string {
   for (const { table, reason } of placement.coordinator) byReason.set(reason, [...(byReason.get(reason) ?? []), table]);
   return [
     `Citus: reference tables (a copy on every node): ${list(placement.reference)}`,
-    `Citus: distributed, co-located by check id: ${list(placement.distributed.map((d) => ({ table: `${d.table}.${d.column}`, created: d.created })))}`,
+    ...Object.entries(groupNames).map(
+      ([group, name]) =>
+        `Citus: distributed, co-located by ${name}: ${list(
+          placement.distributed.filter((d) => d.group === group).map((d) => ({ table: `${d.table}.${d.column}`, created: d.created })),
+        )}`,
+    ),
     'Citus: left on the coordinator:',
     ...[...byReason].map(([reason, tables]) => `  ${tables.join(', ')}: ${reason}`),
     '',

@@ -379,6 +379,13 @@ export interface RegistryVersion {
   version: number;
 }
 
+export interface ResultAccessions {
+  accession_no: string;
+  issuing_hospital_id: string;
+  patient_key: string;
+  result_id: Generated<string>;
+}
+
 export interface Results {
   accession_no: string;
   analyte_codes: Generated<string[]>;
@@ -388,12 +395,16 @@ export interface Results {
   critical_open: Generated<boolean>;
   equipment: JSONColumnType<Record<string, unknown>> | null;
   findings: string | null;
-  id: Generated<string>;
+  id: string;
   images_available: boolean | null;
   issuing_hospital_id: string;
   item_code: string;
   kind: string;
   local_code: string | null;
+  /**
+   * Set only in the transaction that moves the result to a corrected patient key, just before its old row is removed
+   */
+  moving: Generated<boolean>;
   patient_key: string;
   performed_at: Timestamp;
   reported_at: Timestamp | null;
@@ -406,6 +417,7 @@ export interface Results {
 export interface ResultVersions {
   content: JSONColumnType<Record<string, unknown>>;
   content_hash: string;
+  patient_key: string;
   recorded_at: Generated<Timestamp>;
   recorded_by: string;
   result_id: string;
@@ -503,6 +515,7 @@ export interface DB {
   recognition_decisions: RecognitionDecisions;
   registry_table_versions: RegistryTableVersions;
   registry_version: RegistryVersion;
+  result_accessions: ResultAccessions;
   result_versions: ResultVersions;
   results: Results;
   rule_sets: RuleSets;

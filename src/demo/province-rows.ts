@@ -4,7 +4,7 @@ import type { Insertable, Transaction } from 'kysely';
 import type { DB, Results } from '../db/schema.ts';
 import { hashSecret } from '../modules/auth/index.ts';
 import { patientKey } from '../modules/patients/index.ts';
-import { contentHash, type ResultContent } from '../modules/results/index.ts';
+import { contentHash, insertNewResults, type ResultContent } from '../modules/results/index.ts';
 import type { DemoCertification, DemoProvince, DemoResult } from './province.ts';
 
 // Multi-row inserts of this many rows keep each statement well under PostgreSQL's 65,535 bind
@@ -102,7 +102,10 @@ export async function insertRegistry(
  * hospital submitted the result once: the same content and hash as the results module computes, so
  * resubmitting a demo result unchanged is answered "unchanged".
  */
-export function prepareResult(result: DemoResult, secret: string): { row: Insertable<Results>; content: ResultContent; hash: string } {
+export function prepareResult(
+  result: DemoResult,
+  secret: string,
+): { row: Omit<Insertable<Results>, 'id'>; content: ResultContent; hash: string } {
   const content: ResultContent = {
     patientKey: patientKey(secret, 'resident_id', result.patientIdNumber),
     itemCode: result.itemCode,
@@ -120,7 +123,7 @@ export function prepareResult(result: DemoResult, secret: string): { row: Insert
   };
   const hash = contentHash(content);
   const submittedAt = result.reportedAt ?? result.performedAt;
-  const row: Insertable<Results> = {
+  const row: Omit<Insertable<Results>, 'id'> = {
     issuing_hospital_id: result.issuingHospitalId,
     accession_no: result.accessionNo,
     patient_key: content.patientKey,
@@ -147,17 +150,17 @@ export function prepareResult(result: DemoResult, secret: string): { row: Insert
 
 export async function insertResults(trx: Transaction<DB>, prepared: ReturnType<typeof prepareResult>[]): Promise<void> {
   for (const chunk of chunks(prepared)) {
-    const inserted = await trx
-      .insertInto('results')
-      .values(chunk.map((p) => p.row))
-      .returning(['id', 'issuing_hospital_id', 'accession_no'])
-      .execute();
+    const inserted = await insertNewResults(
+      trx,
+      chunk.map((p) => p.row),
+    );
     const ids = new Map(inserted.map((r) => [`${r.issuing_hospital_id} ${r.accession_no}`, r.id]));
     await trx
       .insertInto('result_versions')
       .values(
         chunk.map((p) => ({
           result_id: ids.get(`${p.row.issuing_hospital_id} ${p.row.accession_no}`)!,
+          patient_key: p.row.patient_key,
           version: 1,
           content: JSON.stringify(p.content),
           content_hash: p.hash,

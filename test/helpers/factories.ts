@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../src/db/database.ts';
 import { hashSecret } from '../../src/modules/auth/secrets.ts';
+import { insertNewResults } from '../../src/modules/results/index.ts';
 
 /** Small factories that write straight to the database, so each test makes exactly what it needs. */
 const suffix = () => randomBytes(4).toString('hex');
@@ -148,9 +149,8 @@ export interface ResultSeed {
 
 /** A result row written straight to the index (the HTTP path is tested in results tests). */
 export async function makeResult(db: Database, seed: ResultSeed): Promise<string> {
-  const row = await db
-    .insertInto('results')
-    .values({
+  const [row] = await insertNewResults(db, [
+    {
       issuing_hospital_id: seed.hospitalId,
       accession_no: seed.accessionNo ?? `ACC-${suffix()}`,
       patient_key: seed.patientKey,
@@ -170,8 +170,7 @@ export async function makeResult(db: Database, seed: ResultSeed): Promise<string
       content_hash: suffix(),
       version: 1,
       updated_at: new Date(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+    },
+  ]);
   return row.id;
 }

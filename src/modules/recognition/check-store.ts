@@ -6,7 +6,7 @@ import { auditChecksFrom, type RequestOrigin } from '../audit/index.ts';
 import { rememberAnswersFrom, type IdempotentRequest } from '../idempotency/index.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
 import { enqueueChecksFrom } from '../reports/index.ts';
-import { candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
+import { candidateResultsOf, candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
 import type { CandidateRow, StoredCandidate } from './candidates.ts';
 
 /**
@@ -46,9 +46,9 @@ export function createCheckStore(
   shared: (statement: 'read' | 'write', checks: number) => void = () => {},
 ): CheckStore {
   const lookup = batching(async (lookups: CandidateLookup[]) => {
-    const found = await prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
+    const [found] = await prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
     shared('read', lookups.length);
-    return found;
+    return candidateResultsOf(lookups, found);
   });
   const record = batching(async (checks: NewCheck[]) => {
     const rows = await prepared('recognition_check_record', recordQuery(db, checks));

@@ -69,7 +69,10 @@ async function judgeRecognitionsAgain(
   if (recognitions.length === 0) return 'judged';
   if ((await holdRegistryVersion(trx)) > registry.version) return 'stale';
   const results = new Map(
-    (await resultFactsOf(trx, [...new Set(recognitions.map((d) => d.resultId))], { lock: true })).map((r) => [r.id, r]),
+    (await resultFactsOf(trx, [...new Set(recognitions.map((d) => d.resultId))], { lock: true, patientKey: check.patientKey })).map((r) => [
+      r.id,
+      r,
+    ]),
   );
   const refused = recognitions.flatMap((d) => {
     const result = results.get(d.resultId);
@@ -79,7 +82,7 @@ async function judgeRecognitionsAgain(
     return [{ resultId: d.resultId, itemCode: d.itemCode, reasons: decision?.reasons ?? [] }];
   });
   if (refused.length > 0) {
-    const named = refused.map((r) => `${r.resultId} (${r.reasons.join(', ') || 'no longer in the registry'})`).join('; ');
+    const named = refused.map((r) => `${r.resultId} (${r.reasons.join(', ') || 'no longer indexed for this patient'})`).join('; ');
     throw new Conflict(`No longer recognisable since the check: ${named}. Nothing was recorded.`, 'no-longer-recognizable', { refused });
   }
   return 'judged';

@@ -29,7 +29,7 @@ export interface CandidateResultRow {
   analyte_codes: string[];
 }
 
-/** Each patient's results, and the registry version they were read with (one row per patient, in order). */
+/** Each patient's results, and the registry version they were read with (one per lookup, in order). */
 export interface CandidateResults {
   registry_version: number;
   results: CandidateResultRow[];
@@ -37,23 +37,46 @@ export interface CandidateResults {
 
 /**
  * The recognition check's read, in one statement for any number of patients (checks made at the
- * same moment share it): each patient's results within the look-back, newest first, with the
- * registry's version read in the same snapshot, so the check is judged with a registry at least
- * as new as its results.
+ * same moment share it): their results since the earliest of their look-backs, with the registry's
+ * version read in the same snapshot, so a check is judged with a registry at least as new as its
+ * results. The statement names the patients' keys as a list, which PostgreSQL reads from the index
+ * in one scan and Citus sends to the patients' shards only; candidateResultsOf splits the rows.
  */
 export function candidateResultsQuery(db: Executor, lookups: readonly CandidateLookup[]) {
-  return sql<CandidateResults>`
+  const since = Math.min(...lookups.map(windowStart));
+  return sql<{ registry_version: number; results: (CandidateResultRow & { patient_key: string })[] }>`
     select (${registryVersionQuery(db)}) as registry_version,
-      (select coalesce(json_agg(f order by f.performed_at desc, f.id), '[]') from (
-        select r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
+      (select coalesce(json_agg(f), '[]') from (
+        select r.patient_key, r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
                r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes
         from results r
-        where r.patient_key = k.patient_key and r.performed_at >= k.now - k.lookback_days * interval '1 day'
+        where r.patient_key = any(${[...new Set(lookups.map((l) => l.patientKey))]}::text[]) and r.performed_at >= ${new Date(since)}
       ) f) as results
-    from unnest(${lookups.map((l) => l.patientKey)}::text[], ${lookups.map((l) => l.now)}::timestamptz[], ${lookups.map((l) => l.lookbackDays)}::integer[])
-      with ordinality as k(patient_key, now, lookback_days, n)
-    order by k.n
   `.compile(db);
+}
+
+/** Each lookup's results from the shared read: its patient's, within its look-back, newest first. */
+export function candidateResultsOf(
+  lookups: readonly CandidateLookup[],
+  found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
+): CandidateResults[] {
+  const byPatient = new Map<string, CandidateResultRow[]>();
+  for (const { patient_key, ...row } of found.results) byPatient.set(patient_key, [...(byPatient.get(patient_key) ?? []), row]);
+  for (const rows of byPatient.values()) rows.sort(newestFirst);
+  return lookups.map((lookup) => {
+    const from = windowStart(lookup);
+    return {
+      registry_version: found.registry_version,
+      results: (byPatient.get(lookup.patientKey) ?? []).filter((r) => Date.parse(r.performed_at) >= from),
+    };
+  });
+}
+
+const windowStart = (lookup: CandidateLookup) => lookup.now.getTime() - lookup.lookbackDays * 86_400_000;
+
+function newestFirst(a: CandidateResultRow, b: CandidateResultRow): number {
+  const at = Date.parse(b.performed_at) - Date.parse(a.performed_at);
+  return at !== 0 ? at : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** A results row (timestamps as Dates, or as ISO text from a JSON read) as the engine's facts. */
@@ -92,9 +115,14 @@ export function resultFacts(r: {
 /**
  * The engine's facts of the given results (those still indexed): for replaying stored checks, and for
  * judging a decision again. `lock` holds them (FOR SHARE) until the transaction ends, so no new version
- * commits in between.
+ * commits in between. Given the patient's key, only that patient's results are read (on Citus, from the
+ * patient's shard alone): a result moved to a corrected patient since is not found.
  */
-export async function resultFactsOf(db: Executor, resultIds: readonly string[], { lock = false } = {}): Promise<ResultFacts[]> {
+export async function resultFactsOf(
+  db: Executor,
+  resultIds: readonly string[],
+  { lock = false, patientKey }: { lock?: boolean; patientKey?: string } = {},
+): Promise<ResultFacts[]> {
   if (resultIds.length === 0) return [];
   const query = db
     .selectFrom('results')
@@ -114,6 +142,7 @@ export async function resultFactsOf(db: Executor, resultIds: readonly string[], 
       'analyte_codes',
     ])
     .where('id', 'in', resultIds)
+    .$if(patientKey !== undefined, (q) => q.where('patient_key', '=', patientKey!))
     .orderBy('id');
   const rows = await (lock ? query.forShare() : query).execute();
   return rows.map(resultFacts);

@@ -36,7 +36,7 @@ export async function changesOf(
 ): Promise<ResultChange[]> {
   const previous = await findPreviousContents(
     tx,
-    amended.map((a) => ({ resultId: a.id, version: a.version })),
+    amended.map((a) => ({ resultId: a.id, patientKey: a.content.patientKey, version: a.version })),
   );
   const before = new Map(previous.map((row) => [row.result_id, contentOf(row.content)]));
   return amended.flatMap((a) => {
@@ -82,7 +82,7 @@ export function createResultHistory({
       if (!stored) throw missing();
       const allowed = actor.isAdmin || actor.hospitalId === issuer || (await recognisedBy(tx, actor.hospitalId!, stored.id));
       if (!allowed) throw missing();
-      const versions = await findResultVersions(tx, stored.id);
+      const versions = await findResultVersions(tx, { id: stored.id, patientKey: stored.patient_key });
       await audit.record(tx, {
         action: 'results.history',
         outcome: 'success',

@@ -3,8 +3,16 @@
  * audited patient search, every result's history, and the candidate read of recognition checks. Owns
  * results and result_versions.
  */
-export { candidateResultsQuery, resultFacts, resultFactsOf, type CandidateLookup, type CandidateResultRow } from './candidates.ts';
+export {
+  candidateResultsOf,
+  candidateResultsQuery,
+  resultFacts,
+  resultFactsOf,
+  type CandidateLookup,
+  type CandidateResultRow,
+} from './candidates.ts';
 export type { RecognisedBy, ResultChange, ResultChangeListener } from './history.ts';
+export { insertNewResults } from './accessions.ts';
 export { resultRoutes } from './routes.ts';
 export { resultSubmission } from './schemas.ts';
 export { createResultService, type ResultService } from './service.ts';

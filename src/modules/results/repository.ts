@@ -1,8 +1,9 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { findAccessions } from './accessions.ts';
 import type { DB, Results, ResultVersions } from '../../db/schema.ts';
 
 /** Repository functions run on the database or inside the caller's transaction. */
-type Executor = Kysely<DB> | Transaction<DB>;
+export type Executor = Kysely<DB> | Transaction<DB>;
 
 export type NewResult = Insertable<Results>;
 export type NewResultVersion = Insertable<ResultVersions>;
@@ -50,10 +51,9 @@ export async function resolveItems(db: Executor, hospitalId: string, itemCodes: 
 }
 
 /**
- * One statement for many results, race-safe on the unique (issuing_hospital_id, accession_no):
- * new accessions are inserted (version 1); existing ones are amended only when the content hash
- * differs (version + 1, under the row lock PostgreSQL takes for ON CONFLICT DO UPDATE); identical
- * content returns no row. Callers sort rows by accession so concurrent batches lock in one order.
+ * One statement for many results, each with the id its accession names: new ones are inserted (the
+ * version they are given); existing ones are amended only when the content hash differs (version + 1,
+ * under the row lock PostgreSQL takes for ON CONFLICT DO UPDATE); identical content returns no row.
  */
 export async function upsertResults(db: Executor, rows: NewResult[]) {
   if (rows.length === 0) return [];
@@ -62,9 +62,8 @@ export async function upsertResults(db: Executor, rows: NewResult[]) {
     .values(rows)
     .onConflict((oc) =>
       oc
-        .columns(['issuing_hospital_id', 'accession_no'])
+        .columns(['id', 'patient_key'])
         .doUpdateSet((eb) => ({
-          patient_key: eb.ref('excluded.patient_key'),
           item_code: eb.ref('excluded.item_code'),
           local_code: eb.ref('excluded.local_code'),
           kind: eb.ref('excluded.kind'),
@@ -93,23 +92,15 @@ export async function insertResultVersions(db: Executor, versions: NewResultVers
   await db.insertInto('result_versions').values(versions).execute();
 }
 
-/** The ids and versions of a hospital's results by accession number. */
-export async function findResultIds(db: Executor, hospitalId: string, accessionNos: string[]) {
-  if (accessionNos.length === 0) return [];
-  return db
-    .selectFrom('results')
-    .select(['id', 'accession_no', 'version'])
-    .where('issuing_hospital_id', '=', hospitalId)
-    .where('accession_no', '=', (eb) => eb.fn.any(eb.val(accessionNos)))
-    .execute();
-}
-
+/** One of a hospital's results by accession number: its accession says where it is, then it is read there. */
 export async function findResult(db: Executor, hospitalId: string, accessionNo: string) {
+  const [place] = await findAccessions(db, hospitalId, [accessionNo]);
+  if (!place) return undefined;
   return db
     .selectFrom('results')
     .select([...resultColumns, 'results.patient_key'])
-    .where('issuing_hospital_id', '=', hospitalId)
-    .where('accession_no', '=', accessionNo)
+    .where('id', '=', place.result_id)
+    .where('patient_key', '=', place.patient_key)
     .executeTakeFirst();
 }
 
@@ -160,11 +151,12 @@ export async function findPatientResults(db: Executor, search: PatientSearch) {
 }
 
 /** The stored content of the version before each given one (versions above 1). */
-export async function findPreviousContents(db: Executor, versions: readonly { resultId: string; version: number }[]) {
+export async function findPreviousContents(db: Executor, versions: readonly { resultId: string; patientKey: string; version: number }[]) {
   if (versions.length === 0) return [];
   return db
     .selectFrom('result_versions')
     .select(['result_id', 'content'])
+    .where('patient_key', '=', (eb) => eb.fn.any(eb.val(versions.map((v) => v.patientKey))))
     .where(
       sql<boolean>`(result_id, version) in (select * from unnest(${versions.map((v) => v.resultId)}::uuid[], ${versions.map((v) => v.version - 1)}::integer[]))`,
     )
@@ -172,11 +164,12 @@ export async function findPreviousContents(db: Executor, versions: readonly { re
 }
 
 /** Every version of one result, oldest first. */
-export async function findResultVersions(db: Executor, resultId: string) {
+export async function findResultVersions(db: Executor, place: { id: string; patientKey: string }) {
   return db
     .selectFrom('result_versions')
     .select(['version', 'content', 'content_hash', 'recorded_at', 'recorded_by'])
-    .where('result_id', '=', resultId)
+    .where('result_id', '=', place.id)
+    .where('patient_key', '=', place.patientKey)
     .orderBy('version')
     .execute();
 }

@@ -1,22 +1,14 @@
-import type { Transaction } from 'kysely';
 import { invalidFields } from '../../http/validation.ts';
 import type { Database } from '../../db/database.ts';
-import type { DB } from '../../db/schema.ts';
 import { Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import { actingHospital } from '../auth/index.ts';
 import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { purposeRefusal } from '../rules/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
-import {
-  findPatientResults,
-  findResult,
-  findResultIds,
-  insertResultVersions,
-  resolveItems,
-  upsertResults,
-  type NewResult,
-} from './repository.ts';
+import { findAccessions } from './accessions.ts';
+import { findPatientResults, findResult, resolveItems } from './repository.ts';
+import { createResultWriter } from './write.ts';
 import {
   accessionNo as accessionNoSchema,
   batchResultItem,
@@ -24,10 +16,9 @@ import {
   type BatchResponse,
   type ResultSearch,
   type ResultSubmission,
-  type SubmissionOutcome,
 } from './schemas.ts';
 import { toSearchResult, toStoredResult } from './mappers.ts';
-import { changesOf, createResultHistory, type RecognisedBy, type ResultChangeListener } from './history.ts';
+import { createResultHistory, type RecognisedBy, type ResultChangeListener } from './history.ts';
 import { itemProblem, prepareSubmission, type ItemLookup, type ItemRef, type PreparedResult } from './submission.ts';
 import { fieldErrors } from '../../http/validation.ts';
 import { derivePatientKey } from '../patients/index.ts';
@@ -59,12 +50,6 @@ function decodeSearchCursor(cursor: string | undefined): { performedAt: string; 
 
 export type ResultService = ReturnType<typeof createResultService>;
 
-interface Written {
-  resultId: string;
-  version: number;
-  outcome: SubmissionOutcome;
-}
-
 export function createResultService({ db, clock, patientKeySecret, audit, onChange, recognisedBy }: ResultServiceDeps) {
   /** The catalogue items a set of submissions names, in one query. */
   async function lookupItems(hospitalId: string, submissions: ResultSubmission[]): Promise<ItemLookup> {
@@ -81,60 +66,14 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
     return { byCode, byLocalCode };
   }
 
-  /**
-   * Writes prepared results inside the caller's transaction: one upsert for all of them, one insert
-   * of the new versions, one look-up of the unchanged ones. Every stored version, the first
-   * included, is kept in result_versions with the client that recorded it; the new versions of
-   * existing results, with what changed, go to `onChange` in the same transaction.
-   */
-  async function write(tx: Transaction<DB>, prepared: PreparedResult[], issuer: string, clientId: string, now: Date) {
-    if (prepared.length === 0) return new Map<string, Written>();
-    const sorted = [...prepared].sort((a, b) => (a.accessionNo < b.accessionNo ? -1 : a.accessionNo > b.accessionNo ? 1 : 0));
-    const byAccession = new Map(sorted.map((p) => [p.accessionNo, p]));
-    const changed = await upsertResults(
-      tx,
-      sorted.map((p) => toRow(p, issuer, now)),
-    );
-    await insertResultVersions(
-      tx,
-      changed.map((row) => {
-        const p = byAccession.get(row.accession_no)!;
-        return {
-          result_id: row.id,
-          version: row.version,
-          content: JSON.stringify(p.content),
-          content_hash: p.contentHash,
-          recorded_at: now,
-          recorded_by: clientId,
-        };
-      }),
-    );
-    const amended = changed.filter((row) => row.version > 1);
-    if (amended.length > 0) {
-      const versions = amended.map((row) => ({
-        id: row.id,
-        accessionNo: row.accession_no,
-        version: row.version,
-        content: byAccession.get(row.accession_no)!.content,
-      }));
-      await onChange(tx, await changesOf(tx, issuer, versions), now);
-    }
-    const written = new Map<string, Written>();
-    for (const row of changed)
-      written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: row.version === 1 ? 'created' : 'updated' });
-    const unchanged = sorted.filter((p) => !written.has(p.accessionNo)).map((p) => p.accessionNo);
-    for (const row of await findResultIds(tx, issuer, unchanged)) {
-      written.set(row.accession_no, { resultId: row.id, version: row.version, outcome: 'unchanged' });
-    }
-    return written;
-  }
+  const write = createResultWriter(onChange);
 
   return {
     history: createResultHistory({ db, clock, audit, recognisedBy }),
 
     /** Which of these accession numbers the caller's hospital has results under (no patient data: no audit). */
     async storedAccessions(actor: Actor, accessionNos: string[]): Promise<Set<string>> {
-      return new Set((await findResultIds(db, actingHospital(actor), accessionNos)).map((row) => row.accession_no));
+      return new Set((await findAccessions(db, actingHospital(actor), accessionNos)).map((row) => row.accession_no));
     },
 
     async submit(actor: Actor, accessionNo: string, submission: ResultSubmission) {
@@ -304,31 +243,5 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
         };
       });
     },
-  };
-}
-
-function toRow(p: PreparedResult, issuer: string, now: Date): NewResult {
-  const c = p.content;
-  return {
-    issuing_hospital_id: issuer,
-    accession_no: p.accessionNo,
-    patient_key: c.patientKey,
-    item_code: c.itemCode,
-    local_code: c.localCode,
-    kind: c.kind,
-    status: c.status,
-    performed_at: c.performedAt,
-    reported_at: c.reportedAt,
-    images_available: c.imagesAvailable,
-    study_uid: c.studyUid,
-    critical_open: c.criticalOpen,
-    equipment: c.equipment === null ? null : JSON.stringify(c.equipment),
-    analytes: c.analytes === null ? null : JSON.stringify(c.analytes),
-    analyte_codes: c.analytes?.map((a) => a.code) ?? [],
-    findings: c.findings,
-    content_hash: p.contentHash,
-    version: 1,
-    created_at: now,
-    updated_at: now,
   };
 }
