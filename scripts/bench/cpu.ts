@@ -1,26 +1,13 @@
-// Where the CPU goes during a phase: the service process, the PostgreSQL backends serving this
+// Where the CPU goes during a phase: the service (its primary and workers), the PostgreSQL backends serving this
 // database, and the load generator itself, from /proc (Linux). On two shared cores these shares,
 // in CPU milliseconds per request, say what bounds throughput.
-import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
+import { processTreeTicks, ticks, tickMs } from './scale-cpu.ts';
 
 export interface CpuShare {
   serviceMs: number;
   postgresMs: number;
   loadGeneratorMs: number;
-}
-
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-function ticks(pid: number): number {
-  try {
-    // Fields after the parenthesised command: utime and stime are fields 14 and 15 of the line.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0; // gone, or not Linux
-  }
 }
 
 /** Runs `phase` and reports the CPU each party spent on it, per completed request. */
@@ -37,7 +24,7 @@ export async function withCpu<T extends { requests: number }>(
     ).rows.map((r) => r.pid);
   const before = await backends();
   const startTicks = new Map(before.map((pid) => [pid, ticks(pid)]));
-  const serviceStart = servicePid ? ticks(servicePid) : 0;
+  const serviceStart = servicePid ? processTreeTicks(servicePid) : 0;
   const self = process.cpuUsage();
   const outcome = await phase();
   const selfUsed = process.cpuUsage(self);
@@ -48,8 +35,8 @@ export async function withCpu<T extends { requests: number }>(
   return {
     ...outcome,
     cpu: {
-      serviceMs: servicePid ? per((ticks(servicePid) - serviceStart) * TICK_MS) : Number.NaN,
-      postgresMs: per(postgres * TICK_MS),
+      serviceMs: servicePid ? per((processTreeTicks(servicePid) - serviceStart) * tickMs) : Number.NaN,
+      postgresMs: per(postgres * tickMs),
       loadGeneratorMs: per((selfUsed.user + selfUsed.system) / 1000),
     },
   };

@@ -7,7 +7,8 @@ import { sql, type Kysely } from 'kysely';
 /** USER_HZ is 100 on Linux. */
 export const tickMs = 10;
 
-function ticks(pid: number): number {
+/** A process's own user and system time. */
+export function ticks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
