@@ -138,6 +138,19 @@ describe('recalls of amended and withdrawn results', () => {
     expect(ofResult(await recallsOf(bystanderAuth), resultId)).toEqual([]);
   });
 
+  it('a corrected patient recalls the result from the hospital that recognised it for the patient it no longer belongs to', async () => {
+    const { resultId, decisionId } = await recognised();
+    const corrected = generateResidentId('19800202', '330106', String(seq));
+    const moved = await submit({ ...ctBody(), patient: { idType: 'resident_id', idNumber: corrected } });
+    expect(moved.json()).toMatchObject({ resultId, outcome: 'updated', version: 2 });
+    const [recall, ...others] = ofResult(await recallsOf(receiverAuth), resultId);
+    expect(others).toEqual([]);
+    expect(recall).toMatchObject({ cause: 'amended', changedFields: ['patient'], result: { resultId, version: 2 } });
+    expect(recall.recognitions).toEqual([
+      expect.objectContaining({ decisionId, patientKey: patientKey(patientKeySecret, 'resident_id', idNumber) }),
+    ]);
+  });
+
   it('a withdrawal recalls with the reason; a resubmission changing only bookkeeping does not', async () => {
     const { resultId } = await recognised();
     await ctx.db
@@ -214,6 +227,22 @@ describe('decisions are judged again at decision time', () => {
     expect(decisions).toEqual([]);
     // A decline stays possible: the doctor repeats the exam.
     expect((await decide(checkId, resultId, 'declined')).statusCode).toBe(201);
+  });
+
+  it('refuses a recognition of a result moved to another patient since the check, logging nothing', async () => {
+    const created = await submit(ctBody());
+    const resultId = created.json().resultId as string;
+    const checkId = (await check()).json().checkId as string;
+    await submit({
+      ...ctBody(),
+      patient: { idType: 'resident_id', idNumber: generateResidentId('19800202', '330106', String(seq)) },
+    });
+    const refused = await decide(checkId, resultId);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ refused: [{ resultId, itemCode: ct, reasons: [] }] });
+    expect(refused.json().detail).toMatch(/no longer indexed for this patient/);
+    const decisions = await ctx.db.selectFrom('recognition_decisions').select('id').where('check_id', '=', checkId).execute();
+    expect(decisions).toEqual([]);
   });
 
   it('refuses a recognition after a retroactive revocation recorded since the check', async () => {

@@ -381,6 +381,39 @@ describe('concurrency', () => {
       .execute();
     expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
+
+  it('serialises concurrent patient corrections: one row, under the last patient, every version kept', async () => {
+    const patients = [patientId(), patientId(), patientId()];
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        putResult(ctx.app, world.tokenA, 'CT-RACE-MOVE', ctSubmission(patients[i % 3], world.ct, { findings: `Reading ${i}` })),
+      ),
+    );
+    expect(responses.every((r) => r.statusCode === 200 || r.statusCode === 201)).toBe(true);
+    expect(new Set(responses.map((r) => r.json().resultId)).size).toBe(1);
+    expect(responses.map((r) => r.json().version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const rows = await ctx.db
+      .selectFrom('results')
+      .select(['id', 'patient_key', 'version'])
+      .where('accession_no', '=', 'CT-RACE-MOVE')
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].version).toBe(12);
+    const accession = await ctx.db
+      .selectFrom('result_accessions')
+      .select(['result_id', 'patient_key'])
+      .where('accession_no', '=', 'CT-RACE-MOVE')
+      .executeTakeFirstOrThrow();
+    expect(accession).toEqual({ result_id: rows[0].id, patient_key: rows[0].patient_key });
+    const versions = await ctx.db
+      .selectFrom('result_versions')
+      .select(['version', 'patient_key'])
+      .where('result_id', '=', rows[0].id)
+      .orderBy('version')
+      .execute();
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(new Set(versions.map((v) => v.patient_key))).toEqual(new Set([rows[0].patient_key]));
+  });
 });
 
 describe('POST /v1/results/search', () => {
