@@ -52,6 +52,7 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
     patientKeySecret,
     audit,
     sharedStatement: (statement, count) => metrics.sharedStatementChecks.observe({ statement }, count),
+    citus: database.citus,
   });
   const decisions = createDecisionService({ db, clock, audit, registry });
   return {

@@ -77,77 +77,88 @@ describe('checks and decisions running at once', () => {
     expect(await rollup()).toEqual(incremental);
   });
 
-  it('shares one read and one write among checks made at the same moment, each check keeping its own rows', async () => {
-    const statements: { name: string; rows: number }[] = [];
-    const spy: Prepared = async (name, query) => {
-      const rows = await ctx.database.prepared(name, query);
-      statements.push({ name, rows: rows.length });
-      return rows;
-    };
-    const store = createCheckStore(ctx.db, spy, createRegistrySnapshots(ctx.db));
-    const keys = patients.slice(0, 5).map((idNumber) => patientKey(patientKeySecret, 'resident_id', idNumber));
-    const now = new Date();
-    const facts = await Promise.all(keys.map((key) => store.loadFacts(receiver, items, key, now)));
-    expect(facts.map((f) => f.candidates.length)).toEqual(Array(5).fill(2));
-    // Checks of different sizes, so that a row given to the wrong check would show.
-    const checks = keys.map((key, n) => ({
-      origin: { sourceAddress: '127.0.0.1', requestId: `request-${n}` },
-      query: { items },
-      receiverId: receiver,
-      clientId: `client-${n}`,
-      practitionerId: `DR-${n}`,
-      patientKey: key,
-      purpose: 'treatment',
-      context: {},
-      ruleSetVersion: 1,
-      now,
-      items: items.slice(0, 1 + (n % 2)).map((itemCode) => ({ itemCode, hasRecognizable: false })),
-      candidates: facts[n].candidates.slice(0, n % 3).map(({ result }) => ({
-        itemCode: items[0],
-        resultId: result.id,
-        issuingHospitalId: issuer,
-        outcome: 'NOT_RECOGNIZABLE',
-        retestPermitted: true,
-        reasons: [`R${n}`],
-        advisories: [],
-        yuan: n,
-        minutes: 0,
-        radiationMsv: 0,
-      })),
-    }));
-    const ids = await Promise.all(checks.map((check) => store.record(check)));
-    // One read for the five patients (one row: the registry version and their results), one write (a row per check).
-    expect(statements).toEqual([
-      { name: 'recognition_check_candidates', rows: 1 },
-      { name: 'recognition_check_record', rows: 5 },
-    ]);
-    expect(new Set(ids).size).toBe(5);
-    for (const [n, id] of ids.entries()) {
-      const stored = await sql<{
-        client_id: string;
-        patient_key: string;
-        items: string[];
-        results: string[];
-        reasons: string[];
-        audited: string[];
-      }>`
+  // Shared: one write for the checks of the moment; routed (on Citus): one statement a check, naming its id.
+  it.each(['shared', 'routed'] as const)(
+    'shares one read among checks made at the same moment, each check keeping its own rows (%s writes)',
+    async (form) => {
+      const statements: { name: string; rows: number }[] = [];
+      const spy: Prepared = async (name, query) => {
+        const rows = await ctx.database.prepared(name, query);
+        statements.push({ name, rows: rows.length });
+        return rows;
+      };
+      const store = createCheckStore(ctx.db, spy, createRegistrySnapshots(ctx.db), { routed: async () => form === 'routed' });
+      const keys = patients.slice(0, 5).map((idNumber) => patientKey(patientKeySecret, 'resident_id', idNumber));
+      const now = new Date();
+      const facts = await Promise.all(keys.map((key) => store.loadFacts(receiver, items, key, now)));
+      expect(facts.map((f) => f.candidates.length)).toEqual(Array(5).fill(2));
+      // Checks of different sizes, so that a row given to the wrong check would show.
+      const checks = keys.map((key, n) => ({
+        origin: { sourceAddress: '127.0.0.1', requestId: `request-${n}` },
+        query: { items },
+        receiverId: receiver,
+        clientId: `client-${n}`,
+        practitionerId: `DR-${n}`,
+        patientKey: key,
+        purpose: 'treatment',
+        context: {},
+        ruleSetVersion: 1,
+        now,
+        items: items.slice(0, 1 + (n % 2)).map((itemCode) => ({ itemCode, hasRecognizable: false })),
+        idempotency:
+          n === 4 ? { clientId: 'client-4', key: `key-${form}`, requestHash: 'hash', response: { receiverId: receiver } } : undefined,
+        candidates: facts[n].candidates.slice(0, n % 3).map(({ result }) => ({
+          itemCode: items[0],
+          resultId: result.id,
+          issuingHospitalId: issuer,
+          outcome: 'NOT_RECOGNIZABLE',
+          retestPermitted: true,
+          reasons: [`R${n}`],
+          advisories: [],
+          yuan: n,
+          minutes: 0,
+          radiationMsv: 0,
+        })),
+      }));
+      const ids = await Promise.all(checks.map((check) => store.record(check)));
+      // One read for the five patients (one row: the registry version and their results); shared: one write (a row per check).
+      expect(statements).toEqual([
+        { name: 'recognition_check_candidates', rows: 1 },
+        ...(form === 'shared' ? [{ name: 'recognition_check_record', rows: 5 }] : []),
+      ]);
+      const queued = await sql<{ check_id: string }>`select check_id from agg_pending where check_id = any(${ids}::uuid[])`.execute(ctx.db);
+      expect(queued.rows.map((r) => r.check_id).sort()).toEqual([...ids].sort());
+      const answer = await sql<{ response: Record<string, unknown> }>`
+      select response from idempotency_keys where client_id = 'client-4' and idempotency_key = ${`key-${form}`}`.execute(ctx.db);
+      expect(answer.rows).toEqual([{ response: { checkId: ids[4], receiverId: receiver } }]);
+      expect(new Set(ids).size).toBe(5);
+      for (const [n, id] of ids.entries()) {
+        const stored = await sql<{
+          client_id: string;
+          patient_key: string;
+          items: string[];
+          results: string[];
+          reasons: string[];
+          audited: string[];
+        }>`
         select c.client_id, c.patient_key,
           array(select item_code from check_items where check_id = c.id order by position) as items,
           array(select result_id::text from check_candidates where check_id = c.id order by result_id) as results,
           array(select unnest(reasons) from check_candidates where check_id = c.id) as reasons,
           array(select unnest(result_ids)::text from audit_events where check_id = c.id order by 1) as audited
         from recognition_checks c where c.id = ${id}`.execute(ctx.db);
-      const candidates = checks[n].candidates.map((c) => c.resultId).sort();
-      expect(stored.rows).toEqual([
-        {
-          client_id: `client-${n}`,
-          patient_key: keys[n],
-          items: checks[n].items.map((i) => i.itemCode),
-          results: candidates,
-          reasons: candidates.map(() => `R${n}`),
-          audited: candidates,
-        },
-      ]);
-    }
-  });
+        const candidates = checks[n].candidates.map((c) => c.resultId).sort();
+        expect(stored.rows).toEqual([
+          {
+            client_id: `client-${n}`,
+            patient_key: keys[n],
+            items: checks[n].items.map((i) => i.itemCode),
+            results: candidates,
+            reasons: candidates.map(() => `R${n}`),
+            audited: candidates,
+          },
+        ]);
+      }
+    },
+  );
 });

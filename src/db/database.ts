@@ -21,6 +21,11 @@ export interface DatabaseHandle {
    * connection broke; it reconnects). Returns a function that stops listening.
    */
   listen(channel: string, onMessage: (payload: string) => void, onListening: (listening: boolean) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether the database is a Citus coordinator (the `citus` extension is installed): writes a Citus
+   * table routes by its key are then made one per key (docs/scaling.md). Asked once, when first needed.
+   */
+  citus(): Promise<boolean>;
   /** Answers once the database runs a trivial statement; a 503 problem when it cannot within `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>;
   /** Runs `work` with no statement or lock timeout (migrations, rebuilds), on a connection of its own. */

@@ -28,6 +28,7 @@ export async function openEmbedded(dataDir: string, snapshot?: Blob): Promise<Da
     db,
     kind: 'embedded',
     prepared,
+    citus: async () => false,
     // The single session: LISTEN is issued while holding it, so it never lands inside a transaction.
     listen: async (channel, onMessage, onListening) => {
       const unlisten = await db.connection().execute(() => pglite.listen(channel, onMessage));

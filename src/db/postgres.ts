@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { CompiledQuery, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { asNumber, asNumbers, asText, once, typeOids, within } from './connection-tools.ts';
+import { citusInstalled } from './citus.ts';
 import type { DatabaseEvents, DatabaseHandle, Prepared } from './database.ts';
 import { faultKind, unavailable, type FaultKind } from './faults.ts';
 import { listenOnPostgres } from './postgres-listen.ts';
@@ -85,10 +86,13 @@ export function openPostgres(url: string, poolSize: number, limits: PostgresLimi
       client.release();
     }
   };
+  // Asked once it succeeds; a failed look-up (the database unreachable) is asked again next time.
+  let citus: Promise<boolean> | undefined;
   return {
     db,
     kind: 'postgres',
     prepared,
+    citus: () => (citus ??= citusInstalled(db).catch((error: unknown) => ((citus = undefined), Promise.reject(error)))),
     listen: (channel, onMessage, onListening) =>
       listenOnPostgres({ url, limits, channel, onMessage, onListening, onError: connectionLost }),
     ping: async (timeoutMs) => {

@@ -30,14 +30,16 @@ export interface RecognitionDeps {
   patientKeySecret: string;
   /** Told how many checks each shared statement serves (a metric). */
   sharedStatement?: (statement: 'read' | 'write', checks: number) => void;
+  /** Whether the database is a Citus coordinator: each check's write is then routed to its shard. */
+  citus?: () => Promise<boolean>;
 }
 
 const byRecognisableThenNewest = (a: { decision: Decision; result: ResultFacts }, b: { decision: Decision; result: ResultFacts }) =>
   Number(b.decision.outcome === 'RECOGNIZABLE') - Number(a.decision.outcome === 'RECOGNIZABLE') ||
   b.result.performedAt.getTime() - a.result.performedAt.getTime();
 
-export function createCheckService({ db, prepared, registry, clock, patientKeySecret, audit, sharedStatement }: RecognitionDeps) {
-  const store = createCheckStore(db, prepared, registry, sharedStatement);
+export function createCheckService({ db, prepared, registry, clock, patientKeySecret, audit, sharedStatement, citus }: RecognitionDeps) {
+  const store = createCheckStore(db, prepared, registry, { shared: sharedStatement, routed: citus });
   return {
     /**
      * Runs a recognition check: reads the patient's results in one statement (the registry comes

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { uuidV7 } from '../../db/ids.ts';
 import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
@@ -42,19 +43,30 @@ export function createCheckStore(
   db: Database,
   prepared: Prepared,
   snapshots: RegistrySnapshots,
-  /** Told how many checks each shared statement served, once it succeeded (a failed batch is run again check by check). */
-  shared: (statement: 'read' | 'write', checks: number) => void = () => {},
+  options: {
+    /** Told how many checks each shared statement served, once it succeeded (a failed batch is run again check by check). */
+    shared?: (statement: 'read' | 'write', checks: number) => void;
+    /** Whether each check's write must name its rows' keys, one check a statement (on Citus: see recordQuery). */
+    routed?: () => Promise<boolean>;
+  } = {},
 ): CheckStore {
+  const { shared = () => {}, routed = async () => false } = options;
   const lookup = batching(async (lookups: CandidateLookup[]) => {
     const [found] = await prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
     shared('read', lookups.length);
     return candidateResultsOf(lookups, found);
   });
-  const record = batching(async (checks: NewCheck[]) => {
-    const rows = await prepared('recognition_check_record', recordQuery(db, checks));
+  const recordShared = batching(async (checks: NewCheck[]) => {
+    const rows = await prepared('recognition_check_record', recordQuery(db, checks, 'shared'));
     shared('write', checks.length);
     return rows.map((row) => row.id);
   });
+  async function record(check: NewCheck): Promise<string> {
+    if (!(await routed())) return recordShared(check);
+    const { rows } = await db.executeQuery(recordQuery(db, [check], 'routed'));
+    shared('write', 1);
+    return rows[0].id;
+  }
 
   return {
     async loadFacts(receiverId, codes, patientKey, now) {
@@ -114,12 +126,16 @@ export interface NewCheck {
 /**
  * Stores checks with their items and candidates, the audit event of each read, and their places in
  * the report aggregates' queue in one statement (data-modifying CTEs: atomic without a transaction).
- * Answers the checks' new ids in the order given.
+ * Answers the checks' new ids (made here) in the order given. `shared`: any number of checks, their
+ * rows selected from JSON. `routed`: one check, each row of the check log written as `values` naming
+ * the check's id, which Citus sends to that check's shard alone and commits there in one phase; rows
+ * selected from JSON it would send to every worker and commit in two (docs/scaling.md).
  */
-function recordQuery(db: Database, checks: readonly NewCheck[]) {
+function recordQuery(db: Database, checks: readonly NewCheck[], form: 'shared' | 'routed') {
   const json = (rows: unknown[]) => JSON.stringify(rows);
   const heads = checks.map((c, n) => ({
     n,
+    id: uuidV7(),
     receiving_hospital_id: c.receiverId,
     client_id: c.clientId,
     practitioner_id: c.practitionerId,
@@ -152,27 +168,65 @@ function recordQuery(db: Database, checks: readonly NewCheck[]) {
       radiation_msv: x.radiationMsv,
     })),
   );
-  return sql<{ id: string }>`
-    with chk as materialized (
-      select uuid_v7() as id, x.*
-      from jsonb_to_recordset(${json(heads)}::jsonb) as x(n integer, receiving_hospital_id text, client_id text, practitioner_id text, patient_key text,
-        purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[], source_address text, request_id text, query jsonb)
-    ), check_rows as (
-      insert into recognition_checks (id, receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at)
-      select id, receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at from chk
+  const checkColumns = sql`receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at`;
+  const candidateColumns = sql`item_code, result_id, issuing_hospital_id, outcome, retest_permitted, reasons, advisories, yuan, minutes, radiation_msv`;
+  const logRows =
+    form === 'shared'
+      ? sql`
+    check_rows as (
+      insert into recognition_checks (id, ${checkColumns}) select id, ${checkColumns} from chk
     ), check_item_rows as (
       insert into check_items (check_id, item_code, position, has_recognizable)
       select chk.id, x.item_code, x.position, x.has_recognizable
       from jsonb_to_recordset(${json(items)}::jsonb) as x(n integer, item_code text, position integer, has_recognizable boolean) join chk using (n)
     ), candidate_rows as (
-      insert into check_candidates (check_id, item_code, result_id, issuing_hospital_id, outcome, retest_permitted, reasons, advisories, yuan, minutes, radiation_msv)
+      insert into check_candidates (check_id, ${candidateColumns})
       select chk.id, x.item_code, x.result_id, x.issuing_hospital_id, x.outcome, x.retest_permitted, x.reasons, x.advisories, x.yuan, x.minutes, x.radiation_msv
       from jsonb_to_recordset(${json(candidates)}::jsonb) as x(n integer, item_code text, result_id uuid, issuing_hospital_id text, outcome text,
         retest_permitted boolean, reasons text[], advisories text[], yuan numeric, minutes integer, radiation_msv numeric) join chk using (n)
-    ), audit as (${auditChecksFrom('chk')}
+    )`
+      : routedLogRows(heads[0], items, candidates, checkColumns, candidateColumns);
+  return sql<{ id: string }>`
+    with chk as materialized (
+      select x.*
+      from jsonb_to_recordset(${json(heads)}::jsonb) as x(n integer, id uuid, receiving_hospital_id text, client_id text, practitioner_id text, patient_key text,
+        purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[], source_address text, request_id text, query jsonb)
+    ), ${logRows}, audit as (${auditChecksFrom('chk')}
     ), queued as (${enqueueChecksFrom('chk')}
     ), answered as (${rememberAnswersFrom('chk', answers)}
     )
     select id from chk order by n
   `.compile(db);
+}
+
+type Head = { id: string; context: Record<string, boolean>; created_at: Date } & Record<string, unknown>;
+
+/** One check's rows of the check log, as `insert … values` naming its id (recordQuery's routed form). */
+function routedLogRows(
+  head: Head,
+  items: readonly { item_code: string; position: number; has_recognizable: boolean }[],
+  candidates: readonly Record<string, unknown>[],
+  checkColumns: RawBuilder<unknown>,
+  candidateColumns: RawBuilder<unknown>,
+) {
+  const id = sql`${head.id}::uuid`;
+  const check = sql`insert into recognition_checks (id, ${checkColumns}) values (${id}, ${head.receiving_hospital_id}, ${head.client_id},
+    ${head.practitioner_id}, ${head.patient_key}, ${head.purpose}, ${JSON.stringify(head.context)}::jsonb, ${head.rule_set_version}, ${head.created_at})`;
+  const itemRows = items.map((i) => sql`(${id}, ${i.item_code}, ${i.position}, ${i.has_recognizable})`);
+  const candidateRows = candidates.map(
+    (c) =>
+      sql`(${id}, ${c.item_code}, ${c.result_id}::uuid, ${c.issuing_hospital_id}, ${c.outcome}, ${c.retest_permitted}, ${c.reasons}::text[], ${c.advisories}::text[],
+        ${c.yuan}::numeric, ${c.minutes}, ${c.radiation_msv}::numeric)`,
+  );
+  return sql`
+    check_rows as (${check}
+    ), check_item_rows as (
+      insert into check_items (check_id, item_code, position, has_recognizable) values ${sql.join(itemRows)}
+    )${
+      candidateRows.length === 0
+        ? sql``
+        : sql`, candidate_rows as (
+      insert into check_candidates (check_id, ${candidateColumns}) values ${sql.join(candidateRows)}
+    )`
+    }`;
 }
