@@ -81,8 +81,8 @@ export async function loadLog(
                                else (array['D1_CONDITION_CHANGED', 'D2_RAPID_CHANGE', 'D3_MAJOR_INTERVENTION', 'D4_EMERGENCY', 'D7_PATIENT_REQUEST',
                                            'D8_NO_REFERENCE_VALUE', 'D9_EQUIPMENT_QUALITY', 'D10_CRITICAL_FOLLOWUP'])[1 + floor(gen_rand(g.n, ${seed} + 31) * 8)::int] end as reason) d
     where g.n <= ${options.decisions}`.execute(db);
-  await sql`insert into audit_events (occurred_at, action, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids)
-    select ch.created_at, 'recognition.check', ch.client_id, ch.receiving_hospital_id, ch.practitioner_id, ch.purpose, ch.patient_key, ch.id, array[g.result_id]
+  await sql`insert into audit_events (occurred_at, action, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, route, result_ids)
+    select ch.created_at, 'recognition.check', ch.client_id, ch.receiving_hospital_id, ch.practitioner_id, ch.purpose, ch.patient_key, ch.id, ch.id, array[g.result_id]
     from gen_log g join recognition_checks ch on ch.id = g.check_id`.execute(db);
   const { rows } = await sql<{ checks: number; decisions: number }>`
     select (select count(*) from recognition_checks)::int as checks, (select count(*) from recognition_decisions)::int as decisions`.execute(

@@ -12,7 +12,8 @@ export const referenceTables = ['hospitals', 'items', 'scopes', 'rule_sets', 'co
 /**
  * The distributed tables, in co-location groups; the first table of a group is its anchor. The check
  * log by check id: a check's items, candidates and decisions lie on its shard, and a decision (which
- * names its check) is routed to that one shard. Results and their versions by patient key: a check
+ * names its check) is routed to that one shard, with the audit events and queue entries of checks and
+ * decisions (their route is the check's id; other audit events get a fresh one). Results and their versions by patient key: a check
  * reads one patient's results on one shard. The accession table by accession number: a submission
  * finds its result's place on one shard (by hospital alone, a large hospital would be a hot shard).
  */
@@ -21,12 +22,14 @@ export const distributedTables = [
   { table: 'check_items', column: 'check_id', group: 'check' },
   { table: 'check_candidates', column: 'check_id', group: 'check' },
   { table: 'recognition_decisions', column: 'check_id', group: 'check' },
+  { table: 'audit_events', column: 'route', group: 'check' },
+  { table: 'agg_pending', column: 'route', group: 'check' },
   { table: 'results', column: 'patient_key', group: 'patient' },
   { table: 'result_versions', column: 'patient_key', group: 'patient' },
   { table: 'result_accessions', column: 'accession_no', group: 'accession' },
 ] as const;
 
-const aggregates = 'the report aggregates and their queue: written by the aggregator alone, read by the reports on the coordinator';
+const aggregates = 'the report aggregates: written by the aggregator alone, read by the reports on the coordinator';
 const webhooks =
   'the delivery worker claims due deliveries across endpoints with FOR UPDATE SKIP LOCKED, which Citus does not run across shards';
 const registryVersions = "raised by the registry tables' trigger on the coordinator's copy, in the transaction that changes the registry";
@@ -35,8 +38,6 @@ const registryVersions = "raised by the registry tables' trigger on the coordina
 export const coordinatorTables: Record<string, string> = {
   registry_version: registryVersions,
   registry_table_versions: registryVersions,
-  audit_events:
-    "keyed by id alone: distributed by it, every check would commit on two nodes; it waits for a routing key shared with the check's",
   recalls: 'a few rows per amended result, written in the transaction of the change and listed per hospital',
   idempotency_keys:
     "a repeated key is told by its primary key's name in the unique violation, and on a shard that name carries the shard's number",

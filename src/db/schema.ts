@@ -122,6 +122,10 @@ export interface AggPending {
   check_id: string | null;
   decision_id: string | null;
   id: Generated<number>;
+  /**
+   * The id of the check queued, or of the check of the decision queued: where the entry is kept on a Citus cluster
+   */
+  route: string;
 }
 
 export interface AggPractitionerMonths {
@@ -204,6 +208,10 @@ export interface AuditEvents {
   query: JSONColumnType<Record<string, unknown>> | null;
   request_id: string | null;
   result_ids: Generated<string[]>;
+  /**
+   * Where the event is kept on a Citus cluster: its check's id, or a fresh id for events of no check
+   */
+  route: Generated<string>;
   source_address: string | null;
 }
 

@@ -21,6 +21,8 @@ export async function appendAuditEvents(db: Executor, entries: readonly AuditEnt
         purpose: e.purpose ?? null,
         patient_key: e.patientKey ?? null,
         check_id: e.checkId ?? null,
+        // A check's events are kept with the check (on Citus, on its shard); others get a fresh route.
+        ...(e.checkId ? { route: e.checkId } : {}),
         result_ids: e.resultIds ?? [],
         query: e.query ? JSON.stringify(e.query) : null,
         source_address: e.origin.sourceAddress,
@@ -143,9 +145,33 @@ export function patientsReadBy(db: Executor, clientId: string, window: Window, l
  */
 export function auditChecksFrom(relation: string) {
   return sql`
-    insert into audit_events (occurred_at, action, outcome, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, result_ids,
-      source_address, request_id, query)
-    select created_at, 'recognition.check', 'success', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, result_ids,
+    insert into audit_events (${checkEventColumns})
+    select created_at, 'recognition.check', 'success', client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, id, id, result_ids,
       source_address, request_id, query
     from ${sql.table(relation)}`;
 }
+
+/** The audit event of one check's read, as `insert … values` naming the check's id (which Citus routes to the check's shard). */
+export function auditCheckValues(check: {
+  id: string;
+  created_at: Date;
+  client_id: string;
+  receiving_hospital_id: string;
+  practitioner_id: string;
+  purpose: string;
+  patient_key: string;
+  result_ids: string[];
+  source_address: string | null;
+  request_id: string | null;
+  query: Record<string, unknown>;
+}) {
+  const id = sql`${check.id}::uuid`;
+  return sql`
+    insert into audit_events (${checkEventColumns})
+    values (${check.created_at}, 'recognition.check', 'success', ${check.client_id}, ${check.receiving_hospital_id}, ${check.practitioner_id},
+      ${check.purpose}, ${check.patient_key}, ${id}, ${id}, ${check.result_ids}::uuid[], ${check.source_address}, ${check.request_id},
+      ${JSON.stringify(check.query)}::jsonb)`;
+}
+
+const checkEventColumns = sql`occurred_at, action, outcome, client_id, hospital_id, practitioner_id, purpose, patient_key, check_id, route, result_ids,
+      source_address, request_id, query`;

@@ -3,10 +3,10 @@ import { uuidV7 } from '../../db/ids.ts';
 import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
-import { auditChecksFrom, type RequestOrigin } from '../audit/index.ts';
+import { auditChecksFrom, auditCheckValues, type RequestOrigin } from '../audit/index.ts';
 import { rememberAnswersFrom, type IdempotentRequest } from '../idempotency/index.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
-import { enqueueChecksFrom } from '../reports/index.ts';
+import { enqueueCheckValues, enqueueChecksFrom } from '../reports/index.ts';
 import { candidateResultsOf, candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
 import type { CandidateRow, StoredCandidate } from './candidates.ts';
 
@@ -191,8 +191,8 @@ function recordQuery(db: Database, checks: readonly NewCheck[], form: 'shared' |
       select x.*
       from jsonb_to_recordset(${json(heads)}::jsonb) as x(n integer, id uuid, receiving_hospital_id text, client_id text, practitioner_id text, patient_key text,
         purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[], source_address text, request_id text, query jsonb)
-    ), ${logRows}, audit as (${auditChecksFrom('chk')}
-    ), queued as (${enqueueChecksFrom('chk')}
+    ), ${logRows}, audit as (${form === 'shared' ? auditChecksFrom('chk') : auditCheckValues(heads[0])}
+    ), queued as (${form === 'shared' ? enqueueChecksFrom('chk') : enqueueCheckValues(heads[0].id)}
     ), answered as (${rememberAnswersFrom('chk', answers)}
     )
     select id from chk order by n

@@ -123,11 +123,8 @@ export async function insertDecisions(trx: Transaction<DB>, decisions: NewDecisi
         decided_at: d.decidedAt,
       })),
     )
-    .returning(decisionColumns)
+    .returning([...decisionColumns, 'check_id'])
     .execute();
-  await enqueueDecisions(
-    trx,
-    rows.map((r) => r.id),
-  );
+  await enqueueDecisions(trx, rows);
   return rows;
 }

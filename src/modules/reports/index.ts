@@ -3,7 +3,7 @@
  * recognition log through a queue, and the policy what-if. Owns agg_pending and every agg_* table.
  */
 export { catchUp, queueLag, rebuildAggregates, startAggregator, vacuumAggregates } from './aggregator.ts';
-export { enqueueChecksFrom, enqueueDecisions } from './queue.ts';
+export { enqueueCheckValues, enqueueChecksFrom, enqueueDecisions } from './queue.ts';
 export { reportRoutes } from './routes.ts';
 export { createReportService, reportPeriod, type ReportService } from './service.ts';
 export { createWhatIfService, type WhatIfService } from './what-if.ts';

@@ -8,15 +8,20 @@ import type { DB } from '../../db/schema.ts';
  */
 
 /** Queues decisions, in the transaction that records them. */
-export async function enqueueDecisions(trx: Transaction<DB>, decisionIds: readonly string[]): Promise<void> {
-  if (decisionIds.length === 0) return;
+export async function enqueueDecisions(trx: Transaction<DB>, decisions: readonly { id: string; check_id: string }[]): Promise<void> {
+  if (decisions.length === 0) return;
   await trx
     .insertInto('agg_pending')
-    .values(decisionIds.map((id) => ({ decision_id: id })))
+    .values(decisions.map((d) => ({ decision_id: d.id, route: d.check_id })))
     .execute();
 }
 
 /** Queues checks, as a statement over the `id` column of `relation`, for the check's own single statement (a data-modifying CTE). */
 export function enqueueChecksFrom(relation: string) {
-  return sql`insert into agg_pending (check_id) select id from ${sql.table(relation)}`;
+  return sql`insert into agg_pending (check_id, route) select id, id from ${sql.table(relation)}`;
+}
+
+/** Queues one check, as `insert … values` naming its id (which Citus routes to the check's shard). */
+export function enqueueCheckValues(checkId: string) {
+  return sql`insert into agg_pending (check_id, route) values (${checkId}::uuid, ${checkId}::uuid)`;
 }
