@@ -75,6 +75,7 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
       'Citus: distributed, co-located by patient key: results.patient_key (now), result_versions.patient_key (now)',
     );
     expect(firstRun).toContain('Citus: distributed, co-located by accession number: result_accessions.accession_no (now)');
+    expect(firstRun).toContain('Citus: distributed, co-located by client id: idempotency_keys.client_id (now)');
     expect(secondRun).toContain('The database is up to date');
     expect(secondRun).not.toContain('(now)');
     const { rows } = await sql<{ table: string; method: string; replication: string; column: string | null; colocation: number }>`
@@ -87,7 +88,7 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const groups = Map.groupBy(distributedTables, (d) => d.group);
     for (const tables of groups.values()) expect(new Set(tables.map(({ table }) => placed.get(table)!.colocation)).size).toBe(1);
     expect(new Set([...groups.values()].map(([anchor]) => placed.get(anchor.table)!.colocation)).size).toBe(groups.size);
-    for (const table of ['registry_version', 'idempotency_keys', 'agg_rollup']) {
+    for (const table of ['registry_version', 'recalls', 'agg_rollup']) {
       expect(placed.has(table), table).toBe(false);
     }
   });
@@ -191,6 +192,36 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const recalls = await ctx.app.inject({ url: '/v1/recalls', headers: receiverAuth });
     expect(recalls.statusCode).toBe(200);
     expect(recalls.json().recalls).toEqual([expect.objectContaining({ cause: 'certification', reasons: ['NR_ISSUER_SUSPENDED'] })]);
+  });
+
+  it("keeps an Idempotency-Key's answer on the client's shard, replays it, and refuses a reuse for another request", async () => {
+    const keyed = (payload?: object) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/v1/recognition-checks',
+        headers: { ...receiverAuth, 'idempotency-key': 'citus-key-1' },
+        payload: payload ?? {
+          practitionerId: 'DR-1',
+          patient: { idType: 'resident_id', idNumber },
+          items: ['CT-CHEST'],
+          purpose: 'treatment',
+        },
+      });
+    const first = await keyed();
+    expect(first.statusCode).toBe(201);
+    const again = await keyed();
+    expect(again.statusCode).toBe(201);
+    expect(again.json().checkId).toBe(first.json().checkId);
+    const other = await keyed({
+      practitionerId: 'DR-2',
+      patient: { idType: 'resident_id', idNumber },
+      items: ['CT-CHEST'],
+      purpose: 'treatment',
+    });
+    expect(other.statusCode).toBe(422);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from recognition_checks where id = ${first.json().checkId}`.execute(ctx.db);
+    expect(rows[0].n).toBe(1);
   });
 
   it("reads a result back by accession, and moves it to a corrected patient's shard with its history", async () => {

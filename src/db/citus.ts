@@ -16,6 +16,7 @@ export const referenceTables = ['hospitals', 'items', 'scopes', 'rule_sets', 'co
  * decisions (their route is the check's id; other audit events get a fresh one). Results and their versions by patient key: a check
  * reads one patient's results on one shard. The accession table by accession number: a submission
  * finds its result's place on one shard (by hospital alone, a large hospital would be a hot shard).
+ * The answers kept for Idempotency-Key requests by client: a client's retry finds its answer on one shard.
  */
 export const distributedTables = [
   { table: 'recognition_checks', column: 'id', group: 'check' },
@@ -27,6 +28,7 @@ export const distributedTables = [
   { table: 'results', column: 'patient_key', group: 'patient' },
   { table: 'result_versions', column: 'patient_key', group: 'patient' },
   { table: 'result_accessions', column: 'accession_no', group: 'accession' },
+  { table: 'idempotency_keys', column: 'client_id', group: 'client' },
 ] as const;
 
 const aggregates = 'the report aggregates: written by the aggregator alone, read by the reports on the coordinator';
@@ -39,8 +41,6 @@ export const coordinatorTables: Record<string, string> = {
   registry_version: registryVersions,
   registry_table_versions: registryVersions,
   recalls: 'a few rows per amended result, written in the transaction of the change and listed per hospital',
-  idempotency_keys:
-    "a repeated key is told by its primary key's name in the unique violation, and on a shard that name carries the shard's number",
   webhook_endpoints: webhooks,
   webhook_deliveries: webhooks,
   client_assertions: 'a few rows, read and written by the token endpoint alone',
@@ -243,6 +243,7 @@ const groupNames: Record<(typeof distributedTables)[number]['group'], string> = 
   check: 'check id',
   patient: 'patient key',
   accession: 'accession number',
+  client: 'client id',
 };
 
 /** What `distributeOnCitus` did, as lines for a person ("(now)": placed by this run). */

@@ -138,7 +138,8 @@ export function problemErrorHandler(write: ProblemWriter = writeProblemJson) {
         'A value in the request cannot be stored (out of range or an invalid character)',
       );
     }
-    if (error.code === '23505' && (error as { constraint?: string }).constraint === 'idempotency_keys_pkey') {
+    // On a Citus shard the key's name carries the shard's number (idempotency_keys_pkey_102040).
+    if (error.code === '23505' && /^idempotency_keys_pkey(_\d+)?$/.test((error as { constraint?: string }).constraint ?? '')) {
       return sendProblem(
         request,
         reply,

@@ -77,3 +77,18 @@ export function rememberAnswersFrom(
       as x(n integer, client_id text, idempotency_key text, request_hash text, status_code integer, response jsonb)
       join ${sql.table(relation)} r using (n)`;
 }
+
+/**
+ * One answer stored by another module's single statement, as `insert … values` (which Citus routes
+ * to the client's shard); its response gets `id` as `idField`.
+ */
+export function rememberAnswerValues(
+  answer: { clientId: string; key: string; requestHash: string; statusCode: number; response: Record<string, unknown> },
+  id: string,
+  createdAt: Date,
+  idField = 'checkId',
+) {
+  return sql`
+    insert into idempotency_keys (client_id, idempotency_key, request_hash, status_code, response, created_at)
+    values (${answer.clientId}, ${answer.key}, ${answer.requestHash}, ${answer.statusCode}, ${JSON.stringify({ [idField]: id, ...answer.response })}::jsonb, ${createdAt})`;
+}

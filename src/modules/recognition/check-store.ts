@@ -4,7 +4,7 @@ import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
 import { auditChecksFrom, auditCheckValues, type RequestOrigin } from '../audit/index.ts';
-import { rememberAnswersFrom, type IdempotentRequest } from '../idempotency/index.ts';
+import { rememberAnswersFrom, rememberAnswerValues, type IdempotentRequest } from '../idempotency/index.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
 import { enqueueCheckValues, enqueueChecksFrom } from '../reports/index.ts';
 import { candidateResultsOf, candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
@@ -193,10 +193,15 @@ function recordQuery(db: Database, checks: readonly NewCheck[], form: 'shared' |
         purpose text, context jsonb, rule_set_version integer, created_at timestamptz, result_ids uuid[], source_address text, request_id text, query jsonb)
     ), ${logRows}, audit as (${form === 'shared' ? auditChecksFrom('chk') : auditCheckValues(heads[0])}
     ), queued as (${form === 'shared' ? enqueueChecksFrom('chk') : enqueueCheckValues(heads[0].id)}
-    ), answered as (${rememberAnswersFrom('chk', answers)}
-    )
+    )${answersPart(form, heads[0], answers)}
     select id from chk order by n
   `.compile(db);
+}
+
+/** The Idempotency-Key answers: selected from `chk` when shared; when routed, as values, and none without a key. */
+function answersPart(form: 'shared' | 'routed', head: Head, answers: Parameters<typeof rememberAnswersFrom>[1]) {
+  if (form === 'shared') return sql`, answered as (${rememberAnswersFrom('chk', answers)})`;
+  return answers.length === 0 ? sql`` : sql`, answered as (${rememberAnswerValues(answers[0], head.id, head.created_at)})`;
 }
 
 type Head = { id: string; context: Record<string, boolean>; created_at: Date } & Record<string, unknown>;
