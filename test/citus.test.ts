@@ -222,6 +222,24 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from recognition_checks where id = ${first.json().checkId}`.execute(ctx.db);
     expect(rows[0].n).toBe(1);
+    // Six at once with a new key: one check; each other replays it, or is 409 while the first still runs.
+    const racing = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/v1/recognition-checks',
+          headers: { ...receiverAuth, 'idempotency-key': 'citus-key-2' },
+          payload: { practitionerId: 'DR-3', patient: { idType: 'resident_id', idNumber }, items: ['CT-CHEST'], purpose: 'treatment' },
+        }),
+      ),
+    );
+    for (const response of racing) {
+      expect([201, 409]).toContain(response.statusCode);
+      if (response.statusCode === 409) expect(response.json().type).toMatch(/\/idempotency-key-in-use$/);
+    }
+    const { rows: raced } = await sql<{ n: number }>`
+      select count(*)::int as n from recognition_checks where practitioner_id = 'DR-3'`.execute(ctx.db);
+    expect(raced[0].n).toBe(1);
   });
 
   it("reads a result back by accession, and moves it to a corrected patient's shard with its history", async () => {

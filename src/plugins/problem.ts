@@ -138,8 +138,7 @@ export function problemErrorHandler(write: ProblemWriter = writeProblemJson) {
         'A value in the request cannot be stored (out of range or an invalid character)',
       );
     }
-    // On a Citus shard the key's name carries the shard's number (idempotency_keys_pkey_102040).
-    if (error.code === '23505' && /^idempotency_keys_pkey(_\d+)?$/.test((error as { constraint?: string }).constraint ?? '')) {
+    if (error.code === '23505' && violatedKey(error) === 'idempotency_keys_pkey') {
       return sendProblem(
         request,
         reply,
@@ -300,4 +299,14 @@ function writeRawProblem(res: ServerResponse, status: number, slug: string, titl
   res
     .writeHead(status, { 'content-type': problemContentType, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId })
     .end(body);
+}
+
+/**
+ * The unique key a 23505 error violated, without a Citus shard's number. PostgreSQL names it in the
+ * error's constraint field; an error Citus relays from a worker has only the message, which names the
+ * shard's key (`unique constraint "idempotency_keys_pkey_102040"`).
+ */
+export function violatedKey(error: { constraint?: string; message: string }): string | undefined {
+  const name = error.constraint ?? /unique constraint "([^"]+)"/.exec(error.message)?.[1];
+  return name?.replace(/_\d+$/, '');
 }
