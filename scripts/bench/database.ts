@@ -60,8 +60,8 @@ export async function capturedCandidateSql(url: string): Promise<string> {
  * The statement the service runs to store a check (the check, its items and candidates, its audit
  * event and its place in the aggregator's queue), as Kysely compiles it for a typical check of the
  * mix: three items, one of them with a recognisable candidate. Captured by running it once in a
- * transaction that is rolled back. Its ids are made in the statement (uuid_v7()), so pgbench can
- * run it again and again.
+ * transaction that is rolled back. The check's id, which the service makes, becomes `uuid_v7()` in
+ * the statement, so pgbench can run it again and again.
  */
 export async function capturedCheckWriteSql(url: string): Promise<string> {
   let captured: { sql: string; parameters: readonly unknown[] } | null = null;
@@ -74,6 +74,7 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
       ),
   });
   const rolledBack = new Error('rolled back');
+  let checkId = '';
   try {
     const result = await db
       .selectFrom('results')
@@ -98,7 +99,7 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
       .transaction()
       .execute(async (tx) => {
         const store = createCheckStore(tx, async (_name, query) => (await tx.executeQuery(query)).rows, createRegistrySnapshots(tx));
-        await store.record({
+        checkId = await store.record({
           origin: { sourceAddress: '127.0.0.1', requestId: 'bench-captured' },
           query: { items: ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'] },
           receiverId: hospitals[0].id,
@@ -134,7 +135,15 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
     if (value === null || value === undefined) return 'null';
     return typeof value === 'number' ? String(value) : text(String(value));
   };
-  return statement.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
+  // The JSON naming the check's id: a new id at each run.
+  const fresh = (value: unknown) =>
+    typeof value === 'string' && value.includes(checkId)
+      ? `(${value
+          .split(checkId)
+          .map((part) => text(part))
+          .join(' || uuid_v7()::text || ')})`
+      : literal(value);
+  return statement.replace(/\$(\d+)/g, (_, n: string) => fresh(parameters[Number(n) - 1]));
 }
 
 /**
