@@ -117,12 +117,7 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     receiverAuth = await clientOf('CT-RECEIVER');
     issuerAuth = await clientOf('CT-ISSUER');
 
-    const submitted = await ctx.app.inject({
-      method: 'PUT',
-      url: '/v1/results/ACC-CITUS-1',
-      headers: issuerAuth,
-      payload: ctSubmission(idNumber, 'CT-CHEST'),
-    });
+    const submitted = await submit(idNumber);
     expect(submitted.statusCode).toBe(201);
     const resultId = submitted.json<{ resultId: string }>().resultId;
 
@@ -247,12 +242,7 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     expect(read.statusCode).toBe(200);
     const resultId = read.json().resultId;
     const corrected = generateResidentId('19900202', '330106', '518');
-    const moved = await ctx.app.inject({
-      method: 'PUT',
-      url: '/v1/results/ACC-CITUS-1',
-      headers: issuerAuth,
-      payload: ctSubmission(corrected, 'CT-CHEST'),
-    });
+    const moved = await submit(corrected);
     expect(moved.statusCode).toBe(200);
     expect(moved.json()).toMatchObject({ resultId, outcome: 'updated', version: 2 });
     expect((await check()).json().items[0].candidates).toEqual([]);
@@ -263,6 +253,16 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
       select (select count(*)::int from results) as results, (select count(*)::int from result_versions) as versions`.execute(ctx.db);
     expect(rows[0]).toEqual({ results: 1, versions: 2 });
   });
+
+  /** The issuer submits its chest CT ACC-CITUS-1 for a patient. */
+  function submit(patient: string) {
+    return ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/results/ACC-CITUS-1',
+      headers: issuerAuth,
+      payload: ctSubmission(patient, 'CT-CHEST'),
+    });
+  }
 
   function check(patient = idNumber) {
     return ctx.app.inject({
