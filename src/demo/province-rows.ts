@@ -4,7 +4,7 @@ import type { Insertable, Transaction } from 'kysely';
 import type { DB, Results } from '../db/schema.ts';
 import { hashSecret } from '../modules/auth/index.ts';
 import { patientKey } from '../modules/patients/index.ts';
-import { contentHash, insertNewResults, type ResultContent } from '../modules/results/index.ts';
+import { contentHash, insertNewResults, resultRow, type ResultContent } from '../modules/results/index.ts';
 import type { DemoCertification, DemoProvince, DemoResult } from './province.ts';
 
 // Multi-row inserts of this many rows keep each statement well under PostgreSQL's 65,535 bind
@@ -122,29 +122,11 @@ export function prepareResult(
     findings: result.findings,
   };
   const hash = contentHash(content);
-  const submittedAt = result.reportedAt ?? result.performedAt;
-  const row: Omit<Insertable<Results>, 'id'> = {
-    issuing_hospital_id: result.issuingHospitalId,
-    accession_no: result.accessionNo,
-    patient_key: content.patientKey,
-    item_code: result.itemCode,
-    local_code: null,
-    kind: result.kind,
-    status: result.status,
-    performed_at: result.performedAt,
-    reported_at: result.reportedAt,
-    images_available: result.imagesAvailable,
-    study_uid: result.studyUid,
-    critical_open: result.criticalOpen,
-    equipment: result.equipment === null ? null : JSON.stringify(result.equipment),
-    analytes: result.analytes === null ? null : JSON.stringify(result.analytes),
-    analyte_codes: result.analytes?.map((a) => a.code) ?? [],
-    findings: result.findings,
-    content_hash: hash,
-    version: 1,
-    created_at: submittedAt,
-    updated_at: submittedAt,
-  };
+  const row = resultRow(
+    { accessionNo: result.accessionNo, content, contentHash: hash },
+    result.issuingHospitalId,
+    result.reportedAt ?? result.performedAt,
+  );
   return { row, content, hash };
 }
 

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { uuidV7 } from '../../db/ids.ts';
 import { batching } from '../../db/batch.ts';
 import type { Database, Prepared } from '../../db/database.ts';
@@ -168,8 +168,6 @@ function recordQuery(db: Database, checks: readonly NewCheck[], form: 'shared' |
       radiation_msv: x.radiationMsv,
     })),
   );
-  const checkColumns = sql`receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at`;
-  const candidateColumns = sql`item_code, result_id, issuing_hospital_id, outcome, retest_permitted, reasons, advisories, yuan, minutes, radiation_msv`;
   const logRows =
     form === 'shared'
       ? sql`
@@ -185,7 +183,7 @@ function recordQuery(db: Database, checks: readonly NewCheck[], form: 'shared' |
       from jsonb_to_recordset(${json(candidates)}::jsonb) as x(n integer, item_code text, result_id uuid, issuing_hospital_id text, outcome text,
         retest_permitted boolean, reasons text[], advisories text[], yuan numeric, minutes integer, radiation_msv numeric) join chk using (n)
     )`
-      : routedLogRows(heads[0], items, candidates, checkColumns, candidateColumns);
+      : routedLogRows(heads[0], items, candidates);
   return sql<{ id: string }>`
     with chk as materialized (
       select x.*
@@ -204,6 +202,9 @@ function answersPart(form: 'shared' | 'routed', head: Head, answers: Parameters<
   return answers.length === 0 ? sql`` : sql`, answered as (${rememberAnswerValues(answers[0], head.id, head.created_at)})`;
 }
 
+const checkColumns = sql`receiving_hospital_id, client_id, practitioner_id, patient_key, purpose, context, rule_set_version, created_at`;
+const candidateColumns = sql`item_code, result_id, issuing_hospital_id, outcome, retest_permitted, reasons, advisories, yuan, minutes, radiation_msv`;
+
 type Head = { id: string; context: Record<string, boolean>; created_at: Date } & Record<string, unknown>;
 
 /** One check's rows of the check log, as `insert … values` naming its id (recordQuery's routed form). */
@@ -211,8 +212,6 @@ function routedLogRows(
   head: Head,
   items: readonly { item_code: string; position: number; has_recognizable: boolean }[],
   candidates: readonly Record<string, unknown>[],
-  checkColumns: RawBuilder<unknown>,
-  candidateColumns: RawBuilder<unknown>,
 ) {
   const id = sql`${head.id}::uuid`;
   const check = sql`insert into recognition_checks (id, ${checkColumns}) values (${id}, ${head.receiving_hospital_id}, ${head.client_id},

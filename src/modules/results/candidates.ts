@@ -61,7 +61,11 @@ export function candidateResultsOf(
   found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
 ): CandidateResults[] {
   const byPatient = new Map<string, CandidateResultRow[]>();
-  for (const { patient_key, ...row } of found.results) byPatient.set(patient_key, [...(byPatient.get(patient_key) ?? []), row]);
+  for (const { patient_key, ...row } of found.results) {
+    const rows = byPatient.get(patient_key);
+    if (rows) rows.push(row);
+    else byPatient.set(patient_key, [row]);
+  }
   for (const rows of byPatient.values()) rows.sort(newestFirst);
   return lookups.map((lookup) => {
     const from = windowStart(lookup);

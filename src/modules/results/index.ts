@@ -17,3 +17,4 @@ export { resultRoutes } from './routes.ts';
 export { resultSubmission } from './schemas.ts';
 export { createResultService, type ResultService } from './service.ts';
 export { contentHash, type ResultContent } from './submission.ts';
+export { resultRow } from './write.ts';

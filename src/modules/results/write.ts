@@ -50,7 +50,12 @@ export function createResultWriter(onChange: ResultChangeListener) {
     const places = new Map([...claimed, ...existing].map((p) => [p.accession_no, p.result_id]));
     const changed = await upsertResults(
       tx,
-      sorted.map((p) => toRow(p, places.get(p.accessionNo)!, issuer, now, before.get(places.get(p.accessionNo)!))),
+      sorted.map((p) => {
+        const id = places.get(p.accessionNo)!;
+        const moving = before.get(id);
+        // A result moving to a corrected patient key keeps its first submission's time and takes the version after its last.
+        return { ...resultRow(p, issuer, now), id, version: moving ? moving.version + 1 : 1, created_at: moving?.created_at ?? now };
+      }),
     );
     await insertResultVersions(tx, [
       ...moved.versions,
@@ -89,13 +94,12 @@ export function createResultWriter(onChange: ResultChangeListener) {
 }
 
 /**
- * The results row of a prepared result, under the id its accession names; a result moving to a
- * corrected patient key keeps its first submission's time and takes the version after its last.
+ * The results row of a prepared result, first version, submitted at `at` (its id is its accession's).
+ * The demo's loader writes its rows with it too.
  */
-function toRow(p: PreparedResult, id: string, issuer: string, now: Date, moving?: { version: number; created_at: Date }): NewResult {
+export function resultRow(p: PreparedResult, issuer: string, at: Date | string): Omit<NewResult, 'id'> {
   const c = p.content;
   return {
-    id,
     issuing_hospital_id: issuer,
     accession_no: p.accessionNo,
     patient_key: c.patientKey,
@@ -113,8 +117,8 @@ function toRow(p: PreparedResult, id: string, issuer: string, now: Date, moving?
     analyte_codes: c.analytes?.map((a) => a.code) ?? [],
     findings: c.findings,
     content_hash: p.contentHash,
-    version: moving ? moving.version + 1 : 1,
-    created_at: moving?.created_at ?? now,
-    updated_at: now,
+    version: 1,
+    created_at: at,
+    updated_at: at,
   };
 }
