@@ -1,7 +1,17 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drainIfFree, drainOnce, queueLag, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../src/db/schema.ts';
+import {
+  catchUp,
+  drainIfFree,
+  drainOnce,
+  drainSteps,
+  queueLag,
+  rebuildAggregates,
+  startAggregator,
+} from '../src/modules/reports/aggregator.ts';
 import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
@@ -57,6 +67,49 @@ describe('the background aggregator', () => {
       n: number;
     }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
     expect(counted.rows[0].n).toBe(1);
+  });
+
+  it('counts a backlog in steps that double while they find their batch full, up to the largest', async () => {
+    const receiver = await makeHospital(ctx.db);
+    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
+    const client = await makeHospitalClient(ctx.db, receiver);
+    const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    for (let n = 1; n <= 7; n++) {
+      const check = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/recognition-checks',
+        headers: auth,
+        payload: {
+          practitionerId: 'DR-1',
+          patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(100 + n)) },
+          items: [item],
+          purpose: 'treatment',
+        },
+      });
+      expect(check.statusCode).toBe(201);
+    }
+    expect(await pending()).toBe(7);
+    expect(await catchUp(ctx.db, { first: 1, most: 4 })).toEqual([1, 2, 4, 0]);
+    const counted = await sql<{
+      n: number;
+    }>`select sum(check_items) as n from agg_rollup where dimension = 'receiver' and dim_value = ${receiver}`.execute(ctx.db);
+    expect(counted.rows[0].n).toBe(7);
+  });
+
+  it('halves its largest step after each failed run, down to the first step', async () => {
+    const failing = {
+      transaction: () => ({ execute: () => Promise.reject(new Error('canceling statement due to statement timeout')) }),
+    } as unknown as Kysely<DB>;
+    const errors: unknown[] = [];
+    const aggregator = startAggregator(failing, 5, (error) => errors.push(error));
+    try {
+      expect(aggregator.largestStep()).toBe(drainSteps.most);
+      await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(6), { timeout: 5_000 });
+      expect(aggregator.largestStep()).toBe(drainSteps.first);
+      expect(errors[0]).toEqual(new Error('canceling statement due to statement timeout'));
+    } finally {
+      await aggregator.stop();
+    }
   });
 });
 

@@ -31,7 +31,14 @@ export const aggregateTables = [
   'agg_flow_month_issuers',
   'agg_flow_year_issuers',
 ] as const;
-export const drainBatchSize = 5_000;
+/**
+ * How many queue entries one step takes: the first step of a run takes up to `first`, and each step
+ * that finds its batch full doubles the next, up to `most`. A backlog is thus counted in larger
+ * set-based steps, each of which costs less per entry (every aggregate row it touches is written
+ * once per step, however many entries add to it): measured at 1 million results, 7,600-7,800 entries
+ * a second in steps of 5,000 against 14,800-18,400 in steps of 50,000-100,000 (docs/performance.md, Round 11).
+ */
+export const drainSteps = { first: 5_000, most: 80_000 } as const;
 
 async function takeAggregatorLock(trx: Transaction<DB>): Promise<true> {
   await sql`select pg_advisory_xact_lock(${aggregatorLock})`.execute(trx);
@@ -45,12 +52,12 @@ async function tryAggregatorLock(trx: Transaction<DB>): Promise<boolean> {
 }
 
 /** Counts up to `batchSize` queued checks and decisions, waiting for the lock; returns how many it counted. */
-export async function drainOnce(db: Kysely<DB>, batchSize = drainBatchSize): Promise<number> {
+export async function drainOnce(db: Kysely<DB>, batchSize: number = drainSteps.first): Promise<number> {
   return (await drain(db, batchSize, takeAggregatorLock))!;
 }
 
 /** As drainOnce, unless another instance is counting: then null at once. */
-export async function drainIfFree(db: Kysely<DB>, batchSize = drainBatchSize): Promise<number | null> {
+export async function drainIfFree(db: Kysely<DB>, batchSize: number = drainSteps.first): Promise<number | null> {
   return drain(db, batchSize, tryAggregatorLock);
 }
 
@@ -72,12 +79,19 @@ async function drain(db: Kysely<DB>, batchSize: number, lock: (trx: Transaction<
 }
 
 /**
- * Counts everything queued so far, batch after batch: each run of `startAggregator`, and the demo
- * loader and tests that need the aggregates to include every committed event. Reports never call it.
+ * Counts everything queued so far, step after step, each step larger while they find their batch
+ * full (`drainSteps`, up to `most`): each run of `startAggregator`, and the demo loader and tests that
+ * need the aggregates to include every committed event. Reports never call it. Each step commits on
+ * its own, so a run that fails keeps the steps before it. Returns how many entries each step counted.
  */
-export async function catchUp(db: Kysely<DB>, { wait = true } = {}): Promise<void> {
+export async function catchUp(db: Kysely<DB>, { wait = true, first = drainSteps.first as number, most = drainSteps.most as number } = {}) {
   const once = wait ? drainOnce : drainIfFree;
-  while ((await once(db, drainBatchSize)) === drainBatchSize);
+  const counted: number[] = [];
+  for (let size = Math.min(first, most); ; size = Math.min(2 * size, most)) {
+    const step = await once(db, size);
+    if (step !== null) counted.push(step);
+    if (step !== size) return counted;
+  }
 }
 
 /**
@@ -103,19 +117,28 @@ export async function vacuumAggregates(db: Kysely<DB>): Promise<void> {
  * Drains the queue every `intervalMs` in the background (one run at a time), so the aggregates lag
  * the log by seconds; reports state the lag (`queueLag`). Every instance runs one: whichever takes the
  * lock counts, the others find it taken and try again at their next tick, holding no connection in
- * between. `stop` waits for a run in progress.
+ * between. A failed run halves the largest step of the runs after it (down to the first step's size),
+ * so a step too large for the statement timeout is not tried again and again. `stop` waits for a run
+ * in progress.
  */
 export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (error: unknown) => void) {
   let running: Promise<void> | null = null;
+  let most: number = drainSteps.most;
   const timer = setInterval(() => {
-    running ??= catchUp(db, { wait: false })
-      .catch(onError)
+    running ??= catchUp(db, { wait: false, most })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        most = Math.max(drainSteps.first, most / 2);
+        onError(error);
+      })
       .finally(() => {
         running = null;
       });
   }, intervalMs);
   timer.unref();
   return {
+    /** The largest step the next run may take. */
+    largestStep: () => most,
     async stop() {
       clearInterval(timer);
       await running;

@@ -67,10 +67,18 @@ const dimensionValues = sql.join(
   ),
 );
 
+/** What a counted event names that the dimensions' values are read from (`ev`). */
+const eventColumns = sql.join(['local_day', 'receiver_side', 'receiver', 'city', 'item_code', 'category', 'issuer'].map((c) => sql.ref(c)));
+
+/**
+ * The events summed per distinct combination of what the dimensions read first, then spread: a
+ * batch's many check items fall into far fewer combinations (the same receiver, item and day).
+ */
 function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
+  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
   return sql`
     select dim.dimension, ev.local_day, dim.dim_value, ${sql.join(figures.map((f) => sql.ref(`ev.${f}`)))}
-    from (${events}) ev
+    from (select ${eventColumns}, ${sums} from (${events}) e group by ${eventColumns}) ev
     cross join lateral (values ${dimensionValues}) as dim(dimension, dim_value, included)
     where dim.included`;
 }
@@ -83,33 +91,37 @@ const perIssuer = (part: LogPart) => sql`
   group by 1, 2, 3, 4, cc.check_id`;
 
 export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<void> {
-  await sql`
-    insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable)
-    select ${checkDay}, c.receiving_hospital_id, ci.item_code, count(*), count(*) filter (where ci.has_recognizable)
-    from check_items ci join recognition_checks c on c.id = ci.check_id
-    where ${checksIn(part)}
-    group by 1, 2, 3
-    on conflict (local_day, receiving_hospital_id, item_code) do update set
-      check_items = agg_check_items.check_items + excluded.check_items,
-      with_recognizable = agg_check_items.with_recognizable + excluded.with_recognizable`.execute(trx);
-  // The receiver's view: every check item; the issuer's view: each check item it had a candidate for.
-  // The per-issuer rows are grouped once, for agg_issuer_candidates and for the roll-ups.
+  // The receiver's view: every check item, read once and counted per (day, receiver, item) for
+  // agg_check_items and the roll-ups; the issuer's view: each check item it had a candidate for,
+  // grouped once, for agg_issuer_candidates and for the roll-ups.
   const figures: Figure[] = ['check_items', 'with_recognizable'];
   await addToRollups(
     figures,
     alongDimensions(
       figures,
       sql`
-      select ${checkDay} as local_day, true as receiver_side, c.receiving_hospital_id as receiver, h.city, ci.item_code, i.category,
-             null::text as issuer, 1 as check_items, ci.has_recognizable::int as with_recognizable
-      from check_items ci join recognition_checks c on c.id = ci.check_id
-        join hospitals h on h.id = c.receiving_hospital_id join items i on i.code = ci.item_code
-      where ${checksIn(part)}
+      select r.local_day, true as receiver_side, r.receiving_hospital_id as receiver, h.city, r.item_code, i.category,
+             null::text as issuer, r.check_items, r.with_recognizable
+      from receiver_items r join hospitals h on h.id = r.receiving_hospital_id join items i on i.code = r.item_code
       union all
       select p.local_day, false, p.receiving_hospital_id, null, p.item_code, null, p.issuing_hospital_id, 1, p.recognizable::int
       from per_issuer p`,
     ),
     [
+      sql`receiver_items as (
+        select ${checkDay} as local_day, c.receiving_hospital_id, ci.item_code,
+               count(*) as check_items, count(*) filter (where ci.has_recognizable) as with_recognizable
+        from check_items ci join recognition_checks c on c.id = ci.check_id
+        where ${checksIn(part)}
+        group by 1, 2, 3
+      )`,
+      sql`item_counts as (
+        insert into agg_check_items (local_day, receiving_hospital_id, item_code, check_items, with_recognizable)
+        select local_day, receiving_hospital_id, item_code, check_items, with_recognizable from receiver_items
+        on conflict (local_day, receiving_hospital_id, item_code) do update set
+          check_items = agg_check_items.check_items + excluded.check_items,
+          with_recognizable = agg_check_items.with_recognizable + excluded.with_recognizable
+      )`,
       sql`per_issuer as (${perIssuer(part)})`,
       sql`issuer_counts as (
         insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, check_items, with_recognizable)
