@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.ts';
 import { shanghaiDaySql } from '../../db/sql.ts';
 import { flowListsSql, patientHashSql } from './aggregates.ts';
 import { rollupDimensions } from './dimensions.ts';
+import { addToRollups, alongDimensions, type Figure } from './rollups.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
@@ -16,71 +17,27 @@ const checkDay = shanghaiDaySql('c.created_at');
 const decisionDay = shanghaiDaySql('d.decided_at');
 
 const checksIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`c.id = any(${part.checkIds}::uuid[])`);
-const decisionsIn = (part: LogPart) => (part === 'everything' ? sql`true` : sql`d.id = any(${part.decisionIds}::uuid[])`);
 
-const figureColumns = [
-  'check_items',
-  'with_recognizable',
-  'recognized',
-  'recognitions',
-  'declines',
-  'flagged_declines',
-  'yuan',
-  'minutes',
-  'radiation_msv',
-  'own_recognitions',
-  'own_yuan',
-  'own_minutes',
-  'own_radiation_msv',
-  'patients',
-] as const;
-type Figure = (typeof figureColumns)[number];
+/** What the decisions' counting reads of a decision and of its check. */
+const decisionsWithChecks = sql`
+  select d.id, d.action, d.flagged, d.reason_code, d.practitioner_id, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code,
+         d.yuan, d.minutes, d.radiation_msv, d.decided_at, c.created_at as checked_at, c.patient_key
+  from recognition_decisions d join recognition_checks c on c.id = d.check_id`;
+/** The check's day of a decision read from `decisionsOf`, on which the recognition rate's numerator counts. */
+const decisionCheckDay = shanghaiDaySql('d.checked_at');
 
 /**
- * Adds roll-up rows to the daily and the monthly roll-up. `rows` selects (dimension, local_day,
- * dim_value) and the named figures; `ctes` are earlier WITH clauses it may read.
+ * The decisions of a part with what is counted of their checks, as a relation to read as `d`: for a
+ * drained step, a temporary table read from the log once (the step's dozen statements then read it,
+ * not the log; dropped at commit); for a rebuild, the log itself.
  */
-function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
-  const list = sql.join(figures.map((f) => sql.ref(f)));
-  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
-  const add = (table: 'agg_rollup' | 'agg_rollup_months') =>
-    sql.join(figures.map((f) => sql`${sql.ref(f)} = ${sql.ref(`${table}.${f}`)} + ${sql.ref(`excluded.${f}`)}`));
-  return sql`
-    with ${sql.join([...ctes, sql`e as (select dimension, local_day, dim_value, ${sums} from (${rows}) r group by 1, 2, 3)`])},
-    daily as (
-      insert into agg_rollup (dimension, local_day, dim_value, ${list}) select dimension, local_day, dim_value, ${list} from e
-      on conflict (dimension, local_day, dim_value) do update set ${add('agg_rollup')}
-    )
-    insert into agg_rollup_months (dimension, month, dim_value, ${list})
-    select dimension, date_trunc('month', local_day)::date, dim_value, ${sums} from e group by 1, 2, 3
-    on conflict (dimension, month, dim_value) do update set ${add('agg_rollup_months')}`;
-}
-
-/**
- * Events spread along every roll-up dimension (dimensions.ts): each event counts once per dimension
- * it counts along, under that dimension's value.
- */
-const dimensionValues = sql.join(
-  rollupDimensions.map(
-    (d) =>
-      sql`(${sql.lit(d.name)}, ${sql.raw(d.value)}, ${sql.raw(d.counts === 'with-issuer' ? 'ev.issuer is not null' : 'ev.receiver_side')})`,
-  ),
-);
-
-/** What a counted event names that the dimensions' values are read from (`ev`). */
-const eventColumns = sql.join(['local_day', 'receiver_side', 'receiver', 'city', 'item_code', 'category', 'issuer'].map((c) => sql.ref(c)));
-
-/**
- * The events summed per distinct combination of what the dimensions read first, then spread: a
- * batch's many check items fall into far fewer combinations (the same receiver, item and day).
- */
-function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
-  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
-  return sql`
-    select dim.dimension, ev.local_day, dim.dim_value, ${sql.join(figures.map((f) => sql.ref(`ev.${f}`)))}
-    from (select ${eventColumns}, ${sums} from (${events}) e group by ${eventColumns}) ev
-    cross join lateral (values ${dimensionValues}) as dim(dimension, dim_value, included)
-    where dim.included`;
+async function decisionsOf(trx: Transaction<DB>, part: LogPart): Promise<RawBuilder<unknown>> {
+  if (part === 'everything') return sql`(${decisionsWithChecks})`;
+  await sql`create temporary table step_decisions on commit drop as ${decisionsWithChecks} where d.id = any(${part.decisionIds}::uuid[])`.execute(
+    trx,
+  );
+  await sql`analyze step_decisions`.execute(trx);
+  return sql`step_decisions`;
 }
 
 /** Check items per (check, item, issuer): whether that issuer had a recognisable candidate. */
@@ -137,12 +94,13 @@ export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<
 }
 
 export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promise<void> {
+  const decisions = await decisionsOf(trx, part);
   // The recognition rate's numerator counts on the check's day, like its denominator.
   await sql`
     insert into agg_check_items (local_day, receiving_hospital_id, item_code, recognized)
-    select ${checkDay}, d.receiving_hospital_id, d.item_code, count(*)
-    from recognition_decisions d join recognition_checks c on c.id = d.check_id
-    where d.action = 'recognized' and ${decisionsIn(part)}
+    select ${decisionCheckDay}, d.receiving_hospital_id, d.item_code, count(*)
+    from ${decisions} d
+    where d.action = 'recognized'
     group by 1, 2, 3
     on conflict (local_day, receiving_hospital_id, item_code) do update set recognized = agg_check_items.recognized + excluded.recognized`.execute(
     trx,
@@ -153,8 +111,7 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     select ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code, d.receiving_hospital_id = d.issuing_hospital_id,
            count(*) filter (where d.action = 'recognized'), count(*) filter (where d.action = 'declined'),
            count(*) filter (where d.flagged), sum(d.yuan), sum(d.minutes), sum(d.radiation_msv)
-    from recognition_decisions d
-    where ${decisionsIn(part)}
+    from ${decisions} d
     group by 1, 2, 3, 4, 5
     on conflict (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital) do update set
       recognitions = agg_decisions.recognitions + excluded.recognitions, declines = agg_decisions.declines + excluded.declines,
@@ -165,8 +122,8 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
   await sql`
     insert into agg_declines (local_day, receiving_hospital_id, practitioner_id, reason_code, declines, flagged)
     select ${decisionDay}, d.receiving_hospital_id, d.practitioner_id, d.reason_code, count(*), count(*) filter (where d.flagged)
-    from recognition_decisions d
-    where d.action = 'declined' and ${decisionsIn(part)}
+    from ${decisions} d
+    where d.action = 'declined'
     group by 1, 2, 3, 4
     on conflict (local_day, receiving_hospital_id, practitioner_id, reason_code) do update set
       declines = agg_declines.declines + excluded.declines, flagged = agg_declines.flagged + excluded.flagged`.execute(trx);
@@ -180,8 +137,8 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     await sql`
       insert into ${sql.table(table)} (${sql.ref(unit)}, receiving_hospital_id, ${sql.ref(detail)}, declines, flagged)
       select date_trunc(${unit}, ${decisionDay})::date, d.receiving_hospital_id, ${sql.ref(`d.${detail}`)}, count(*), count(*) filter (where d.flagged)
-      from recognition_decisions d
-      where d.action = 'declined' and ${decisionsIn(part)}
+      from ${decisions} d
+      where d.action = 'declined'
       group by 1, 2, 3
       on conflict (${sql.ref(unit)}, receiving_hospital_id, ${sql.ref(detail)}) do update set
         declines = ${sql.table(table)}.declines + excluded.declines, flagged = ${sql.table(table)}.flagged + excluded.flagged`.execute(trx);
@@ -189,9 +146,9 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
   await sql`
     insert into agg_recognized_patients (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital, patient_hash)
     select distinct ${decisionDay}, d.receiving_hospital_id, d.issuing_hospital_id, d.item_code,
-           d.receiving_hospital_id = d.issuing_hospital_id, ${patientHashSql('c.patient_key')}
-    from recognition_decisions d join recognition_checks c on c.id = d.check_id
-    where d.action = 'recognized' and ${decisionsIn(part)}
+           d.receiving_hospital_id = d.issuing_hospital_id, ${patientHashSql('d.patient_key')}
+    from ${decisions} d
+    where d.action = 'recognized'
     on conflict do nothing`.execute(trx);
   // Flows per month and per year, keyed by the hospitals' numbers; then each issuer's month and year
   // whose flows changed, again as one row of lists (a statement of its own: it reads the new sums).
@@ -199,12 +156,12 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     ['month', 'agg_flow_months', 'agg_flow_month_issuers'],
     ['year', 'agg_flow_years', 'agg_flow_year_issuers'],
   ] as const;
-  const mutualRecognitions = sql`d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id and ${decisionsIn(part)}`;
+  const mutualRecognitions = sql`d.action = 'recognized' and d.receiving_hospital_id <> d.issuing_hospital_id`;
   for (const [unit, pairs, issuers] of flowLevels) {
     await sql`
       insert into ${sql.table(pairs)} (${sql.ref(unit)}, issuer_num, receiver_num, recognitions, yuan)
       select date_trunc(${unit}, ${decisionDay})::date, i.num, r.num, count(*), sum(d.yuan)
-      from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id join hospitals r on r.id = d.receiving_hospital_id
+      from ${decisions} d join hospitals i on i.id = d.issuing_hospital_id join hospitals r on r.id = d.receiving_hospital_id
       where ${mutualRecognitions}
       group by 1, 2, 3
       on conflict (${sql.ref(unit)}, issuer_num, receiver_num) do update set
@@ -217,7 +174,7 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       from ${sql.table(pairs)} f
       where (f.${sql.ref(unit)}, f.issuer_num) in (
         select date_trunc(${unit}, ${decisionDay})::date, i.num
-        from recognition_decisions d join hospitals i on i.id = d.issuing_hospital_id
+        from ${decisions} d join hospitals i on i.id = d.issuing_hospital_id
         where ${mutualRecognitions})
       group by 1, 2
       on conflict (${sql.ref(unit)}, issuer_num) do update set
@@ -240,8 +197,7 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     'own_radiation_msv',
   ];
   const decided = sql`
-    recognition_decisions d join recognition_checks c on c.id = d.check_id
-    join hospitals h on h.id = d.receiving_hospital_id join items i on i.code = d.item_code,
+    ${decisions} d join hospitals h on h.id = d.receiving_hospital_id join items i on i.code = d.item_code,
     lateral (select d.receiving_hospital_id = d.issuing_hospital_id as same) s`;
   const side = sql`true as receiver_side, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer`;
   await addToRollups(
@@ -255,10 +211,10 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
            case when same then 0 else d.radiation_msv end as radiation_msv, (d.action = 'recognized' and same)::int as own_recognitions,
            case when same then d.yuan else 0 end as own_yuan, case when same then d.minutes else 0 end as own_minutes,
            case when same then d.radiation_msv else 0 end as own_radiation_msv
-    from ${decided} where ${decisionsIn(part)}
+    from ${decided}
     union all
-    select ${checkDay}, ${side}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-    from ${decided} where d.action = 'recognized' and ${decisionsIn(part)}`,
+    select ${decisionCheckDay}, ${side}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    from ${decided} where d.action = 'recognized'`,
     ),
   ).execute(trx);
 
@@ -269,8 +225,8 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
       insert into agg_patient_days (dimension, local_day, dim_value, patient_hash)
       select distinct dim.dimension, ev.local_day, dim.dim_value, ev.patient_hash
       from (select ${decisionDay} as local_day, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer,
-                   ${patientHashSql('c.patient_key')} as patient_hash
-            from ${decided} where d.action = 'recognized' and not same and ${decisionsIn(part)}) ev
+                   ${patientHashSql('d.patient_key')} as patient_hash
+            from ${decided} where d.action = 'recognized' and not same) ev
       cross join lateral (values ${sql.join(rollupDimensions.map((d) => sql`(${sql.lit(d.name)}, ${sql.raw(d.value)})`))}) as dim(dimension, dim_value)
       on conflict do nothing
       returning dimension, local_day, dim_value

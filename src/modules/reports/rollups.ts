@@ -1,0 +1,71 @@
+import { sql, type RawBuilder } from 'kysely';
+import { rollupDimensions } from './dimensions.ts';
+
+/**
+ * The roll-ups: each counted event adds its figures to a daily and a monthly row per roll-up
+ * dimension it counts along (dimensions.ts), keyed by (dimension, day or month, the dimension's value).
+ */
+const figureColumns = [
+  'check_items',
+  'with_recognizable',
+  'recognized',
+  'recognitions',
+  'declines',
+  'flagged_declines',
+  'yuan',
+  'minutes',
+  'radiation_msv',
+  'own_recognitions',
+  'own_yuan',
+  'own_minutes',
+  'own_radiation_msv',
+  'patients',
+] as const;
+export type Figure = (typeof figureColumns)[number];
+
+/**
+ * Adds roll-up rows to the daily and the monthly roll-up. `rows` selects (dimension, local_day,
+ * dim_value) and the named figures; `ctes` are earlier WITH clauses it may read.
+ */
+export function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
+  const list = sql.join(figures.map((f) => sql.ref(f)));
+  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
+  const add = (table: 'agg_rollup' | 'agg_rollup_months') =>
+    sql.join(figures.map((f) => sql`${sql.ref(f)} = ${sql.ref(`${table}.${f}`)} + ${sql.ref(`excluded.${f}`)}`));
+  return sql`
+    with ${sql.join([...ctes, sql`e as (select dimension, local_day, dim_value, ${sums} from (${rows}) r group by 1, 2, 3)`])},
+    daily as (
+      insert into agg_rollup (dimension, local_day, dim_value, ${list}) select dimension, local_day, dim_value, ${list} from e
+      on conflict (dimension, local_day, dim_value) do update set ${add('agg_rollup')}
+    )
+    insert into agg_rollup_months (dimension, month, dim_value, ${list})
+    select dimension, date_trunc('month', local_day)::date, dim_value, ${sums} from e group by 1, 2, 3
+    on conflict (dimension, month, dim_value) do update set ${add('agg_rollup_months')}`;
+}
+
+/**
+ * Events spread along every roll-up dimension (dimensions.ts): each event counts once per dimension
+ * it counts along, under that dimension's value.
+ */
+const dimensionValues = sql.join(
+  rollupDimensions.map(
+    (d) =>
+      sql`(${sql.lit(d.name)}, ${sql.raw(d.value)}, ${sql.raw(d.counts === 'with-issuer' ? 'ev.issuer is not null' : 'ev.receiver_side')})`,
+  ),
+);
+
+/** What a counted event names that the dimensions' values are read from (`ev`). */
+const eventColumns = sql.join(['local_day', 'receiver_side', 'receiver', 'city', 'item_code', 'category', 'issuer'].map((c) => sql.ref(c)));
+
+/**
+ * The events summed per distinct combination of what the dimensions read first, then spread: a
+ * batch's many check items fall into far fewer combinations (the same receiver, item and day).
+ */
+export function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
+  const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
+  return sql`
+    select dim.dimension, ev.local_day, dim.dim_value, ${sql.join(figures.map((f) => sql.ref(`ev.${f}`)))}
+    from (select ${eventColumns}, ${sums} from (${events}) e group by ${eventColumns}) ev
+    cross join lateral (values ${dimensionValues}) as dim(dimension, dim_value, included)
+    where dim.included`;
+}
