@@ -77,8 +77,8 @@ export interface PeriodSource {
   /** The table of each level: day column `local_day`, month column `month`, year column `year`. */
   tables: Partial<Record<Level, string>>;
   /** The columns the tables share besides the day, and the additive figures. */
-  keys: string[];
-  figures: string[];
+  keys: readonly string[];
+  figures: readonly string[];
   /** A condition on every table. */
   where?: RawBuilder<unknown>;
 }

@@ -5,6 +5,7 @@ import { rankFlows, type IssuerFlows } from './flow-ranking.ts';
 import { periodParts, periodRows, splitPeriod } from './periods.ts';
 import { dimension, dimensions, total, type Dimension, type SavingsGrouping } from './dimensions.ts';
 import type { Locale } from '../rules/index.ts';
+import { rollupFigureColumns } from './rollups.ts';
 
 /**
  * Report queries. The figures come from the agg_* tables and the agg_flow_days view; hospitals and
@@ -117,23 +118,6 @@ function rollupPlan(g: Dimension, filter: ReportFilter): { dimension: Dimension;
 /** The dimensions a report filter reads a roll-up by. */
 const rollupFilters = (dimensions as readonly Dimension[]).filter((d) => d.filter && d.rollup);
 
-const rollupColumns = [
-  'check_items',
-  'with_recognizable',
-  'recognized',
-  'recognitions',
-  'declines',
-  'flagged_declines',
-  'yuan',
-  'minutes',
-  'radiation_msv',
-  'own_recognitions',
-  'own_yuan',
-  'own_minutes',
-  'own_radiation_msv',
-  'patients',
-];
-
 /**
  * Savings along one roll-up dimension: whole months from agg_rollup_months and partial months from
  * agg_rollup, day by day or as a whole month less some days (periods.ts; every day when grouping by
@@ -146,7 +130,7 @@ function rollupFigures(plan: { dimension: Dimension; value?: string }, g: Dimens
   const rows = periodRows(period, {
     tables: { day: 'agg_rollup', month: 'agg_rollup_months' },
     keys: ['dim_value'],
-    figures: rollupColumns,
+    figures: rollupFigureColumns,
     where,
   });
   // Grouped along the roll-up's own dimension: its values are the keys; otherwise (calendar, total) the grouping's key.

@@ -5,7 +5,8 @@ import { rollupDimensions } from './dimensions.ts';
  * The roll-ups: each counted event adds its figures to a daily and a monthly row per roll-up
  * dimension it counts along (dimensions.ts), keyed by (dimension, day or month, the dimension's value).
  */
-const figureColumns = [
+/** The figures of a roll-up row (agg_rollup, agg_rollup_months). */
+export const rollupFigureColumns = [
   'check_items',
   'with_recognizable',
   'recognized',
@@ -21,7 +22,7 @@ const figureColumns = [
   'own_radiation_msv',
   'patients',
 ] as const;
-export type Figure = (typeof figureColumns)[number];
+export type Figure = (typeof rollupFigureColumns)[number];
 
 /**
  * Adds roll-up rows to the daily and the monthly roll-up. `rows` selects (dimension, local_day,
