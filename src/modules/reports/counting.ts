@@ -33,11 +33,13 @@ const decisionCheckDay = shanghaiDaySql('d.checked_at');
  */
 async function decisionsOf(trx: Transaction<DB>, part: LogPart): Promise<RawBuilder<unknown>> {
   if (part === 'everything') return sql`(${decisionsWithChecks})`;
+  // A caller counting several steps in one transaction (the demo loader) finds the last step's table.
+  await sql`drop table if exists pg_temp.step_decisions`.execute(trx);
   await sql`create temporary table step_decisions on commit drop as ${decisionsWithChecks} where d.id = any(${part.decisionIds}::uuid[])`.execute(
     trx,
   );
-  await sql`analyze step_decisions`.execute(trx);
-  return sql`step_decisions`;
+  await sql`analyze pg_temp.step_decisions`.execute(trx);
+  return sql`pg_temp.step_decisions`;
 }
 
 /** Check items per (check, item, issuer): whether that issuer had a recognisable candidate. */
