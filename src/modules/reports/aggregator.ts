@@ -35,8 +35,9 @@ export const aggregateTables = [
  * How many queue entries one step takes: the first step of a run takes up to `first`, and each step
  * that finds its batch full doubles the next, up to `most`. A backlog is thus counted in larger
  * set-based steps, each of which costs less per entry (every aggregate row it touches is written
- * once per step, however many entries add to it): measured at 1 million results, 7,600-7,800 entries
- * a second in steps of 5,000 against 14,800-18,400 in steps of 50,000-100,000 (docs/performance.md, Round 11).
+ * once per step, however many entries add to it): with the same statements, at 1 million results,
+ * 6,800-7,800 entries a second in steps of 5,000 against 14,800-18,400 in steps of 50,000-100,000
+ * (docs/performance.md, Round 11). Larger steps gained little more and hold their transaction longer.
  */
 export const drainSteps = { first: 5_000, most: 80_000 } as const;
 
