@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.ts';
 import { shanghaiDaySql } from '../../db/sql.ts';
 import { flowListsSql, patientHashSql } from './aggregates.ts';
 import { rollupDimensions } from './dimensions.ts';
-import { addToRollups, alongDimensions, type Figure } from './rollups.ts';
+import { addToRollups, alongDimensions, checkFigures, decisionFigures } from './rollups.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
@@ -53,11 +53,10 @@ export async function countChecks(trx: Transaction<DB>, part: LogPart): Promise<
   // The receiver's view: every check item, read once and counted per (day, receiver, item) for
   // agg_check_items and the roll-ups; the issuer's view: each check item it had a candidate for,
   // grouped once, for agg_issuer_candidates and for the roll-ups.
-  const figures: Figure[] = ['check_items', 'with_recognizable'];
   await addToRollups(
-    figures,
+    checkFigures,
     alongDimensions(
-      figures,
+      checkFigures,
       sql`
       select r.local_day, true as receiver_side, r.receiving_hospital_id as receiver, h.city, r.item_code, i.category,
              null::text as issuer, r.check_items, r.with_recognizable
@@ -185,27 +184,14 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
 
   // The roll-ups: the rate's numerator on the check's day, the rest on the decision's day; a
   // recognition of the receiver's own result is kept apart from mutual recognition.
-  const figures: Figure[] = [
-    'recognized',
-    'recognitions',
-    'declines',
-    'flagged_declines',
-    'yuan',
-    'minutes',
-    'radiation_msv',
-    'own_recognitions',
-    'own_yuan',
-    'own_minutes',
-    'own_radiation_msv',
-  ];
   const decided = sql`
     ${decisions} d join hospitals h on h.id = d.receiving_hospital_id join items i on i.code = d.item_code,
     lateral (select d.receiving_hospital_id = d.issuing_hospital_id as same) s`;
   const side = sql`true as receiver_side, d.receiving_hospital_id as receiver, h.city, d.item_code, i.category, d.issuing_hospital_id as issuer`;
   await addToRollups(
-    figures,
+    decisionFigures,
     alongDimensions(
-      figures,
+      decisionFigures,
       sql`
     select ${decisionDay} as local_day, ${side}, 0 as recognized, (d.action = 'recognized' and not same)::int as recognitions,
            (d.action = 'declined')::int as declines, d.flagged::int as flagged_declines,

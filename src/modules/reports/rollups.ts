@@ -1,14 +1,18 @@
 import { sql, type RawBuilder } from 'kysely';
 import { rollupDimensions } from './dimensions.ts';
 
-/**
+/*
  * The roll-ups: each counted event adds its figures to a daily and a monthly row per roll-up
  * dimension it counts along (dimensions.ts), keyed by (dimension, day or month, the dimension's value).
  */
-/** The figures of a roll-up row (agg_rollup, agg_rollup_months). */
-export const rollupFigureColumns = [
-  'check_items',
-  'with_recognizable',
+
+/** The figures a check adds to the roll-ups. */
+export const checkFigures = ['check_items', 'with_recognizable'] as const;
+/**
+ * The figures a decision adds: the recognition rate's numerator (on the check's day) and the rest
+ * on the decision's day, a recognition of the receiver's own result kept apart from mutual recognition.
+ */
+export const decisionFigures = [
   'recognized',
   'recognitions',
   'declines',
@@ -20,15 +24,16 @@ export const rollupFigureColumns = [
   'own_yuan',
   'own_minutes',
   'own_radiation_msv',
-  'patients',
 ] as const;
+/** The figures of a roll-up row (agg_rollup, agg_rollup_months): the checks', the decisions', and the patients recognised. */
+export const rollupFigureColumns = [...checkFigures, ...decisionFigures, 'patients'] as const;
 export type Figure = (typeof rollupFigureColumns)[number];
 
 /**
  * Adds roll-up rows to the daily and the monthly roll-up. `rows` selects (dimension, local_day,
  * dim_value) and the named figures; `ctes` are earlier WITH clauses it may read.
  */
-export function addToRollups(figures: Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
+export function addToRollups(figures: readonly Figure[], rows: RawBuilder<unknown>, ctes: RawBuilder<unknown>[] = []): RawBuilder<unknown> {
   const list = sql.join(figures.map((f) => sql.ref(f)));
   const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
   const add = (table: 'agg_rollup' | 'agg_rollup_months') =>
@@ -62,7 +67,7 @@ const eventColumns = sql.join(['local_day', 'receiver_side', 'receiver', 'city',
  * The events summed per distinct combination of what the dimensions read first, then spread: a
  * batch's many check items fall into far fewer combinations (the same receiver, item and day).
  */
-export function alongDimensions(figures: Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
+export function alongDimensions(figures: readonly Figure[], events: RawBuilder<unknown>): RawBuilder<unknown> {
   const sums = sql.join(figures.map((f) => sql`sum(${sql.ref(f)}) as ${sql.ref(f)}`));
   return sql`
     select dim.dimension, ev.local_day, dim.dim_value, ${sql.join(figures.map((f) => sql.ref(`ev.${f}`)))}
