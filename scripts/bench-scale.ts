@@ -1,10 +1,11 @@
-// `npm run bench:scale -- [--workers 1,2] [--connections 16] [--duration 20] [--pool 8] [--out results]`
+// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--duration 20] [--pool 8] [--out results]`
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
 // DATABASE_URL and secrets): for each worker count, a closed loop of recognition checks at
 // `connections` per worker, reporting checks/s, p50/p99, the cores the service (all its processes)
 // and PostgreSQL (and this load generator) used, and the report aggregator's queue at the start and end of the step (bounded,
 // or growing); then pgbench on the check's statements (its read; its read and write) at the same
-// connection counts, in the same run.
+// connection counts, in the same run. `--repeat N` runs that series N times in turn (1, 2, 1, 2, …),
+// so that a machine whose speed drifts weighs on every worker count alike, and adds the medians.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +17,8 @@ import { seededRandom } from '../src/demo/random.ts';
 import { shuffled, token } from './bench/clients.ts';
 import { capturedCandidateSql, capturedCheckWriteSql, machine, pgbenchScripts, readMeta } from './bench/database.ts';
 import { closedLoop } from './bench/load.ts';
-import { pgbench, startChild, type PgbenchResult } from './bench/processes.ts';
+import { pgbench, startChild } from './bench/processes.ts';
+import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
@@ -29,6 +31,7 @@ function options() {
   const { values } = parseArgs({
     options: {
       workers: { type: 'string', default: '1,2' },
+      repeat: { type: 'string', default: '1' },
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '20' },
       pool: { type: 'string', default: '8' },
@@ -38,7 +41,16 @@ function options() {
   });
   const workers = values.workers.split(',').map(Number);
   if (workers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--workers takes positive integers, e.g. 1,2,4');
-  return { workers, perWorker: Number(values.connections), duration: Number(values.duration), pool: Number(values.pool), out: values.out };
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat takes a positive integer');
+  return {
+    workers,
+    repeat,
+    perWorker: Number(values.connections),
+    duration: Number(values.duration),
+    pool: Number(values.pool),
+    out: values.out,
+  };
 }
 
 /** CPU time of process.cpuUsage (microseconds) in clock ticks. */
@@ -46,6 +58,83 @@ const clientTicks = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 100
 
 /** The aggregator's queue: entries waiting, and how old the oldest is. */
 const queue = (db: Kysely<DB>) => queueLag(db, new Date());
+
+type Options = ReturnType<typeof options>;
+
+interface Run {
+  opts: Options;
+  db: Kysely<DB>;
+  url: string;
+  secret: string;
+  seed: number;
+  province: Province;
+}
+
+/** The service with `workers` workers under a closed loop of checks: one row of the table. */
+async function measureStep({ opts, db, url, secret, seed, province }: Run, workers: number, round: number): Promise<ScaleStep> {
+  log(`run ${round}, ${workers} worker(s): starting…`);
+  const app = await startChild(
+    'src/server.ts',
+    {
+      DATABASE_URL: url,
+      PATIENT_KEY_SECRET: secret,
+      AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
+      LOG_LEVEL: 'warn',
+      WORKERS: String(workers),
+      DATABASE_POOL_SIZE: String(opts.pool),
+      ACCESS_TOKEN_TTL: '3600',
+      DEMO_DATA: 'off',
+      RATE_LIMIT_PER_ADDRESS: '10000000',
+      RATE_LIMIT_PER_CLIENT: '10000000',
+      RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
+    },
+    '/readyz',
+  );
+  try {
+    const random = seededRandom(seed + workers + 1000 * (round - 1));
+    const receivers: Receiver[] = await Promise.all(
+      shuffled(hospitals, random)
+        .slice(0, 24)
+        .map(async (h) => ({
+          hospitalId: h.id,
+          authorization: `Bearer ${await token(app.origin, benchClientId(h.id), benchClientSecret(secret))}`,
+        })),
+    );
+    const pool = checkRequests(random, province, receivers, 20_000);
+    const connections = opts.perWorker * workers;
+    await closedLoop(app.origin, connections, 3, (i) => pool[i % pool.length], [201]);
+    const lagBefore = await queue(db);
+    const pid = app.process.pid!;
+    const before = {
+      service: processTreeTicks(pid),
+      postgres: await postgresTicks(db),
+      client: process.cpuUsage(),
+      at: performance.now(),
+    };
+    const measured = await closedLoop(app.origin, connections, opts.duration, (i) => pool[(i * 7 + workers) % pool.length], [201]);
+    const seconds = (performance.now() - before.at) / 1000;
+    const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
+    const step: ScaleStep = {
+      round,
+      workers,
+      connections,
+      checksPerSecond: Math.round(measured.throughput),
+      p50Ms: measured.p50,
+      p99Ms: measured.p99,
+      errors: measured.errors,
+      serviceCores: cores(processTreeTicks(pid) - before.service),
+      postgresCores: cores((await postgresTicks(db)) - before.postgres),
+      // The load generator (this process) shares the machine: on a small one it takes cores from both.
+      clientCores: cores(clientTicks(process.cpuUsage(before.client))),
+      queueBefore: lagBefore,
+      queueAfter: await queue(db),
+    };
+    log(JSON.stringify(step));
+    return step;
+  } finally {
+    await app.stop();
+  }
+}
 
 async function main() {
   const opts = options();
@@ -65,117 +154,50 @@ async function main() {
         await sql<{ idx: number; item_code: string }>`select idx, item_code from gen_recent order by n limit 20000`.execute(db)
       ).rows.map((r) => ({ idx: r.idx, itemCode: r.item_code })),
     };
-    const steps = [];
-    for (const workers of opts.workers) {
-      log(`${workers} worker(s): starting…`);
-      const app = await startChild(
-        'src/server.ts',
-        {
-          DATABASE_URL: url,
-          PATIENT_KEY_SECRET: secret,
-          AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
-          LOG_LEVEL: 'warn',
-          WORKERS: String(workers),
-          DATABASE_POOL_SIZE: String(opts.pool),
-          ACCESS_TOKEN_TTL: '3600',
-          DEMO_DATA: 'off',
-          RATE_LIMIT_PER_ADDRESS: '10000000',
-          RATE_LIMIT_PER_CLIENT: '10000000',
-          RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
-        },
-        '/readyz',
-      );
-      try {
-        const random = seededRandom(Number(meta.seed) + workers);
-        const receivers: Receiver[] = await Promise.all(
-          shuffled(hospitals, random)
-            .slice(0, 24)
-            .map(async (h) => ({
-              hospitalId: h.id,
-              authorization: `Bearer ${await token(app.origin, benchClientId(h.id), benchClientSecret(secret))}`,
-            })),
-        );
-        const pool = checkRequests(random, province, receivers, 20_000);
-        const connections = opts.perWorker * workers;
-        await closedLoop(app.origin, connections, 3, (i) => pool[i % pool.length], [201]);
-        const lagBefore = await queue(db);
-        const pid = app.process.pid!;
-        const before = {
-          service: processTreeTicks(pid),
-          postgres: await postgresTicks(db),
-          client: process.cpuUsage(),
-          at: performance.now(),
-        };
-        const measured = await closedLoop(app.origin, connections, opts.duration, (i) => pool[(i * 7 + workers) % pool.length], [201]);
-        const seconds = (performance.now() - before.at) / 1000;
-        const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
-        const step = {
-          workers,
-          connections,
-          checksPerSecond: Math.round(measured.throughput),
-          p50Ms: measured.p50,
-          p99Ms: measured.p99,
-          errors: measured.errors,
-          serviceCores: cores(processTreeTicks(pid) - before.service),
-          postgresCores: cores((await postgresTicks(db)) - before.postgres),
-          // The load generator (this process) shares the machine: on a small one it takes cores from both.
-          clientCores: cores(clientTicks(process.cpuUsage(before.client))),
-          queueBefore: lagBefore,
-          queueAfter: await queue(db),
-        };
-        log(JSON.stringify(step));
-        steps.push(step);
-      } finally {
-        await app.stop();
-      }
-    }
+    const bench: Run = { opts, db, url, secret, seed: Number(meta.seed), province };
     // The check's own statements without the service: its read alone, then its read and its write (a
     // commit each, as the service's). The written checks are real rows, queued for the aggregator.
-    log('pgbench on the check’s statements at the same connection counts…');
     const candidateSql = await capturedCandidateSql(url);
     const reads = pgbenchScripts(candidateSql);
     const checks = pgbenchScripts(candidateSql, await capturedCheckWriteSql(url));
     const variables = { npatients: Number(meta.patients), nrecent: province.recent.length };
-    const limits: { read: PgbenchResult; check: PgbenchResult }[] = [];
-    for (const workers of opts.workers) {
-      const clients = opts.perWorker * workers;
-      limits.push({
-        read: await pgbench(url, reads, clients, opts.duration, variables),
-        check: await pgbench(url, checks, clients, opts.duration, variables),
-      });
+    const rounds: ScaleRound[] = [];
+    for (let round = 1; round <= opts.repeat; round++) {
+      const steps: ScaleStep[] = [];
+      for (const workers of opts.workers) steps.push(await measureStep(bench, workers, round));
+      log(`run ${round}: pgbench on the check’s statements at the same connection counts…`);
+      const limits: ScaleRound['pgbench'] = [];
+      for (const workers of opts.workers) {
+        const clients = opts.perWorker * workers;
+        limits.push({
+          read: await pgbench(url, reads, clients, opts.duration, variables),
+          check: await pgbench(url, checks, clients, opts.duration, variables),
+        });
+      }
+      // pgbench's checks wait in the aggregator's queue: counting them here measures the aggregator
+      // alone (one drain, nothing else running), to set beside the rate the checks arrived at, and
+      // leaves the next run's first step no backlog to count.
+      const backlog = (await queue(db)).items;
+      const drainStarted = performance.now();
+      await catchUp(db);
+      const seconds = (performance.now() - drainStarted) / 1000;
+      const aggregator = { counted: backlog, seconds: Math.round(seconds * 10) / 10, perSecond: Math.round(backlog / seconds) };
+      log(`run ${round}: the aggregator counted ${backlog} queued checks in ${aggregator.seconds} s: ${aggregator.perSecond} a second`);
+      rounds.push({ steps, pgbench: limits, aggregator });
     }
-    // pgbench's checks wait in the aggregator's queue: counting them here measures the aggregator alone
-    // (one drain, nothing else running), to set beside the rate the checks arrived at.
-    const backlog = (await queue(db)).items;
-    const drainStarted = performance.now();
-    await catchUp(db);
-    const drainSeconds = (performance.now() - drainStarted) / 1000;
-    const aggregator = { counted: backlog, seconds: Math.round(drainSeconds * 10) / 10, perSecond: Math.round(backlog / drainSeconds) };
-    log(`the aggregator counted ${backlog} queued checks in ${aggregator.seconds} s: ${aggregator.perSecond} a second`);
     const report = {
       startedAt: new Date().toISOString(),
       machine: await machine(db),
       data: meta,
       settings: opts,
-      steps,
-      pgbench: limits,
-      aggregator,
+      rounds,
     };
     mkdirSync(opts.out, { recursive: true });
     const file = join(opts.out, `bench-scale-${meta.results}-${report.startedAt.replace(/[:.]/g, '-')}`);
-    const table = [
-      '| workers | connections | checks/s | p50 ms | p99 ms | errors | service cores | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
-      ...steps.map((s, i) => {
-        const { read, check } = limits[i];
-        const share = `${Math.round((s.checksPerSecond / check.tps) * 100)}%`;
-        return `| ${s.workers} | ${s.connections} | ${s.checksPerSecond.toLocaleString('en')} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${Math.round(read.tps).toLocaleString('en')} | ${Math.round(check.tps).toLocaleString('en')} | ${share} |`;
-      }),
-    ].join('\n');
+    const tables = scaleTables(rounds);
     writeFileSync(`${file}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    const drained = `The aggregator alone (one drain) counted the ${aggregator.counted.toLocaleString('en')} checks pgbench queued in ${aggregator.seconds} s: ${aggregator.perSecond.toLocaleString('en')} a second.`;
-    writeFileSync(`${file}.md`, `${table}\n\n${drained}\n`);
-    process.stdout.write(`\n${table}\n\n${drained}\n\nWritten: ${file}.json, ${file}.md\n`);
+    writeFileSync(`${file}.md`, `${tables}\n`);
+    process.stdout.write(`\n${tables}\n\nWritten: ${file}.json, ${file}.md\n`);
   } finally {
     await db.destroy();
   }

@@ -1,0 +1,83 @@
+// bench:scale's outcome as Markdown: a row per step of every round, then, over several rounds, the
+// medians per worker count.
+import type { PgbenchResult } from './processes.ts';
+
+export interface ScaleStep {
+  round: number;
+  workers: number;
+  connections: number;
+  checksPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  serviceCores: number;
+  postgresCores: number;
+  clientCores: number;
+  queueBefore: { items: number; oldestSeconds: number };
+  queueAfter: { items: number; oldestSeconds: number };
+}
+
+/**
+ * One pass over the worker counts: the service's steps, then pgbench at the same connections, then
+ * the aggregator counting alone the checks pgbench queued.
+ */
+export interface ScaleRound {
+  steps: ScaleStep[];
+  pgbench: { read: PgbenchResult; check: PgbenchResult }[];
+  aggregator: { counted: number; seconds: number; perSecond: number };
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en');
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each step's checks/s over its round's first step, and over pgbench's read and write at its connections. */
+function ratios(round: ScaleRound) {
+  return round.steps.map((step, i) => ({
+    step,
+    scaling: step.checksPerSecond / round.steps[0].checksPerSecond,
+    share: step.checksPerSecond / round.pgbench[i].check.tps,
+    read: round.pgbench[i].read.tps,
+    check: round.pgbench[i].check.tps,
+  }));
+}
+
+export function scaleTables(rounds: ScaleRound[]): string {
+  const rows = rounds.flatMap(ratios);
+  const steps = [
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    ...rows.map(
+      ({ step: s, scaling, share, read, check }) =>
+        `| ${s.round} | ${s.workers} | ${s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+    ),
+  ].join('\n');
+  const drains = rounds
+    .map(
+      ({ aggregator: a }, i) =>
+        `${rounds.length > 1 ? `run ${i + 1}: ` : ''}${count(a.counted)} in ${a.seconds} s, ${count(a.perSecond)} a second`,
+    )
+    .join('; ');
+  const aggregator = `The aggregator alone (one drain) counting the checks pgbench queued: ${drains}.`;
+  if (rounds.length < 2) return `${steps}\n\n${aggregator}`;
+  const workers = [...new Set(rows.map((r) => r.step.workers))];
+  const medians = [
+    `Medians over ${rounds.length} runs (the ratios taken within each run first):`,
+    '',
+    '| workers | checks/s | × first step | p99 ms | service ÷ read + write | largest queue at a step’s end (oldest s) |',
+    '|---:|---:|---:|---:|---:|---|',
+    ...workers.map((n) => {
+      const of = rows.filter((r) => r.step.workers === n);
+      const largest = of.reduce((a, b) => (b.step.queueAfter.items > a.step.queueAfter.items ? b : a)).step.queueAfter;
+      return `| ${n} | ${count(median(of.map((r) => r.step.checksPerSecond)))} | ${times(median(of.map((r) => r.scaling)))} | ${median(of.map((r) => r.step.p99Ms)).toFixed(1)} | ${percent(median(of.map((r) => r.share)))} | ${largest.items} (${largest.oldestSeconds.toFixed(1)}) |`;
+    }),
+  ].join('\n');
+  return `${steps}\n\n${aggregator}\n\n${medians}`;
+}
