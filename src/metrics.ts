@@ -1,18 +1,22 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { clusterMetricsOf } from './cluster-metrics.ts';
 
 /**
  * What an operator watches, in Prometheus' text format (GET /metrics). One registry per app, so
  * several apps in one process (the tests) never share counts. Gauges that need the database
  * (pool, the aggregator's queue) are read when scraped; see README "Operations" for the alerts.
  */
-export function createMetrics() {
+export function createMetrics(options: { clusterWide?: boolean } = {}) {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'mre_' });
   return {
     registry,
+    contentType: registry.contentType,
+    /** The exposition text: this process's metrics, or with `clusterWide` (a worker of several) every worker's together. */
+    text: options.clusterWide ? clusterMetricsOf(registry) : () => registry.metrics(),
     requestDuration: new Histogram({
       name: 'mre_http_request_duration_seconds',
       help: 'Time to answer a request, by route pattern and status code',
@@ -69,13 +73,24 @@ export function createMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    /** A gauge read when scraped; one that cannot be read (the database is down) is left out of that scrape. */
-    gauge: (name: string, help: string, labelNames: readonly string[], read: (gauge: Gauge) => Promise<void> | void) =>
+    /**
+     * A gauge read when scraped; one that cannot be read (the database is down) is left out of that
+     * scrape. `of`: whose value it is. A process's own (its pool) is summed over the workers; the
+     * database's (a queue's length), which every worker reads alike, is shown once.
+     */
+    gauge: (
+      name: string,
+      help: string,
+      labelNames: readonly string[],
+      read: (gauge: Gauge) => Promise<void> | void,
+      of: 'process' | 'database' = 'process',
+    ) =>
       new Gauge({
         name,
         help,
         labelNames,
         registers,
+        aggregator: of === 'process' ? 'sum' : 'max',
         async collect() {
           try {
             await read(this);
@@ -99,8 +114,8 @@ export async function serveMetrics(metrics: Metrics, host: string, port: number)
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: only GET /metrics is served here\n');
       return;
     }
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+    metrics.text().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
       () => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('The metrics could not be collected\n'),
     );
   });

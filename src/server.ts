@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.ts';
 import { prepareDatabase } from './bootstrap.ts';
 import { runWorkers, workerIndex } from './cluster.ts';
+import { answerClusterMetrics } from './cluster-metrics.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ServiceUnavailable } from './errors.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
@@ -35,6 +36,7 @@ async function main() {
     } finally {
       await database.close();
     }
+    answerClusterMetrics();
     await runWorkers(config, logger, () => printWelcome(config.publicUrl, config.auth.adminClientId, null, database.kind));
     return;
   }
@@ -54,7 +56,7 @@ async function serve(config: Config, logger: FastifyBaseLogger, role: { worker: 
   // DEMO_DATA=auto (the default on the embedded database only): an empty registry gets the demo province.
   if (config.demoData) await loadDemoDataIfEmpty(database.db, keys.patientKeySecret, logger);
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ clusterWide: role.worker });
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys, metrics });
   const metricsListener = config.metricsPort === null || !role.leader ? null : await serveMetrics(metrics, config.host, config.metricsPort);
   const background = role.leader ? startBackground(config, database, keys.patientKeySecret, logger, metrics) : [];

@@ -44,12 +44,15 @@ describe.skipIf(!usingPostgres)('several worker processes behind one port (Postg
   let clone: Awaited<ReturnType<typeof cloneTemplate>>;
   let service: ChildProcess;
   let base: string;
+  let metricsBase: string;
   let output = '';
 
   beforeAll(async () => {
     clone = await cloneTemplate(process.env.DATABASE_URL!);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
+    const metricsPort = await freePort();
+    metricsBase = `http://127.0.0.1:${metricsPort}`;
     service = spawn(process.execPath, ['src/server.ts'], {
       env: {
         ...process.env,
@@ -57,6 +60,7 @@ describe.skipIf(!usingPostgres)('several worker processes behind one port (Postg
         WORKERS: '2',
         HOST: '127.0.0.1',
         PORT: String(port),
+        METRICS_PORT: String(metricsPort),
         LOG_LEVEL: 'warn',
         PATIENT_KEY_SECRET: 'workers-test-patient-key-secret-0123456789',
         AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
@@ -93,6 +97,37 @@ describe.skipIf(!usingPostgres)('several worker processes behind one port (Postg
     const accessToken = await token();
     const statuses = await Promise.all(Array.from({ length: 20 }, () => hospitals(accessToken)));
     expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+  });
+
+  /** One sample's value from a scrape of GET /metrics: the line of `name` carrying every label given (0 before any). */
+  const sample = (text: string, name: string, labels: string[]) => {
+    const lines = text.split('\n').filter((line) => line.startsWith(`${name}{`) && labels.every((l) => line.includes(l)));
+    expect(lines.length).toBeLessThanOrEqual(1);
+    return lines.length === 0 ? 0 : Number(lines[0].split(' ').pop());
+  };
+  const scrape = async (accessToken: string) => {
+    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${accessToken}`, connection: 'close' } });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+
+  it('answers a scrape with every worker’s metrics together, whichever worker takes it', async () => {
+    const accessToken = await token();
+    const served = (text: string) =>
+      sample(text, 'mre_http_request_duration_seconds_count', ['method="GET"', 'route="/v1/hospitals"', 'status_code="200"']);
+    const before = served(await scrape(accessToken));
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => hospitals(accessToken)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // Each scrape on a new connection (the primary hands them to the workers in turn), and one on the
+    // leader's METRICS_PORT.
+    const leaders = fetch(`${metricsBase}/metrics`).then((r) => r.text());
+    const after = await Promise.all([scrape(accessToken), scrape(accessToken), scrape(accessToken), leaders]);
+    for (const text of after) {
+      expect(served(text) - before).toBe(20);
+      // A worker's own gauge is summed (two pools of 3); the database's is shown once.
+      expect(sample(text, 'mre_database_pool_connections', ['state="max"'])).toBe(6);
+      expect(text.split('\n').filter((line) => line.startsWith('mre_aggregator_queue_items ')).length).toBe(1);
+    }
   });
 
   it('starts a worker again when it dies', async () => {

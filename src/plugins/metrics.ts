@@ -53,6 +53,7 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     async (gauge) => {
       gauge.set((await lag()).items);
     },
+    'database',
   );
   metrics.gauge(
     'mre_aggregator_queue_oldest_seconds',
@@ -61,12 +62,19 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     async (gauge) => {
       gauge.set((await lag()).oldestSeconds);
     },
+    'database',
   );
   const backlog = () =>
     within(scrapeQueryTimeoutMs, deliveryBacklog(database.db, clock()), () => new Error('the webhook outbox did not answer in time'));
-  metrics.gauge('mre_webhook_deliveries_due', 'Webhook deliveries due and not yet sent (of enabled endpoints)', [], async (gauge) => {
-    gauge.set((await backlog()).due);
-  });
+  metrics.gauge(
+    'mre_webhook_deliveries_due',
+    'Webhook deliveries due and not yet sent (of enabled endpoints)',
+    [],
+    async (gauge) => {
+      gauge.set((await backlog()).due);
+    },
+    'database',
+  );
   metrics.gauge(
     'mre_webhook_deliveries_oldest_due_seconds',
     'How long the longest-waiting due webhook delivery has waited to be sent',
@@ -74,6 +82,7 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     async (gauge) => {
       gauge.set((await backlog()).oldestSeconds);
     },
+    'database',
   );
 }
 

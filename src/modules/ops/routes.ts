@@ -64,8 +64,8 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { 
     },
     handler: async (_request, reply) =>
       reply
-        .type(metrics.registry.contentType)
+        .type(metrics.contentType)
         .serializer((payload) => payload as string)
-        .send(await metrics.registry.metrics()),
+        .send(await metrics.text()),
   });
 };
