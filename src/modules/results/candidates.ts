@@ -60,27 +60,28 @@ export function candidateResultsOf(
   lookups: readonly CandidateLookup[],
   found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
 ): CandidateResults[] {
-  const byPatient = new Map<string, CandidateResultRow[]>();
+  // Each row's time parsed once: sorting would otherwise parse it at every comparison.
+  const byPatient = new Map<string, { row: CandidateResultRow; at: number }[]>();
   for (const { patient_key, ...row } of found.results) {
+    const entry = { row, at: Date.parse(row.performed_at) };
     const rows = byPatient.get(patient_key);
-    if (rows) rows.push(row);
-    else byPatient.set(patient_key, [row]);
+    if (rows) rows.push(entry);
+    else byPatient.set(patient_key, [entry]);
   }
   for (const rows of byPatient.values()) rows.sort(newestFirst);
   return lookups.map((lookup) => {
     const from = windowStart(lookup);
     return {
       registry_version: found.registry_version,
-      results: (byPatient.get(lookup.patientKey) ?? []).filter((r) => Date.parse(r.performed_at) >= from),
+      results: (byPatient.get(lookup.patientKey) ?? []).filter((r) => r.at >= from).map((r) => r.row),
     };
   });
 }
 
 const windowStart = (lookup: CandidateLookup) => lookup.now.getTime() - lookup.lookbackDays * 86_400_000;
 
-function newestFirst(a: CandidateResultRow, b: CandidateResultRow): number {
-  const at = Date.parse(b.performed_at) - Date.parse(a.performed_at);
-  return at !== 0 ? at : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+function newestFirst(a: { row: CandidateResultRow; at: number }, b: { row: CandidateResultRow; at: number }): number {
+  return b.at - a.at || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0);
 }
 
 /** A results row (timestamps as Dates, or as ISO text from a JSON read) as the engine's facts. */
