@@ -63,6 +63,7 @@ const environment = z.object({
   WEBHOOK_RETRY_BASE_MS: milliseconds(30_000, 3_600_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
   RECALL_HORIZON_DAYS: z.coerce.number().int().min(1).max(3_650).default(180),
   // No default here: it depends on DATABASE_URL (see workerCount).
   WORKERS: z.coerce.number().int().min(1).max(256).optional(),
@@ -107,6 +108,8 @@ export interface Config {
     /** Attempts before a delivery is marked failed. */
     maxAttempts: number;
     pollIntervalMs: number;
+    /** Delivered and failed deliveries are deleted this many days after they were queued; pending ones never. */
+    retentionDays: number;
   };
   recalls: {
     /** Recalls reach the recognitions made within this many days before the change. */
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
     },
     recalls: { horizonDays: e.RECALL_HORIZON_DAYS },
     workers: e.WORKERS ?? (e.DATABASE_URL ? availableParallelism() : 1),

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       aggregateIntervalMs: 1_000,
       nodeEnv: 'production',
-      webhooks: { timeoutMs: 10_000, retryBaseMs: 30_000, maxAttempts: 8, pollIntervalMs: 1_000 },
+      webhooks: { timeoutMs: 10_000, retryBaseMs: 30_000, maxAttempts: 8, pollIntervalMs: 1_000, retentionDays: 90 },
       recalls: { horizonDays: 180 },
       workers: 1,
     });
@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       WEBHOOK_RETRY_BASE_MS: '1000',
       WEBHOOK_MAX_ATTEMPTS: '12',
       WEBHOOK_POLL_INTERVAL_MS: '200',
+      WEBHOOK_RETENTION_DAYS: '30',
       RECALL_HORIZON_DAYS: '365',
     });
     expect(config).toMatchObject({
@@ -87,7 +88,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 2500,
       aggregateIntervalMs: 250,
       nodeEnv: 'development',
-      webhooks: { timeoutMs: 5_000, retryBaseMs: 1_000, maxAttempts: 12, pollIntervalMs: 200 },
+      webhooks: { timeoutMs: 5_000, retryBaseMs: 1_000, maxAttempts: 12, pollIntervalMs: 200, retentionDays: 30 },
       recalls: { horizonDays: 365 },
     });
   });
@@ -119,6 +120,7 @@ describe('loadConfig', () => {
       WEBHOOK_RETRY_BASE_MS: '3600001',
       WEBHOOK_MAX_ATTEMPTS: '51',
       WEBHOOK_POLL_INTERVAL_MS: '10',
+      WEBHOOK_RETENTION_DAYS: '0',
       RECALL_HORIZON_DAYS: '3651',
     });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
@@ -126,6 +128,7 @@ describe('loadConfig', () => {
       'RECALL_HORIZON_DAYS',
       'WEBHOOK_MAX_ATTEMPTS',
       'WEBHOOK_POLL_INTERVAL_MS',
+      'WEBHOOK_RETENTION_DAYS',
       'WEBHOOK_RETRY_BASE_MS',
       'WEBHOOK_TIMEOUT_MS',
     ]);

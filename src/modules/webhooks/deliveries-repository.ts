@@ -141,6 +141,35 @@ export function requeueFailedDelivery(db: Executor, id: string, now: Date): Prom
     .executeTakeFirst();
 }
 
+/**
+ * Deletes delivered and failed deliveries queued before `before`, `batch` rows a statement (each its
+ * own short transaction), and answers how many. Pending deliveries are kept however old. A delivery's
+ * id is a UUIDv7, so "queued before" is a range of the primary key: the smallest id of `before`'s
+ * millisecond bounds it, and the scan reads only the old rows.
+ */
+export async function purgeFinishedDeliveries(db: Kysely<DB>, before: Date, batch = 1_000): Promise<number> {
+  const bound = before.getTime().toString(16).padStart(12, '0');
+  const smallestId = `${bound.slice(0, 8)}-${bound.slice(8)}-0000-0000-000000000000`;
+  let deleted = 0;
+  for (;;) {
+    const { numDeletedRows } = await db
+      .deleteFrom('webhook_deliveries')
+      .where('id', 'in', (q) =>
+        q
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('id', '<', smallestId)
+          .where('status', '<>', 'pending')
+          .orderBy('id')
+          .limit(batch),
+      )
+      .executeTakeFirst();
+    const count = Number(numDeletedRows);
+    deleted += count;
+    if (count < batch) return deleted;
+  }
+}
+
 /** Deliveries due and not yet sent (of enabled endpoints), and how long the oldest has waited. */
 export async function deliveryBacklog(db: Executor, now: Date): Promise<{ due: number; oldestSeconds: number }> {
   const { rows } = await sql<{ due: number; oldest: Date | null }>`

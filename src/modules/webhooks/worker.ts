@@ -3,7 +3,13 @@ import type { Config } from '../../config.ts';
 import type { Database, DatabaseHandle } from '../../db/database.ts';
 import type { Metrics } from '../../metrics.ts';
 import { retryDelayMs } from './backoff.ts';
-import { claimDueDeliveries, recordAttempt, type AttemptOutcome, type ClaimedDelivery } from './deliveries-repository.ts';
+import {
+  claimDueDeliveries,
+  purgeFinishedDeliveries,
+  recordAttempt,
+  type AttemptOutcome,
+  type ClaimedDelivery,
+} from './deliveries-repository.ts';
 import { updateEndpoint } from './endpoints-repository.ts';
 import { createSecretBox, signature } from './secrets.ts';
 import { checkTarget, targetPolicy, urlProblem, type Resolver } from './targets.ts';
@@ -35,6 +41,8 @@ const maxSending = 32;
 const maxSendingPerEndpoint = 2;
 export const userAgent = 'MutualRecognitionExchange-Webhooks/1.0';
 export const wakeUpChannel = 'webhook_deliveries';
+/** Finished deliveries past WEBHOOK_RETENTION_DAYS are deleted at start and then this often. */
+const purgeEveryMs = 60 * 60_000;
 
 /**
  * The delivery worker: claims due deliveries (a lease of twice the timeout and a second, committed
@@ -42,11 +50,12 @@ export const wakeUpChannel = 'webhook_deliveries';
  * records the outcome: delivered on a 2xx, else due again after a back-off, or failed after
  * WEBHOOK_MAX_ATTEMPTS. A worker that dies mid-delivery records nothing: the lease ends and the
  * delivery is sent again, by this instance or another, with the same webhook-id (at least once).
+ * It also deletes the delivered and failed deliveries older than WEBHOOK_RETENTION_DAYS.
  */
 export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery {
   const { db, config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const { timeoutMs, retryBaseMs, maxAttempts, pollIntervalMs } = config.webhooks;
+  const { timeoutMs, retryBaseMs, maxAttempts, pollIntervalMs, retentionDays } = config.webhooks;
   const policy = { ...targetPolicy(config), resolve: deps.resolve };
   const secrets = createSecretBox(deps.patientKeySecret);
   const leaseMs = 2 * timeoutMs + 1_000;
@@ -163,6 +172,20 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
 
   const timer = setInterval(poll, pollIntervalMs);
   timer.unref();
+  let purging: Promise<void> | null = null;
+  const purge = () => {
+    if (stopped || purging) return;
+    const before = new Date(clock().getTime() - retentionDays * 86_400_000);
+    purging = purgeFinishedDeliveries(db, before)
+      .then(
+        (deleted) => void (deleted > 0 && logger.info({ deleted, before }, 'deleted finished webhook deliveries past their retention')),
+        (err: unknown) => logger.warn({ err }, 'deleting old webhook deliveries failed; trying again within the hour'),
+      )
+      .finally(() => (purging = null));
+  };
+  const purgeTimer = setInterval(purge, purgeEveryMs);
+  purgeTimer.unref();
+  purge();
   const listening = deps.listen?.(
     wakeUpChannel,
     () => poll(),
@@ -175,10 +198,12 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(purgeTimer);
       const unlisten = await listening?.catch(() => null);
       // Nothing to undo when the database was closed first.
       await unlisten?.().catch(() => {});
       await claiming;
+      await purging;
       await Promise.allSettled(inFlight);
     },
   };
