@@ -1,66 +1,118 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
+import type { FastifyBaseLogger } from 'fastify';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+
+/** One registry's metrics as `getMetricsAsJSON` gives them, to be aggregated. */
+type Part = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 // With WORKERS > 1 each worker counts its own requests, but a scrape reaches one worker only (the
 // primary hands connections out in turn): counters read from whichever worker answered would jump
 // back and forth between the workers' counts. So a worker asked for its metrics asks the primary,
-// which collects every worker's registry (prom-client's cluster aggregation: counters and histograms
-// summed, each gauge as it declares) and answers with the whole service's.
+// which collects every ready worker's registry and answers with them aggregated by prom-client
+// (counters and histograms summed, each gauge as it declares). A worker is ready once its registry
+// exists; one starting, or one that does not answer within the collection's time, is left out of
+// that scrape (and logged), so a slow or restarting worker delays a scrape, never fails it.
 
-const request = 'mre:cluster-metrics-request';
-const answer = 'mre:cluster-metrics-answer';
-/** prom-client gives up on a worker after 5 s; the primary's answer comes within that and this margin. */
-const answerTimeoutMs = 7_000;
+type Message =
+  | { type: 'mre:metrics-ready' }
+  | { type: 'mre:metrics-request'; id: number }
+  | { type: 'mre:metrics-answer'; id: number; text?: string; error?: string }
+  | { type: 'mre:metrics-collect'; id: number }
+  | { type: 'mre:metrics-part'; id: number; metrics?: Part; error?: string };
 
-interface Answer {
-  type: typeof answer;
-  id: number;
-  text?: string;
-  error?: string;
-}
+const messageOf = (value: unknown): Message | null =>
+  typeof value === 'object' && value !== null && String((value as { type?: unknown }).type).startsWith('mre:metrics-')
+    ? (value as Message)
+    : null;
 
-const isAnswer = (message: unknown): message is Answer =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === answer;
+/** How long the primary waits for the workers' parts; the asking worker waits this and a margin. */
+const collectTimeoutMs = 3_000;
 
 /** In the primary: answers the workers' requests for the metrics of all of them. */
-export function answerClusterMetrics(): void {
-  const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker, message: { type?: unknown; id?: unknown }) => {
-    if (message?.type !== request || typeof message.id !== 'number') return;
-    const id = message.id;
-    aggregator.clusterMetrics().then(
-      (text) => worker.isConnected() && worker.send({ type: answer, id, text } satisfies Answer),
-      (error: unknown) =>
-        worker.isConnected() &&
-        worker.send({ type: answer, id, error: error instanceof Error ? error.message : String(error) } satisfies Answer),
-    );
+export function answerClusterMetrics(logger: FastifyBaseLogger): void {
+  const ready = new Set<Worker>();
+  const collections = new Map<number, { parts: Map<Worker, Part>; answered: (worker: Worker, part: Part | null) => void }>();
+  let next = 0;
+
+  function collect(): Promise<string> {
+    const id = next++;
+    const asked = [...ready].filter((w) => w.isConnected());
+    const parts = new Map<Worker, Part>();
+    return new Promise<string>((resolve) => {
+      const pending = new Set(asked);
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        collections.delete(id);
+        if (pending.size > 0)
+          logger.warn({ missing: [...pending].map((w) => w.process.pid) }, 'metrics were scraped without the workers that did not answer');
+        resolve(AggregatorRegistry.aggregate([...parts.values()]).metrics());
+      };
+      const timer = setTimeout(finish, collectTimeoutMs);
+      collections.set(id, {
+        parts,
+        answered: (worker, part) => {
+          if (part) parts.set(worker, part);
+          pending.delete(worker);
+          if (pending.size === 0) finish();
+        },
+      });
+      if (asked.length === 0) finish();
+      for (const worker of asked) worker.send({ type: 'mre:metrics-collect', id } satisfies Message);
+    });
+  }
+
+  cluster.on('exit', (worker) => {
+    ready.delete(worker);
+    // A worker gone mid-collection will not answer: do not wait for it.
+    for (const collection of collections.values()) collection.answered(worker, null);
+  });
+  cluster.on('message', (worker, value: unknown) => {
+    const message = messageOf(value);
+    if (message?.type === 'mre:metrics-ready') ready.add(worker);
+    else if (message?.type === 'mre:metrics-part') collections.get(message.id)?.answered(worker, message.metrics ?? null);
+    else if (message?.type === 'mre:metrics-request') {
+      const { id } = message;
+      collect().then(
+        (text) => worker.isConnected() && worker.send({ type: 'mre:metrics-answer', id, text } satisfies Message),
+        (error: unknown) => worker.isConnected() && worker.send({ type: 'mre:metrics-answer', id, error: String(error) } satisfies Message),
+      );
+    }
   });
 }
 
 /**
- * In a worker: offers `registry` to the primary's collection, and answers the text of every
- * worker's metrics together.
+ * In a worker: answers the primary's collections with `registry`, tells it that it is ready, and
+ * gives the text of every worker's metrics together.
  */
 export function clusterMetricsOf(registry: Registry): () => Promise<string> {
-  AggregatorRegistry.setRegistries([registry]);
-  // Constructing one is what makes prom-client answer the primary's collection in this worker.
-  new AggregatorRegistry();
   let next = 0;
-  const waiting = new Map<number, (answer: Answer) => void>();
-  process.on('message', (message: unknown) => {
-    if (isAnswer(message)) waiting.get(message.id)?.(message);
+  const waiting = new Map<number, (answer: { text?: string; error?: string }) => void>();
+  process.on('message', (value: unknown) => {
+    const message = messageOf(value);
+    if (message?.type === 'mre:metrics-answer') waiting.get(message.id)?.(message);
+    else if (message?.type === 'mre:metrics-collect') {
+      const { id } = message;
+      registry.getMetricsAsJSON().then(
+        (metrics) => process.send?.({ type: 'mre:metrics-part', id, metrics } satisfies Message),
+        (error: unknown) => process.send?.({ type: 'mre:metrics-part', id, error: String(error) } satisfies Message),
+      );
+    }
   });
+  process.send?.({ type: 'mre:metrics-ready' } satisfies Message);
   return () =>
     new Promise<string>((resolve, reject) => {
       const id = next++;
-      const timer = setTimeout(() => settle({ type: answer, id, error: 'the primary process did not answer in time' }), answerTimeoutMs);
-      const settle = ({ text, error }: Answer) => {
+      const settle = ({ text, error }: { text?: string; error?: string }) => {
         clearTimeout(timer);
         waiting.delete(id);
         if (text === undefined) reject(new Error(`the workers' metrics could not be collected: ${error ?? 'no answer'}`));
         else resolve(text);
       };
+      const timer = setTimeout(() => settle({ error: 'the primary process did not answer in time' }), collectTimeoutMs + 2_000);
       waiting.set(id, settle);
-      process.send!({ type: request, id });
+      process.send!({ type: 'mre:metrics-request', id } satisfies Message);
     });
 }

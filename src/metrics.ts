@@ -74,7 +74,7 @@ export function createMetrics(options: { clusterWide?: boolean } = {}) {
       registers,
     }),
     /**
-     * A gauge read when scraped; one that cannot be read (the database is down) is left out of that
+     * A gauge read when scraped; one that cannot be read (the database is down) is NaN in that
      * scrape. `of`: whose value it is. A process's own (its pool) is summed over the workers; the
      * database's (a queue's length), which every worker reads alike, is shown once.
      */
@@ -95,7 +95,10 @@ export function createMetrics(options: { clusterWide?: boolean } = {}) {
           try {
             await read(this);
           } catch {
+            // Not 0, which would read as an empty queue: a gauge without labels says NaN, one with
+            // labels has no series in this scrape.
             this.reset();
+            if (labelNames.length === 0) this.set(Number.NaN);
           }
         },
       }),

@@ -36,7 +36,7 @@ async function main() {
     } finally {
       await database.close();
     }
-    answerClusterMetrics();
+    answerClusterMetrics(logger);
     await runWorkers(config, logger, () => printWelcome(config.publicUrl, config.auth.adminClientId, null, database.kind));
     return;
   }

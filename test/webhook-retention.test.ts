@@ -33,9 +33,13 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** A delivery queued `ageDays` ago (its id made at that time, as the database makes them) with `status`. */
-async function delivery(ageDays: number, status: 'pending' | 'delivered' | 'failed') {
+/**
+ * A delivery queued `ageDays` ago (its id made at that time, as the database makes them) with
+ * `status`, last attempted `attemptedDaysAgo` ago (never, when not given).
+ */
+async function delivery(ageDays: number, status: 'pending' | 'delivered' | 'failed', attemptedDaysAgo?: number) {
   const queuedAt = new Date(ctx.clock().getTime() - ageDays * day);
+  const attemptedAt = attemptedDaysAgo === undefined ? null : new Date(ctx.clock().getTime() - attemptedDaysAgo * day);
   const { id } = await ctx.db
     .insertInto('webhook_deliveries')
     .values({
@@ -47,6 +51,7 @@ async function delivery(ageDays: number, status: 'pending' | 'delivered' | 'fail
       payload: JSON.stringify({}),
       status,
       next_attempt_at: queuedAt,
+      last_attempt_at: attemptedAt,
       created_at: queuedAt,
     })
     .returning('id')
@@ -58,19 +63,27 @@ const remaining = async (ids: string[]) =>
   (await ctx.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', ids).orderBy('id').execute()).map((r) => r.id);
 
 describe('webhook delivery retention', () => {
-  it('deletes finished deliveries queued before the bound, in batches, and keeps pending and newer ones', async () => {
+  it('deletes finished deliveries queued and last attempted before the bound, in batches, and keeps the rest', async () => {
     const old = [
-      await delivery(100, 'delivered'),
+      await delivery(100, 'delivered', 99),
       await delivery(95, 'failed'),
       await delivery(92, 'delivered'),
       await delivery(91, 'failed'),
     ];
-    const kept = [await delivery(120, 'pending'), await delivery(89, 'delivered'), await delivery(1, 'failed')];
+    // Pending however old; queued lately; sent again lately (an administrator's retry of an old failure).
+    const kept = [
+      await delivery(120, 'pending'),
+      await delivery(89, 'delivered'),
+      await delivery(1, 'failed'),
+      await delivery(100, 'delivered', 2),
+    ];
     const before = new Date(ctx.clock().getTime() - 90 * day);
+    // Stopped before it began: nothing deleted.
+    expect(await purgeFinishedDeliveries(ctx.db, before, { stopped: () => true })).toBe(0);
     // Batches of 3: a full batch, then one of 1.
-    expect(await purgeFinishedDeliveries(ctx.db, before, 3)).toBe(4);
+    expect(await purgeFinishedDeliveries(ctx.db, before, { batch: 3 })).toBe(4);
     expect(await remaining([...old, ...kept])).toEqual([...kept].sort());
-    expect(await purgeFinishedDeliveries(ctx.db, before, 3)).toBe(0);
+    expect(await purgeFinishedDeliveries(ctx.db, before, { batch: 3 })).toBe(0);
   });
 
   it('is run by the delivery worker when it starts, with WEBHOOK_RETENTION_DAYS', async () => {

@@ -140,6 +140,15 @@ describe.skipIf(!usingPostgres)('several worker processes behind one port (Postg
     const accessToken = await token();
     const statuses = await Promise.all(Array.from({ length: 10 }, () => hospitals(accessToken)));
     expect(statuses.every((s) => s === 200)).toBe(true);
+    // Scrapes go on answering, from the worker left alone while the new one starts (the dead one is
+    // not waited for), and from both once the new one is ready.
+    let pools = 0;
+    for (let tries = 0; pools !== 6 && tries < 100; tries++) {
+      pools = sample(await scrape(accessToken), 'mre_database_pool_connections', ['state="max"']);
+      expect([3, 6]).toContain(pools);
+      if (pools !== 6) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(pools).toBe(6);
   }, 30_000);
 
   it('stops every worker gracefully on SIGTERM, exiting 0', async () => {

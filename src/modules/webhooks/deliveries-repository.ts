@@ -142,32 +142,34 @@ export function requeueFailedDelivery(db: Executor, id: string, now: Date): Prom
 }
 
 /**
- * Deletes delivered and failed deliveries queued before `before`, `batch` rows a statement (each its
- * own short transaction), and answers how many. Pending deliveries are kept however old. A delivery's
- * id is a UUIDv7, so "queued before" is a range of the primary key: the smallest id of `before`'s
- * millisecond bounds it, and the scan reads only the old rows.
+ * Deletes delivered and failed deliveries queued and last attempted before `before`, `batch` rows a
+ * statement (each its own short transaction), until none is left or `stopped()`; answers how many.
+ * Pending deliveries are kept however old, and so is an old one sent again lately. A delivery's id is
+ * a UUIDv7, so "queued before" is a range of the primary key: the smallest id of `before`'s
+ * millisecond bounds it, and the scan reads only the old rows. The conditions are repeated on the
+ * delete itself, which PostgreSQL checks again on a row that changed while it waited for it (a
+ * failed delivery queued again meanwhile is kept).
  */
-export async function purgeFinishedDeliveries(db: Kysely<DB>, before: Date, batch = 1_000): Promise<number> {
+export async function purgeFinishedDeliveries(
+  db: Kysely<DB>,
+  before: Date,
+  { batch = 1_000, stopped = () => false }: { batch?: number; stopped?: () => boolean } = {},
+): Promise<number> {
   const bound = before.getTime().toString(16).padStart(12, '0');
   const smallestId = `${bound.slice(0, 8)}-${bound.slice(8)}-0000-0000-000000000000`;
+  const finishedBefore = sql<boolean>`id < ${smallestId} and status <> 'pending' and coalesce(last_attempt_at, created_at) < ${before}`;
   let deleted = 0;
-  for (;;) {
+  while (!stopped()) {
     const { numDeletedRows } = await db
       .deleteFrom('webhook_deliveries')
-      .where('id', 'in', (q) =>
-        q
-          .selectFrom('webhook_deliveries')
-          .select('id')
-          .where('id', '<', smallestId)
-          .where('status', '<>', 'pending')
-          .orderBy('id')
-          .limit(batch),
-      )
+      .where(finishedBefore)
+      .where('id', 'in', (q) => q.selectFrom('webhook_deliveries').select('id').where(finishedBefore).orderBy('id').limit(batch))
       .executeTakeFirst();
     const count = Number(numDeletedRows);
     deleted += count;
-    if (count < batch) return deleted;
+    if (count < batch) break;
   }
+  return deleted;
 }
 
 /** Deliveries due and not yet sent (of enabled endpoints), and how long the oldest has waited. */

@@ -176,7 +176,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
   const purge = () => {
     if (stopped || purging) return;
     const before = new Date(clock().getTime() - retentionDays * 86_400_000);
-    purging = purgeFinishedDeliveries(db, before)
+    purging = purgeFinishedDeliveries(db, before, { stopped: () => stopped })
       .then(
         (deleted) => void (deleted > 0 && logger.info({ deleted, before }, 'deleted finished webhook deliveries past their retention')),
         (err: unknown) => logger.warn({ err }, 'deleting old webhook deliveries failed; trying again within the hour'),
