@@ -17,7 +17,7 @@ import { seededRandom } from '../src/demo/random.ts';
 import { shuffled, token } from './bench/clients.ts';
 import { capturedCandidateSql, capturedCheckWriteSql, machine, pgbenchScripts, readMeta } from './bench/database.ts';
 import { closedLoop } from './bench/load.ts';
-import { pgbench, startChild } from './bench/processes.ts';
+import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
@@ -75,19 +75,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
   log(`run ${round}, ${workers} worker(s): starting…`);
   const app = await startChild(
     'src/server.ts',
-    {
-      DATABASE_URL: url,
-      PATIENT_KEY_SECRET: secret,
-      AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
-      LOG_LEVEL: 'warn',
-      WORKERS: String(workers),
-      DATABASE_POOL_SIZE: String(opts.pool),
-      ACCESS_TOKEN_TTL: '3600',
-      DEMO_DATA: 'off',
-      RATE_LIMIT_PER_ADDRESS: '10000000',
-      RATE_LIMIT_PER_CLIENT: '10000000',
-      RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
-    },
+    { ...benchServiceEnv(url, secret, opts.pool, 'warn'), WORKERS: String(workers) },
     '/readyz',
   );
   try {

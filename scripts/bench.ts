@@ -16,7 +16,7 @@ import { waitForAggregates } from './bench/aggregates.ts';
 import { withCpu } from './bench/cpu.ts';
 import { capturedCandidateSql, machine, pgbenchScripts, prewarmResults, readMeta, sizes } from './bench/database.ts';
 import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
-import { pgbench, startChild, type Child } from './bench/processes.ts';
+import { benchServiceEnv, pgbench, startChild, type Child } from './bench/processes.ts';
 import { benchAdminClientId, benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { markdown, type BenchReport } from './bench/report.ts';
 import { reportRequests } from './bench/reports.ts';
@@ -134,20 +134,7 @@ async function main(): Promise<number> {
     log('starting the service…');
     const app = await startChild(
       'src/server.ts',
-      {
-        DATABASE_URL: url,
-        PATIENT_KEY_SECRET: secret,
-        AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
-        LOG_LEVEL: opts.logLevel,
-        DATABASE_POOL_SIZE: String(opts.pool),
-        ACCESS_TOKEN_TTL: '3600',
-        DEMO_DATA: 'off',
-        // All the load comes from one address and a handful of clients: the per-instance budgets meant for real clients would throttle it.
-        RATE_LIMIT_PER_ADDRESS: '10000000',
-        RATE_LIMIT_PER_CLIENT: '10000000',
-        RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
-        ...opts.serviceEnv,
-      },
+      { ...benchServiceEnv(url, secret, opts.pool, opts.logLevel), ...opts.serviceEnv },
       '/readyz',
       [
         ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []),

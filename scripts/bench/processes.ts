@@ -68,6 +68,26 @@ export async function startChild(script: string, env: Record<string, string>, re
   };
 }
 
+/**
+ * The service's environment under a benchmark: the generated database and its secrets, no demo data,
+ * tokens that outlast the run, and the rate limits out of the way (all the load comes from one address
+ * and a handful of clients: the per-instance budgets meant for real clients would throttle it).
+ */
+export function benchServiceEnv(url: string, secret: string, pool: number, logLevel: string): Record<string, string> {
+  return {
+    DATABASE_URL: url,
+    PATIENT_KEY_SECRET: secret,
+    AUTH_SIGNING_KEY: process.env.AUTH_SIGNING_KEY ?? '',
+    LOG_LEVEL: logLevel,
+    DATABASE_POOL_SIZE: String(pool),
+    ACCESS_TOKEN_TTL: '3600',
+    DEMO_DATA: 'off',
+    RATE_LIMIT_PER_ADDRESS: '10000000',
+    RATE_LIMIT_PER_CLIENT: '10000000',
+    RATE_LIMIT_TOKEN_PER_ADDRESS: '10000000',
+  };
+}
+
 export interface PgbenchResult {
   clients: number;
   /** prepared: parsed and planned once per connection; extended: every time, as node-postgres sends unnamed statements. */

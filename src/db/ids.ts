@@ -10,6 +10,20 @@ export function uuidV7(now = Date.now()): string {
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6] & 0x0f) | 0x70;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return uuidText(bytes);
+}
+
+/**
+ * Below every version 7 UUID made at or after `at` and above every one made before it (PostgreSQL
+ * orders uuids byte by byte): "made before `at`" as a range of a UUIDv7 key.
+ */
+export function uuidV7Bound(at: Date): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(at.getTime(), 0, 6);
+  return uuidText(bytes);
+}
+
+function uuidText(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

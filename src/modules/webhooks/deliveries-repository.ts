@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { uuidV7Bound } from '../../db/ids.ts';
 import type { DB, WebhookDeliveries } from '../../db/schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -145,8 +146,7 @@ export function requeueFailedDelivery(db: Executor, id: string, now: Date): Prom
  * Deletes delivered and failed deliveries queued and last attempted before `before`, `batch` rows a
  * statement (each its own short transaction), until none is left or `stopped()`; answers how many.
  * Pending deliveries are kept however old, and so is an old one sent again lately. A delivery's id is
- * a UUIDv7, so "queued before" is a range of the primary key: the smallest id of `before`'s
- * millisecond bounds it, and the scan reads only the old rows. The conditions are repeated on the
+ * a UUIDv7, so "queued before" is a range of the primary key, and the scan reads only the old rows. The conditions are repeated on the
  * delete itself, which PostgreSQL checks again on a row that changed while it waited for it (a
  * failed delivery queued again meanwhile is kept).
  */
@@ -155,9 +155,7 @@ export async function purgeFinishedDeliveries(
   before: Date,
   { batch = 1_000, stopped = () => false }: { batch?: number; stopped?: () => boolean } = {},
 ): Promise<number> {
-  const bound = before.getTime().toString(16).padStart(12, '0');
-  const smallestId = `${bound.slice(0, 8)}-${bound.slice(8)}-0000-0000-000000000000`;
-  const finishedBefore = sql<boolean>`id < ${smallestId} and status <> 'pending' and coalesce(last_attempt_at, created_at) < ${before}`;
+  const finishedBefore = sql<boolean>`id < ${uuidV7Bound(before)} and status <> 'pending' and coalesce(last_attempt_at, created_at) < ${before}`;
   let deleted = 0;
   while (!stopped()) {
     const { numDeletedRows } = await db
