@@ -5,7 +5,7 @@ import type { FastifyBodyParser, FastifyError, FastifyInstance, FastifyReply, Fa
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import FindMyWay from 'find-my-way';
 import { faultKind, unavailable } from '../db/faults.ts';
-import { ProblemError, ServiceUnavailable, problemTypeBase } from '../errors.ts';
+import { ProblemError, problemTypeBase } from '../errors.ts';
 import { fieldErrors, invalidFields } from '../http/validation.ts';
 
 export const problemContentType = 'application/problem+json; charset=utf-8';
@@ -106,9 +106,6 @@ export function problemErrorHandler(write: ProblemWriter = writeProblemJson) {
   const sendProblem = problemSender(write);
   const sendError = errorSender(sendProblem);
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
-      return sendError(request, reply, new ServiceUnavailable('The request took too long to answer; retry shortly', 'timeout'));
-    }
     // An outage that reached here without passing the pool's guard (e.g. from a driver's internals).
     const fault = error instanceof ProblemError ? null : faultKind(error);
     if (fault) return sendError(request, reply, unavailable(fault, error));
