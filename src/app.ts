@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
@@ -21,11 +20,13 @@ import { settingsRoutes } from './modules/settings/index.ts';
 import { webhookRoutes } from './modules/webhooks/index.ts';
 import accessAudit from './plugins/access-audit.ts';
 import authPlugin from './plugins/auth.ts';
+import handlerTimeout from './plugins/handler-timeout.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import { clientErrorHandler, registerJsonParser, registerNotFound, registerProblemHandlers, routerRefusals } from './plugins/problem.ts';
 import rateLimits from './plugins/rate-limits.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import { apiAudience, createServices } from './services.ts';
 
 export { apiAudience } from './services.ts';
@@ -51,12 +52,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 1024 * 1024,
-    // Every wait is bounded: receiving the request (headers, then the whole body), then answering it.
+    // Every wait is bounded: receiving the request (headers, then the whole body) here, then
+    // answering it (the handler-timeout plugin).
     requestTimeout: config.http.bodyTimeoutMs,
     // Node checks those two timeouts only this often (30 s by default).
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
     clientErrorHandler,
-    handlerTimeout: config.http.requestTimeoutMs,
     // Shutdown's 503 is answered as problem+json by the load-shedding plugin instead.
     return503OnClosing: false,
     trustProxy: config.http.trustProxy,
@@ -80,9 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(metricsPlugin, { metrics, database, clock });
   // Security headers on every answer (the dashboard and Swagger UI set their own content security policies).
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
   });
+  await app.register(handlerTimeout, { timeoutMs: config.http.requestTimeoutMs });
   await app.register(loadShedding, {
     maxEventLoopDelayMs: config.http.maxEventLoopDelayMs,
     onShed: (reason) => metrics.shed.inc({ reason }),

@@ -169,6 +169,9 @@ describe('security headers', () => {
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'SAMEORIGIN',
       'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'cross-origin-opener-policy': 'same-origin',
+      'x-dns-prefetch-control': 'off',
     });
     expect(api.headers['content-security-policy']).toMatch(/default-src 'none'/);
     const docs = await ctx.app.inject('/docs/static/swagger-initializer.js');
