@@ -1,4 +1,4 @@
-// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--duration 20] [--pool 8] [--out results]`
+// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--rate N] [--duration 20] [--pool 8] [--out results]`
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
 // DATABASE_URL and secrets): for each worker count, a closed loop of recognition checks at
 // `connections` per worker, reporting checks/s, p50/p99, the cores the service (all its processes)
@@ -6,6 +6,9 @@
 // or growing); then pgbench on the check's statements (its read; its read and write) at the same
 // connection counts, in the same run. `--repeat N` runs that series N times in turn (1, 2, 1, 2, …),
 // so that a machine whose speed drifts weighs on every worker count alike, and adds the medians.
+// `--rate N` sends the checks at N a second per worker (an open loop) instead of as fast as the
+// connections allow: two versions of the code then share the same statements, and their service CPU a
+// check compares them on a machine whose speed drifts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +19,7 @@ import type { DB } from '../src/db/schema.ts';
 import { seededRandom } from '../src/demo/random.ts';
 import { shuffled, token } from './bench/clients.ts';
 import { capturedCandidateSql, capturedCheckWriteSql, machine, pgbenchScripts, readMeta } from './bench/database.ts';
-import { closedLoop } from './bench/load.ts';
+import { closedLoop, openLoop } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
@@ -33,6 +36,7 @@ function options() {
       workers: { type: 'string', default: '1,2' },
       repeat: { type: 'string', default: '1' },
       connections: { type: 'string', default: '16' },
+      rate: { type: 'string' },
       duration: { type: 'string', default: '20' },
       pool: { type: 'string', default: '8' },
       out: { type: 'string', default: 'results' },
@@ -43,10 +47,14 @@ function options() {
   if (workers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--workers takes positive integers, e.g. 1,2,4');
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat takes a positive integer');
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(Number.isInteger(rate) && rate > 0))
+    throw new UsageError('--rate takes checks a second per worker, e.g. 800');
   return {
     workers,
     repeat,
     perWorker: Number(values.connections),
+    rate,
     duration: Number(values.duration),
     pool: Number(values.pool),
     out: values.out,
@@ -99,13 +107,17 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       client: process.cpuUsage(),
       at: performance.now(),
     };
-    const measured = await closedLoop(app.origin, connections, opts.duration, (i) => pool[(i * 7 + workers) % pool.length], [201]);
+    const next = (i: number) => pool[(i * 7 + workers) % pool.length];
+    const measured = opts.rate
+      ? await openLoop(app.origin, opts.rate * workers, opts.duration, next, [201])
+      : await closedLoop(app.origin, connections, opts.duration, next, [201]);
     const seconds = (performance.now() - before.at) / 1000;
     const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
     const step: ScaleStep = {
       round,
       workers,
       connections,
+      ...(opts.rate && { rate: opts.rate * workers }),
       checksPerSecond: Math.round(measured.throughput),
       p50Ms: measured.p50,
       p99Ms: measured.p99,
@@ -117,7 +129,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       queueBefore: lagBefore,
       queueAfter: await queue(db),
     };
-    log(JSON.stringify(step));
+    log(JSON.stringify({ ...step, errorSamples: measured.errorSamples }));
     return step;
   } finally {
     await app.stop();

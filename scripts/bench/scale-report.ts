@@ -6,6 +6,8 @@ export interface ScaleStep {
   round: number;
   workers: number;
   connections: number;
+  /** With --rate: the checks sent a second (an open loop), instead of connections each sending as fast as it can. */
+  rate?: number;
   checksPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -30,6 +32,8 @@ export interface ScaleRound {
 const count = (n: number) => Math.round(n).toLocaleString('en');
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+/** The service's CPU a check, in ms: steadier than the rates on a machine whose speed drifts. */
+const cpuPerCheck = (step: ScaleStep) => (step.serviceCores / step.checksPerSecond) * 1000;
 
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {
@@ -52,11 +56,11 @@ function ratios(round: ScaleRound) {
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
   const steps = [
-    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     ...rows.map(
       ({ step: s, scaling, share, read, check }) =>
-        `| ${s.round} | ${s.workers} | ${s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
     ),
   ].join('\n');
   const drains = rounds
@@ -71,12 +75,12 @@ export function scaleTables(rounds: ScaleRound[]): string {
   const medians = [
     `Medians over ${rounds.length} runs (the ratios taken within each run first):`,
     '',
-    '| workers | checks/s | × first step | p99 ms | service ÷ read + write | largest queue at a step’s end (oldest s) |',
-    '|---:|---:|---:|---:|---:|---|',
+    '| workers | checks/s | × first step | p99 ms | service CPU ms a check | service ÷ read + write | largest queue at a step’s end (oldest s) |',
+    '|---:|---:|---:|---:|---:|---:|---|',
     ...workers.map((n) => {
       const of = rows.filter((r) => r.step.workers === n);
       const largest = of.reduce((a, b) => (b.step.queueAfter.items > a.step.queueAfter.items ? b : a)).step.queueAfter;
-      return `| ${n} | ${count(median(of.map((r) => r.step.checksPerSecond)))} | ${times(median(of.map((r) => r.scaling)))} | ${median(of.map((r) => r.step.p99Ms)).toFixed(1)} | ${percent(median(of.map((r) => r.share)))} | ${largest.items} (${largest.oldestSeconds.toFixed(1)}) |`;
+      return `| ${n} | ${count(median(of.map((r) => r.step.checksPerSecond)))} | ${times(median(of.map((r) => r.scaling)))} | ${median(of.map((r) => r.step.p99Ms)).toFixed(1)} | ${median(of.map((r) => cpuPerCheck(r.step))).toFixed(2)} | ${percent(median(of.map((r) => r.share)))} | ${largest.items} (${largest.oldestSeconds.toFixed(1)}) |`;
     }),
   ].join('\n');
   return `${steps}\n\n${aggregator}\n\n${medians}`;

@@ -38,9 +38,16 @@ describe('bench:scale tables', () => {
   it('gives each step its ratio to its own run’s first step and to pgbench at its connections', () => {
     const table = scaleTables([round(1, [1000, 1500], [2000, 3000])]);
     expect(table).toContain('| 1 | 2 | 32 | 1,500 | 1.50× |');
+    expect(table).toContain('| 0 | 1 | 0.67 | 0.5 |'); // one core over 1,500 checks a second: 0.67 ms of service CPU a check
     expect(table).toContain('| 5,000 | 2,000 | 50% |');
     expect(table).toContain('counting the checks pgbench queued: 60,000 in 3 s, 20,000 a second.');
     expect(table).not.toContain('Medians');
+  });
+
+  it('names an open loop’s rate where a closed loop has its connections', () => {
+    const open = round(1, [800, 1600], [2000, 3000]);
+    open.steps = open.steps.map((step) => ({ ...step, rate: 800 * step.workers }));
+    expect(scaleTables([open])).toContain('| 1 | 2 | open, 1,600/s | 1,600 | 2.00× |');
   });
 
   it('takes the ratios within each run before the medians across runs', () => {
@@ -51,7 +58,7 @@ describe('bench:scale tables', () => {
       round(3, [1200, 1200], [2000, 2400]),
     ]);
     const medians = table.slice(table.indexOf('Medians over 3 runs'));
-    expect(medians).toContain('| 2 | 1,400 | 1.40× | 42.0 | 70% | 600 (0.2) |');
+    expect(medians).toContain('| 2 | 1,400 | 1.40× | 42.0 | 0.71 | 70% | 600 (0.2) |');
     expect(medians).toContain('| 1 | 1,200 | 1.00× |');
   });
 });
