@@ -78,7 +78,7 @@ interface Run {
   province: Province;
 }
 
-/** The service with `workers` workers under a closed loop of checks: one row of the table. */
+/** The service with `workers` workers under a closed loop of checks (an open loop with --rate): one row of the table. */
 async function measureStep({ opts, db, url, secret, seed, province }: Run, workers: number, round: number): Promise<ScaleStep> {
   log(`run ${round}, ${workers} worker(s): starting…`);
   const app = await startChild(

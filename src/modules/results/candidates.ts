@@ -61,7 +61,7 @@ export function candidateResultsOf(
   found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
 ): CandidateResults[] {
   // Each row's time parsed once: sorting would otherwise parse it at every comparison.
-  const byPatient = new Map<string, { row: CandidateResultRow; at: number }[]>();
+  const byPatient = new Map<string, TimedRow[]>();
   for (const { patient_key, ...row } of found.results) {
     const entry = { row, at: Date.parse(row.performed_at) };
     const rows = byPatient.get(patient_key);
@@ -80,7 +80,13 @@ export function candidateResultsOf(
 
 const windowStart = (lookup: CandidateLookup) => lookup.now.getTime() - lookup.lookbackDays * 86_400_000;
 
-function newestFirst(a: { row: CandidateResultRow; at: number }, b: { row: CandidateResultRow; at: number }): number {
+/** A candidate row with its performed_at in epoch milliseconds. */
+interface TimedRow {
+  row: CandidateResultRow;
+  at: number;
+}
+
+function newestFirst(a: TimedRow, b: TimedRow): number {
   return b.at - a.at || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0);
 }
 
