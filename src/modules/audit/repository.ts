@@ -138,6 +138,28 @@ export function patientsReadBy(db: Executor, clientId: string, window: Window, l
 }
 
 /**
+ * Whether the exchange gave a hospital this result since `since`: a successful event of the hospital
+ * about the result's patient naming the result (a search, a check or a read that returned it). Follows
+ * audit_events_patient_idx: one patient's events of a day are few.
+ */
+export async function disclosedTo(
+  db: Executor,
+  disclosure: { hospitalId: string; patientKey: string; resultId: string; since: Date },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('patient_key', '=', disclosure.patientKey)
+    .where('occurred_at', '>=', disclosure.since)
+    .where('hospital_id', '=', disclosure.hospitalId)
+    .where('outcome', '=', 'success')
+    .where(sql<boolean>`result_ids @> array[${disclosure.resultId}::uuid]`)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * The audit events of recognition checks' reads, as a statement over the rows of `relation`, for the
  * check's own single statement (a data-modifying CTE). `relation` has the check's columns: id,
  * created_at, client_id, receiving_hospital_id, practitioner_id, purpose, patient_key, result_ids,

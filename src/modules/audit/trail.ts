@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Metrics } from '../../metrics.ts';
-import { appendAuditEvents } from './repository.ts';
+import { appendAuditEvents, disclosedTo } from './repository.ts';
 
 /** Every kind of access the trail records. */
 export const auditActions = [
@@ -48,7 +48,8 @@ export interface AuditEntry {
 
 /**
  * The audit trail as services use it: `record` appends in the caller's transaction (so a read and
- * its event commit together); `counted` tells the metrics about events another statement wrote.
+ * its event commit together); `counted` tells the metrics about events another statement wrote;
+ * `disclosed` says whether a hospital was given a result lately (what a read by id may rely on).
  */
 export function createAuditTrail(metrics: Metrics) {
   const counted = (action: AuditAction, outcome: AuditOutcome, events = 1) => metrics.auditEvents.inc({ action, outcome }, events);
@@ -58,6 +59,7 @@ export function createAuditTrail(metrics: Metrics) {
       for (const entry of entries) counted(entry.action, entry.outcome);
     },
     counted,
+    disclosed: disclosedTo,
   };
 }
 

@@ -1,13 +1,15 @@
-// GET [base]/metadata: what this FHIR server does, and nothing more. Searches of DiagnosticReport and
-// ImagingStudy, transaction and batch Bundles, SMART Backend Services; no read, no history, no other type.
+// GET [base]/metadata: what this FHIR server does, and nothing more. Searches and reads of
+// DiagnosticReport and ImagingStudy, transaction and batch Bundles, SMART Backend Services; no history,
+// no other type.
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { advertisedSmartScopes } from '../auth/index.ts';
 import { itemCodeSystem, localCodeSystemPrefix, loincSystem } from '../registry/index.ts';
 import { otherIdentitySystem, passportSystem, residentIdSystem } from '../patients/index.ts';
+import { disclosureHours } from '../results/index.ts';
 import { analyteCodeSystem } from './codes.ts';
 
 /** When this statement last changed (CapabilityStatement.date). */
-const statementDate = '2026-12-05';
+const statementDate = '2026-12-06';
 
 const patientDoc =
   `Only chained as patient.identifier=<system>|<value> (required): resident ID ${residentIdSystem}, ` +
@@ -17,6 +19,9 @@ const dateDoc = (element: string) =>
 const searchDoc =
   'The patient’s results from every hospital, newest first, for a doctor’s treatment: the X-Practitioner-Id header names the doctor; ' +
   'every search is audited. _count (1-100, default 50) sizes a page, the next link pages on. Unknown parameters are ignored unless Prefer: handling=strict.';
+const readDoc =
+  `By the id a search gave (its fullUrl): a hospital reads its own results, those it recognised, and those the exchange gave it in the last ${disclosureHours} hours; ` +
+  'any other id is 404. X-Practitioner-Id names the doctor; every read is audited. The subject is masked (data-absent-reason): only a search names the patient.';
 
 export function capabilityStatement(baseUrl: string, issuer: string): CapabilityStatement {
   const patient = {
@@ -39,7 +44,7 @@ export function capabilityStatement(baseUrl: string, issuer: string): Capability
       {
         mode: 'server',
         documentation:
-          'Results in (transaction or batch Bundles) and a patient’s prior results out (searches). Catalogue items are coded with ' +
+          'Results in (transaction or batch Bundles) and a patient’s prior results out (searches, and reads of what a search gave). Catalogue items are coded with ' +
           `${itemCodeSystem}, a hospital’s local codes with ${localCodeSystemPrefix}<hospital id>, or the LOINC codes (${loincSystem}) the catalogue lists; ` +
           `lab values (Observation.code) with ${analyteCodeSystem} or LOINC.`,
         security: {
@@ -64,7 +69,10 @@ export function capabilityStatement(baseUrl: string, issuer: string): Capability
             type: 'DiagnosticReport',
             documentation:
               'A result: a lab report with its values as contained Observations, or an imaging report pointing at its ImagingStudy. Its id is the result id.',
-            interaction: [{ code: 'search-type', documentation: searchDoc }],
+            interaction: [
+              { code: 'search-type', documentation: searchDoc },
+              { code: 'read', documentation: readDoc },
+            ],
             searchParam: [
               patient,
               {
@@ -85,7 +93,10 @@ export function capabilityStatement(baseUrl: string, issuer: string): Capability
             type: 'ImagingStudy',
             documentation:
               'An imaging result’s study: its DICOM study UID and whether its images can be retrieved (status available). Its id is the result id.',
-            interaction: [{ code: 'search-type', documentation: searchDoc }],
+            interaction: [
+              { code: 'search-type', documentation: searchDoc },
+              { code: 'read', documentation: readDoc },
+            ],
             searchParam: [
               patient,
               {

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { boundedJsonParser, problemErrorHandler } from '../../plugins/problem.ts';
 import { smartConfigurationSchema } from '../auth/index.ts';
+import { disclosureHours } from '../results/index.ts';
 import { fhirContentType, operationOutcomeFor, writeOperationOutcome } from './outcome.ts';
 import {
   bundleRequest,
@@ -12,6 +13,8 @@ import {
   operationOutcome,
   practitionerHeaders,
   reportSearch,
+  resource,
+  resourceId,
   responseBundle,
   searchsetBundle,
   studySearch,
@@ -129,6 +132,29 @@ const fhirApi: FastifyPluginAsyncZod<{ fhir: FhirService }> = async (app, { fhir
       },
       handler: async (request, reply) =>
         search(request, reply, { ...(request.query as SearchParameters), ...(request.body as SearchParameters) }),
+    });
+    app.get(`/${type}/:resultId`, {
+      config: { scopes: ['results:read'], audit: 'results.read', ...fhir },
+      schema: {
+        operationId: `read${type}`,
+        tags: ['fhir'],
+        summary: `One result as ${type}, by the id a search gave (audited)`,
+        description:
+          `A hospital reads its own results, those it recognised, and those the exchange gave it in the last ${disclosureHours} hours ` +
+          '(a search, a check or a read); any other id is 404. X-Practitioner-Id names the doctor; the purpose is treatment. ' +
+          'The subject is masked: results are indexed by a pseudonym, so only a search by patient.identifier names the patient.',
+        params: resourceId,
+        headers: practitionerHeaders,
+        response: { 200: resource(type), ...errors, 404: operationOutcome },
+      },
+      handler: async (request, reply) => {
+        const { 'x-practitioner-id': practitionerId } = request.headers as { 'x-practitioner-id': string };
+        const found = await service.read(request.actor, type, request.params.resultId, practitionerId);
+        return reply
+          .type(fhirContentType)
+          .header('etag', `W/"${found.meta?.versionId}"`)
+          .send({ ...found });
+      },
     });
   }
 };

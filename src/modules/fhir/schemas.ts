@@ -40,7 +40,7 @@ export const bundleRequest = z
   });
 export type BundleRequest = z.output<typeof bundleRequest>;
 
-const resource = (type: string) =>
+export const resource = (type: string) =>
   z.looseObject({ resourceType: z.literal(type) }).meta({ description: `A FHIR R4 ${type} (${spec(type)})` });
 
 export const operationOutcome = z
@@ -127,7 +127,12 @@ export const reportSearch = z.looseObject({
 export const studySearch = z.looseObject({ 'patient.identifier': patientIdentifier, started: dateValue, ...paging });
 export type SearchParameters = Record<string, string | string[] | undefined>;
 
+/** A FHIR id; the service's are result ids (UUIDs), any other is answered 404. */
+export const resourceId = z.object({
+  resultId: z.string().regex(/^[A-Za-z0-9.-]{1,64}$/, 'is not a FHIR id'),
+});
+
 export const practitionerHeaders = z.looseObject({
-  'x-practitioner-id': identifier.describe('Required on searches: the doctor on whose behalf the hospital asks (audited)'),
+  'x-practitioner-id': identifier.describe('Required on searches and reads: the doctor on whose behalf the hospital asks (audited)'),
   prefer: line(200).optional().describe('handling=strict refuses unknown search parameters'),
 });

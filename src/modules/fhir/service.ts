@@ -3,6 +3,7 @@ import { smartConfiguration } from '../auth/index.ts';
 import { registryVersionQuery, type RegistrySnapshot, type RegistrySnapshots } from '../registry/index.ts';
 import type { ResultService } from '../results/index.ts';
 import { capabilityStatement } from './capability.ts';
+import { createRead } from './read.ts';
 import { createSearch } from './search.ts';
 import { createTransactions } from './transaction.ts';
 
@@ -16,7 +17,7 @@ export interface FhirServiceDeps {
 
 export const fhirBasePath = '/fhir/r4';
 
-/** The FHIR R4 API over the results service: transactions and batches in, searches out. */
+/** The FHIR R4 API over the results service: transactions and batches in, searches and reads by id out. */
 export function createFhirService({ db, results, snapshots, issuer }: FhirServiceDeps) {
   const baseUrl = `${issuer}${fhirBasePath}`;
   /** The registry as it stands: the snapshot held, read again when the database has a newer version. */
@@ -28,6 +29,7 @@ export function createFhirService({ db, results, snapshots, issuer }: FhirServic
   return {
     transact: createTransactions({ results, registry }),
     search: createSearch({ results, registry, baseUrl }),
+    read: createRead({ results, registry }),
     capabilities: capabilityStatement(baseUrl, issuer),
     smartConfiguration: smartConfiguration(issuer),
   };

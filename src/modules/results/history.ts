@@ -57,22 +57,20 @@ export async function changesOf(
   });
 }
 
+/** What the audited reads of one result (its history, a read by id) work with. */
+export interface AuditedReadDeps {
+  db: Database;
+  clock: () => Date;
+  audit: AuditTrail;
+  recognisedBy: RecognisedBy;
+}
+
 /**
  * A result's history: every version with when and by which client it was recorded, its status and the
  * fields it changed. The issuer reads its own results; administrators and the hospitals that recognised
  * a result name its issuer. Any other caller finds nothing (404), so a result's existence is not disclosed.
  */
-export function createResultHistory({
-  db,
-  clock,
-  audit,
-  recognisedBy,
-}: {
-  db: Database;
-  clock: () => Date;
-  audit: AuditTrail;
-  recognisedBy: RecognisedBy;
-}) {
+export function createResultHistory({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
   return async function history(actor: Actor, accessionNo: string, issuerId?: string) {
     const issuer = issuerId ?? actor.hospitalId;
     if (!issuer) throw new BadRequest('Administrators name the issuing hospital', [{ field: 'issuer', message: 'is required' }]);

@@ -1,6 +1,6 @@
 /**
- * The result index: submissions (single and batch) with every version kept, read-back and the
- * audited patient search, every result's history, and the candidate read of recognition checks. Owns
+ * The result index: submissions (single and batch) with every version kept, read-back, the audited
+ * patient search and read by id, every result's history, and the candidate read of recognition checks. Owns
  * results and result_versions.
  */
 export {
@@ -13,6 +13,7 @@ export {
 } from './candidates.ts';
 export type { RecognisedBy, ResultChange, ResultChangeListener } from './history.ts';
 export { insertNewResults } from './accessions.ts';
+export { disclosureHours } from './read.ts';
 export { resultRoutes } from './routes.ts';
 export { resultSubmission } from './schemas.ts';
 export { createResultService, type ResultService } from './service.ts';

@@ -113,13 +113,9 @@ export interface PatientSearch {
   limit: number;
 }
 
-/**
- * A patient's results, newest first, with issuer and catalogue facts. Served by results_patient_idx
- * (patient_key, performed_at desc) include (item_code): the item filter is checked in the index
- * before any heap row is read.
- */
-export function patientResultsQuery(db: Executor, search: PatientSearch) {
-  let query = db
+/** Results with their issuer's and catalogue item's facts, as searches and reads by id answer them. */
+function indexedResultsQuery(db: Executor) {
+  return db
     .selectFrom('results')
     .innerJoin('hospitals', 'hospitals.id', 'results.issuing_hospital_id')
     .innerJoin('items', 'items.code', 'results.item_code')
@@ -135,8 +131,17 @@ export function patientResultsQuery(db: Executor, search: PatientSearch) {
       sql<number>`coalesce(octet_length(results.findings), 0) + coalesce(octet_length(results.analytes::text), 0) + coalesce(octet_length(results.equipment::text), 0)`.as(
         'free_form_bytes',
       ),
-    ])
-    .where('results.patient_key', '=', search.patientKey);
+      'results.patient_key',
+    ]);
+}
+
+/**
+ * A patient's results, newest first, with issuer and catalogue facts. Served by results_patient_idx
+ * (patient_key, performed_at desc) include (item_code): the item filter is checked in the index
+ * before any heap row is read.
+ */
+export function patientResultsQuery(db: Executor, search: PatientSearch) {
+  let query = indexedResultsQuery(db).where('results.patient_key', '=', search.patientKey);
   if (search.itemCodes) query = query.where('results.item_code', '=', (eb) => eb.fn.any(eb.val(search.itemCodes!)));
   if (search.since) query = query.where('results.performed_at', '>=', search.since);
   if (search.after) {
@@ -148,6 +153,14 @@ export function patientResultsQuery(db: Executor, search: PatientSearch) {
 
 export async function findPatientResults(db: Executor, search: PatientSearch) {
   return patientResultsQuery(db, search).execute();
+}
+
+/**
+ * One result by id, whoever its patient (the key's leading column finds it; on Citus the read goes to
+ * every shard, as a read by id must when the patient is not named).
+ */
+export async function findIndexedResult(db: Executor, resultId: string) {
+  return indexedResultsQuery(db).where('results.id', '=', resultId).executeTakeFirst();
 }
 
 /** The stored content of the version before each given one (versions above 1). */

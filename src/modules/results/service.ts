@@ -19,6 +19,7 @@ import {
 } from './schemas.ts';
 import { toSearchResult, toStoredResult } from './mappers.ts';
 import { createResultHistory, type RecognisedBy, type ResultChangeListener } from './history.ts';
+import { createResultRead } from './read.ts';
 import { itemProblem, prepareSubmission, type ItemLookup, type ItemRef, type PreparedResult } from './submission.ts';
 import { fieldErrors } from '../../http/validation.ts';
 import { derivePatientKey } from '../patients/index.ts';
@@ -70,6 +71,7 @@ export function createResultService({ db, clock, patientKeySecret, audit, onChan
 
   return {
     history: createResultHistory({ db, clock, audit, recognisedBy }),
+    read: createResultRead({ db, clock, audit, recognisedBy }),
 
     /** Which of these accession numbers the caller's hospital has results under (no patient data: no audit). */
     async storedAccessions(actor: Actor, accessionNos: string[]): Promise<Set<string>> {

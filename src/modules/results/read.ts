@@ -1,0 +1,58 @@
+import { NotFound } from '../../errors.ts';
+import { actingHospital, type Actor } from '../auth/index.ts';
+import type { AuditedReadDeps } from './history.ts';
+import { toSearchResult } from './mappers.ts';
+import { findIndexedResult } from './repository.ts';
+
+/** How long a result the exchange gave a hospital (in a search, a check or a read) stays readable by its id there. */
+export const disclosureHours = 24;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ResultRead {
+  resultId: string;
+  /** The doctor on whose behalf the hospital reads (audited). */
+  practitionerId: string;
+  /** The catalogue items the caller reads as (ImagingStudy: imaging items); any item when not given. */
+  itemCodes?: readonly string[];
+}
+
+/**
+ * One result by its id, for a doctor's treatment. A hospital reads its own results, those it
+ * recognised, and those the exchange gave it in the last `disclosureHours` (the audit trail says
+ * which): a read by id never discloses more than a search by the patient's identity already did. Any
+ * other result, or an id that names none, is the same 404, so the answer says nothing of what exists.
+ * The read and its audit event commit together.
+ */
+export function createResultRead({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
+  return async function read(actor: Actor, { resultId, practitionerId, itemCodes }: ResultRead) {
+    const hospitalId = actingHospital(actor);
+    const missing = new NotFound(`No result ${resultId} is visible to this client`);
+    if (!uuidPattern.test(resultId)) throw missing;
+    const now = clock();
+    return db.transaction().execute(async (tx) => {
+      const stored = await findIndexedResult(tx, resultId.toLowerCase());
+      if (!stored || (itemCodes && !itemCodes.includes(stored.item_code))) throw missing;
+      const since = new Date(now.getTime() - disclosureHours * 3_600_000);
+      const visible =
+        stored.issuing_hospital_id === hospitalId ||
+        (await audit.disclosed(tx, { hospitalId, patientKey: stored.patient_key, resultId: stored.id, since })) ||
+        (await recognisedBy(tx, hospitalId, stored.id));
+      if (!visible) throw missing;
+      await audit.record(tx, {
+        action: 'results.read',
+        outcome: 'success',
+        at: now,
+        clientId: actor.clientId,
+        hospitalId,
+        practitionerId,
+        purpose: 'treatment',
+        patientKey: stored.patient_key,
+        resultIds: [stored.id],
+        query: { resultId: stored.id },
+        origin: actor.origin,
+      });
+      return toSearchResult(stored);
+    });
+  };
+}
