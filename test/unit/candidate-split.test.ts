@@ -20,7 +20,7 @@ function row(patientKey: string, id: string, performedAt: string): CandidateResu
   };
 }
 
-describe('candidateResultsOf: the shared candidate read split by check', () => {
+describe("candidateResultsOf: the shared candidate read split by check, as the engine's facts", () => {
   const now = new Date('2026-12-01T00:00:00Z');
   const found = {
     registry_version: 7,
@@ -45,7 +45,9 @@ describe('candidateResultsOf: the shared candidate read split by check', () => {
     );
     expect(split.map((s) => s.results.map((r) => r.id))).toEqual([['c', 'e', 'a', 'd'], ['b'], ['c', 'e'], []]);
     expect(split.every((s) => s.registry_version === 7)).toBe(true);
+    expect(split[0].results[0]).toMatchObject({ accessionNo: 'ACC-c', performedAt: new Date('2026-11-29T00:00:00Z') });
     expect(split[0].results[0]).not.toHaveProperty('patient_key');
+    expect(split[0].results[0]).not.toHaveProperty('patientKey');
   });
 
   it('keeps a result performed exactly at the start of the look-back, and drops one a millisecond before', () => {

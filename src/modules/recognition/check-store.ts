@@ -7,7 +7,7 @@ import { auditChecksFrom, auditCheckValues, type RequestOrigin } from '../audit/
 import { rememberAnswersFrom, rememberAnswerValues, type IdempotentRequest } from '../idempotency/index.ts';
 import type { RegistrySnapshots } from '../registry/index.ts';
 import { enqueueCheckValues, enqueueChecksFrom } from '../reports/index.ts';
-import { candidateResultsOf, candidateResultsQuery, resultFacts, type CandidateLookup } from '../results/index.ts';
+import { candidateResultsOf, candidateResultsQuery, type CandidateLookup } from '../results/index.ts';
 import type { CandidateRow, StoredCandidate } from './candidates.ts';
 
 /**
@@ -86,10 +86,10 @@ export function createCheckStore(
         const item = registry.items.get(code) ?? registry.items.get(registry.codeMaps.get(`${receiverId}\u0000${code}`) ?? '');
         if (item) requested.set(code, item);
       }
-      const candidates = found.results.flatMap((r) => {
-        const issuer = registry.hospitals.get(r.issuing_hospital_id);
-        const item = registry.items.get(r.item_code);
-        return issuer && item ? [{ result: resultFacts(r), issuer, resultItem: item }] : [];
+      const candidates = found.results.flatMap((result) => {
+        const issuer = registry.hospitals.get(result.issuingHospitalId);
+        const item = registry.items.get(result.itemCode);
+        return issuer && item ? [{ result, issuer, resultItem: item }] : [];
       });
       const certifications = new Map(candidates.map((c) => [c.issuer.id, registry.certifications.get(c.issuer.id) ?? []]));
       return {

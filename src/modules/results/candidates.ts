@@ -29,10 +29,10 @@ export interface CandidateResultRow {
   analyte_codes: string[];
 }
 
-/** Each patient's results, and the registry version they were read with (one per lookup, in order). */
+/** Each patient's results as the engine's facts, and the registry version they were read with (one per lookup, in order). */
 export interface CandidateResults {
   registry_version: number;
-  results: CandidateResultRow[];
+  results: ResultFacts[];
 }
 
 /**
@@ -60,34 +60,35 @@ export function candidateResultsOf(
   lookups: readonly CandidateLookup[],
   found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
 ): CandidateResults[] {
-  // Each row's time parsed once: sorting would otherwise parse it at every comparison.
-  const byPatient = new Map<string, TimedRow[]>();
-  for (const { patient_key, ...row } of found.results) {
-    const entry = { row, at: Date.parse(row.performed_at) };
-    const rows = byPatient.get(patient_key);
+  // Each row made the engine's facts once, its time parsed once: sorting compares the parsed times.
+  const byPatient = new Map<string, TimedFacts[]>();
+  for (const row of found.results) {
+    const facts = resultFacts(row);
+    const entry = { facts, at: facts.performedAt.getTime() };
+    const rows = byPatient.get(row.patient_key);
     if (rows) rows.push(entry);
-    else byPatient.set(patient_key, [entry]);
+    else byPatient.set(row.patient_key, [entry]);
   }
   for (const rows of byPatient.values()) rows.sort(newestFirst);
   return lookups.map((lookup) => {
     const from = windowStart(lookup);
     return {
       registry_version: found.registry_version,
-      results: (byPatient.get(lookup.patientKey) ?? []).filter((r) => r.at >= from).map((r) => r.row),
+      results: (byPatient.get(lookup.patientKey) ?? []).filter((r) => r.at >= from).map((r) => r.facts),
     };
   });
 }
 
 const windowStart = (lookup: CandidateLookup) => lookup.now.getTime() - lookup.lookbackDays * 86_400_000;
 
-/** A candidate row with its performed_at in epoch milliseconds. */
-interface TimedRow {
-  row: CandidateResultRow;
+/** A candidate's facts with its performed_at in epoch milliseconds. */
+interface TimedFacts {
+  facts: ResultFacts;
   at: number;
 }
 
-function newestFirst(a: TimedRow, b: TimedRow): number {
-  return b.at - a.at || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0);
+function newestFirst(a: TimedFacts, b: TimedFacts): number {
+  return b.at - a.at || (a.facts.id < b.facts.id ? -1 : a.facts.id > b.facts.id ? 1 : 0);
 }
 
 /** A results row (timestamps as Dates, or as ISO text from a JSON read) as the engine's facts. */

@@ -6,10 +6,8 @@
 export {
   candidateResultsOf,
   candidateResultsQuery,
-  resultFacts,
   resultFactsOf,
   type CandidateLookup,
-  type CandidateResultRow,
 } from './candidates.ts';
 export type { RecognisedBy, ResultChange, ResultChangeListener } from './history.ts';
 export { insertNewResults } from './accessions.ts';
