@@ -2,8 +2,9 @@
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
 // DATABASE_URL and secrets): for each worker count, a closed loop of recognition checks at
 // `connections` per worker, reporting checks/s, p50/p99, the cores the service (all its processes)
-// and PostgreSQL (and this load generator) used, and the report aggregator's queue at the start and end of the step (bounded,
-// or growing); then pgbench on the check's statements (its read; its read and write) at the same
+// and PostgreSQL (and this load generator) used, what the service's connections were doing (on a core,
+// waiting for the WAL, for a lock, for something else, idle), and the report aggregator's queue at the
+// start and end of the step (bounded, or growing); then pgbench on the check's statements (its read; its read and write) at the same
 // connection counts, in the same run. `--repeat N` runs that series N times in turn (1, 2, 1, 2, …),
 // so that a machine whose speed drifts weighs on every worker count alike, and adds the medians.
 // `--rate N` sends the checks at N a second per worker (an open loop) instead of as fast as the
@@ -24,6 +25,7 @@ import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
+import { sampleBackends } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
 import { run, UsageError } from './run.ts';
@@ -108,10 +110,12 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       at: performance.now(),
     };
     const next = (i: number) => pool[(i * 7 + workers) % pool.length];
+    const backends = await sampleBackends(url);
     const measured = opts.rate
       ? await openLoop(app.origin, opts.rate * workers, opts.duration, next, [201])
       : await closedLoop(app.origin, connections, opts.duration, next, [201]);
     const seconds = (performance.now() - before.at) / 1000;
+    const postgresConnections = await backends.stop();
     const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
     const step: ScaleStep = {
       round,
@@ -126,6 +130,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       postgresCores: cores((await postgresTicks(db)) - before.postgres),
       // The load generator (this process) shares the machine: on a small one it takes cores from both.
       clientCores: cores(clientTicks(process.cpuUsage(before.client))),
+      postgresConnections,
       queueBefore: lagBefore,
       queueAfter: await queue(db),
     };

@@ -1,6 +1,7 @@
 // bench:scale's outcome as Markdown: a row per step of every round, then, over several rounds, the
 // medians per worker count.
 import type { PgbenchResult } from './processes.ts';
+import type { BackendStates } from './scale-waits.ts';
 
 export interface ScaleStep {
   round: number;
@@ -15,6 +16,8 @@ export interface ScaleStep {
   serviceCores: number;
   postgresCores: number;
   clientCores: number;
+  /** The service's PostgreSQL connections through the step: how many, on average, were in each state. */
+  postgresConnections: BackendStates;
   queueBefore: { items: number; oldestSeconds: number };
   queueAfter: { items: number; oldestSeconds: number };
 }
@@ -34,6 +37,8 @@ const percent = (share: number) => `${Math.round(share * 100)}%`;
 const times = (ratio: number) => `${ratio.toFixed(2)}×`;
 /** The service's CPU a check, in ms: steadier than the rates on a machine whose speed drifts. */
 const cpuPerCheck = (step: ScaleStep) => (step.serviceCores / step.checksPerSecond) * 1000;
+
+const connectionStates = (c: BackendStates) => [c.cpu, c.wal, c.lock, c.other, c.idle].map((n) => n.toFixed(2)).join(' · ');
 
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {
@@ -56,11 +61,11 @@ function ratios(round: ScaleRound) {
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
   const steps = [
-    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | PostgreSQL connections: on a core · WAL · lock · other wait · idle | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
     ...rows.map(
       ({ step: s, scaling, share, read, check }) =>
-        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${connectionStates(s.postgresConnections)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
     ),
   ].join('\n');
   const drains = rounds

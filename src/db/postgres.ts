@@ -45,6 +45,9 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
+/** How the service's connections name themselves to PostgreSQL (pg_stat_activity.application_name). */
+export const applicationName = 'mutual-recognition-exchange';
+
 function poolConfig(url: string, max: number, limits: PostgresLimits): pg.PoolConfig {
   const bounded = limits.statementTimeoutMs > 0;
   return {
@@ -52,7 +55,7 @@ function poolConfig(url: string, max: number, limits: PostgresLimits): pg.PoolCo
     max,
     types,
     keepAlive: true,
-    application_name: 'mutual-recognition-exchange',
+    application_name: applicationName,
     // pg-pool uses connectionTimeoutMillis for waiting on a busy pool; each new client gets its own for connecting.
     connectionTimeoutMillis: limits.acquireTimeoutMs,
     Client: class extends pg.Client {

@@ -95,7 +95,8 @@ async function accessAudit(app: FastifyInstance, { db, clock, audit, patientKeyS
         at: clock(),
         clientId: request.actor?.clientId ?? null,
         hospitalId: request.actor?.hospitalId ?? null,
-        practitionerId: shortText(body.practitionerId),
+        // FHIR names the doctor in a header, the REST API in the body.
+        practitionerId: shortText(body.practitionerId ?? request.headers['x-practitioner-id']),
         purpose: shortText(body.purpose),
         patientKey: typeof key === 'string' ? key : null,
         checkId,

@@ -138,9 +138,10 @@ export function patientsReadBy(db: Executor, clientId: string, window: Window, l
 }
 
 /**
- * Whether the exchange gave a hospital this result since `since`: a successful event of the hospital
- * about the result's patient naming the result (a search, a check or a read that returned it). Follows
- * audit_events_patient_idx: one patient's events of a day are few.
+ * Whether the exchange gave a hospital this result since `since` by the patient's identity: a successful
+ * search or check of the hospital about the result's patient that named the result. Reads by id do not
+ * count, so reading a result again never keeps it readable. Follows audit_events_patient_idx: one
+ * patient's events of a day are few.
  */
 export async function disclosedTo(
   db: Executor,
@@ -153,6 +154,7 @@ export async function disclosedTo(
     .where('occurred_at', '>=', disclosure.since)
     .where('hospital_id', '=', disclosure.hospitalId)
     .where('outcome', '=', 'success')
+    .where('action', 'in', ['results.search', 'recognition.check'])
     .where(sql<boolean>`result_ids @> array[${disclosure.resultId}::uuid]`)
     .limit(1)
     .executeTakeFirst();

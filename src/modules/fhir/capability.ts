@@ -20,7 +20,7 @@ const searchDoc =
   'The patient’s results from every hospital, newest first, for a doctor’s treatment: the X-Practitioner-Id header names the doctor; ' +
   'every search is audited. _count (1-100, default 50) sizes a page, the next link pages on. Unknown parameters are ignored unless Prefer: handling=strict.';
 const readDoc =
-  `By the id a search gave (its fullUrl): a hospital reads its own results, those it recognised, and those the exchange gave it in the last ${disclosureHours} hours; ` +
+  `By the id a search gave (its fullUrl): a hospital reads its own results, those it recognised, and those its searches or checks named in the last ${disclosureHours} hours; ` +
   'any other id is 404. X-Practitioner-Id names the doctor; every read is audited. The subject is masked (data-absent-reason): only a search names the patient.';
 
 export function capabilityStatement(baseUrl: string, issuer: string): CapabilityStatement {

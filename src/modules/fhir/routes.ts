@@ -140,8 +140,8 @@ const fhirApi: FastifyPluginAsyncZod<{ fhir: FhirService }> = async (app, { fhir
         tags: ['fhir'],
         summary: `One result as ${type}, by the id a search gave (audited)`,
         description:
-          `A hospital reads its own results, those it recognised, and those the exchange gave it in the last ${disclosureHours} hours ` +
-          '(a search, a check or a read); any other id is 404. X-Practitioner-Id names the doctor; the purpose is treatment. ' +
+          `A hospital reads its own results, those it recognised, and those its searches or checks named in the last ${disclosureHours} hours ` +
+          '(reading again does not extend that); any other id is 404. X-Practitioner-Id names the doctor; the purpose is treatment. ' +
           'The subject is masked: results are indexed by a pseudonym, so only a search by patient.identifier names the patient.',
         params: resourceId,
         headers: practitionerHeaders,

@@ -4,10 +4,11 @@ import type { AuditedReadDeps } from './history.ts';
 import { toSearchResult } from './mappers.ts';
 import { findIndexedResult } from './repository.ts';
 
-/** How long a result the exchange gave a hospital (in a search, a check or a read) stays readable by its id there. */
+/** How long a result the exchange gave a hospital in a search or a check stays readable by its id there. */
 export const disclosureHours = 24;
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The service's ids, as it writes them: FHIR ids are case-sensitive, so another spelling names nothing. */
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface ResultRead {
   resultId: string;
@@ -18,11 +19,11 @@ export interface ResultRead {
 }
 
 /**
- * One result by its id, for a doctor's treatment. A hospital reads its own results, those it
- * recognised, and those the exchange gave it in the last `disclosureHours` (the audit trail says
- * which): a read by id never discloses more than a search by the patient's identity already did. Any
- * other result, or an id that names none, is the same 404, so the answer says nothing of what exists.
- * The read and its audit event commit together.
+ * One result by its id, for a doctor's treatment. A read names no patient, so it reaches only what the
+ * hospital holds or was lately given by the patient's identity: its own results, those it recognised,
+ * and those a search or check of it named in the last `disclosureHours` (the audit trail says which;
+ * reading again does not extend that). Any other result, or an id that names none, is the same 404, so
+ * the answer says nothing of what exists. The read and its audit event commit together.
  */
 export function createResultRead({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
   return async function read(actor: Actor, { resultId, practitionerId, itemCodes }: ResultRead) {
@@ -31,7 +32,7 @@ export function createResultRead({ db, clock, audit, recognisedBy }: AuditedRead
     if (!uuidPattern.test(resultId)) throw missing;
     const now = clock();
     return db.transaction().execute(async (tx) => {
-      const stored = await findIndexedResult(tx, resultId.toLowerCase());
+      const stored = await findIndexedResult(tx, resultId);
       if (!stored || (itemCodes && !itemCodes.includes(stored.item_code))) throw missing;
       const since = new Date(now.getTime() - disclosureHours * 3_600_000);
       const visible =
