@@ -5,7 +5,8 @@
 // and PostgreSQL (and this load generator) used, what the service's connections were doing (on a core,
 // waiting for the WAL, for a lock, for something else, idle), and the report aggregator's queue at the
 // start and end of the step (bounded, or growing); then pgbench on the check's statements (its read; its read and write) at the same
-// connection counts, in the same run. `--repeat N` runs that series N times in turn (1, 2, 1, 2, …),
+// connection counts, in the same run. Each step also says how many kilobytes of WAL a check wrote and
+// how many checks shared a WAL flush. `--repeat N` runs that series N times in turn (1, 2, 1, 2, …),
 // so that a machine whose speed drifts weighs on every worker count alike, and adds the medians.
 // `--rate N` sends the checks at N a second per worker (an open loop) instead of as fast as the
 // connections allow: two versions of the code then share the same statements, and their service CPU a
@@ -25,7 +26,7 @@ import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
-import { sampleBackends } from './bench/scale-waits.ts';
+import { sampleBackends, walPerCheck, walSoFar } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
 import { run, UsageError } from './run.ts';
@@ -111,11 +112,13 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     };
     const next = (i: number) => pool[(i * 7 + workers) % pool.length];
     const backends = await sampleBackends(url);
+    const walBefore = await walSoFar(db);
     const measured = opts.rate
       ? await openLoop(app.origin, opts.rate * workers, opts.duration, next, [201])
       : await closedLoop(app.origin, connections, opts.duration, next, [201]);
     const seconds = (performance.now() - before.at) / 1000;
     const postgresConnections = await backends.stop();
+    const wal = walPerCheck(walBefore, await walSoFar(db), measured.requests);
     const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
     const step: ScaleStep = {
       round,
@@ -131,6 +134,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       // The load generator (this process) shares the machine: on a small one it takes cores from both.
       clientCores: cores(clientTicks(process.cpuUsage(before.client))),
       postgresConnections,
+      wal,
       queueBefore: lagBefore,
       queueAfter: await queue(db),
     };

@@ -18,6 +18,8 @@ export interface ScaleStep {
   clientCores: number;
   /** The service's PostgreSQL connections through the step: how many, on average, were in each state. */
   postgresConnections: BackendStates;
+  /** The WAL of the step's checks (their writes and the aggregator's counting of them), and how many shared a flush. */
+  wal: { kilobytesPerCheck: number; checksPerFlush: number };
   queueBefore: { items: number; oldestSeconds: number };
   queueAfter: { items: number; oldestSeconds: number };
 }
@@ -61,11 +63,11 @@ function ratios(round: ScaleRound) {
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
   const steps = [
-    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | PostgreSQL connections: on a core · WAL · lock · other wait · idle | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | PostgreSQL connections: on a core · WAL · lock · other wait · idle | WAL KB a check | checks a WAL flush | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|',
     ...rows.map(
       ({ step: s, scaling, share, read, check }) =>
-        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${connectionStates(s.postgresConnections)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${connectionStates(s.postgresConnections)} | ${s.wal.kilobytesPerCheck.toFixed(1)} | ${s.wal.checksPerFlush.toFixed(1)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
     ),
   ].join('\n');
   const drains = rounds

@@ -1,8 +1,10 @@
-// What the service's PostgreSQL connections did through a bench:scale step, sampled from
+// What the database did through a bench:scale step: the WAL the checks wrote and how many shared a
+// flush (pg_stat_wal), and what the service's PostgreSQL connections were doing, sampled from
 // pg_stat_activity: on a core, waiting for the WAL (a commit's flush, or another backend's), waiting for
 // a lock (advisory ones included), waiting on something else, or idle (waiting for the service). The
 // means say where a step's time went on the database side: the 16-core finding saw WALWrite waits rise
 // and idle workers queued on the aggregator's advisory lock, and this shows both on any machine.
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { applicationName } from '../../src/db/postgres.ts';
 
@@ -65,5 +67,21 @@ export async function sampleBackends(url: string, everyMs = 20): Promise<{ stop:
       await client.end();
       return meanStates(samples);
     },
+  };
+}
+
+/** The server's WAL so far (pg_stat_wal, the whole server): bytes written and flushes. */
+export async function walSoFar(db: Kysely<any>): Promise<{ bytes: number; flushes: number }> {
+  const { rows } = await sql<{ bytes: string | number; flushes: string | number }>`
+    select wal_bytes as bytes, wal_sync as flushes from pg_stat_wal`.execute(db);
+  return { bytes: Number(rows[0].bytes), flushes: Number(rows[0].flushes) };
+}
+
+/** What a step's checks cost the WAL: kilobytes a check (their writes and the aggregator's counting), and checks a flush. */
+export function walPerCheck(before: { bytes: number; flushes: number }, after: { bytes: number; flushes: number }, checks: number) {
+  const flushes = after.flushes - before.flushes;
+  return {
+    kilobytesPerCheck: checks === 0 ? 0 : Math.round(((after.bytes - before.bytes) / 1024 / checks) * 100) / 100,
+    checksPerFlush: flushes === 0 ? 0 : Math.round((checks / flushes) * 100) / 100,
   };
 }

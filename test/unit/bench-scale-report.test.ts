@@ -17,6 +17,7 @@ function round(run: number, [one, two]: [number, number], [checkOne, checkTwo]: 
     postgresCores: 0.5,
     clientCores: 0.2,
     postgresConnections: { samples: 900, cpu: 0.5, wal: 0.25, lock: 0, other: 0.05, idle: 15.2 },
+    wal: { kilobytesPerCheck: 3.62, checksPerFlush: 5.83 },
     queueBefore: { items: 0, oldestSeconds: 0 },
     queueAfter: { items: queueEnd * workers, oldestSeconds: run / 10 },
   });
@@ -40,7 +41,7 @@ describe('bench:scale tables', () => {
     const table = scaleTables([round(1, [1000, 1500], [2000, 3000])]);
     expect(table).toContain('| 1 | 2 | 32 | 1,500 | 1.50× |');
     expect(table).toContain('| 0 | 1 | 0.67 | 0.5 |'); // one core over 1,500 checks a second: 0.67 ms of service CPU a check
-    expect(table).toContain('| 0.2 | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 0 → 200 (0.1) |');
+    expect(table).toContain('| 0.2 | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 200 (0.1) |');
     expect(table).toContain('| 5,000 | 2,000 | 50% |');
     expect(table).toContain('counting the checks pgbench queued: 60,000 in 3 s, 20,000 a second.');
     expect(table).not.toContain('Medians');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendState, meanStates } from '../../scripts/bench/scale-waits.ts';
+import { backendState, meanStates, walPerCheck } from '../../scripts/bench/scale-waits.ts';
 
 const row = (state: string | null, wait_event_type: string | null = null, wait_event: string | null = null) => ({
   state,
@@ -38,5 +38,14 @@ describe("bench:scale's PostgreSQL connection states", () => {
       idle: 1.67,
     });
     expect(meanStates([])).toEqual({ samples: 0, cpu: 0, wal: 0, lock: 0, other: 0, idle: 0 });
+  });
+
+  it("says a step's WAL a check and checks a flush, and nothing for a step without checks or flushes", () => {
+    const before = { bytes: 1_000_000, flushes: 100 };
+    expect(walPerCheck(before, { bytes: 1_000_000 + 3 * 1024 * 1000, flushes: 300 }, 1000)).toEqual({
+      kilobytesPerCheck: 3,
+      checksPerFlush: 5,
+    });
+    expect(walPerCheck(before, before, 0)).toEqual({ kilobytesPerCheck: 0, checksPerFlush: 0 });
   });
 });
