@@ -5,8 +5,8 @@ import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { advertisedSmartScopes } from '../auth/index.ts';
 import { itemCodeSystem, localCodeSystemPrefix, loincSystem } from '../registry/index.ts';
 import { otherIdentitySystem, passportSystem, residentIdSystem } from '../patients/index.ts';
-import { disclosureHours } from '../results/index.ts';
 import { analyteCodeSystem } from './codes.ts';
+import { readDocumentation } from './read.ts';
 
 /** When this statement last changed (CapabilityStatement.date). */
 const statementDate = '2026-12-06';
@@ -19,9 +19,6 @@ const dateDoc = (element: string) =>
 const searchDoc =
   'The patient’s results from every hospital, newest first, for a doctor’s treatment: the X-Practitioner-Id header names the doctor; ' +
   'every search is audited. _count (1-100, default 50) sizes a page, the next link pages on. Unknown parameters are ignored unless Prefer: handling=strict.';
-const readDoc =
-  `By the id a search gave (its fullUrl): a hospital reads its own results, those it recognised, and those its searches or checks named in the last ${disclosureHours} hours; ` +
-  'any other id is 404. X-Practitioner-Id names the doctor; every read is audited. The subject is masked (data-absent-reason): only a search names the patient.';
 
 export function capabilityStatement(baseUrl: string, issuer: string): CapabilityStatement {
   const patient = {
@@ -71,7 +68,7 @@ export function capabilityStatement(baseUrl: string, issuer: string): Capability
               'A result: a lab report with its values as contained Observations, or an imaging report pointing at its ImagingStudy. Its id is the result id.',
             interaction: [
               { code: 'search-type', documentation: searchDoc },
-              { code: 'read', documentation: readDoc },
+              { code: 'read', documentation: readDocumentation },
             ],
             searchParam: [
               patient,
@@ -95,7 +92,7 @@ export function capabilityStatement(baseUrl: string, issuer: string): Capability
               'An imaging result’s study: its DICOM study UID and whether its images can be retrieved (status available). Its id is the result id.',
             interaction: [
               { code: 'search-type', documentation: searchDoc },
-              { code: 'read', documentation: readDoc },
+              { code: 'read', documentation: readDocumentation },
             ],
             searchParam: [
               patient,

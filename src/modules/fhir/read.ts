@@ -4,8 +4,8 @@ import type { DiagnosticReport, ImagingStudy, Patient, Reference } from '@medplu
 import { Forbidden, NotFound } from '../../errors.ts';
 import { smartPermits, type Actor } from '../auth/index.ts';
 import type { RegistrySnapshot } from '../registry/index.ts';
-import type { ResultService } from '../results/index.ts';
-import { isImaging, toDiagnosticReport, toImagingStudy } from './resources.ts';
+import { disclosureHours, type ResultService } from '../results/index.ts';
+import { imagingItemCodes, toDiagnosticReport, toImagingStudy } from './resources.ts';
 import type { SearchedType } from './search.ts';
 
 export interface ReadDeps {
@@ -22,6 +22,12 @@ export const maskedSubject: Reference<Patient> = {
   display: 'The patient is not disclosed by id: search with patient.identifier',
 };
 
+/** Who may read what, as the CapabilityStatement and the OpenAPI document say it. */
+export const readDocumentation =
+  `By the id a search gave (its fullUrl): a hospital reads its own results, those it recognised, and those its searches or checks named in the last ${disclosureHours} hours ` +
+  '(reading again does not extend that); any other id is 404. X-Practitioner-Id names the doctor; the purpose is treatment, and every read is audited. ' +
+  'The subject is masked (data-absent-reason): results are indexed by a pseudonym, so only a search by patient.identifier names the patient.';
+
 export function createRead({ results, registry }: ReadDeps) {
   return async function read(
     actor: Actor,
@@ -32,8 +38,7 @@ export function createRead({ results, registry }: ReadDeps) {
     if (!smartPermits(actor.scopes, type, 'r'))
       throw new Forbidden(`The token's SMART scopes do not allow reading ${type} (system/${type}.r)`);
     const snapshot = await registry();
-    const itemCodes =
-      type === 'ImagingStudy' ? [...snapshot.items.values()].filter((i) => isImaging(i.category)).map((i) => i.code) : undefined;
+    const itemCodes = type === 'ImagingStudy' ? imagingItemCodes(snapshot) : undefined;
     try {
       const result = await results.read(actor, { resultId, practitionerId, itemCodes });
       const context = { subject: maskedSubject, registry: snapshot };

@@ -33,6 +33,10 @@ type Analyte = NonNullable<IndexedResult['analytes']>[number];
 
 export const isImaging = (category: string) => (imagingCategories as readonly string[]).includes(category);
 
+/** The catalogue's imaging items: what an ImagingStudy may be. */
+export const imagingItemCodes = (registry: RegistrySnapshot) =>
+  [...registry.items.values()].filter((i) => isImaging(i.category)).map((i) => i.code);
+
 /** What the mapping needs besides the result: the searched patient and the catalogue's LOINC codes. */
 export interface ResourceContext {
   subject: Reference<Patient>;

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { boundedJsonParser, problemErrorHandler } from '../../plugins/problem.ts';
 import { smartConfigurationSchema } from '../auth/index.ts';
-import { disclosureHours } from '../results/index.ts';
 import { fhirContentType, operationOutcomeFor, writeOperationOutcome } from './outcome.ts';
+import { readDocumentation } from './read.ts';
 import {
   bundleRequest,
   type BundleRequest,
@@ -139,10 +139,7 @@ const fhirApi: FastifyPluginAsyncZod<{ fhir: FhirService }> = async (app, { fhir
         operationId: `read${type}`,
         tags: ['fhir'],
         summary: `One result as ${type}, by the id a search gave (audited)`,
-        description:
-          `A hospital reads its own results, those it recognised, and those its searches or checks named in the last ${disclosureHours} hours ` +
-          '(reading again does not extend that); any other id is 404. X-Practitioner-Id names the doctor; the purpose is treatment. ' +
-          'The subject is masked: results are indexed by a pseudonym, so only a search by patient.identifier names the patient.',
+        description: readDocumentation,
         params: resourceId,
         headers: practitionerHeaders,
         response: { 200: resource(type), ...errors, 404: operationOutcome },

@@ -7,7 +7,7 @@ import { identityFromFhirIdentifiers } from '../patients/index.ts';
 import { itemCodeSystem, localCodeSystemPrefix, loincSystem, type RegistrySnapshot } from '../registry/index.ts';
 import type { ResultService } from '../results/index.ts';
 import { errorIssue, FhirIssues, issue, outcome } from './outcome.ts';
-import { isImaging, toDiagnosticReport, toImagingStudy, type ResourceContext } from './resources.ts';
+import { imagingItemCodes, toDiagnosticReport, toImagingStudy, type ResourceContext } from './resources.ts';
 import type { SearchParameters } from './schemas.ts';
 
 export type SearchedType = 'DiagnosticReport' | 'ImagingStudy';
@@ -127,7 +127,7 @@ export function createSearch({ results, registry, baseUrl }: SearchDeps) {
             .filter(Boolean)
         : [];
     let itemCodes = codeTokens.length > 0 ? [...new Set(codeTokens.flatMap((t) => itemCodesOf(t, snapshot, hospitalId)))] : undefined;
-    if (type === 'ImagingStudy') itemCodes = [...snapshot.items.values()].filter((i) => isImaging(i.category)).map((i) => i.code);
+    if (type === 'ImagingStudy') itemCodes = imagingItemCodes(snapshot);
 
     const applied = new URLSearchParams({ 'patient.identifier': patientToken });
     for (const token of codeTokens.length > 0 ? [codeTokens.join(',')] : []) applied.append('code', token);

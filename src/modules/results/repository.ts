@@ -131,7 +131,6 @@ function indexedResultsQuery(db: Executor) {
       sql<number>`coalesce(octet_length(results.findings), 0) + coalesce(octet_length(results.analytes::text), 0) + coalesce(octet_length(results.equipment::text), 0)`.as(
         'free_form_bytes',
       ),
-      'results.patient_key',
     ]);
 }
 
@@ -160,7 +159,7 @@ export async function findPatientResults(db: Executor, search: PatientSearch) {
  * every shard, as a read by id must when the patient is not named).
  */
 export async function findIndexedResult(db: Executor, resultId: string) {
-  return indexedResultsQuery(db).where('results.id', '=', resultId).executeTakeFirst();
+  return indexedResultsQuery(db).select('results.patient_key').where('results.id', '=', resultId).executeTakeFirst();
 }
 
 /** The stored content of the version before each given one (versions above 1). */

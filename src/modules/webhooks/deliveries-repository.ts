@@ -146,9 +146,9 @@ export function requeueFailedDelivery(db: Executor, id: string, now: Date): Prom
  * Deletes delivered and failed deliveries queued and last attempted before `before`, `batch` rows a
  * statement (each its own short transaction), until none is left or `stopped()`; answers how many.
  * Pending deliveries are kept however old, and so is an old one sent again lately. A delivery's id is
- * a UUIDv7, so "queued before" is a range of the primary key, and the scan reads only the old rows. The conditions are repeated on the
- * delete itself, which PostgreSQL checks again on a row that changed while it waited for it (a
- * failed delivery queued again meanwhile is kept).
+ * a UUIDv7, so "queued before" is a range of the primary key, and the scan reads only the old rows.
+ * The conditions are repeated on the delete itself, which PostgreSQL checks again on a row that
+ * changed while it waited for it (a failed delivery queued again meanwhile is kept).
  */
 export async function purgeFinishedDeliveries(
   db: Kysely<DB>,
