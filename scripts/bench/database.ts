@@ -27,7 +27,9 @@ const patientSentinel = 'bench-patient-key-sentinel';
  * The statement the service runs to load a check's facts (the candidate look-up with everything the
  * engine needs), as Kysely compiles it: captured by running it once, never copied by hand.
  * Parameters become pgbench expressions: the patient key a random generated patient's, the receiver a
- * random hospital, the clock now(); the requested items stay the three most popular.
+ * random hospital, a time the same distance from now() as from the captured check's clock (the start
+ * of the look-back stays the look-back's length before now); the requested items stay the three most
+ * popular.
  */
 export async function capturedCandidateSql(url: string): Promise<string> {
   let captured: { sql: string; parameters: readonly unknown[] } | null = null;
@@ -37,10 +39,11 @@ export async function capturedCandidateSql(url: string): Promise<string> {
     log: (event) =>
       void (/\bfrom results r\b/.test(event.query.sql) && (captured ??= { sql: event.query.sql, parameters: event.query.parameters })),
   });
+  const now = new Date();
   try {
     // Executed through Kysely (not as a prepared statement) so its log sees the compiled SQL.
     const store = createCheckStore(db, async (_name, query) => (await db.executeQuery(query)).rows, createRegistrySnapshots(db));
-    await store.loadFacts(hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, new Date());
+    await store.loadFacts(hospitals[0].id, ['LAB-CBC', 'LAB-LFT', 'CT-CHEST'], patientSentinel, now);
   } finally {
     await db.destroy();
   }
@@ -49,11 +52,17 @@ export async function capturedCandidateSql(url: string): Promise<string> {
   const literal = (value: unknown): string => {
     if (value === patientSentinel) return ':patient_key';
     if (value === hospitals[0].id) return '(select id from gen_hospitals where num = :h)';
-    if (value instanceof Date) return 'now()';
+    if (value instanceof Date) return fromNow(now, value);
     if (Array.isArray(value)) return `array[${value.map(literal).join(',')}]`;
     return typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
   };
   return text.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]));
+}
+
+/** A time of a captured statement as a pgbench expression: as far from now() as it was from the capture's clock. */
+export function fromNow(clock: Date, at: Date): string {
+  const before = clock.getTime() - at.getTime();
+  return before === 0 ? 'now()' : `(now() - interval '${before} milliseconds')`;
 }
 
 /**
@@ -75,6 +84,7 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
   });
   const rolledBack = new Error('rolled back');
   let checkId = '';
+  const now = new Date();
   try {
     const result = await db
       .selectFrom('results')
@@ -82,7 +92,6 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
       .where('item_code', '=', 'CT-CHEST')
       .limit(1)
       .executeTakeFirstOrThrow();
-    const now = new Date();
     const candidate = {
       itemCode: 'CT-CHEST',
       resultId: result.id,
@@ -130,7 +139,7 @@ export async function capturedCheckWriteSql(url: string): Promise<string> {
   // times) are written as escapes.
   const text = (value: string) => `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll(':', '\\x3a')}'`;
   const literal = (value: unknown): string => {
-    if (value instanceof Date) return 'now()';
+    if (value instanceof Date) return fromNow(now, value);
     if (Array.isArray(value)) return `array[${value.map(literal).join(',')}]`;
     if (value === null || value === undefined) return 'null';
     return typeof value === 'number' ? String(value) : text(String(value));
