@@ -12,6 +12,7 @@
 // connections allow: two versions of the code then share the same statements, and their service CPU a
 // check compares them on a machine whose speed drifts.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -25,7 +26,7 @@ import { closedLoop, openLoop } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
-import { processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
+import { machineTicks, processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
 import { sampleBackends, walPerCheck, walSoFar } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
@@ -108,6 +109,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       service: processTreeTicks(pid),
       postgres: await postgresTicks(db),
       client: process.cpuUsage(),
+      machine: machineTicks(),
       at: performance.now(),
     };
     const next = (i: number) => pool[(i * 7 + workers) % pool.length];
@@ -133,6 +135,8 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       postgresCores: cores((await postgresTicks(db)) - before.postgres),
       // The load generator (this process) shares the machine: on a small one it takes cores from both.
       clientCores: cores(clientTicks(process.cpuUsage(before.client))),
+      machineCores: cores(machineTicks() - before.machine),
+      machineCpus: cpus().length,
       postgresConnections,
       wal,
       queueBefore: lagBefore,

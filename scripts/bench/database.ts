@@ -1,6 +1,6 @@
 // What the benchmark reads from the database and runs against it besides the service: the
 // generation's metadata, the candidate SQL for pgbench, the page-cache warm-up, the machine's facts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -194,16 +194,32 @@ export async function machine(db: Kysely<DB>) {
   const { rows } = await sql<{ name: string; value: string }>`
     select name, case when unit = '8kB' then pg_size_pretty(setting::bigint * 8192) when unit = 'MB' then pg_size_pretty(setting::bigint * 1048576)
                       else setting || coalesce(unit, '') end as value
-    from pg_settings where name in ('shared_buffers', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
+    from pg_settings where name in ('shared_buffers', 'huge_pages', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
     order by name`.execute(db);
+  const hugePages = hugePagesMapped();
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.versions.node,
     postgres: version.split(' on ')[0],
-    postgresSettings: rows.map((r) => `${r.name} ${r.value}`).join(', '),
+    postgresSettings: [...rows.map((r) => `${r.name} ${r.value}`), ...(hugePages ? [hugePages] : [])].join(', '),
   };
+}
+
+/**
+ * The machine's huge pages mapped (Linux): with `huge_pages` on or try, a local PostgreSQL whose shared
+ * buffers found enough of them holds them all; none when it fell back to ordinary pages.
+ */
+function hugePagesMapped(): string | null {
+  try {
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    const pages = field('HugePages_Total') - field('HugePages_Free') + field('HugePages_Rsvd');
+    return `huge pages mapped on this machine ${((pages * field('Hugepagesize')) / 2 ** 20).toFixed(1)} GB`;
+  } catch {
+    return null; // not Linux
+  }
 }
 
 export async function sizes(db: Kysely<DB>): Promise<Record<string, string>> {

@@ -1,5 +1,7 @@
 // CPU time, in clock ticks from /proc (Linux), of a process with its children (the service's
-// primary and its workers) and of the PostgreSQL backends serving the benchmark's database.
+// primary and its workers), of the PostgreSQL backends serving the benchmark's database, and of the
+// whole machine (which also counts PostgreSQL's background writers, the kernel's own threads and
+// interrupts, and anything else running).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
@@ -41,4 +43,15 @@ export async function postgresTicks(db: Kysely<any>): Promise<number> {
     pid: number;
   }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
   return rows.reduce((sum, r) => sum + ticks(r.pid), 0);
+}
+
+/** The whole machine's busy time (all CPUs: user, system, interrupts, steal) from /proc/stat. */
+export function machineTicks(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return user + nice + system + irq + softirq + steal;
+  } catch {
+    return 0; // not Linux
+  }
 }

@@ -16,6 +16,9 @@ export interface ScaleStep {
   serviceCores: number;
   postgresCores: number;
   clientCores: number;
+  /** The whole machine's busy cores (the three above, PostgreSQL's background writers, the kernel's threads and interrupts, anything else), of `machineCpus`. */
+  machineCores: number;
+  machineCpus: number;
   /** The service's PostgreSQL connections through the step: how many, on average, were in each state. */
   postgresConnections: BackendStates;
   /** The WAL of the step's checks (their writes and the aggregator's counting of them), and how many shared a flush. */
@@ -49,11 +52,17 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Each step's checks/s over its round's first step, and over pgbench's read and write at its connections. */
+/**
+ * Each step's checks/s over its round's first step, and over pgbench's read and write at its
+ * connections; and the most any step could reach over the first one with the machine's CPU a check
+ * unchanged: its CPUs over the cores the first step kept busy. The other cores are all a step can add.
+ */
 function ratios(round: ScaleRound) {
+  const first = round.steps[0];
   return round.steps.map((step, i) => ({
     step,
-    scaling: step.checksPerSecond / round.steps[0].checksPerSecond,
+    scaling: step.checksPerSecond / first.checksPerSecond,
+    ceiling: first.machineCpus / first.machineCores,
     share: step.checksPerSecond / round.pgbench[i].check.tps,
     read: round.pgbench[i].read.tps,
     check: round.pgbench[i].check.tps,
@@ -63,11 +72,11 @@ function ratios(round: ScaleRound) {
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
   const steps = [
-    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | PostgreSQL connections: on a core · WAL · lock · other wait · idle | WAL KB a check | checks a WAL flush | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|',
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | machine cores busy (of all) | PostgreSQL connections: on a core · WAL · lock · other wait · idle | WAL KB a check | checks a WAL flush | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|---:|---:|---:|',
     ...rows.map(
       ({ step: s, scaling, share, read, check }) =>
-        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${connectionStates(s.postgresConnections)} | ${s.wal.kilobytesPerCheck.toFixed(1)} | ${s.wal.checksPerFlush.toFixed(1)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${s.machineCores} (${s.machineCpus}) | ${connectionStates(s.postgresConnections)} | ${s.wal.kilobytesPerCheck.toFixed(1)} | ${s.wal.checksPerFlush.toFixed(1)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
     ),
   ].join('\n');
   const drains = rounds
@@ -77,7 +86,9 @@ export function scaleTables(rounds: ScaleRound[]): string {
     )
     .join('; ');
   const aggregator = `The aggregator alone (one drain) counting the checks pgbench queued: ${drains}.`;
-  if (rounds.length < 2) return `${steps}\n\n${aggregator}`;
+  const ceilings = rounds.map((round) => ratios(round)[0].ceiling);
+  const ceiling = `What the machine's cores allow over the first step, with its CPU a check unchanged (all its CPUs over the cores the first step kept busy): ${ceilings.map(times).join(', ')}.`;
+  if (rounds.length < 2) return `${steps}\n\n${aggregator}\n\n${ceiling}`;
   const workers = [...new Set(rows.map((r) => r.step.workers))];
   const medians = [
     `Medians over ${rounds.length} runs (the ratios taken within each run first):`,
@@ -90,5 +101,5 @@ export function scaleTables(rounds: ScaleRound[]): string {
       return `| ${n} | ${count(median(of.map((r) => r.step.checksPerSecond)))} | ${times(median(of.map((r) => r.scaling)))} | ${median(of.map((r) => r.step.p99Ms)).toFixed(1)} | ${median(of.map((r) => cpuPerCheck(r.step))).toFixed(2)} | ${percent(median(of.map((r) => r.share)))} | ${largest.items} (${largest.oldestSeconds.toFixed(1)}) |`;
     }),
   ].join('\n');
-  return `${steps}\n\n${aggregator}\n\n${medians}`;
+  return `${steps}\n\n${aggregator}\n\n${ceiling} Median: ${times(median(ceilings))}.\n\n${medians}`;
 }

@@ -4,7 +4,13 @@ import { median, scaleTables, type ScaleRound } from '../../scripts/bench/scale-
 
 const pgbench = (tps: number): PgbenchResult => ({ clients: 16, mode: 'prepared', tps, latencyAvgMs: 1, transactions: 1, failed: 0 });
 
-function round(run: number, [one, two]: [number, number], [checkOne, checkTwo]: [number, number], queueEnd = 100): ScaleRound {
+function round(
+  run: number,
+  [one, two]: [number, number],
+  [checkOne, checkTwo]: [number, number],
+  queueEnd = 100,
+  firstBusy = 1.6,
+): ScaleRound {
   const step = (workers: number, checksPerSecond: number) => ({
     round: run,
     workers,
@@ -16,6 +22,8 @@ function round(run: number, [one, two]: [number, number], [checkOne, checkTwo]: 
     serviceCores: 1,
     postgresCores: 0.5,
     clientCores: 0.2,
+    machineCores: workers === 1 ? firstBusy : 1.9,
+    machineCpus: 2,
     postgresConnections: { samples: 900, cpu: 0.5, wal: 0.25, lock: 0, other: 0.05, idle: 15.2 },
     wal: { kilobytesPerCheck: 3.62, checksPerFlush: 5.83 },
     queueBefore: { items: 0, oldestSeconds: 0 },
@@ -41,9 +49,12 @@ describe('bench:scale tables', () => {
     const table = scaleTables([round(1, [1000, 1500], [2000, 3000])]);
     expect(table).toContain('| 1 | 2 | 32 | 1,500 | 1.50× |');
     expect(table).toContain('| 0 | 1 | 0.67 | 0.5 |'); // one core over 1,500 checks a second: 0.67 ms of service CPU a check
-    expect(table).toContain('| 0.2 | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 200 (0.1) |');
+    expect(table).toContain('| 0.2 | 1.6 (2) | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 100 (0.1) |');
+    expect(table).toContain('| 0.2 | 1.9 (2) | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 200 (0.1) |');
     expect(table).toContain('| 5,000 | 2,000 | 50% |');
     expect(table).toContain('counting the checks pgbench queued: 60,000 in 3 s, 20,000 a second.');
+    // Two CPUs, 1.6 cores busy at the first step: no later step can pass 1.25 times its rate without a cheaper check.
+    expect(table).toContain('over the cores the first step kept busy): 1.25×.');
     expect(table).not.toContain('Medians');
   });
 
@@ -57,9 +68,10 @@ describe('bench:scale tables', () => {
     // Run 2's machine is twice as fast: its ratio is the same; the medians' own ratio (1,400 ÷ 1,200) would understate it.
     const table = scaleTables([
       round(1, [1000, 1400], [2000, 2000]),
-      round(2, [2000, 2800], [4000, 4000], 300),
-      round(3, [1200, 1200], [2000, 2400]),
+      round(2, [2000, 2800], [4000, 4000], 300, 1.25),
+      round(3, [1200, 1200], [2000, 2400], 100, 2),
     ]);
+    expect(table).toContain('kept busy): 1.25×, 1.60×, 1.00×. Median: 1.25×.');
     const medians = table.slice(table.indexOf('Medians over 3 runs'));
     expect(medians).toContain('| 2 | 1,400 | 1.40× | 42.0 | 0.71 | 70% | 600 (0.2) |');
     expect(medians).toContain('| 1 | 1,200 | 1.00× |');
