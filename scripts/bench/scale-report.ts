@@ -52,22 +52,22 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/**
- * Each step's checks/s over its round's first step, and over pgbench's read and write at its
- * connections; and the most any step could reach over the first one with the machine's CPU a check
- * unchanged: its CPUs over the cores the first step kept busy. The other cores are all a step can add.
- */
+/** Each step's checks/s over its round's first step, and over pgbench's read and write at its connections. */
 function ratios(round: ScaleRound) {
-  const first = round.steps[0];
   return round.steps.map((step, i) => ({
     step,
-    scaling: step.checksPerSecond / first.checksPerSecond,
-    ceiling: first.machineCpus / first.machineCores,
+    scaling: step.checksPerSecond / round.steps[0].checksPerSecond,
     share: step.checksPerSecond / round.pgbench[i].check.tps,
     read: round.pgbench[i].read.tps,
     check: round.pgbench[i].check.tps,
   }));
 }
+
+/**
+ * The most any step of a round could reach over its first with the machine's CPU a check unchanged:
+ * the machine's CPUs over the cores the first step kept busy. The other cores are all a step can add.
+ */
+const room = ({ steps: [first] }: ScaleRound) => first.machineCpus / first.machineCores;
 
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
@@ -86,7 +86,7 @@ export function scaleTables(rounds: ScaleRound[]): string {
     )
     .join('; ');
   const aggregator = `The aggregator alone (one drain) counting the checks pgbench queued: ${drains}.`;
-  const ceilings = rounds.map((round) => ratios(round)[0].ceiling);
+  const ceilings = rounds.map(room);
   const ceiling = `What the machine's cores allow over the first step, with its CPU a check unchanged (all its CPUs over the cores the first step kept busy): ${ceilings.map(times).join(', ')}.`;
   if (rounds.length < 2) return `${steps}\n\n${aggregator}\n\n${ceiling}`;
   const workers = [...new Set(rows.map((r) => r.step.workers))];

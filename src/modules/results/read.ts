@@ -28,18 +28,18 @@ export interface ResultRead {
 export function createResultRead({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
   return async function read(actor: Actor, { resultId, practitionerId, itemCodes }: ResultRead) {
     const hospitalId = actingHospital(actor);
-    const missing = new NotFound(`No result ${resultId} is visible to this client`);
-    if (!uuidPattern.test(resultId)) throw missing;
+    const missing = () => new NotFound(`No result ${resultId} is visible to this client`);
+    if (!uuidPattern.test(resultId)) throw missing();
     const now = clock();
     return db.transaction().execute(async (tx) => {
       const stored = await findIndexedResult(tx, resultId);
-      if (!stored || (itemCodes && !itemCodes.includes(stored.item_code))) throw missing;
+      if (!stored || (itemCodes && !itemCodes.includes(stored.item_code))) throw missing();
       const since = new Date(now.getTime() - disclosureHours * 3_600_000);
       const visible =
         stored.issuing_hospital_id === hospitalId ||
         (await audit.disclosed(tx, { hospitalId, patientKey: stored.patient_key, resultId: stored.id, since })) ||
         (await recognisedBy(tx, hospitalId, stored.id));
-      if (!visible) throw missing;
+      if (!visible) throw missing();
       await audit.record(tx, {
         action: 'results.read',
         outcome: 'success',
