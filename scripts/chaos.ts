@@ -5,7 +5,6 @@
 // service, then verifies in the database that every acknowledged write is stored. It works in a
 // database of its own (mre_chaos_<pid>, created and dropped on that server). Exits non-zero when an
 // acknowledged write is lost, the service died, or a request answered anything but 2xx or 503.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -23,6 +22,7 @@ import { Ledger } from './chaos/ledger.ts';
 import { runLoad } from './chaos/load.ts';
 import { loadFigures, problems, recoverySummary, summary, type ChaosReport } from './chaos/report.ts';
 import { verify } from './chaos/verify.ts';
+import { serviceMetrics, status, version } from './chaos/probes.ts';
 import { buildWorld, items } from './chaos/world.ts';
 import { run, UsageError } from './run.ts';
 
@@ -264,38 +264,6 @@ async function main(): Promise<number> {
     if (opts.keepDatabase) log(`kept database ${database}`);
     else await dropDatabase(serverUrl, database);
   }
-}
-
-/** The code the service ran: its git commit, and whether the working tree differed from it. */
-function version(): string {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function status(origin: string, path: string): Promise<number> {
-  try {
-    const response = await fetch(`${origin}${path}`, { signal: AbortSignal.timeout(5_000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
-}
-
-/** The service's own counts of what it went through (Prometheus text, administrator's token). */
-async function serviceMetrics(origin: string, authorization: string): Promise<Record<string, number>> {
-  const response = await fetch(`${origin}/metrics`, { headers: { authorization } }).catch(() => null);
-  if (!response?.ok) return {};
-  const wanted = /^(mre_database_faults_total|mre_database_connections_lost_total|mre_shed_requests_total)(\{[^}]*\})? ([\d.e+-]+)$/;
-  return Object.fromEntries(
-    (await response.text()).split('\n').flatMap((line) => {
-      const match = wanted.exec(line);
-      return match ? [[`${match[1]}${match[2] ?? ''}`, Number(match[3])]] : [];
-    }),
-  );
 }
 
 /** Drops the run's database, retrying while the server is still coming back from a restart. */
