@@ -15,12 +15,12 @@ import { seededRandom } from '../src/demo/random.ts';
 import { waitForAggregates } from './bench/aggregates.ts';
 import { withCpu } from './bench/cpu.ts';
 import { capturedCandidateSql, machine, pgbenchScripts, prewarmResults, readMeta, sizes } from './bench/database.ts';
-import { closedLoop, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
+import { closedLoop, mergeSingles, openLoop, runAll, type Measurement, type Request } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild, type Child } from './bench/processes.ts';
 import { benchAdminClientId, benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
 import { markdown, type BenchReport } from './bench/report.ts';
 import { reportRequests } from './bench/reports.ts';
-import { batchRequest, checkRequests, decisionRequest, type CheckAnswer, type Province, type Receiver } from './bench/workload.ts';
+import { batchRequest, checkRequests, collectChecks, type Province, type Receiver } from './bench/workload.ts';
 import { run, UsageError } from './run.ts';
 import { shuffled, token } from './bench/clients.ts';
 
@@ -265,61 +265,6 @@ async function main(): Promise<number> {
     for (const step of cleanup) step();
     await db.destroy();
   }
-}
-
-/** One measurement from single-request runs (their only latency each). */
-function mergeSingles(runs: Measurement[]): Measurement {
-  const latencies = runs
-    .map((r) => r.p50)
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
-  return {
-    requests: runs.reduce((sum, r) => sum + r.requests, 0),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    seconds,
-    throughput: runs.length / seconds,
-    p50: at(0.5),
-    p90: at(0.9),
-    p95: at(0.95),
-    p99: at(0.99),
-    p999: at(0.999),
-    max: latencies.at(-1) ?? Number.NaN,
-    errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
-  };
-}
-
-/** Checks whose answers are read: the share with recognisable candidates, and decisions to make. */
-async function collectChecks(
-  origin: string,
-  random: ReturnType<typeof seededRandom>,
-  province: Province,
-  receivers: Receiver[],
-  count: number,
-) {
-  const requests = checkRequests(random, province, receivers, count);
-  const share = { checks: 0, checkItems: 0, itemsWithRecognisable: 0 };
-  const decisions: { request: Request; count: number }[] = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (i < requests.length) {
-        const request = requests[i++];
-        const response = await fetch(`${origin}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
-        if (response.status !== 201) throw new Error(`check refused: ${response.status} ${await response.text()}`);
-        const answer = (await response.json()) as CheckAnswer;
-        share.checks += 1;
-        share.checkItems += answer.items.length;
-        share.itemsWithRecognisable += answer.items.filter((item) => item.candidates.some((c) => c.outcome === 'RECOGNIZABLE')).length;
-        const receiver = receivers.find((r) => r.authorization === request.headers.authorization)!;
-        const decision = decisionRequest(random, receiver, answer);
-        if (decision)
-          decisions.push({ request: decision, count: (JSON.parse(decision.body!) as { decisions: unknown[] }).decisions.length });
-      }
-    }),
-  );
-  return { share, decisions };
 }
 
 await run('bench failed', main);

@@ -190,11 +190,13 @@ export function pgbenchScripts(candidateSql: string, writeSql?: string): string[
 
 export async function machine(db: Kysely<DB>) {
   const version = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0].v;
-  // The server settings that move these figures most: memory for pages, and what a commit waits for.
+  // The server settings that move these figures most: memory for pages, what a commit waits for, and
+  // whether dead rows are vacuumed (the aggregator's queue turns over every second; a test server may run without).
   const { rows } = await sql<{ name: string; value: string }>`
     select name, case when unit = '8kB' then pg_size_pretty(setting::bigint * 8192) when unit = 'MB' then pg_size_pretty(setting::bigint * 1048576)
                       else setting || coalesce(unit, '') end as value
-    from pg_settings where name in ('shared_buffers', 'huge_pages', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem')
+    from pg_settings
+    where name in ('shared_buffers', 'huge_pages', 'max_wal_size', 'wal_compression', 'synchronous_commit', 'commit_delay', 'work_mem', 'autovacuum')
     order by name`.execute(db);
   const hugePages = hugePagesMapped();
   return {

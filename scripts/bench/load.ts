@@ -1,9 +1,9 @@
 // The load generator: closed loop (N connections, each sends its next request when the previous one
 // is answered) and open loop (each request has its own scheduled start time, every 1/rate s; latency
 // is measured from that scheduled time, so a stalled server is charged for the requests it delayed:
-// no coordinated omission, and no per-second bursts).
+// no coordinated omission, and no per-second bursts). Requests go over `http1.ts`'s lean connections.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { Http1Connection, type Http1Answer } from './http1.ts';
 
 export interface Request {
   method: 'GET' | 'POST';
@@ -63,68 +63,106 @@ class Recorder {
   }
 }
 
-async function send(pool: Pool, request: Request, recorder: Recorder, startedAt: number, expected: number[]): Promise<void> {
+async function send(connection: Sender, request: Request, recorder: Recorder, startedAt: number, expected: number[]): Promise<void> {
   try {
-    const response = await pool.request({ method: request.method, path: request.path, headers: request.headers, body: request.body });
-    if (expected.includes(response.statusCode)) {
-      await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
-      recorder.record(performance.now() - startedAt, response.statusCode, expected);
-    } else {
-      const text = await response.body.text();
-      recorder.record(performance.now() - startedAt, response.statusCode, expected, text);
-    }
+    const answer = await connection.send(request);
+    const ms = performance.now() - startedAt;
+    if (expected.includes(answer.status)) recorder.record(ms, answer.status, expected);
+    else recorder.record(ms, answer.status, expected, answer.body.toString());
   } catch (error) {
     recorder.fail(error instanceof Error ? error.message : String(error));
   }
 }
 
-/** `connections` workers, each with its own request stream, for `seconds`. */
+interface Sender {
+  send(request: Request): Promise<Http1Answer>;
+}
+
+/** Up to `most` connections to `origin`, each lent for one request at a time; a request beyond them waits its turn. */
+class ConnectionPool implements Sender {
+  private readonly opened: Http1Connection[] = [];
+  private readonly idle: Http1Connection[] = [];
+  private readonly waiting: ((connection: Http1Connection) => void)[] = [];
+  private readonly origin: string;
+  private readonly most: number;
+
+  constructor(origin: string, most: number) {
+    this.origin = origin;
+    this.most = most;
+  }
+
+  async send(request: Request): Promise<Http1Answer> {
+    const connection =
+      this.idle.pop() ??
+      (this.opened.length < this.most ? this.open() : await new Promise<Http1Connection>((lend) => this.waiting.push(lend)));
+    try {
+      return await connection.send(request);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  close(): void {
+    for (const connection of this.opened) connection.close();
+  }
+
+  private open(): Http1Connection {
+    const connection = new Http1Connection(this.origin);
+    this.opened.push(connection);
+    return connection;
+  }
+}
+
+/** `count` connections to `origin`, closed by the returned function. */
+function connections(origin: string, count: number): [Http1Connection[], () => void] {
+  const opened = Array.from({ length: count }, () => new Http1Connection(origin));
+  return [opened, () => opened.forEach((c) => c.close())];
+}
+
+/** `count` connections, each with its own request stream, for `seconds`. */
 export async function closedLoop(
   origin: string,
-  connections: number,
+  count: number,
   seconds: number,
   next: NextRequest,
   expected: number[] = [200, 201],
 ): Promise<Measurement> {
-  const pool = new Pool(origin, { connections, pipelining: 1 });
+  const [opened, close] = connections(origin, count);
   const recorder = new Recorder();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   let i = 0;
   try {
     await Promise.all(
-      Array.from({ length: connections }, async () => {
+      opened.map(async (connection) => {
         while (performance.now() < deadline) {
           const request = next(i++);
-          await send(pool, request, recorder, performance.now(), expected);
+          await send(connection, request, recorder, performance.now(), expected);
         }
       }),
     );
   } finally {
-    await pool.close();
+    close();
   }
   return recorder.summary((performance.now() - started) / 1000);
 }
 
-/** A fixed list of requests through `connections` workers; returns when all are answered. */
-export async function runAll(
-  origin: string,
-  connections: number,
-  requests: Request[],
-  expected: number[] = [200, 201],
-): Promise<Measurement> {
-  const pool = new Pool(origin, { connections, pipelining: 1 });
+/** A fixed list of requests through `count` connections; returns when all are answered. */
+export async function runAll(origin: string, count: number, requests: Request[], expected: number[] = [200, 201]): Promise<Measurement> {
+  const [opened, close] = connections(origin, count);
   const recorder = new Recorder();
   const started = performance.now();
   let i = 0;
   try {
     await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (i < requests.length) await send(pool, requests[i++], recorder, performance.now(), expected);
+      opened.map(async (connection) => {
+        while (i < requests.length) await send(connection, requests[i++], recorder, performance.now(), expected);
       }),
     );
   } finally {
-    await pool.close();
+    close();
   }
   return recorder.summary((performance.now() - started) / 1000);
 }
@@ -140,7 +178,7 @@ export async function openLoop(
   next: NextRequest,
   expected: number[] = [200, 201],
 ): Promise<Measurement & { lateStarts: number }> {
-  const pool = new Pool(origin, { connections: 512, pipelining: 1 });
+  const pool = new ConnectionPool(origin, 512);
   const recorder = new Recorder();
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -161,7 +199,30 @@ export async function openLoop(
     }
     await Promise.all(inFlight);
   } finally {
-    await pool.close();
+    pool.close();
   }
   return { ...recorder.summary(seconds), lateStarts };
+}
+
+/** One measurement from single-request runs (their only latency each). */
+export function mergeSingles(runs: Measurement[]): Measurement {
+  const latencies = runs
+    .map((r) => r.p50)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    seconds,
+    throughput: runs.length / seconds,
+    p50: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: latencies.at(-1) ?? Number.NaN,
+    errorSamples: runs.flatMap((r) => r.errorSamples).slice(0, 5),
+  };
 }

@@ -103,3 +103,29 @@ export function decisionRequest(random: Random, receiver: Receiver, answer: Chec
     body: JSON.stringify({ decisions }),
   };
 }
+
+/** Checks whose answers are read: the share with recognisable candidates, and decisions to make. */
+export async function collectChecks(origin: string, random: Random, province: Province, receivers: Receiver[], count: number) {
+  const requests = checkRequests(random, province, receivers, count);
+  const share = { checks: 0, checkItems: 0, itemsWithRecognisable: 0 };
+  const decisions: { request: Request; count: number }[] = [];
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (i < requests.length) {
+        const request = requests[i++];
+        const response = await fetch(`${origin}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+        if (response.status !== 201) throw new Error(`check refused: ${response.status} ${await response.text()}`);
+        const answer = (await response.json()) as CheckAnswer;
+        share.checks += 1;
+        share.checkItems += answer.items.length;
+        share.itemsWithRecognisable += answer.items.filter((item) => item.candidates.some((c) => c.outcome === 'RECOGNIZABLE')).length;
+        const receiver = receivers.find((r) => r.authorization === request.headers.authorization)!;
+        const decision = decisionRequest(random, receiver, answer);
+        if (decision)
+          decisions.push({ request: decision, count: (JSON.parse(decision.body!) as { decisions: unknown[] }).decisions.length });
+      }
+    }),
+  );
+  return { share, decisions };
+}
