@@ -62,9 +62,19 @@ export async function drainIfFree(db: Kysely<DB>, batchSize: number = drainSteps
   return drain(db, batchSize, tryAggregatorLock);
 }
 
+/**
+ * A step reads its checks' items and candidates by key, from pages the checks' own writes left in
+ * memory. PostgreSQL's default cost of a random page read (4, a disk's) made the planner scan the
+ * whole log instead once a step held more than about 2,000 checks at 1 million results: steps of
+ * 5,000-20,000 checks took 2-3 times as long (docs/performance.md, Round 16). The step costs random
+ * reads as memory-resident data does; the setting ends with its transaction.
+ */
+const stepRandomPageCost = 1.1;
+
 async function drain(db: Kysely<DB>, batchSize: number, lock: (trx: Transaction<DB>) => Promise<boolean>): Promise<number | null> {
   return db.transaction().execute(async (trx) => {
     if (!(await lock(trx))) return null;
+    await sql`select set_config('random_page_cost', ${String(stepRandomPageCost)}, true)`.execute(trx);
     const { rows } = await sql<{ check_id: string | null; decision_id: string | null }>`
       delete from agg_pending where id in (select id from agg_pending order by id limit ${batchSize})
       returning check_id, decision_id`.execute(trx);
