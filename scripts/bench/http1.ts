@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 
 export interface Http1Request {
-  method: string;
+  method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
   body?: string;

@@ -3,14 +3,10 @@
 // is measured from that scheduled time, so a stalled server is charged for the requests it delayed:
 // no coordinated omission, and no per-second bursts). Requests go over `http1.ts`'s lean connections.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Http1Connection, type Http1Answer } from './http1.ts';
+import { Http1Connection, type Http1Answer, type Http1Request } from './http1.ts';
 
-export interface Request {
-  method: 'GET' | 'POST';
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-}
+/** A request of the benchmark's, as the load generator's client sends it. */
+export type Request = Http1Request;
 
 export interface Measurement {
   requests: number;
@@ -63,9 +59,9 @@ class Recorder {
   }
 }
 
-async function send(connection: Sender, request: Request, recorder: Recorder, startedAt: number, expected: number[]): Promise<void> {
+async function send(sender: Sender, request: Request, recorder: Recorder, startedAt: number, expected: number[]): Promise<void> {
   try {
-    const answer = await connection.send(request);
+    const answer = await sender.send(request);
     const ms = performance.now() - startedAt;
     if (expected.includes(answer.status)) recorder.record(ms, answer.status, expected);
     else recorder.record(ms, answer.status, expected, answer.body.toString());
