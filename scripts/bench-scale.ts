@@ -1,6 +1,8 @@
-// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--rate N] [--duration 20] [--pool 8] [--out results]`
+// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--rate N] [--duration 20] [--warmup 30] [--pool 8] [--out results]`
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
-// DATABASE_URL and secrets): for each worker count, a closed loop of recognition checks at
+// DATABASE_URL and secrets): for each worker count, after `--warmup` seconds of the same load (each
+// worker compiles and tunes its own code and heap, and one of several sees only its share of the
+// warm-up's requests: docs/performance.md, Round 17), a closed loop of recognition checks at
 // `connections` per worker, reporting checks/s, p50/p99, the cores the service (all its processes)
 // and PostgreSQL (and this load generator) used, what the service's connections were doing (on a core,
 // waiting for the WAL, for a lock, for something else, idle), and the report aggregator's queue at the
@@ -26,7 +28,7 @@ import { closedLoop, openLoop } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
-import { machineTicks, processTreeTicks, postgresTicks, tickMs } from './bench/scale-cpu.ts';
+import { backendTicksSince, machineTicks, postgresBackends, processTreeTicks, tickMs } from './bench/scale-cpu.ts';
 import { sampleBackends, walPerCheck, walSoFar } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
@@ -42,6 +44,7 @@ function options() {
       connections: { type: 'string', default: '16' },
       rate: { type: 'string' },
       duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '30' },
       pool: { type: 'string', default: '8' },
       out: { type: 'string', default: 'results' },
     },
@@ -51,6 +54,8 @@ function options() {
   if (workers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--workers takes positive integers, e.g. 1,2,4');
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat takes a positive integer');
+  const warmup = Number(values.warmup);
+  if (!(Number.isFinite(warmup) && warmup >= 0)) throw new UsageError('--warmup takes seconds, e.g. 30');
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(Number.isInteger(rate) && rate > 0))
     throw new UsageError('--rate takes checks a second per worker, e.g. 800');
@@ -60,6 +65,7 @@ function options() {
     perWorker: Number(values.connections),
     rate,
     duration: Number(values.duration),
+    warmup,
     pool: Number(values.pool),
     out: values.out,
   };
@@ -102,12 +108,12 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     );
     const pool = checkRequests(random, province, receivers, 20_000);
     const connections = opts.perWorker * workers;
-    await closedLoop(app.origin, connections, 3, (i) => pool[i % pool.length], [201]);
+    if (opts.warmup > 0) await closedLoop(app.origin, connections, opts.warmup, (i) => pool[i % pool.length], [201]);
     const lagBefore = await queue(db);
     const pid = app.process.pid!;
     const before = {
       service: processTreeTicks(pid),
-      postgres: await postgresTicks(db),
+      postgres: await postgresBackends(db),
       client: process.cpuUsage(),
       machine: machineTicks(),
       at: performance.now(),
@@ -132,7 +138,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       p99Ms: measured.p99,
       errors: measured.errors,
       serviceCores: cores(processTreeTicks(pid) - before.service),
-      postgresCores: cores((await postgresTicks(db)) - before.postgres),
+      postgresCores: cores(backendTicksSince(before.postgres, await postgresBackends(db))),
       // The load generator (this process) shares the machine: on a small one it takes cores from both.
       clientCores: cores(clientTicks(process.cpuUsage(before.client))),
       machineCores: cores(machineTicks() - before.machine),

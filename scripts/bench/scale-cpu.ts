@@ -37,12 +37,23 @@ export function processTreeTicks(pid: number): number {
   return ticks(pid) + childrenOf(pid).reduce((sum, child) => sum + ticks(child), 0);
 }
 
-/** Every backend of this database but the asking one. */
-export async function postgresTicks(db: Kysely<any>): Promise<number> {
+/** Every backend of this database but the asking one, with the CPU ticks it has used so far. */
+export async function postgresBackends(db: Kysely<any>): Promise<Map<number, number>> {
   const { rows } = await sql<{
     pid: number;
   }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
-  return rows.reduce((sum, r) => sum + ticks(r.pid), 0);
+  return new Map(rows.map((r) => [r.pid, ticks(r.pid)]));
+}
+
+/**
+ * What the backends spent between two readings, backend by backend: one that started since counts
+ * whole; one that ended is left out (its last ticks cannot be read), never subtracted. A sum of the
+ * two readings' totals would subtract a replaced pool connection's whole past from the step.
+ */
+export function backendTicksSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let spent = 0;
+  for (const [pid, now] of after) spent += now - (before.get(pid) ?? 0);
+  return spent;
 }
 
 /** The whole machine's busy time (all CPUs: user, system, interrupts, steal) from /proc/stat. */
