@@ -7,8 +7,12 @@ import { clusterMetricsOf } from './cluster-metrics.ts';
  * What an operator watches, in Prometheus' text format (GET /metrics). One registry per app, so
  * several apps in one process (the tests) never share counts. Gauges that need the database
  * (pool, the aggregator's queue) are read when scraped; see README "Operations" for the alerts.
+ * `readsDatabase: false` (a worker other than the leader) leaves out the gauges of the database as a
+ * whole: the leader reads them for every worker, so a scrape queries the database once, not once per
+ * worker.
  */
-export function createMetrics(options: { clusterWide?: boolean } = {}) {
+export function createMetrics(options: { clusterWide?: boolean; readsDatabase?: boolean } = {}) {
+  const { readsDatabase = true } = options;
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'mre_' });
@@ -76,7 +80,8 @@ export function createMetrics(options: { clusterWide?: boolean } = {}) {
     /**
      * A gauge read when scraped; one that cannot be read (the database is down) is NaN in that
      * scrape. `of`: whose value it is. A process's own (its pool) is summed over the workers; the
-     * database's (a queue's length), which every worker reads alike, is shown once.
+     * database's (a queue's length) is read by the leader alone and shown once. Null where it is not
+     * registered.
      */
     gauge: (
       name: string,
@@ -84,24 +89,26 @@ export function createMetrics(options: { clusterWide?: boolean } = {}) {
       labelNames: readonly string[],
       read: (gauge: Gauge) => Promise<void> | void,
       of: 'process' | 'database' = 'process',
-    ) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        aggregator: of === 'process' ? 'sum' : 'max',
-        async collect() {
-          try {
-            await read(this);
-          } catch {
-            // Not 0, which would read as an empty queue: a gauge without labels says NaN, one with
-            // labels has no series in this scrape.
-            this.reset();
-            if (labelNames.length === 0) this.set(Number.NaN);
-          }
-        },
-      }),
+    ): Gauge | null =>
+      of === 'database' && !readsDatabase
+        ? null
+        : new Gauge({
+            name,
+            help,
+            labelNames,
+            registers,
+            aggregator: of === 'process' ? 'sum' : 'first',
+            async collect() {
+              try {
+                await read(this);
+              } catch {
+                // Not 0, which would read as an empty queue: a gauge without labels says NaN, one with
+                // labels has no series in this scrape.
+                this.reset();
+                if (labelNames.length === 0) this.set(Number.NaN);
+              }
+            },
+          }),
   };
 }
 

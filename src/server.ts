@@ -56,7 +56,7 @@ async function serve(config: Config, logger: FastifyBaseLogger, role: { worker: 
   // DEMO_DATA=auto (the default on the embedded database only): an empty registry gets the demo province.
   if (config.demoData) await loadDemoDataIfEmpty(database.db, keys.patientKeySecret, logger);
 
-  const metrics = createMetrics({ clusterWide: role.worker });
+  const metrics = createMetrics({ clusterWide: role.worker, readsDatabase: role.leader });
   const app = await buildApp({ config, database, logger, clock: () => new Date(), keys, metrics });
   const metricsListener = config.metricsPort === null || !role.leader ? null : await serveMetrics(metrics, config.host, config.metricsPort);
   const background = role.leader ? startBackground(config, database, keys.patientKeySecret, logger, metrics) : [];

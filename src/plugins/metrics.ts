@@ -16,6 +16,18 @@ export interface MetricsPluginOptions {
 /** A scrape never waits long on the database: a gauge it cannot read is left out of that scrape. */
 const scrapeQueryTimeoutMs = 1_000;
 
+/**
+ * One read shared by every caller while it is in flight: a scrape collects its gauges at once, so
+ * two gauges of one query (a queue's length and its oldest entry's age) read it once.
+ */
+export function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () =>
+    (inFlight ??= read().finally(() => {
+      inFlight = null;
+    }));
+}
+
 /** Feeds the registry: request latency per route, database faults and pool use, the aggregator's lag, the webhook backlog. */
 async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }: MetricsPluginOptions) {
   app.addHook('onResponse', async (request, reply) => {
@@ -44,8 +56,9 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
       for (const state of ['max', 'open', 'idle', 'waiting'] as const) gauge.set({ state }, stats[state]);
     },
   );
-  const lag = () =>
-    within(scrapeQueryTimeoutMs, queueLag(database.db, clock()), () => new Error('the aggregator queue did not answer in time'));
+  const lag = sharedWhileInFlight(() =>
+    within(scrapeQueryTimeoutMs, queueLag(database.db, clock()), () => new Error('the aggregator queue did not answer in time')),
+  );
   metrics.gauge(
     'mre_aggregator_queue_items',
     'Checks and decisions recorded but not yet counted into the report aggregates',
@@ -64,8 +77,9 @@ async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }:
     },
     'database',
   );
-  const backlog = () =>
-    within(scrapeQueryTimeoutMs, deliveryBacklog(database.db, clock()), () => new Error('the webhook outbox did not answer in time'));
+  const backlog = sharedWhileInFlight(() =>
+    within(scrapeQueryTimeoutMs, deliveryBacklog(database.db, clock()), () => new Error('the webhook outbox did not answer in time')),
+  );
   metrics.gauge(
     'mre_webhook_deliveries_due',
     'Webhook deliveries due and not yet sent (of enabled endpoints)',
