@@ -16,6 +16,18 @@ export function once(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
+/**
+ * One read shared by every caller while it is in flight, then made afresh: concurrent requests for
+ * the signing keys share one load, and a scrape's gauges of one query (collected at once) one query.
+ */
+export function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () =>
+    (inFlight ??= read().finally(() => {
+      inFlight = null;
+    }));
+}
+
 /** `work`, or a rejection with `timeout()` once `ms` have passed (the work itself runs on). */
 export async function within<T>(ms: number, work: Promise<T>, timeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { within } from '../db/connection-tools.ts';
+import { sharedWhileInFlight, within } from '../db/connection-tools.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { FaultKind } from '../db/faults.ts';
 import type { Metrics } from '../metrics.ts';
@@ -15,18 +15,6 @@ export interface MetricsPluginOptions {
 
 /** A scrape never waits long on the database: a gauge it cannot read is left out of that scrape. */
 const scrapeQueryTimeoutMs = 1_000;
-
-/**
- * One read shared by every caller while it is in flight: a scrape collects its gauges at once, so
- * two gauges of one query (a queue's length and its oldest entry's age) read it once.
- */
-export function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
-  let inFlight: Promise<T> | null = null;
-  return () =>
-    (inFlight ??= read().finally(() => {
-      inFlight = null;
-    }));
-}
 
 /** Feeds the registry: request latency per route, database faults and pool use, the aggregator's lag, the webhook backlog. */
 async function metricsPlugin(app: FastifyInstance, { metrics, database, clock }: MetricsPluginOptions) {

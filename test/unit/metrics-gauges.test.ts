@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
-import { sharedWhileInFlight } from '../../src/plugins/metrics.ts';
+import { sharedWhileInFlight } from '../../src/db/connection-tools.ts';
 
 describe('gauges read when scraped', () => {
   it('say NaN, not 0, when their reading fails, and a labelled one has no series', async () => {

@@ -1,4 +1,5 @@
 import { importJWK, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose';
+import { sharedWhileInFlight } from '../../db/connection-tools.ts';
 
 /** How often the trusted keys are read again: a rotated-out key drops out, another instance's new key comes in. */
 const keysRefreshMs = 30_000;
@@ -16,7 +17,6 @@ export interface KeyResolverOptions {
 export function createKeyResolver(options: KeyResolverOptions) {
   let cache = new Map<string, CryptoKey>();
   let loadedAt = -Infinity;
-  let loading: Promise<void> | null = null;
   async function load() {
     const now = options.clock();
     const jwks = await options.loadKeys(now);
@@ -26,7 +26,7 @@ export function createKeyResolver(options: KeyResolverOptions) {
     loadedAt = now.getTime();
   }
   // Concurrent requests share one read.
-  const reload = () => (loading ??= load().finally(() => (loading = null)));
+  const reload = sharedWhileInFlight(load);
   return {
     resolve: async (header: JWTHeaderParameters): Promise<CryptoKey> => {
       const kid = header.kid ?? '';
