@@ -85,10 +85,15 @@ function startBackground(config: Config, database: DatabaseHandle, patientKeySec
   // read, and say how fresh they are (how much is still queued, and the oldest entry's age). Other
   // instances' aggregators find its lock taken and wait for their next tick, holding nothing.
   // A database outage is expected to end (the next run carries on where this one stopped): a warning.
-  const aggregator = startAggregator(database.db, config.aggregateIntervalMs, (err) =>
-    err instanceof ServiceUnavailable
-      ? logger.warn({ err }, 'counting the report aggregates waits for the database')
-      : logger.error({ err }, 'counting the report aggregates failed'),
+  // It vacuums its queue itself, on a connection without the statement timeout.
+  const aggregator = startAggregator(
+    database.db,
+    config.aggregateIntervalMs,
+    (err) =>
+      err instanceof ServiceUnavailable
+        ? logger.warn({ err }, 'counting the report aggregates waits for the database')
+        : logger.error({ err }, 'counting the report aggregates failed'),
+    { withoutLimits: database.withoutLimits },
   );
   // Sends queued webhook deliveries (an outbox other modules fill in their transactions), at least once.
   const webhooks = startWebhookDelivery({ db: database.db, listen: database.listen, config, patientKeySecret, logger, metrics });

@@ -113,6 +113,77 @@ describe('the background aggregator', () => {
   });
 });
 
+describe('the queue kept lean', () => {
+  const vacuums = async () =>
+    Number(
+      (await sql<{ n: number }>`select vacuum_count as n from pg_stat_user_tables where relname = 'agg_pending'`.execute(ctx.db)).rows[0].n,
+    );
+
+  it('vacuums the queue once it has counted `vacuumEvery` entries since the last vacuum, on the maintenance connection', async () => {
+    const receiver = await makeHospital(ctx.db);
+    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
+    const client = await makeHospitalClient(ctx.db, receiver);
+    const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    const check = async (n: number) => {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/recognition-checks',
+        headers: auth,
+        payload: {
+          practitionerId: 'DR-1',
+          patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(200 + n)) },
+          items: [item],
+          purpose: 'treatment',
+        },
+      });
+      expect(response.statusCode).toBe(201);
+      await vi.waitFor(async () => expect(await pending()).toBe(0), { timeout: 5_000 });
+    };
+    await catchUp(ctx.db);
+    const before = await vacuums();
+    let maintenance = 0;
+    const errors: unknown[] = [];
+    const aggregator = startAggregator(ctx.db, 20, (error) => errors.push(error), {
+      vacuumEvery: 3,
+      withoutLimits: (work) => ((maintenance += 1), work(ctx.db)),
+    });
+    try {
+      await check(1);
+      await check(2);
+      expect(maintenance).toBe(0);
+      await check(3);
+      await vi.waitFor(() => expect(maintenance).toBe(1), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await vacuums()).toBe(before + 1), { timeout: 5_000 });
+      // The count starts again after a vacuum.
+      await check(4);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(maintenance).toBe(1);
+    } finally {
+      await aggregator.stop();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('a failed vacuum is reported, tried again a period later, and leaves the counting steps as they were', async () => {
+    const errors: unknown[] = [];
+    let attempts = 0;
+    const aggregator = startAggregator(ctx.db, 20, (error) => errors.push(error), {
+      vacuumEvery: 0,
+      withoutLimits: async () => {
+        attempts += 1;
+        throw new Error('connection refused');
+      },
+    });
+    try {
+      await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
+    } finally {
+      await aggregator.stop();
+    }
+    expect(errors[0]).toEqual(new Error('connection refused'));
+    expect(aggregator.largestStep()).toBe(drainSteps.most);
+  });
+});
+
 describe('one aggregator at a time, across instances (PostgreSQL)', () => {
   it.skipIf(!usingPostgres)('an instance that finds another counting gives up at once, holding no connection waiting', async () => {
     const other = new pg.Client({ connectionString: ctx.databaseUrl! });

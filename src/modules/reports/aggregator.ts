@@ -125,23 +125,61 @@ export async function vacuumAggregates(db: Kysely<DB>): Promise<void> {
 }
 
 /**
+ * The queue is a table its entries pass through: a step deletes the oldest, and a deleted entry stays in
+ * the table and its index until a VACUUM. Each step's `order by id limit n` starts at the index's first
+ * page, so it walks every page of entries deleted since the last one: with autovacuum off, 2.8 million
+ * of them made each step's delete cost 42 ms instead of 4 (docs/performance.md, Round 18). The
+ * aggregator does not leave its queue to the server's autovacuum (which may be off, or busy with the
+ * large tables): after counting `queueVacuumEvery` entries it vacuums the queue, on a connection
+ * without the statement timeout, skipping it if a vacuum already runs there.
+ */
+export const queueVacuumEvery = 20_000;
+
+/** VACUUM of the queue (outside a transaction); `skip_locked`: no wait behind another vacuum of it. */
+export async function vacuumQueue(db: Kysely<DB>): Promise<void> {
+  await sql`vacuum (skip_locked) agg_pending`.execute(db);
+}
+
+export interface AggregatorOptions {
+  /** Runs maintenance on a connection without the statement timeout (the database handle's); by default on `db`. */
+  withoutLimits?: <T>(work: (db: Kysely<DB>) => Promise<T>) => Promise<T>;
+  /** Entries counted between two vacuums of the queue. */
+  vacuumEvery?: number;
+}
+
+/**
  * Drains the queue every `intervalMs` in the background (one run at a time), so the aggregates lag
  * the log by seconds; reports state the lag (`queueLag`). Every instance runs one: whichever takes the
  * lock counts, the others find it taken and try again at their next tick, holding no connection in
  * between. A failed run halves the largest step of the runs after it (down to the first step's size),
- * so a step too large for the statement timeout is not tried again and again. `stop` waits for a run
- * in progress.
+ * so a step too large for the statement timeout is not tried again and again. The instance that counts
+ * vacuums the queue after every `vacuumEvery` entries it counted (`queueVacuumEvery`); a failed vacuum
+ * is reported and tried again after as many more. `stop` waits for a run in progress.
  */
-export function startAggregator(db: Kysely<DB>, intervalMs: number, onError: (error: unknown) => void) {
+export function startAggregator(
+  db: Kysely<DB>,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+  { withoutLimits = (work) => work(db), vacuumEvery = queueVacuumEvery }: AggregatorOptions = {},
+) {
   let running: Promise<void> | null = null;
   let most: number = drainSteps.most;
+  let countedSinceVacuum = 0;
+  async function run() {
+    try {
+      for (const step of await catchUp(db, { wait: false, most })) countedSinceVacuum += step;
+    } catch (error) {
+      most = Math.max(drainSteps.first, most / 2);
+      throw error;
+    }
+    if (countedSinceVacuum < vacuumEvery) return;
+    // Counted again from nought whether or not it succeeds: a failing vacuum is tried (and logged) once a period, not every tick.
+    countedSinceVacuum = 0;
+    await withoutLimits(vacuumQueue);
+  }
   const timer = setInterval(() => {
-    running ??= catchUp(db, { wait: false, most })
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        most = Math.max(drainSteps.first, most / 2);
-        onError(error);
-      })
+    running ??= run()
+      .catch(onError)
       .finally(() => {
         running = null;
       });
