@@ -26,6 +26,29 @@ afterAll(() => ctx.close());
 
 const pending = async () => Number((await sql<{ n: number }>`select count(*) as n from agg_pending`.execute(ctx.db)).rows[0].n);
 
+/** A new receiving hospital with a client, and a check of one lab item for patient `n` (a 201 each). */
+async function aReceiverChecking() {
+  const receiver = await makeHospital(ctx.db);
+  const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
+  const client = await makeHospitalClient(ctx.db, receiver);
+  const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+  async function check(n: number) {
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/recognition-checks',
+      headers: auth,
+      payload: {
+        practitionerId: 'DR-1',
+        patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(n)) },
+        items: [item],
+        purpose: 'treatment',
+      },
+    });
+    expect(response.statusCode).toBe(201);
+  }
+  return { receiver, check };
+}
+
 describe('the background aggregator', () => {
   it('counts queued checks on its own, and stop waits for the batch in progress', async () => {
     const receiver = await makeHospital(ctx.db);
@@ -70,24 +93,8 @@ describe('the background aggregator', () => {
   });
 
   it('counts a backlog in steps that double while they find their batch full, up to the largest', async () => {
-    const receiver = await makeHospital(ctx.db);
-    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
-    const client = await makeHospitalClient(ctx.db, receiver);
-    const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
-    for (let n = 1; n <= 7; n++) {
-      const check = await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/recognition-checks',
-        headers: auth,
-        payload: {
-          practitionerId: 'DR-1',
-          patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(100 + n)) },
-          items: [item],
-          purpose: 'treatment',
-        },
-      });
-      expect(check.statusCode).toBe(201);
-    }
+    const { receiver, check } = await aReceiverChecking();
+    for (let n = 1; n <= 7; n++) await check(100 + n);
     expect(await pending()).toBe(7);
     expect(await catchUp(ctx.db, { first: 1, most: 4 })).toEqual([1, 2, 4, 0]);
     const counted = await sql<{
@@ -120,23 +127,9 @@ describe('the queue kept lean', () => {
     );
 
   it('vacuums the queue once it has counted `vacuumEvery` entries since the last vacuum, on the maintenance connection', async () => {
-    const receiver = await makeHospital(ctx.db);
-    const item = await makeItem(ctx.db, { category: 'lab', radiationMsv: null });
-    const client = await makeHospitalClient(ctx.db, receiver);
-    const auth = bearer(await tokenFor(ctx.app, client.clientId, client.clientSecret));
+    const { check: checkOnly } = await aReceiverChecking();
     const check = async (n: number) => {
-      const response = await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/recognition-checks',
-        headers: auth,
-        payload: {
-          practitionerId: 'DR-1',
-          patient: { idType: 'resident_id', idNumber: generateResidentId('19800101', '330106', String(200 + n)) },
-          items: [item],
-          purpose: 'treatment',
-        },
-      });
-      expect(response.statusCode).toBe(201);
+      await checkOnly(200 + n);
       await vi.waitFor(async () => expect(await pending()).toBe(0), { timeout: 5_000 });
     };
     await catchUp(ctx.db);
