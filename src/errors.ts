@@ -7,6 +7,12 @@ export interface FieldError {
   message: string;
 }
 
+/** Whose data a refused request was about, when the service found out: for the audit trail, never sent. */
+export interface RefusalSubject {
+  patientKey: string;
+  resultIds?: string[];
+}
+
 export class ProblemError extends Error {
   readonly status: number;
   readonly slug: string;
@@ -14,6 +20,8 @@ export class ProblemError extends Error {
   readonly extensions: Record<string, unknown>;
   /** Response headers that go with the problem (Retry-After, Allow). */
   readonly headers: Record<string, string>;
+  /** Set by `about`: the audit trail records the refusal under this patient (the answer never says it). */
+  subject?: RefusalSubject;
 
   constructor(
     status: number,
@@ -29,6 +37,12 @@ export class ProblemError extends Error {
     this.title = title;
     this.extensions = extensions;
     this.headers = headers;
+  }
+
+  /** Names the patient (and results) the refused request reached, for the audit trail only. */
+  about(subject: RefusalSubject | undefined): this {
+    this.subject = subject;
+    return this;
   }
 
   /** Fastify and its plugins read the status from here. */

@@ -83,7 +83,7 @@ describe('GET /fhir/r4/DiagnosticReport/{id} and ImagingStudy/{id}', () => {
     expect((own.body as DiagnosticReport).imagingStudy).toEqual([{ reference: `ImagingStudy/${ctId}` }]);
   });
 
-  it('answers 404 alike for a result never given, an unknown id, an id of no UUID and a lab result as ImagingStudy, audited as refused', async () => {
+  it('answers 404 alike for a result never given, an unknown id, an id of no UUID and a lab result as ImagingStudy, audited as refused (under the patient when the result exists)', async () => {
     const stranger = await makeHospital(ctx.db, { city: 'Wenzhou' });
     const { clientId, clientSecret } = await makeHospitalClient(ctx.db, stranger);
     const strangerToken = await tokenFor(ctx.app, clientId, clientSecret);
@@ -96,16 +96,25 @@ describe('GET /fhir/r4/DiagnosticReport/{id} and ImagingStudy/{id}', () => {
       await read(`ImagingStudy/${cbcId}`),
     ];
     expect(refusals.map((r) => [r.status, (r.body as OperationOutcome).issue[0].code])).toEqual(Array(6).fill([404, 'not-found']));
-    for (const refusal of refusals) {
+    const { patient_key } = await ctx.db.selectFrom('results').select('patient_key').where('id', '=', cbcId).executeTakeFirstOrThrow();
+    const reached = { patient_key, result_ids: [cbcId] };
+    const nothing = { patient_key: null, result_ids: [] };
+    const subjects = [reached, reached, nothing, nothing, nothing, reached];
+    for (const [n, refusal] of refusals.entries()) {
       const requestId = (refusal.body as OperationOutcome).issue[0].diagnostics!.replace('request ', '');
-      expect(await auditedRequest(ctx.db, requestId)).toMatchObject({
+      expect(await auditedRequest(ctx.db, requestId), `refusal ${n}`).toMatchObject({
         action: 'results.read',
         outcome: 'refused',
         outcome_detail: '404 not-found',
         practitioner_id: 'DR-0077',
-        result_ids: [],
+        ...subjects[n],
       });
     }
+    // The answer says no more than for an id that names nothing.
+    const [given, unknown] = [refusals[0], refusals[2]].map((r) =>
+      (r.body as OperationOutcome).issue[0].details!.text!.replace(/[0-9a-f-]{36}/g, 'ID'),
+    );
+    expect(given).toBe(unknown);
     const strangers = await ctx.db.selectFrom('audit_events').select('outcome').where('hospital_id', '=', stranger).execute();
     expect(strangers.map((e) => e.outcome)).toEqual(['refused', 'refused']);
   });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
+import { auditedRequest } from './helpers/audit.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeScope } from './helpers/factories.ts';
@@ -400,8 +401,16 @@ describe('result history', () => {
     expect((await history(receiverAuth, `?issuer=${issuer}`)).statusCode).toBe(200);
     expect((await history(adminAuth, `?issuer=${issuer}`)).statusCode).toBe(200);
     expect((await history(adminAuth)).statusCode).toBe(400);
-    expect((await history(bystanderAuth, `?issuer=${issuer}`)).statusCode).toBe(404);
+    const bystander = await history(bystanderAuth, `?issuer=${issuer}`);
+    expect(bystander.statusCode).toBe(404);
     expect((await history(receiverAuth)).statusCode).toBe(404);
+    // The refusal says nothing of the result, but the trail records whose result was asked for.
+    const { patient_key } = await ctx.db.selectFrom('results').select('patient_key').where('id', '=', resultId).executeTakeFirstOrThrow();
+    expect(await auditedRequest(ctx.db, bystander.headers['x-request-id'] as string)).toMatchObject({
+      outcome: 'refused',
+      patient_key,
+      result_ids: [resultId],
+    });
     const audited = await ctx.db
       .selectFrom('audit_events')
       .select(['client_id', 'outcome'])

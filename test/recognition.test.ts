@@ -379,7 +379,20 @@ describe('decisions', () => {
     const { checkId, ids } = await checkWith([{ days: 4 }]);
     const other = await makeHospitalClient(ctx.db, issuer);
     const otherAuth = bearer(await tokenFor(ctx.app, other.clientId, other.clientSecret));
-    expect((await decide(checkId, [{ resultId: ids[0], action: 'recognized' }], otherAuth)).statusCode).toBe(403);
+    const refused = await decide(checkId, [{ resultId: ids[0], action: 'recognized' }], otherAuth);
+    expect(refused.statusCode).toBe(403);
+    // Audited under the check's patient, which the other hospital's request did not name.
+    const { patient_key } = await ctx.db
+      .selectFrom('recognition_checks')
+      .select('patient_key')
+      .where('id', '=', checkId)
+      .executeTakeFirstOrThrow();
+    expect(await auditedRequest(ctx.db, refused.headers['x-request-id'] as string)).toMatchObject({
+      action: 'recognition.decision',
+      outcome: 'refused',
+      check_id: checkId,
+      patient_key,
+    });
     const stranger = await decide(checkId, [{ resultId: '00000000-0000-4000-8000-000000000000', action: 'recognized' }]);
     expect(stranger.statusCode).toBe(400);
     expect(stranger.json().errors[0].field).toBe('decisions.0.resultId');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database } from '../db/database.ts';
+import type { RefusalSubject } from '../errors.ts';
 import type { AuditTrail } from '../modules/audit/index.ts';
 import { derivePatientKey } from '../modules/patients/index.ts';
 import { requestOrigin } from './auth.ts';
@@ -16,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The problem type an error answer carried (set by sendProblem), for the audit trail. */
     problemType?: string;
+    /** Whose data a refused request reached, when the service found out (set by sendError from the error). */
+    problemSubject?: RefusalSubject;
   }
 }
 
@@ -98,7 +101,8 @@ async function accessAudit(app: FastifyInstance, { db, clock, audit, patientKeyS
         // FHIR names the doctor in a header, the REST API in the body.
         practitionerId: shortText(body.practitionerId ?? request.headers['x-practitioner-id']),
         purpose: shortText(body.purpose),
-        patientKey: typeof key === 'string' ? key : null,
+        patientKey: request.problemSubject?.patientKey ?? (typeof key === 'string' ? key : null),
+        resultIds: request.problemSubject?.resultIds,
         checkId,
         query: asked({ ...params, ...body }) as Record<string, unknown>,
         origin: requestOrigin(request),

@@ -50,6 +50,7 @@ export const sendProblem = problemSender(writeProblemJson);
 function errorSender(send: ProblemSender) {
   return (request: FastifyRequest, reply: FastifyReply, error: ProblemError) => {
     if (error.status >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
+    request.problemSubject = error.subject;
     reply.headers(error.headers);
     return send(request, reply, error.status, error.slug, error.title, error.message, error.extensions);
   };
@@ -95,6 +96,7 @@ const storageRefusals = new Set(['22003', '22007', '22008', '22021', '22P05', '2
 
 export function registerProblemHandlers(app: FastifyInstance) {
   app.decorateRequest('problemType', undefined);
+  app.decorateRequest('problemSubject', undefined);
   app.setErrorHandler(problemErrorHandler());
 }
 

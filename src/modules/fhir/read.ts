@@ -44,7 +44,7 @@ export function createRead({ results, registry }: ReadDeps) {
       const context = { subject: maskedSubject, registry: snapshot };
       return type === 'ImagingStudy' ? toImagingStudy(result, context) : toDiagnosticReport(result, context);
     } catch (error) {
-      if (error instanceof NotFound) throw new NotFound(`No ${type}/${resultId} is visible to this client`);
+      if (error instanceof NotFound) throw new NotFound(`No ${type}/${resultId} is visible to this client`).about(error.subject);
       throw error;
     }
   };

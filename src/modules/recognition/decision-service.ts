@@ -124,7 +124,8 @@ export function createDecisionService({ db, clock, audit, registry: snapshots }:
     return db.transaction().execute(async (trx) => {
       const check = await lockCheck(trx, checkId);
       if (!check) throw new NotFound(`Recognition check ${checkId} does not exist`);
-      if (check.receiverId !== actor.hospitalId) throw new Forbidden('Only the hospital that made the check may decide on it');
+      if (check.receiverId !== actor.hospitalId)
+        throw new Forbidden('Only the hospital that made the check may decide on it').about({ patientKey: check.patientKey });
       const now = clock();
       const answers: ({ existing: DecisionRow } | { fresh: NewDecision })[] = [];
       const key = (itemCode: string, resultId: string) => `${itemCode}/${resultId}`;

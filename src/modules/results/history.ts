@@ -68,7 +68,8 @@ export interface AuditedReadDeps {
 /**
  * A result's history: every version with when and by which client it was recorded, its status and the
  * fields it changed. The issuer reads its own results; administrators and the hospitals that recognised
- * a result name its issuer. Any other caller finds nothing (404), so a result's existence is not disclosed.
+ * a result name its issuer. Any other caller finds nothing (404), so a result's existence is not disclosed;
+ * the refusal of one that exists is audited under its patient.
  */
 export function createResultHistory({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
   return async function history(actor: Actor, accessionNo: string, issuerId?: string) {
@@ -79,7 +80,7 @@ export function createResultHistory({ db, clock, audit, recognisedBy }: AuditedR
       const stored = await findResult(tx, issuer, accessionNo);
       if (!stored) throw missing();
       const allowed = actor.isAdmin || actor.hospitalId === issuer || (await recognisedBy(tx, actor.hospitalId!, stored.id));
-      if (!allowed) throw missing();
+      if (!allowed) throw missing().about({ patientKey: stored.patient_key, resultIds: [stored.id] });
       const versions = await findResultVersions(tx, { id: stored.id, patientKey: stored.patient_key });
       await audit.record(tx, {
         action: 'results.history',

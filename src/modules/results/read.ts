@@ -23,7 +23,8 @@ export interface ResultRead {
  * hospital holds or was lately given by the patient's identity: its own results, those it recognised,
  * and those a search or check of it named in the last `disclosureHours` (the audit trail says which;
  * reading again does not extend that). Any other result, or an id that names none, is the same 404, so
- * the answer says nothing of what exists. The read and its audit event commit together.
+ * the answer says nothing of what exists; the refusal of a result that exists is audited under its
+ * patient. The read and its audit event commit together.
  */
 export function createResultRead({ db, clock, audit, recognisedBy }: AuditedReadDeps) {
   return async function read(actor: Actor, { resultId, practitionerId, itemCodes }: ResultRead) {
@@ -33,13 +34,16 @@ export function createResultRead({ db, clock, audit, recognisedBy }: AuditedRead
     const now = clock();
     return db.transaction().execute(async (tx) => {
       const stored = await findIndexedResult(tx, resultId);
-      if (!stored || (itemCodes && !itemCodes.includes(stored.item_code))) throw missing();
+      if (!stored) throw missing();
+      // Refused as if it did not exist, but audited under the patient it would have disclosed.
+      const refused = () => missing().about({ patientKey: stored.patient_key, resultIds: [stored.id] });
+      if (itemCodes && !itemCodes.includes(stored.item_code)) throw refused();
       const since = new Date(now.getTime() - disclosureHours * 3_600_000);
       const visible =
         stored.issuing_hospital_id === hospitalId ||
         (await audit.disclosed(tx, { hospitalId, patientKey: stored.patient_key, resultId: stored.id, since })) ||
         (await recognisedBy(tx, hospitalId, stored.id));
-      if (!visible) throw missing();
+      if (!visible) throw refused();
       await audit.record(tx, {
         action: 'results.read',
         outcome: 'success',
