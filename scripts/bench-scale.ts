@@ -28,7 +28,7 @@ import { closedLoop, openLoop } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
-import { backendTicksSince, machineTicks, postgresBackends, processTreeTicks, tickMs } from './bench/scale-cpu.ts';
+import { backendTicksSince, machineTicks, postgresBackends, processTreeSwitches, processTreeTicks, tickMs } from './bench/scale-cpu.ts';
 import { sampleBackends, walPerCheck, walSoFar } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
@@ -113,6 +113,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     const pid = app.process.pid!;
     const before = {
       service: processTreeTicks(pid),
+      switches: processTreeSwitches(pid),
       postgres: await postgresBackends(db),
       client: process.cpuUsage(),
       machine: machineTicks(),
@@ -127,6 +128,8 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     const seconds = (performance.now() - before.at) / 1000;
     const postgresConnections = await backends.stop();
     const wal = walPerCheck(walBefore, await walSoFar(db), measured.requests);
+    const switches = processTreeSwitches(pid);
+    const perCheck = (n: number) => Math.round((n / measured.requests) * 100) / 100;
     const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
     const step: ScaleStep = {
       round,
@@ -138,6 +141,10 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       p99Ms: measured.p99,
       errors: measured.errors,
       serviceCores: cores(processTreeTicks(pid) - before.service),
+      serviceSwitches: {
+        voluntaryPerCheck: perCheck(switches.voluntary - before.switches.voluntary),
+        involuntaryPerCheck: perCheck(switches.involuntary - before.switches.involuntary),
+      },
       postgresCores: cores(backendTicksSince(before.postgres, await postgresBackends(db))),
       // The load generator (this process) shares the machine: on a small one it takes cores from both.
       clientCores: cores(clientTicks(process.cpuUsage(before.client))),

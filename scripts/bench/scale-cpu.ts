@@ -37,6 +37,30 @@ export function processTreeTicks(pid: number): number {
   return ticks(pid) + childrenOf(pid).reduce((sum, child) => sum + ticks(child), 0);
 }
 
+/** How often a process gave up its core (waiting for something) and how often the kernel took it away. */
+export interface Switches {
+  voluntary: number;
+  involuntary: number;
+}
+
+function switches(pid: number): Switches {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { voluntary: field('voluntary_ctxt_switches'), involuntary: field('nonvoluntary_ctxt_switches') };
+  } catch {
+    return { voluntary: 0, involuntary: 0 }; // gone
+  }
+}
+
+/** The context switches of the process and its living children, together (their main threads'). */
+export function processTreeSwitches(pid: number): Switches {
+  return [pid, ...childrenOf(pid)].map(switches).reduce((a, b) => ({
+    voluntary: a.voluntary + b.voluntary,
+    involuntary: a.involuntary + b.involuntary,
+  }));
+}
+
 /** Every backend of this database but the asking one, with the CPU ticks it has used so far. */
 export async function postgresBackends(db: Kysely<any>): Promise<Map<number, number>> {
   const { rows } = await sql<{

@@ -14,6 +14,11 @@ export interface ScaleStep {
   p99Ms: number;
   errors: number;
   serviceCores: number;
+  /**
+   * The service's event loops' context switches a check: giving up the core to wait (voluntary), and
+   * having it taken away by the kernel for another task (involuntary: preempted, a cost to the check).
+   */
+  serviceSwitches: { voluntaryPerCheck: number; involuntaryPerCheck: number };
   postgresCores: number;
   clientCores: number;
   /** The whole machine's busy cores (the three above, PostgreSQL's background writers, the kernel's threads and interrupts, anything else), of `machineCpus`. */
@@ -72,11 +77,11 @@ const room = ({ steps: [first] }: ScaleRound) => first.machineCpus / first.machi
 export function scaleTables(rounds: ScaleRound[]): string {
   const rows = rounds.flatMap(ratios);
   const steps = [
-    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | PostgreSQL cores | load generator cores | machine cores busy (of all) | PostgreSQL connections: on a core · WAL · lock · other wait · idle | WAL KB a check | checks a WAL flush | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|---:|---:|---:|',
+    '| run | workers | connections | checks/s | × first step | p50 ms | p99 ms | errors | service cores | service CPU ms a check | service switches a check: waited · preempted | PostgreSQL cores | load generator cores | machine cores busy (of all) | PostgreSQL connections: on a core · WAL · lock · other wait · idle | WAL KB a check | checks a WAL flush | queue at start → end (oldest s) | pgbench read/s | pgbench read + write/s | service ÷ read + write |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|---:|---:|---|---:|---:|---:|',
     ...rows.map(
       ({ step: s, scaling, share, read, check }) =>
-        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${s.machineCores} (${s.machineCpus}) | ${connectionStates(s.postgresConnections)} | ${s.wal.kilobytesPerCheck.toFixed(1)} | ${s.wal.checksPerFlush.toFixed(1)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
+        `| ${s.round} | ${s.workers} | ${s.rate ? `open, ${count(s.rate)}/s` : s.connections} | ${count(s.checksPerSecond)} | ${times(scaling)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.errors} | ${s.serviceCores} | ${cpuPerCheck(s).toFixed(2)} | ${s.serviceSwitches.voluntaryPerCheck.toFixed(2)} · ${s.serviceSwitches.involuntaryPerCheck.toFixed(2)} | ${s.postgresCores} | ${s.clientCores} | ${s.machineCores} (${s.machineCpus}) | ${connectionStates(s.postgresConnections)} | ${s.wal.kilobytesPerCheck.toFixed(1)} | ${s.wal.checksPerFlush.toFixed(1)} | ${s.queueBefore.items} → ${s.queueAfter.items} (${s.queueAfter.oldestSeconds.toFixed(1)}) | ${count(read)} | ${count(check)} | ${percent(share)} |`,
     ),
   ].join('\n');
   const drains = rounds

@@ -20,6 +20,7 @@ function round(
     p99Ms: 40 + run,
     errors: 0,
     serviceCores: 1,
+    serviceSwitches: { voluntaryPerCheck: 1.5, involuntaryPerCheck: workers * 0.125 },
     postgresCores: 0.5,
     clientCores: 0.2,
     machineCores: workers === 1 ? firstBusy : 1.9,
@@ -48,7 +49,7 @@ describe('bench:scale tables', () => {
   it('gives each step its ratio to its own run’s first step and to pgbench at its connections', () => {
     const table = scaleTables([round(1, [1000, 1500], [2000, 3000])]);
     expect(table).toContain('| 1 | 2 | 32 | 1,500 | 1.50× |');
-    expect(table).toContain('| 0 | 1 | 0.67 | 0.5 |'); // one core over 1,500 checks a second: 0.67 ms of service CPU a check
+    expect(table).toContain('| 0 | 1 | 0.67 | 1.50 · 0.25 | 0.5 |'); // one core over 1,500 checks a second: 0.67 ms of service CPU a check
     expect(table).toContain('| 0.2 | 1.6 (2) | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 100 (0.1) |');
     expect(table).toContain('| 0.2 | 1.9 (2) | 0.50 · 0.25 · 0.00 · 0.05 · 15.20 | 3.6 | 5.8 | 0 → 200 (0.1) |');
     expect(table).toContain('| 5,000 | 2,000 | 50% |');
