@@ -28,7 +28,7 @@ import { closedLoop, openLoop } from './bench/load.ts';
 import { benchServiceEnv, pgbench, startChild } from './bench/processes.ts';
 import { scaleTables, type ScaleRound, type ScaleStep } from './bench/scale-report.ts';
 import { benchClientId, benchClientSecret, hospitals, keyFingerprint } from './bench/province.ts';
-import { backendTicksSince, machineTicks, postgresBackends, processTreeSwitches, processTreeTicks, tickMs } from './bench/scale-cpu.ts';
+import { backendTicksSince, machineTicks, postgresBackends, processTree, tickMs, treeSwitches, treeTicks } from './bench/scale-cpu.ts';
 import { sampleBackends, walPerCheck, walSoFar } from './bench/scale-waits.ts';
 import { checkRequests, type Province, type Receiver } from './bench/workload.ts';
 import { catchUp, queueLag } from '../src/modules/reports/index.ts';
@@ -111,9 +111,10 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     if (opts.warmup > 0) await closedLoop(app.origin, connections, opts.warmup, (i) => pool[i % pool.length], [201]);
     const lagBefore = await queue(db);
     const pid = app.process.pid!;
+    const serviceBefore = processTree(pid);
     const before = {
-      service: processTreeTicks(pid),
-      switches: processTreeSwitches(pid),
+      service: treeTicks(serviceBefore),
+      switches: treeSwitches(serviceBefore),
       postgres: await postgresBackends(db),
       client: process.cpuUsage(),
       machine: machineTicks(),
@@ -128,7 +129,8 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     const seconds = (performance.now() - before.at) / 1000;
     const postgresConnections = await backends.stop();
     const wal = walPerCheck(walBefore, await walSoFar(db), measured.requests);
-    const switches = processTreeSwitches(pid);
+    const serviceAfter = processTree(pid);
+    const switches = treeSwitches(serviceAfter);
     const perCheck = (n: number) => Math.round((n / measured.requests) * 100) / 100;
     const cores = (ticks: number) => Math.round(((ticks * tickMs) / 1000 / seconds) * 100) / 100;
     const step: ScaleStep = {
@@ -140,7 +142,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
       p50Ms: measured.p50,
       p99Ms: measured.p99,
       errors: measured.errors,
-      serviceCores: cores(processTreeTicks(pid) - before.service),
+      serviceCores: cores(treeTicks(serviceAfter) - before.service),
       serviceSwitches: {
         voluntaryPerCheck: perCheck(switches.voluntary - before.switches.voluntary),
         involuntaryPerCheck: perCheck(switches.involuntary - before.switches.involuntary),

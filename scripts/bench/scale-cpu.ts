@@ -32,9 +32,19 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** The process and its living children (the service's primary and its workers), listed once for every reading of them. */
+export function processTree(pid: number): number[] {
+  return [pid, ...childrenOf(pid)];
+}
+
+/** The processes' CPU ticks, together. */
+export function treeTicks(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + ticks(pid), 0);
+}
+
 /** The process and its living children, together. */
 export function processTreeTicks(pid: number): number {
-  return ticks(pid) + childrenOf(pid).reduce((sum, child) => sum + ticks(child), 0);
+  return treeTicks(processTree(pid));
 }
 
 /** How often a process gave up its core (waiting for something) and how often the kernel took it away. */
@@ -53,9 +63,9 @@ function switches(pid: number): Switches {
   }
 }
 
-/** The context switches of the process and its living children, together (their main threads'). */
-export function processTreeSwitches(pid: number): Switches {
-  return [pid, ...childrenOf(pid)].map(switches).reduce((a, b) => ({
+/** The processes' context switches, together (their main threads'). */
+export function treeSwitches(pids: readonly number[]): Switches {
+  return pids.map(switches).reduce((a, b) => ({
     voluntary: a.voluntary + b.voluntary,
     involuntary: a.involuntary + b.involuntary,
   }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { backendTicksSince, processTreeSwitches } from '../../scripts/bench/scale-cpu.ts';
+import { backendTicksSince, processTree, treeSwitches } from '../../scripts/bench/scale-cpu.ts';
 
 describe("the benchmark's PostgreSQL CPU between two readings", () => {
   it('adds what each backend spent, one started since counted whole', () => {
@@ -41,19 +41,19 @@ describe("the benchmark's context switches of the service", () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
     try {
       await once(child, 'spawn');
-      const before = processTreeSwitches(process.pid);
+      const before = treeSwitches(processTree(process.pid));
       await new Promise((resolve) => setTimeout(resolve, 50)); // this process's loop sleeps
-      const after = processTreeSwitches(process.pid);
+      const after = treeSwitches(processTree(process.pid));
       expect(after.voluntary).toBeGreaterThan(before.voluntary);
       expect(after.involuntary).toBeGreaterThanOrEqual(before.involuntary);
       // A node process waits for its own threads while it starts.
-      expect(processTreeSwitches(child.pid!).voluntary).toBeGreaterThan(0);
+      expect(treeSwitches(processTree(child.pid!)).voluntary).toBeGreaterThan(0);
     } finally {
       child.kill();
     }
   });
 
   it('reads a process that is gone as none', () => {
-    expect(processTreeSwitches(2 ** 30)).toEqual({ voluntary: 0, involuntary: 0 });
+    expect(treeSwitches(processTree(2 ** 30))).toEqual({ voluntary: 0, involuntary: 0 });
   });
 });
