@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributedTables, referenceTables } from '../src/db/citus.ts';
 import { generateResidentId } from '../src/modules/patients/index.ts';
 import { catchUp, vacuumQueue } from '../src/modules/reports/index.ts';
+import { auditedRequest } from './helpers/audit.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createCitusDatabase } from './helpers/citus.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
@@ -144,6 +145,29 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
       payload: { decisions: [{ resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }] },
     });
     expect(repeated.statusCode).toBe(409);
+    // Another hospital's decision on the check is refused, and audited under the check's patient with the
+    // check's route: on the check's shard, in one phase.
+    const refused = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/recognition-checks/${checkId}/decisions`,
+      headers: issuerAuth,
+      payload: { decisions: [{ resultId, action: 'recognized' }] },
+    });
+    expect(refused.statusCode).toBe(403);
+    const { patient_key } = await ctx.db
+      .selectFrom('recognition_checks')
+      .select('patient_key')
+      .where('id', '=', checkId)
+      .executeTakeFirstOrThrow();
+    expect(await auditedRequest(ctx.db, refused.headers['x-request-id'] as string)).toMatchObject({
+      action: 'recognition.decision',
+      outcome: 'refused',
+      check_id: checkId,
+      route: checkId,
+      patient_key,
+    });
+    const { rows: afterRefusal } = await sql<{ n: number }>`select count(*)::int as n from pg_dist_transaction`.execute(ctx.db);
+    expect(afterRefusal[0].n).toBe(0);
 
     // The check log and the results went to the workers' shards.
     for (const table of ['recognition_checks', 'results', 'result_accessions']) {
@@ -260,6 +284,21 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
       expect(byId.statusCode).toBe(200);
       expect(byId.json()).toMatchObject({ id: resultId, meta: { versionId: '2' }, identifier: [{ value: 'ACC-CITUS-1' }] });
       expect((await readById('0193a5f0-0000-7000-8000-000000000000')).statusCode).toBe(404);
+      // A hospital that never saw the patient is answered as if the result did not exist, and the refusal
+      // is audited under the result and its patient, found on whichever shard holds them.
+      const third = { tier: 'secondary', grade: 'A', province: 'Zhejiang', priceTier: 'T1', name: 'Wenzhou Third', city: 'Wenzhou' };
+      expect((await ctx.app.inject({ method: 'PUT', url: '/v1/hospitals/CT-THIRD', headers: admin, payload: third })).statusCode).toBe(201);
+      const stranger = { ...(await clientOf('CT-THIRD')), 'x-practitioner-id': 'DR-3' };
+      const refused = await ctx.app.inject({ url: `/fhir/r4/DiagnosticReport/${resultId}`, headers: stranger });
+      expect(refused.statusCode).toBe(404);
+      const { patient_key } = await ctx.db.selectFrom('results').select('patient_key').where('id', '=', resultId).executeTakeFirstOrThrow();
+      expect(await auditedRequest(ctx.db, refused.headers['x-request-id'] as string)).toMatchObject({
+        action: 'results.read',
+        outcome: 'refused',
+        hospital_id: 'CT-THIRD',
+        patient_key,
+        result_ids: [resultId],
+      });
     } finally {
       ctx.clock.set(now);
     }
