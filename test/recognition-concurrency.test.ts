@@ -77,9 +77,10 @@ describe('checks and decisions running at once', () => {
     expect(await rollup()).toEqual(incremental);
   });
 
-  // Shared: one write for the checks of the moment; routed (on Citus): one statement a check, naming its id.
+  // Shared: one read and one write for the checks of the moment; routed (on Citus): a read and a write a
+  // check, naming its patient and its id.
   it.each(['shared', 'routed'] as const)(
-    'shares one read among checks made at the same moment, each check keeping its own rows (%s writes)',
+    'shares statements among checks made at the same moment unless routed, each check keeping its own rows (%s)',
     async (form) => {
       const statements: { name: string; rows: number }[] = [];
       const spy: Prepared = async (name, query) => {
@@ -121,11 +122,17 @@ describe('checks and decisions running at once', () => {
         })),
       }));
       const ids = await Promise.all(checks.map((check) => store.record(check)));
-      // One read for the five patients (one row: the registry version and their results); shared: one write (a row per check).
-      expect(statements).toEqual([
-        { name: 'recognition_check_candidates', rows: 1 },
-        ...(form === 'shared' ? [{ name: 'recognition_check_record', rows: 5 }] : []),
-      ]);
+      // Shared: one read for the five patients (one row: the registry version and their results) and one
+      // write (a row per check). Routed: a read of each patient's results (the version read apart) and a
+      // write of each check, not prepared by name.
+      expect(statements).toEqual(
+        form === 'shared'
+          ? [
+              { name: 'recognition_check_candidates', rows: 1 },
+              { name: 'recognition_check_record', rows: 5 },
+            ]
+          : Array(5).fill({ name: 'recognition_check_candidates_routed', rows: 1 }),
+      );
       const queued = await sql<{ check_id: string }>`select check_id from agg_pending where check_id = any(${ids}::uuid[])`.execute(ctx.db);
       expect(queued.rows.map((r) => r.check_id).sort()).toEqual([...ids].sort());
       const answer = await sql<{ response: Record<string, unknown> }>`
@@ -159,6 +166,27 @@ describe('checks and decisions running at once', () => {
           },
         ]);
       }
+    },
+  );
+
+  it.each(['shared', 'routed'] as const)(
+    'judges a result with a registry at least as new as the read that found it, its issuer registered since the snapshot held (%s)',
+    async (form) => {
+      const snapshots = createRegistrySnapshots(ctx.db);
+      const store = createCheckStore(ctx.db, ctx.database.prepared, snapshots, { routed: async () => form === 'routed' });
+      const held = await snapshots.current();
+      const newcomer = await makeHospital(ctx.db);
+      expect(held.hospitals.has(newcomer)).toBe(false);
+      const key = patientKey(patientKeySecret, 'resident_id', patients[11]);
+      const resultId = await makeResult(ctx.db, {
+        hospitalId: newcomer,
+        patientKey: key,
+        itemCode: items[0],
+        kind: 'images',
+        performedAt: new Date(Date.now() - 86_400_000),
+      });
+      const facts = await store.loadFacts(receiver, items, key, new Date());
+      expect(facts.candidates.find((c) => c.result.id === resultId)?.issuer.id).toBe(newcomer);
     },
   );
 });

@@ -5,9 +5,9 @@ import type { Database, Prepared } from '../../db/database.ts';
 import type { CatalogueItem, CertificationEvent, HospitalFacts, RuleSet, ScopeFacts } from '../rules/index.ts';
 import { auditChecksFrom, auditCheckValues, type RequestOrigin } from '../audit/index.ts';
 import { rememberAnswersFrom, rememberAnswerValues, type IdempotentRequest } from '../idempotency/index.ts';
-import type { RegistrySnapshots } from '../registry/index.ts';
+import { registryVersionQuery, type RegistrySnapshots } from '../registry/index.ts';
 import { enqueueCheckValues, enqueueChecksFrom } from '../reports/index.ts';
-import { candidateResultsOf, candidateResultsQuery, type CandidateLookup } from '../results/index.ts';
+import { candidateResultsOf, candidateResultsQuery, patientCandidatesQuery, type CandidateLookup } from '../results/index.ts';
 import type { CandidateRow, StoredCandidate } from './candidates.ts';
 
 /**
@@ -15,7 +15,8 @@ import type { CandidateRow, StoredCandidate } from './candidates.ts';
  * same moment: one read of the patient's results with the registry's version (the results module's
  * query), one write of the check, its items and candidates, together with the rows the audit,
  * reports and idempotency modules add for it (their statements, over this one's `chk` rows). The
- * registry comes from the instance's snapshot (the registry module's).
+ * registry comes from the instance's snapshot (the registry module's). On Citus each check reads and
+ * writes by statements of its own, routed to its shards, and reads the registry's version apart.
  */
 
 export interface CheckFacts {
@@ -46,16 +47,28 @@ export function createCheckStore(
   options: {
     /** Told how many checks each shared statement served, once it succeeded (a failed batch is run again check by check). */
     shared?: (statement: 'read' | 'write', checks: number) => void;
-    /** Whether each check's write must name its rows' keys, one check a statement (on Citus: see recordQuery). */
+    /** Whether each check reads and writes by statements of its own that name its keys (on Citus: see patientCandidatesQuery and recordQuery). */
     routed?: () => Promise<boolean>;
   } = {},
 ): CheckStore {
   const { shared = () => {}, routed = async () => false } = options;
-  const lookup = batching(async (lookups: CandidateLookup[]) => {
+  const lookupShared = batching(async (lookups: CandidateLookup[]) => {
     const [found] = await prepared('recognition_check_candidates', candidateResultsQuery(db, lookups));
     shared('read', lookups.length);
     return candidateResultsOf(lookups, found);
   });
+  // Asked after a routed read has its rows, so each batch's statement starts after that read's snapshot.
+  const registryVersionNow = batching(async (asks: null[]) => {
+    const { version } = await registryVersionQuery(db).executeTakeFirstOrThrow();
+    return asks.map(() => version);
+  });
+  async function lookup(patient: CandidateLookup) {
+    if (!(await routed())) return lookupShared(patient);
+    const [found] = await prepared('recognition_check_candidates_routed', patientCandidatesQuery(db, patient));
+    shared('read', 1);
+    // Read after the results, the version is at least as new as the registry they were read with.
+    return candidateResultsOf([patient], { registry_version: await registryVersionNow(null), results: found.results })[0];
+  }
   const recordShared = batching(async (checks: NewCheck[]) => {
     const rows = await prepared('recognition_check_record', recordQuery(db, checks, 'shared'));
     shared('write', checks.length);

@@ -40,25 +40,44 @@ export interface CandidateResults {
  * same moment share it): their results since the earliest of their look-backs, with the registry's
  * version read in the same snapshot, so a check is judged with a registry at least as new as its
  * results. The statement names the patients' keys as a list, which PostgreSQL reads from the index
- * in one scan and Citus sends to the patients' shards only; candidateResultsOf splits the rows.
+ * in one scan; candidateResultsOf splits the rows.
  */
 export function candidateResultsQuery(db: Executor, lookups: readonly CandidateLookup[]) {
   const since = Math.min(...lookups.map(windowStart));
-  return sql<{ registry_version: number; results: (CandidateResultRow & { patient_key: string })[] }>`
+  return sql<{ registry_version: number; results: PatientResultRow[] }>`
     select (${registryVersionQuery(db)}) as registry_version,
       (select coalesce(json_agg(f), '[]') from (
-        select r.patient_key, r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at, r.reported_at,
-               r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes
-        from results r
+        select ${candidateColumns} from results r
         where r.patient_key = any(${[...new Set(lookups.map((l) => l.patientKey))]}::text[]) and r.performed_at >= ${new Date(since)}
       ) f) as results
   `.compile(db);
 }
 
+/**
+ * One patient's results of the look-back, without the registry's version: the read of a check on
+ * Citus, where it is a router query, planned and run on the patient's shard alone. With the version
+ * (a table of the coordinator's) in the same statement, Citus would plan it in three steps through
+ * intermediate results, the last one over a connection to the coordinator itself: two to three
+ * times the time (docs/scaling.md). The caller reads the version after it.
+ */
+export function patientCandidatesQuery(db: Executor, lookup: CandidateLookup) {
+  return sql<{ results: PatientResultRow[] }>`
+    select coalesce(json_agg(f), '[]') as results from (
+      select ${candidateColumns} from results r
+      where r.patient_key = ${lookup.patientKey} and r.performed_at >= ${new Date(windowStart(lookup))}
+    ) f
+  `.compile(db);
+}
+
+type PatientResultRow = CandidateResultRow & { patient_key: string };
+
+const candidateColumns = sql`r.patient_key, r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at,
+  r.reported_at, r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes`;
+
 /** Each lookup's results from the shared read: its patient's, within its look-back, newest first. */
 export function candidateResultsOf(
   lookups: readonly CandidateLookup[],
-  found: { registry_version: number; results: (CandidateResultRow & { patient_key: string })[] },
+  found: { registry_version: number; results: PatientResultRow[] },
 ): CandidateResults[] {
   // Each row made the engine's facts once, its time parsed once: sorting compares the parsed times.
   const byPatient = new Map<string, TimedFacts[]>();

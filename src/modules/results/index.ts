@@ -3,7 +3,7 @@
  * patient search and read by id, every result's history, and the candidate read of recognition checks. Owns
  * results and result_versions.
  */
-export { candidateResultsOf, candidateResultsQuery, resultFactsOf, type CandidateLookup } from './candidates.ts';
+export { candidateResultsOf, candidateResultsQuery, patientCandidatesQuery, resultFactsOf, type CandidateLookup } from './candidates.ts';
 export type { RecognisedBy, ResultChange, ResultChangeListener } from './history.ts';
 export { insertNewResults } from './accessions.ts';
 export { disclosureHours } from './read.ts';
