@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributedTables, referenceTables } from '../src/db/citus.ts';
 import { generateResidentId } from '../src/modules/patients/index.ts';
 import { catchUp, vacuumQueue } from '../src/modules/reports/index.ts';
-import { auditedRequest } from './helpers/audit.ts';
+import { auditedRequest, patientOfCheck } from './helpers/audit.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
 import { createCitusDatabase } from './helpers/citus.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
@@ -120,54 +120,33 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     await sql`select recover_prepared_transactions()`.execute(ctx.db);
     const checked = await check();
     expect(checked.statusCode).toBe(201);
-    const { rows: twoPhase } = await sql<{ n: number }>`select count(*)::int as n from pg_dist_transaction`.execute(ctx.db);
-    expect(twoPhase[0].n).toBe(0);
+    expect(await twoPhaseCommits()).toBe(0);
     const { checkId, items } = checked.json();
     expect(items[0].candidates).toEqual([
       expect.objectContaining({ resultId, outcome: 'RECOGNIZABLE', savings: { yuan: 280, minutes: 60, radiationMsv: 7 } }),
     ]);
 
-    const decided = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/recognition-checks/${checkId}/decisions`,
-      headers: receiverAuth,
-      payload: { decisions: [{ resultId, action: 'recognized' }] },
-    });
+    const decided = await decide(checkId, receiverAuth, { decisions: [{ resultId, action: 'recognized' }] });
     expect(decided.statusCode).toBe(201);
     expect(decided.json().decisions[0]).toMatchObject({ action: 'recognized', savings: { yuan: 280 } });
     // The decision, its audit event and queue entry are written on the check's shard alone, in one phase.
-    const { rows: afterDecision } = await sql<{ n: number }>`select count(*)::int as n from pg_dist_transaction`.execute(ctx.db);
-    expect(afterDecision[0].n).toBe(0);
-    const repeated = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/recognition-checks/${checkId}/decisions`,
-      headers: receiverAuth,
-      payload: { decisions: [{ resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }] },
+    expect(await twoPhaseCommits()).toBe(0);
+    const repeated = await decide(checkId, receiverAuth, {
+      decisions: [{ resultId, action: 'declined', reasonCode: 'D1_CONDITION_CHANGED' }],
     });
     expect(repeated.statusCode).toBe(409);
     // Another hospital's decision on the check is refused, and audited under the check's patient with the
     // check's route: on the check's shard, in one phase.
-    const refused = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/recognition-checks/${checkId}/decisions`,
-      headers: issuerAuth,
-      payload: { decisions: [{ resultId, action: 'recognized' }] },
-    });
+    const refused = await decide(checkId, issuerAuth, { decisions: [{ resultId, action: 'recognized' }] });
     expect(refused.statusCode).toBe(403);
-    const { patient_key } = await ctx.db
-      .selectFrom('recognition_checks')
-      .select('patient_key')
-      .where('id', '=', checkId)
-      .executeTakeFirstOrThrow();
     expect(await auditedRequest(ctx.db, refused.headers['x-request-id'] as string)).toMatchObject({
       action: 'recognition.decision',
       outcome: 'refused',
       check_id: checkId,
       route: checkId,
-      patient_key,
+      patient_key: await patientOfCheck(ctx.db, checkId),
     });
-    const { rows: afterRefusal } = await sql<{ n: number }>`select count(*)::int as n from pg_dist_transaction`.execute(ctx.db);
-    expect(afterRefusal[0].n).toBe(0);
+    expect(await twoPhaseCommits()).toBe(0);
 
     // The check log and the results went to the workers' shards.
     for (const table of ['recognition_checks', 'results', 'result_accessions']) {
@@ -320,6 +299,16 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
       headers: issuerAuth,
       payload: ctSubmission(patient, 'CT-CHEST'),
     });
+  }
+
+  function decide(checkId: string, headers: Record<string, string>, payload: object) {
+    return ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${checkId}/decisions`, headers, payload });
+  }
+
+  /** The two-phase commits Citus has recorded (and not yet recovered). */
+  async function twoPhaseCommits() {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_dist_transaction`.execute(ctx.db);
+    return rows[0].n;
   }
 
   function check(patient = idNumber) {

@@ -1,4 +1,4 @@
-import { auditedRequest } from './helpers/audit.ts';
+import { auditedRequest, patientOfCheck } from './helpers/audit.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/logger.ts';
@@ -382,16 +382,11 @@ describe('decisions', () => {
     const refused = await decide(checkId, [{ resultId: ids[0], action: 'recognized' }], otherAuth);
     expect(refused.statusCode).toBe(403);
     // Audited under the check's patient, which the other hospital's request did not name.
-    const { patient_key } = await ctx.db
-      .selectFrom('recognition_checks')
-      .select('patient_key')
-      .where('id', '=', checkId)
-      .executeTakeFirstOrThrow();
     expect(await auditedRequest(ctx.db, refused.headers['x-request-id'] as string)).toMatchObject({
       action: 'recognition.decision',
       outcome: 'refused',
       check_id: checkId,
-      patient_key,
+      patient_key: await patientOfCheck(ctx.db, checkId),
     });
     const stranger = await decide(checkId, [{ resultId: '00000000-0000-4000-8000-000000000000', action: 'recognized' }]);
     expect(stranger.statusCode).toBe(400);

@@ -12,3 +12,13 @@ export async function auditedRequest(db: Database, requestId: string) {
   }
   throw new Error(`no audit event for request ${requestId}`);
 }
+
+/** The patient key a check was made for (what its audit events are recorded under). */
+export async function patientOfCheck(db: Database, checkId: string): Promise<string> {
+  const { patient_key } = await db
+    .selectFrom('recognition_checks')
+    .select('patient_key')
+    .where('id', '=', checkId)
+    .executeTakeFirstOrThrow();
+  return patient_key;
+}
