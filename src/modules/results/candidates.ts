@@ -35,6 +35,12 @@ export interface CandidateResults {
   results: ResultFacts[];
 }
 
+/** A results row of the candidate reads, with its patient (a shared read returns several patients' rows). */
+type PatientResultRow = CandidateResultRow & { patient_key: string };
+
+const candidateColumns = sql`r.patient_key, r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at,
+  r.reported_at, r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes`;
+
 /**
  * The recognition check's read, in one statement for any number of patients (checks made at the
  * same moment share it): their results since the earliest of their look-backs, with the registry's
@@ -68,11 +74,6 @@ export function patientCandidatesQuery(db: Executor, lookup: CandidateLookup) {
     ) f
   `.compile(db);
 }
-
-type PatientResultRow = CandidateResultRow & { patient_key: string };
-
-const candidateColumns = sql`r.patient_key, r.id, r.accession_no, r.issuing_hospital_id, r.item_code, r.kind, r.status, r.performed_at,
-  r.reported_at, r.images_available, r.study_uid, r.critical_open, r.equipment, r.analyte_codes`;
 
 /** Each lookup's results from the shared read: its patient's, within its look-back, newest first. */
 export function candidateResultsOf(
