@@ -1,4 +1,4 @@
-// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--rate N] [--duration 20] [--warmup 30] [--pool 8] [--out results]`
+// `npm run bench:scale -- [--workers 1,2] [--repeat 1] [--connections 16] [--rate N] [--duration 20] [--warmup 30] [--pool 8] [--node-options='…'] [--out results]`
 // How the service scales with WORKERS, against a database filled by `npm run generate` (same
 // DATABASE_URL and secrets): for each worker count, after `--warmup` seconds of the same load (each
 // worker compiles and tunes its own code and heap, and one of several sees only its share of the
@@ -12,7 +12,10 @@
 // so that a machine whose speed drifts weighs on every worker count alike, and adds the medians.
 // `--rate N` sends the checks at N a second per worker (an open loop) instead of as fast as the
 // connections allow: two versions of the code then share the same statements, and their service CPU a
-// check compares them on a machine whose speed drifts.
+// check compares them on a machine whose speed drifts. `--node-options='…'` passes Node's own flags to
+// the service's processes (its workers inherit them; the `=` because the flags start with a dash), e.g.
+// `--node-options='--max-semi-space-size=64'` to try a heap setting, or
+// `--node-options='--cpu-prof --cpu-prof-dir=prof'` to profile every worker; the report records them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +49,7 @@ function options() {
       duration: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '30' },
       pool: { type: 'string', default: '8' },
+      'node-options': { type: 'string', default: '' },
       out: { type: 'string', default: 'results' },
     },
     strict: true,
@@ -59,6 +63,9 @@ function options() {
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(Number.isInteger(rate) && rate > 0))
     throw new UsageError('--rate takes checks a second per worker, e.g. 800');
+  const nodeOptions = values['node-options'].split(/\s+/).filter(Boolean);
+  if (nodeOptions.some((flag) => !flag.startsWith('-')))
+    throw new UsageError("--node-options takes Node's own flags, e.g. --node-options='--max-semi-space-size=64'");
   return {
     workers,
     repeat,
@@ -67,6 +74,7 @@ function options() {
     duration: Number(values.duration),
     warmup,
     pool: Number(values.pool),
+    nodeOptions,
     out: values.out,
   };
 }
@@ -95,6 +103,7 @@ async function measureStep({ opts, db, url, secret, seed, province }: Run, worke
     'src/server.ts',
     { ...benchServiceEnv(url, secret, opts.pool, 'warn'), WORKERS: String(workers) },
     '/readyz',
+    opts.nodeOptions,
   );
   try {
     const random = seededRandom(seed + workers + 1000 * (round - 1));
