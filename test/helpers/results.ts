@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { generateResidentId } from '../../src/modules/patients/index.ts';
@@ -64,4 +65,41 @@ export async function dumpDatabase(db: Database): Promise<string> {
     lines.push(...rows.rows.map((r) => r.row));
   }
   return lines.join('\n');
+}
+
+/** Resident ID numbers made for a test file, each remembered, to prove at the end that none is stored or logged. */
+export function sentIdNumbers() {
+  const sent: string[] = [];
+  const patientId = (birth?: string) => {
+    const id = residentId(birth);
+    sent.push(id);
+    return id;
+  };
+  return { sent, patientId };
+}
+
+export function searchResults(app: FastifyInstance, token: string, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/v1/results/search', headers: bearer(token), payload });
+}
+
+/**
+ * Fails when any of `idNumbers` (patient ID numbers a test file sent) is in the database or in the service's
+ * logs, in any spelling. `seen` names an accession number the dump must hold and a path the logs must hold,
+ * so that an empty dump or log cannot pass.
+ */
+export async function expectIdNumbersKeptNowhere(
+  ctx: { db: Database; logs: () => string },
+  idNumbers: string[],
+  seen: { accessionNo: string; path: string },
+) {
+  const dump = await dumpDatabase(ctx.db);
+  expect(dump).toContain(seen.accessionNo);
+  const logs = ctx.logs();
+  expect(logs).toContain(seen.path);
+  for (const idNumber of idNumbers) {
+    for (const spelling of [idNumber, idNumber.toUpperCase(), idNumber.toLowerCase(), idNumber.slice(0, 17)]) {
+      expect(dump).not.toContain(spelling);
+      expect(logs).not.toContain(spelling);
+    }
+  }
 }
