@@ -171,7 +171,13 @@ async function violations(
   const answer = response.json<Record<string, unknown>>();
   const batch = route.operationId === 'submitResultBatch' ? batchViolations(sent, answer as unknown as BatchAnswer, counts, stored) : [];
   const bodySchema = route.body ? schemas.resolve(route.body) : {};
-  const texts = await readBack(route.operationId, ctx, world, { params: sent.params, body: sent.body, bodySchema, answer });
+  const texts = await readBack(route.operationId, ctx, world, {
+    requestId: String(response.headers['x-request-id']),
+    params: sent.params,
+    body: sent.body,
+    bodySchema,
+    answer,
+  });
   return [
     ...batch,
     ...texts.flatMap((t) => textMismatches(t.sent, t.stored, t.schema, schemas.resolve).map((m) => `${t.label} altered: ${m}`)),

@@ -1,4 +1,5 @@
 import type { TestContext } from './context.ts';
+import { auditedRequest } from './audit.ts';
 import { bearer } from './auth.ts';
 import { percentEncode, type Fields } from './fuzz-hostile.ts';
 import type { JsonSchema } from './fuzz-schema.ts';
@@ -11,6 +12,8 @@ import type { FuzzWorld } from './fuzz-world.ts';
  * everything but the practitioner and the purpose (the rest is resolved, not kept as text).
  */
 export interface Written {
+  /** The request's id (its answer's `x-request-id`), which names its audit event. */
+  requestId: string;
   params: Fields;
   body: unknown;
   bodySchema: JsonSchema;
@@ -123,16 +126,12 @@ const readBacks: Record<string, ReadBack> = {
     return one('decisions', w, { decisions: ids.map((id) => byId.get(id)) }, without(w.body, 'practitionerId'));
   },
   searchResults: async (ctx, _world, w) => {
-    const event = await ctx.db
-      .selectFrom('audit_events')
-      .select(['practitioner_id', 'purpose'])
-      .where('action', '=', 'results.search')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    // The request's own event: other test files may search the same database at the same time.
+    const event = await auditedRequest(ctx.db, w.requestId);
     return one(
       'audit event of the search',
       w,
-      event && { practitionerId: event.practitioner_id, purpose: event.purpose },
+      { practitionerId: event.practitioner_id, purpose: event.purpose },
       only(w.body, 'practitionerId', 'purpose'),
     );
   },
