@@ -84,7 +84,7 @@ describe('POST /v1/results/search', () => {
     });
     for (const result of results) expect(Object.keys(result)).not.toContain('patientKey');
 
-    const event = await ctx.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const event = await auditedRequest(ctx.db, response.headers['x-request-id'] as string);
     expect(event).toMatchObject({
       action: 'results.search',
       hospital_id: world.hospitalA,
