@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Prepared } from '../src/db/database.ts';
+import { openDatabase, type Prepared } from '../src/db/database.ts';
 import { createCheckStore } from '../src/modules/recognition/check-store.ts';
 import { createRegistrySnapshots } from '../src/modules/registry/index.ts';
 import { catchUp, drainOnce, rebuildAggregates } from '../src/modules/reports/aggregator.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
-import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
+import { createTestContext, patientKeySecret, usingPostgres, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';
 
 let ctx: TestContext;
@@ -189,4 +189,51 @@ describe('checks and decisions running at once', () => {
       expect(facts.candidates.find((c) => c.result.id === resultId)?.issuer.id).toBe(newcomer);
     },
   );
+
+  // PostgreSQL plans a prepared statement anew at each execution while that custom plan looks cheaper
+  // than the plan it would keep; the check's statements must be planned once per connection.
+  it.skipIf(!usingPostgres)('plans the check’s read and write once per connection, not at every execution (PostgreSQL)', async () => {
+    // Enough other patients' results, analysed, for the estimates of a read to depend on the keys it names.
+    await sql`
+      insert into results (id, issuing_hospital_id, accession_no, patient_key, item_code, kind, status, performed_at, content_hash)
+      select gen_random_uuid(), ${issuer}, 'PLANNED-' || g, 'planned-patient-' || g % 2000, ${items[1]}, 'data', 'final',
+        now() - g % 1000 * interval '1 day', 'hash'
+      from generate_series(1, 20000) g`.execute(ctx.db);
+    await sql`analyze results`.execute(ctx.db);
+    const database = await openDatabase({ ...ctx.config.database, url: ctx.databaseUrl, poolSize: 1 });
+    try {
+      const store = createCheckStore(database.db, database.prepared, createRegistrySnapshots(database.db));
+      const now = new Date();
+      for (const [n, idNumber] of patients.entries()) {
+        const key = patientKey(patientKeySecret, 'resident_id', idNumber);
+        const facts = await store.loadFacts(receiver, items, key, now);
+        await store.record({
+          origin: { sourceAddress: '127.0.0.1', requestId: `planned-${n}` },
+          query: { items },
+          receiverId: receiver,
+          clientId: 'client-planned',
+          practitionerId: 'DR-1',
+          patientKey: key,
+          purpose: 'treatment',
+          context: {},
+          ruleSetVersion: facts.ruleSet.version,
+          now,
+          items: items.map((itemCode) => ({ itemCode, hasRecognizable: false })),
+          candidates: [],
+        });
+      }
+      // One connection: the statements above were prepared on the session this reads.
+      const plans = await sql<{ name: string; generic_plans: number; custom_plans: number }>`
+        select name, generic_plans, custom_plans from pg_prepared_statements where name like 'recognition_check_%' order by name`.execute(
+        database.db,
+      );
+      // Five custom plans first, as PostgreSQL does; then the kept plan for every other execution.
+      expect(plans.rows).toEqual([
+        { name: 'recognition_check_candidates', generic_plans: patients.length - 5, custom_plans: 5 },
+        { name: 'recognition_check_record', generic_plans: patients.length - 5, custom_plans: 5 },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
 });

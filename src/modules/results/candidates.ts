@@ -47,6 +47,12 @@ const candidateColumns = sql`r.patient_key, r.id, r.accession_no, r.issuing_hosp
  * version read in the same snapshot, so a check is judged with a registry at least as new as its
  * results. The statement names the patients' keys as a list, which PostgreSQL reads from the index
  * in one scan; candidateResultsOf splits the rows.
+ *
+ * The keys and the start of the window are read through sub-selects, which the planner cannot look
+ * into: its estimates are then the same whatever the values, so PostgreSQL keeps one plan for the
+ * prepared statement. Given the values themselves, each execution's plan looked cheaper than a kept
+ * one (it counted the keys named, a kept plan assumes ten), and PostgreSQL planned the read anew every
+ * time: up to a third of the read's CPU in PostgreSQL (docs/performance.md, Round 23).
  */
 export function candidateResultsQuery(db: Executor, lookups: readonly CandidateLookup[]) {
   const since = Math.min(...lookups.map(windowStart));
@@ -54,7 +60,8 @@ export function candidateResultsQuery(db: Executor, lookups: readonly CandidateL
     select (${registryVersionQuery(db)}) as registry_version,
       (select coalesce(json_agg(f), '[]') from (
         select ${candidateColumns} from results r
-        where r.patient_key = any(${[...new Set(lookups.map((l) => l.patientKey))]}::text[]) and r.performed_at >= ${new Date(since)}
+        where r.patient_key = any((select ${[...new Set(lookups.map((l) => l.patientKey))]}::text[])::text[])
+          and r.performed_at >= (select ${new Date(since)}::timestamptz)
       ) f) as results
   `.compile(db);
 }
