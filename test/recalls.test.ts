@@ -1,113 +1,40 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { auditedRequest } from './helpers/audit.ts';
-import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
-import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
-import { certify, makeHospital, makeHospitalClient, makeItem, makeScope } from './helpers/factories.ts';
+import { bearer, tokenFor } from './helpers/auth.ts';
+import { patientKeySecret } from './helpers/context.ts';
+import { certify, makeHospital, makeHospitalClient } from './helpers/factories.ts';
+import {
+  accessionNo,
+  adminAuth,
+  ago,
+  bystanderAuth,
+  check,
+  ct,
+  ctBody,
+  ctx,
+  day,
+  decide,
+  idNumber,
+  issuer,
+  issuerAuth,
+  national,
+  now,
+  ofResult,
+  receiver,
+  receiverAuth,
+  recallsOf,
+  recognised,
+  seq,
+  submit,
+  useRecallsWorld,
+} from './helpers/recalls-world.ts';
 
 // Recalls: a result some hospital recognised is later amended, withdrawn or falls under a retroactive
 // revocation; the recognising hospital is told, in the same transaction as the cause.
 
-let ctx: TestContext;
-const now = new Date('2026-11-30T02:00:00Z');
-const day = 86_400_000;
-const ago = (days: number) => new Date(now.getTime() - days * day);
-
-let issuer: string;
-let receiver: string;
-let bystander: string;
-let national: string;
-let ct: string;
-let issuerAuth: Record<string, string>;
-let receiverAuth: Record<string, string>;
-let bystanderAuth: Record<string, string>;
-let adminAuth: Record<string, string>;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ctx.clock.set(now);
-  issuer = await makeHospital(ctx.db, { city: 'Hangzhou' });
-  receiver = await makeHospital(ctx.db, { city: 'Ningbo', priceTier: 'T2' });
-  bystander = await makeHospital(ctx.db, { city: 'Wenzhou' });
-  national = await makeScope(ctx.db, { level: 'national' });
-  await certify(ctx.db, { hospitalId: issuer, scopeId: national });
-  ct = await makeItem(ctx.db, { name: 'CT chest', category: 'ct', validityDays: 30, prices: { T1: 320, T2: 280 }, minutesSaved: 60 });
-  const client = async (hospitalId: string) => {
-    const c = await makeHospitalClient(ctx.db, hospitalId);
-    return bearer(await tokenFor(ctx.app, c.clientId, c.clientSecret));
-  };
-  issuerAuth = await client(issuer);
-  receiverAuth = await client(receiver);
-  bystanderAuth = await client(bystander);
-  adminAuth = bearer(await adminToken(ctx.app));
-});
-afterAll(() => ctx.close());
-
-let idNumber: string;
-let seq = 300;
-let accessionNo: string;
-beforeEach(() => {
-  idNumber = generateResidentId('19700101', '330106', String(seq++));
-  accessionNo = `ACC-${seq}`;
-});
-
-const patient = () => ({ idType: 'resident_id', idNumber });
-const ctBody = (extra: Record<string, unknown> = {}) => ({
-  patient: patient(),
-  itemCode: ct,
-  performedAt: ago(5).toISOString(),
-  status: 'final',
-  studyUid: '1.2.3',
-  findings: 'No nodules.',
-  ...extra,
-});
-
-const submit = (body: object, acc = accessionNo) =>
-  ctx.app.inject({ method: 'PUT', url: `/v1/results/${acc}`, headers: issuerAuth, payload: body });
-
-const check = (headers = receiverAuth) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: '/v1/recognition-checks',
-    headers,
-    payload: { practitionerId: 'DR-9', patient: patient(), items: [ct], purpose: 'treatment' },
-  });
-
-const decide = (checkId: string, resultId: string, action = 'recognized', headers = receiverAuth) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: `/v1/recognition-checks/${checkId}/decisions`,
-    headers,
-    payload: { decisions: [{ resultId, action, ...(action === 'declined' ? { reasonCode: 'D6_OTHER', reasonText: 'x' } : {}) }] },
-  });
-
-const recallsOf = async (headers: Record<string, string>, query = '') => {
-  const response = await ctx.app.inject({ method: 'GET', url: `/v1/recalls${query}`, headers });
-  expect(response.statusCode).toBe(200);
-  return response.json().recalls as {
-    recallId: string;
-    cause: string;
-    result: { resultId: string; version: number | null };
-    [k: string]: unknown;
-  }[];
-};
-
-/** A result of the issuer, checked and recognised by the receiver; answers the ids. */
-async function recognised(extra: Record<string, unknown> = {}) {
-  const created = await submit(ctBody(extra));
-  expect(created.statusCode).toBe(201);
-  const resultId = created.json().resultId as string;
-  const checked = await check();
-  expect(checked.statusCode).toBe(201);
-  const checkId = checked.json().checkId as string;
-  const decided = await decide(checkId, resultId);
-  expect(decided.statusCode).toBe(201);
-  return { resultId, checkId, decisionId: decided.json().decisions[0].decisionId as string };
-}
-
-const ofResult = (recalls: Awaited<ReturnType<typeof recallsOf>>, resultId: string) =>
-  recalls.filter((r) => r.result.resultId === resultId);
+useRecallsWorld();
 
 describe('recalls of amended and withdrawn results', () => {
   it('an amendment of clinical content recalls the result from the hospital that recognised it, with what changed', async () => {
@@ -211,77 +138,6 @@ describe('recalls of amended and withdrawn results', () => {
     expect(Number(after.n)).toBe(Number(before.n));
     const stored = await ctx.app.inject({ method: 'GET', url: `/v1/results/${accessionNo}`, headers: issuerAuth });
     expect(stored.json()).toMatchObject({ resultId, version: 1, findings: 'No nodules.' });
-  });
-});
-
-describe('decisions are judged again at decision time', () => {
-  it('refuses a recognition of a result withdrawn since the check (409 with the reasons), logging nothing', async () => {
-    const created = await submit(ctBody());
-    const resultId = created.json().resultId as string;
-    const checkId = (await check()).json().checkId as string;
-    await submit(ctBody({ status: 'entered-in-error' }));
-    const refused = await decide(checkId, resultId);
-    expect(refused.statusCode).toBe(409);
-    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(refused.json()).toMatchObject({ status: 409, refused: [{ resultId, itemCode: ct, reasons: ['NR_REPORT_WITHDRAWN'] }] });
-    const decisions = await ctx.db.selectFrom('recognition_decisions').select('id').where('check_id', '=', checkId).execute();
-    expect(decisions).toEqual([]);
-    // A decline stays possible: the doctor repeats the exam.
-    expect((await decide(checkId, resultId, 'declined')).statusCode).toBe(201);
-  });
-
-  it('refuses a recognition of a result moved to another patient since the check, logging nothing', async () => {
-    const created = await submit(ctBody());
-    const resultId = created.json().resultId as string;
-    const checkId = (await check()).json().checkId as string;
-    await submit({
-      ...ctBody(),
-      patient: { idType: 'resident_id', idNumber: generateResidentId('19800202', '330106', String(seq)) },
-    });
-    const refused = await decide(checkId, resultId);
-    expect(refused.statusCode).toBe(409);
-    expect(refused.json()).toMatchObject({ refused: [{ resultId, itemCode: ct, reasons: [] }] });
-    expect(refused.json().detail).toMatch(/no longer indexed for this patient/);
-    const decisions = await ctx.db.selectFrom('recognition_decisions').select('id').where('check_id', '=', checkId).execute();
-    expect(decisions).toEqual([]);
-  });
-
-  it('refuses a recognition after a retroactive revocation recorded since the check', async () => {
-    const other = await makeHospital(ctx.db, { city: 'Hangzhou' });
-    await certify(ctx.db, { hospitalId: other, scopeId: national });
-    const otherClient = await makeHospitalClient(ctx.db, other);
-    const otherAuth = bearer(await tokenFor(ctx.app, otherClient.clientId, otherClient.clientSecret));
-    const created = await ctx.app.inject({ method: 'PUT', url: `/v1/results/${accessionNo}`, headers: otherAuth, payload: ctBody() });
-    const resultId = created.json().resultId as string;
-    const checkId = (await check()).json().checkId as string;
-    const revoked = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/hospitals/${other}/certifications`,
-      headers: adminAuth,
-      payload: { scopeId: national, status: 'revoked', effectiveFrom: ago(30).toISOString(), note: 'falsified QC records' },
-    });
-    expect(revoked.statusCode).toBe(201);
-    const refused = await decide(checkId, resultId);
-    expect(refused.statusCode).toBe(409);
-    expect(refused.json().refused[0].reasons).toContain('NR_ISSUER_REVOKED');
-  });
-});
-
-describe('a decision racing a withdrawal', () => {
-  it('either refuses the recognition or is recalled by the withdrawal: never a silent reuse', async () => {
-    for (let round = 0; round < 6; round++) {
-      const acc = `${accessionNo}-R${round}`;
-      const resultId = (await submit(ctBody(), acc)).json().resultId as string;
-      const checkId = (await check()).json().checkId as string;
-      const [decided, withdrawn] = await Promise.all([decide(checkId, resultId), submit(ctBody({ status: 'entered-in-error' }), acc)]);
-      expect(withdrawn.statusCode).toBe(200);
-      const recalled = ofResult(await recallsOf(receiverAuth), resultId);
-      if (decided.statusCode === 201) expect(recalled.map((r) => r.cause)).toEqual(['withdrawn']);
-      else {
-        expect(decided.statusCode).toBe(409);
-        expect(recalled).toEqual([]);
-      }
-    }
   });
 });
 

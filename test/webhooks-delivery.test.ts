@@ -1,120 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { KyselyPlugin } from 'kysely';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
-import {
-  enqueueWebhookEvent,
-  startWebhookDelivery,
-  type WebhookDelivery,
-  type WebhookDeliveryDeps,
-} from '../src/modules/webhooks/index.ts';
-import { createSecretBox, generateSigningSecret } from '../src/modules/webhooks/secrets.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { userAgent } from '../src/modules/webhooks/worker.ts';
-import { adminToken, bearer } from './helpers/auth.ts';
-import { createTestContext, type TestContext } from './helpers/context.ts';
-import { makeHospital } from './helpers/factories.ts';
-import { eventually, startReceiver, type Answer, type ReceivedWebhook, type Receiver } from './helpers/webhook-receiver.ts';
+import { bearer } from './helpers/auth.ts';
+import type { TestContext } from './helpers/context.ts';
+import { webhookDeliveryWorld } from './helpers/webhook-delivery-world.ts';
+import { eventually } from './helpers/webhook-receiver.ts';
 
 /**
- * The delivery worker against real HTTP receivers on this machine (NODE_ENV=development lets it reach
- * loopback), each verifying every signature with the standardwebhooks library. Time-outs, back-offs
- * and polls are set short.
+ * The delivery worker sending, retrying, failing and stopping, against real HTTP receivers (the set-up
+ * is in helpers/webhook-delivery-world.ts). Signing with a rotated secret and the address guard are
+ * in webhooks-delivery-security.test.ts.
  */
+const world = webhookDeliveryWorld();
+const { logLines, startWorker, receiver, endpointAt, queue, deliveryOf, settled } = world;
 let ctx: TestContext;
 let admin: string;
-const workers: WebhookDelivery[] = [];
-const receivers: Receiver[] = [];
-const logLines: string[] = [];
-const logger = createLogger(
-  'info',
-  new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  }),
-);
-
-beforeAll(async () => {
-  ctx = await createTestContext({
-    NODE_ENV: 'development',
-    WEBHOOK_TIMEOUT_MS: '400',
-    WEBHOOK_RETRY_BASE_MS: '20',
-    WEBHOOK_MAX_ATTEMPTS: '3',
-    WEBHOOK_POLL_INTERVAL_MS: '50',
-  });
-  admin = await adminToken(ctx.app);
+beforeAll(() => {
+  ({ ctx, admin } = world);
 });
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-  // What a test left undelivered is not for the next test's worker.
-  await ctx.db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
-});
-afterAll(() => ctx.close());
-
-type WorkerOptions = Partial<Omit<WebhookDeliveryDeps, 'config'>> & { webhooks?: Partial<Config['webhooks']>; nodeEnv?: Config['nodeEnv'] };
-
-function startWorker({ webhooks, nodeEnv, ...deps }: WorkerOptions = {}) {
-  const worker = startWebhookDelivery({
-    db: ctx.db,
-    listen: ctx.database.listen,
-    config: { nodeEnv: nodeEnv ?? ctx.config.nodeEnv, webhooks: { ...ctx.config.webhooks, ...webhooks } },
-    patientKeySecret: ctx.keys.patientKeySecret,
-    logger,
-    clock: ctx.clock,
-    ...deps,
-  });
-  workers.push(worker);
-  return worker;
-}
-
-async function receiver(answer?: (request: ReceivedWebhook, index: number) => Answer) {
-  const started = await startReceiver(answer);
-  receivers.push(started);
-  return started;
-}
-
-/** A hospital with one endpoint at the receiver; every request must verify with its secret. */
-async function endpointAt(target: Receiver, hospitalId?: string) {
-  const hospital = hospitalId ?? (await makeHospital(ctx.db));
-  const response = await ctx.app.inject({
-    method: 'POST',
-    url: '/v1/webhook-endpoints',
-    headers: bearer(admin),
-    payload: { hospitalId: hospital, url: target.url },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  const { id, secret } = response.json<{ id: string; secret: string }>();
-  target.verifyWith([secret]);
-  return { hospital, endpointId: id, secret };
-}
-
-async function queue(hospitalId: string, payload: Record<string, unknown> = { recallId: randomUUID() }) {
-  const eventId = randomUUID();
-  const queued = await ctx.db
-    .transaction()
-    .execute((trx) => enqueueWebhookEvent(trx, { hospitalId, eventType: 'recall.created', eventId, payload, now: ctx.clock() }));
-  return { eventId, queued };
-}
-
-function deliveryOf(eventId: string, endpointId?: string) {
-  let query = ctx.db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId);
-  if (endpointId) query = query.where('endpoint_id', '=', endpointId);
-  return query.executeTakeFirstOrThrow();
-}
-
-const settled = async (eventId: string, endpointId?: string) => {
-  let row = await deliveryOf(eventId, endpointId);
-  await eventually(async () => {
-    row = await deliveryOf(eventId, endpointId);
-    return row.status !== 'pending';
-  });
-  return row;
-};
 
 describe('delivering', () => {
   it('sends the Standard Webhooks envelope, signed, woken by the commit', async () => {
@@ -323,94 +228,5 @@ describe('delivering', () => {
     );
     expect(await deliveryOf(eventId)).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 410 });
     expect(target.received).toHaveLength(1);
-  });
-});
-
-describe('rotating the secret', () => {
-  it('signs with both secrets for 24 hours, then with the new one alone', async () => {
-    const target = await receiver();
-    const { hospital, endpointId, secret: previous } = await endpointAt(target);
-    const rotated = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/webhook-endpoints/${endpointId}/rotate-secret`,
-      headers: bearer(admin),
-    });
-    const current = rotated.json<{ secret: string }>().secret;
-    target.verifyWith([previous, current]);
-    startWorker();
-    const during = await queue(hospital);
-    await settled(during.eventId);
-    expect(target.received[0].signatures).toHaveLength(2);
-    expect(target.unverified).toEqual([]);
-
-    // The overlap is over.
-    await ctx.db
-      .updateTable('webhook_endpoints')
-      .set({ previous_secret_expires_at: new Date(Date.now() - 1_000) })
-      .where('id', '=', endpointId)
-      .execute();
-    target.verifyWith([current]);
-    const after = await queue(hospital);
-    await settled(after.eventId);
-    const [, message] = target.received;
-    expect(message.signatures).toHaveLength(1);
-    expect(target.unverified).toEqual([]);
-    expect(() => new Webhook(previous).verify(message.body, message.headers as Record<string, string>)).toThrow();
-  });
-});
-
-describe('the address guard at delivery time', () => {
-  const box = () => createSecretBox(ctx.keys.patientKeySecret);
-
-  async function endpointRow(hospitalId: string, url: string) {
-    const row = await ctx.db
-      .insertInto('webhook_endpoints')
-      .values({ hospital_id: hospitalId, url, secret_sealed: box().seal(generateSigningSecret()), created_by: 'test' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  it('refuses a host that now resolves to a private address, without connecting', async () => {
-    const hospital = await makeHospital(ctx.db);
-    await endpointRow(hospital, 'https://hooks.hospital.test/recalls');
-    let lookups = 0;
-    startWorker({
-      nodeEnv: 'production',
-      webhooks: { retryBaseMs: 60_000 },
-      random: () => 0.999,
-      resolve: async () => {
-        lookups += 1;
-        return [{ address: '10.0.0.7', family: 4 }];
-      },
-    });
-    const { eventId } = await queue(hospital);
-    await eventually(async () => (await deliveryOf(eventId)).attempts === 1 && (await deliveryOf(eventId)).last_error !== null);
-    expect(await deliveryOf(eventId)).toMatchObject({
-      status: 'pending',
-      last_status_code: null,
-      last_error: 'refused: host hooks.hospital.test resolves to 10.0.0.7, which is not a public address',
-    });
-    expect(lookups).toBe(1);
-  });
-
-  it('refuses plain http outside development', async () => {
-    const target = await receiver();
-    const { hospital } = await endpointAt(target);
-    startWorker({ nodeEnv: 'production' });
-    const { eventId } = await queue(hospital);
-    await eventually(async () => (await deliveryOf(eventId)).last_error !== null);
-    expect((await deliveryOf(eventId)).last_error).toBe('refused: the URL must be an https URL');
-    expect(target.received).toHaveLength(0);
-  });
-
-  it('connects to the address it checked, keeping the host name in the request', async () => {
-    const target = await receiver();
-    const hospital = await makeHospital(ctx.db);
-    await endpointRow(hospital, `http://hooks.hospital.test:${target.port}/recalls`);
-    startWorker({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
-    const { eventId } = await queue(hospital);
-    expect(await settled(eventId)).toMatchObject({ status: 'delivered' });
-    expect(target.received[0].headers.host).toBe(`hooks.hospital.test:${target.port}`);
   });
 });
