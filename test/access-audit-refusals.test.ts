@@ -1,42 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accession, check, ctx, decide, patient, world, useAccessAuditWorld } from './helpers/access-audit-world.ts';
 import { auditedRequest } from './helpers/audit.ts';
-import {
-  accessWorld,
-  checkBody,
-  get,
-  hospitalReader,
-  keyOf,
-  post,
-  requestIdOf,
-  resident,
-  searchBody,
-  sleep,
-  tokenRequest,
-} from './helpers/access.ts';
+import { get, hospitalReader, keyOf, post, requestIdOf, resident, searchBody, sleep, tokenRequest } from './helpers/access.ts';
 import { createTestContext, type TestContext } from './helpers/context.ts';
 import { makeHospital, makeHospitalClient } from './helpers/factories.ts';
-import { ctSubmission, dumpDatabase, putResult, residentId } from './helpers/results.ts';
+import { dumpDatabase, residentId } from './helpers/results.ts';
 
-let ctx: TestContext;
-let world: Awaited<ReturnType<typeof accessWorld>>;
-let resultId: string;
-const patient = residentId('19650101');
-const accession = 'ACC-AUDIT-1';
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ctx.clock.set('2026-11-29T02:00:00Z');
-  world = await accessWorld(ctx);
-  const put = await putResult(ctx.app, world.issuerClient.token, accession, ctSubmission(patient, world.ct));
-  expect(put.statusCode).toBe(201);
-  resultId = put.json().resultId;
-});
-afterAll(() => ctx.close());
-
-const check = (token: string, extra: Record<string, unknown> = {}) =>
-  post(ctx, '/v1/recognition-checks', checkBody(patient, [world.ct], extra), token);
-const decide = (token: string, checkId: string) =>
-  post(ctx, `/v1/recognition-checks/${checkId}/decisions`, { decisions: [{ resultId, action: 'recognized' }] }, token);
+useAccessAuditWorld();
 
 // Rule: a refused attempt on a patient-data endpoint is recorded too (outcome refused, and why), once its answer is sent.
 describe('refused attempts', () => {

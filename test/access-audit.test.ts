@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accession, check, ctx, decide, patient, resultId, world, useAccessAuditWorld } from './helpers/access-audit-world.ts';
 import { auditedRequest } from './helpers/audit.ts';
-import { accessWorld, checkBody, get, keyOf, post, requestIdOf, resident, searchBody, tokenRequest } from './helpers/access.ts';
+import { get, keyOf, post, requestIdOf, resident, searchBody, tokenRequest } from './helpers/access.ts';
 import { adminToken } from './helpers/auth.ts';
-import { adminCredentials, createTestContext, type TestContext } from './helpers/context.ts';
-import { ctSubmission, putResult, residentId } from './helpers/results.ts';
+import { adminCredentials } from './helpers/context.ts';
 
-let ctx: TestContext;
-let world: Awaited<ReturnType<typeof accessWorld>>;
+useAccessAuditWorld();
 let admin: string;
-let resultId: string;
-const patient = residentId('19650101');
-const accession = 'ACC-AUDIT-1';
-
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ctx.clock.set('2026-11-29T02:00:00Z');
-  world = await accessWorld(ctx);
   admin = await adminToken(ctx.app);
-  const put = await putResult(ctx.app, world.issuerClient.token, accession, ctSubmission(patient, world.ct));
-  expect(put.statusCode).toBe(201);
-  resultId = put.json().resultId;
 });
-afterAll(() => ctx.close());
-
-const check = (token: string, extra: Record<string, unknown> = {}) =>
-  post(ctx, '/v1/recognition-checks', checkBody(patient, [world.ct], extra), token);
-const decide = (token: string, checkId: string) =>
-  post(ctx, `/v1/recognition-checks/${checkId}/decisions`, { decisions: [{ resultId, action: 'recognized' }] }, token);
 
 // Rule: every disclosure of patient data is recorded with who, what, why, from where and by which request.
 describe('successful accesses to patient data', () => {

@@ -1,37 +1,10 @@
 import { auditedRequest, patientOfCheck } from './helpers/audit.ts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
+import { describe, expect, it } from 'vitest';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
-import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { makeHospitalClient, makeResult } from './helpers/factories.ts';
-import { ago, recognitionWorld } from './helpers/recognition-world.ts';
+import { ago, check, ct, ctx, issuer, key, receiverAuth, useRecognitionWorld } from './helpers/recognition-world.ts';
 
-let ctx: TestContext;
-let issuer: string;
-let receiverAuth: Record<string, string>;
-let ct: string;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ issuer, receiverAuth, ct } = await recognitionWorld(ctx));
-});
-afterAll(() => ctx.close());
-
-let idNumber: string;
-let key: string;
-let seq = 100;
-beforeEach(() => {
-  idNumber = generateResidentId('19800101', '330106', String(seq++));
-  key = patientKey(patientKeySecret, 'resident_id', idNumber);
-});
-
-const check = (items: string[], extra: Record<string, unknown> = {}, headers: Record<string, string> = receiverAuth) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: '/v1/recognition-checks',
-    headers,
-    payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment', ...extra },
-  });
+useRecognitionWorld();
 
 const decide = (checkId: string, decisions: object[], headers = receiverAuth) =>
   ctx.app.inject({ method: 'POST', url: `/v1/recognition-checks/${checkId}/decisions`, headers, payload: { decisions } });

@@ -1,42 +1,25 @@
 import { auditedRequest } from './helpers/audit.ts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { adminToken, bearer, tokenFor } from './helpers/auth.ts';
-import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeResult, makeScope } from './helpers/factories.ts';
-import { ago, recognitionWorld } from './helpers/recognition-world.ts';
+import {
+  ago,
+  alt,
+  check,
+  ct,
+  ctx,
+  idNumber,
+  issuer,
+  key,
+  lft,
+  receiver,
+  receiverAuth,
+  useRecognitionWorld,
+} from './helpers/recognition-world.ts';
 
-let ctx: TestContext;
-let receiver: string;
-let issuer: string;
-let receiverAuth: Record<string, string>;
-let ct: string;
-let lft: string;
-let alt: string;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ receiver, issuer, receiverAuth, ct, lft, alt } = await recognitionWorld(ctx));
-});
-afterAll(() => ctx.close());
-
-let idNumber: string;
-let key: string;
-let seq = 100;
-beforeEach(() => {
-  idNumber = generateResidentId('19800101', '330106', String(seq++));
-  key = patientKey(patientKeySecret, 'resident_id', idNumber);
-});
-
-const check = (items: string[], extra: Record<string, unknown> = {}, headers: Record<string, string> = receiverAuth) =>
-  ctx.app.inject({
-    method: 'POST',
-    url: '/v1/recognition-checks',
-    headers,
-    payload: { practitionerId: 'DR-7', patient: { idType: 'resident_id', idNumber }, items, purpose: 'treatment', ...extra },
-  });
+useRecognitionWorld();
 
 describe('recognition checks', () => {
   it('finds a recognisable CT from another hospital, priced at the receiver’s tier', async () => {

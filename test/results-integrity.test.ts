@@ -1,20 +1,13 @@
 // Writing results safely: what a PUT refuses (invalid content, a client that may not write) and what concurrent PUTs of one
 // accession number leave behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateResidentId, residentIdCheckChar } from '../src/modules/patients/index.ts';
 import { adminToken } from './helpers/auth.ts';
-import { createTestContext, type TestContext } from './helpers/context.ts';
-import { ctSubmission, expectIdNumbersKeptNowhere, putResult, residentId, resultsWorld, sentIdNumbers } from './helpers/results.ts';
+import { ctx, useResultsWorld, world } from './helpers/results-world.ts';
+import { ctSubmission, expectIdNumbersKeptNowhere, putResult, residentId, sentIdNumbers } from './helpers/results.ts';
 
-let ctx: TestContext;
-let world: Awaited<ReturnType<typeof resultsWorld>>;
 const { sent: idNumbersSent, patientId } = sentIdNumbers();
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  world = await resultsWorld(ctx.app, ctx.db);
-});
-afterAll(() => ctx.close());
+useResultsWorld();
 
 describe('validation', () => {
   const valid = () => ctSubmission(residentId(), world.ct);

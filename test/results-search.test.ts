@@ -1,29 +1,14 @@
 // The patient search: a hospital's doctor reads one patient's results from every hospital, for treatment only.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { patientResultsQuery } from '../src/modules/results/repository.ts';
 import { auditedRequest } from './helpers/audit.ts';
 import { adminToken, bearer } from './helpers/auth.ts';
-import { createTestContext, type TestContext } from './helpers/context.ts';
-import {
-  ctSubmission,
-  expectIdNumbersKeptNowhere,
-  putResult,
-  residentId,
-  resultsWorld,
-  searchResults,
-  sentIdNumbers,
-} from './helpers/results.ts';
+import { ctx, useResultsWorld, world } from './helpers/results-world.ts';
+import { ctSubmission, expectIdNumbersKeptNowhere, putResult, residentId, searchResults, sentIdNumbers } from './helpers/results.ts';
 
-let ctx: TestContext;
-let world: Awaited<ReturnType<typeof resultsWorld>>;
 const { sent: idNumbersSent, patientId } = sentIdNumbers();
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  world = await resultsWorld(ctx.app, ctx.db);
-});
-afterAll(() => ctx.close());
+useResultsWorld();
 
 describe('POST /v1/results/search', () => {
   let idNumber: string;

@@ -1,18 +1,11 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer } from './helpers/auth.ts';
-import { createTestContext, type TestContext } from './helpers/context.ts';
-import { ctSubmission, expectIdNumbersKeptNowhere, putResult, resultsWorld, searchResults, sentIdNumbers } from './helpers/results.ts';
+import { ctx, useResultsWorld, world } from './helpers/results-world.ts';
+import { ctSubmission, expectIdNumbersKeptNowhere, putResult, searchResults, sentIdNumbers } from './helpers/results.ts';
 
-let ctx: TestContext;
-let world: Awaited<ReturnType<typeof resultsWorld>>;
 const { sent: idNumbersSent, patientId } = sentIdNumbers();
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  world = await resultsWorld(ctx.app, ctx.db);
-});
-afterAll(() => ctx.close());
+useResultsWorld();
 
 describe('PUT /v1/results/{accessionNo}', () => {
   it('creates a result (201, Location) and answers the stored result', async () => {

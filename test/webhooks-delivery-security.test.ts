@@ -1,23 +1,26 @@
 import { Webhook } from 'standardwebhooks';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSecretBox, generateSigningSecret } from '../src/modules/webhooks/secrets.ts';
 import { bearer } from './helpers/auth.ts';
-import type { TestContext } from './helpers/context.ts';
 import { makeHospital } from './helpers/factories.ts';
-import { webhookDeliveryWorld } from './helpers/webhook-delivery-world.ts';
+import {
+  admin,
+  ctx,
+  deliveryOf,
+  endpointAt,
+  queue,
+  receiver,
+  settled,
+  startWorker,
+  useWebhookDeliveryWorld,
+} from './helpers/webhook-delivery-world.ts';
 import { eventually } from './helpers/webhook-receiver.ts';
 
 /**
  * The delivery worker's signatures across a secret rotation, and its address guard at delivery time,
  * against real HTTP receivers (the set-up is in helpers/webhook-delivery-world.ts).
  */
-const world = webhookDeliveryWorld();
-const { startWorker, receiver, endpointAt, queue, deliveryOf, settled } = world;
-let ctx: TestContext;
-let admin: string;
-beforeAll(() => {
-  ({ ctx, admin } = world);
-});
+useWebhookDeliveryWorld();
 
 describe('rotating the secret', () => {
   it('signs with both secrets for 24 hours, then with the new one alone', async () => {

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { KyselyPlugin } from 'kysely';
 import { Webhook } from 'standardwebhooks';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userAgent } from '../src/modules/webhooks/worker.ts';
 import { bearer } from './helpers/auth.ts';
-import type { TestContext } from './helpers/context.ts';
-import { webhookDeliveryWorld } from './helpers/webhook-delivery-world.ts';
+import {
+  admin,
+  ctx,
+  deliveryOf,
+  endpointAt,
+  logLines,
+  queue,
+  receiver,
+  settled,
+  startWorker,
+  useWebhookDeliveryWorld,
+} from './helpers/webhook-delivery-world.ts';
 import { eventually } from './helpers/webhook-receiver.ts';
 
 /**
@@ -13,13 +23,7 @@ import { eventually } from './helpers/webhook-receiver.ts';
  * is in helpers/webhook-delivery-world.ts). Signing with a rotated secret and the address guard are
  * in webhooks-delivery-security.test.ts.
  */
-const world = webhookDeliveryWorld();
-const { logLines, startWorker, receiver, endpointAt, queue, deliveryOf, settled } = world;
-let ctx: TestContext;
-let admin: string;
-beforeAll(() => {
-  ({ ctx, admin } = world);
-});
+useWebhookDeliveryWorld();
 
 describe('delivering', () => {
   it('sends the Standard Webhooks envelope, signed, woken by the commit', async () => {

@@ -19,29 +19,30 @@ type WorkerOptions = Partial<Omit<WebhookDeliveryDeps, 'config'>> & { webhooks?:
 /**
  * The delivery worker against real HTTP receivers on this machine (NODE_ENV=development lets it reach
  * loopback), each verifying every signature with the standardwebhooks library. Time-outs, back-offs
- * and polls are set short.
+ * and polls are set short. Shared by test/webhooks-delivery.test.ts and webhooks-delivery-security.
  *
- * Call once at the top of a test file: it registers the file's set-up and tear-down (a test context,
- * an administrator's token; after each test its workers stopped, its receivers closed and every
- * endpoint disabled) and returns what the tests drive the worker with. `ctx` and `admin` are set
- * once the file's `beforeAll` has run.
+ * The bindings are live: a test file calls `useWebhookDeliveryWorld` once and reads what its hooks set
+ * (a test context, an administrator's token; after each test its workers stopped, its receivers closed
+ * and every endpoint disabled).
  */
-export function webhookDeliveryWorld() {
-  let ctx: TestContext;
-  let admin: string;
-  const workers: WebhookDelivery[] = [];
-  const receivers: Receiver[] = [];
-  const logLines: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+export let ctx: TestContext;
+export let admin: string;
+const workers: WebhookDelivery[] = [];
+const receivers: Receiver[] = [];
+/** Everything the workers logged, a line at a time. */
+export const logLines: string[] = [];
+const logger = createLogger(
+  'info',
+  new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  }),
+);
 
+/** Registers the hooks that build the world before the test file, tidy after each test and close it after. */
+export function useWebhookDeliveryWorld() {
   beforeAll(async () => {
     ctx = await createTestContext({
       NODE_ENV: 'development',
@@ -59,79 +60,62 @@ export function webhookDeliveryWorld() {
     await ctx.db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
   });
   afterAll(() => ctx.close());
-
-  function startWorker({ webhooks, nodeEnv, ...deps }: WorkerOptions = {}) {
-    const worker = startWebhookDelivery({
-      db: ctx.db,
-      listen: ctx.database.listen,
-      config: { nodeEnv: nodeEnv ?? ctx.config.nodeEnv, webhooks: { ...ctx.config.webhooks, ...webhooks } },
-      patientKeySecret: ctx.keys.patientKeySecret,
-      logger,
-      clock: ctx.clock,
-      ...deps,
-    });
-    workers.push(worker);
-    return worker;
-  }
-
-  async function receiver(answer?: (request: ReceivedWebhook, index: number) => Answer) {
-    const started = await startReceiver(answer);
-    receivers.push(started);
-    return started;
-  }
-
-  /** A hospital with one endpoint at the receiver; every request must verify with its secret. */
-  async function endpointAt(target: Receiver, hospitalId?: string) {
-    const hospital = hospitalId ?? (await makeHospital(ctx.db));
-    const response = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/webhook-endpoints',
-      headers: bearer(admin),
-      payload: { hospitalId: hospital, url: target.url },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    const { id, secret } = response.json<{ id: string; secret: string }>();
-    target.verifyWith([secret]);
-    return { hospital, endpointId: id, secret };
-  }
-
-  async function queue(hospitalId: string, payload: Record<string, unknown> = { recallId: randomUUID() }) {
-    const eventId = randomUUID();
-    const queued = await ctx.db
-      .transaction()
-      .execute((trx) => enqueueWebhookEvent(trx, { hospitalId, eventType: 'recall.created', eventId, payload, now: ctx.clock() }));
-    return { eventId, queued };
-  }
-
-  function deliveryOf(eventId: string, endpointId?: string) {
-    let query = ctx.db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId);
-    if (endpointId) query = query.where('endpoint_id', '=', endpointId);
-    return query.executeTakeFirstOrThrow();
-  }
-
-  const settled = async (eventId: string, endpointId?: string) => {
-    let row = await deliveryOf(eventId, endpointId);
-    await eventually(async () => {
-      row = await deliveryOf(eventId, endpointId);
-      return row.status !== 'pending';
-    });
-    return row;
-  };
-
-  return {
-    get ctx() {
-      return ctx;
-    },
-    get admin() {
-      return admin;
-    },
-    /** Everything the workers logged, a line at a time. */
-    logLines,
-    startWorker,
-    receiver,
-    endpointAt,
-    queue,
-    deliveryOf,
-    settled,
-  };
 }
+
+export function startWorker({ webhooks, nodeEnv, ...deps }: WorkerOptions = {}) {
+  const worker = startWebhookDelivery({
+    db: ctx.db,
+    listen: ctx.database.listen,
+    config: { nodeEnv: nodeEnv ?? ctx.config.nodeEnv, webhooks: { ...ctx.config.webhooks, ...webhooks } },
+    patientKeySecret: ctx.keys.patientKeySecret,
+    logger,
+    clock: ctx.clock,
+    ...deps,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+export async function receiver(answer?: (request: ReceivedWebhook, index: number) => Answer) {
+  const started = await startReceiver(answer);
+  receivers.push(started);
+  return started;
+}
+
+/** A hospital with one endpoint at the receiver; every request must verify with its secret. */
+export async function endpointAt(target: Receiver, hospitalId?: string) {
+  const hospital = hospitalId ?? (await makeHospital(ctx.db));
+  const response = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/webhook-endpoints',
+    headers: bearer(admin),
+    payload: { hospitalId: hospital, url: target.url },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  const { id, secret } = response.json<{ id: string; secret: string }>();
+  target.verifyWith([secret]);
+  return { hospital, endpointId: id, secret };
+}
+
+export async function queue(hospitalId: string, payload: Record<string, unknown> = { recallId: randomUUID() }) {
+  const eventId = randomUUID();
+  const queued = await ctx.db
+    .transaction()
+    .execute((trx) => enqueueWebhookEvent(trx, { hospitalId, eventType: 'recall.created', eventId, payload, now: ctx.clock() }));
+  return { eventId, queued };
+}
+
+export function deliveryOf(eventId: string, endpointId?: string) {
+  let query = ctx.db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId);
+  if (endpointId) query = query.where('endpoint_id', '=', endpointId);
+  return query.executeTakeFirstOrThrow();
+}
+
+export const settled = async (eventId: string, endpointId?: string) => {
+  let row = await deliveryOf(eventId, endpointId);
+  await eventually(async () => {
+    row = await deliveryOf(eventId, endpointId);
+    return row.status !== 'pending';
+  });
+  return row;
+};
