@@ -1,21 +1,11 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Kysely } from 'kysely';
 import type { DB } from '../src/db/schema.ts';
-import {
-  catchUp,
-  drainIfFree,
-  drainOnce,
-  drainSteps,
-  queueLag,
-  rebuildAggregates,
-  startAggregator,
-} from '../src/modules/reports/aggregator.ts';
-import { createTestContext, usingPostgres, type TestContext } from './helpers/context.ts';
+import { catchUp, drainOnce, drainSteps, queueLag, rebuildAggregates, startAggregator } from '../src/modules/reports/aggregator.ts';
+import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
 import { generateResidentId, patientKey } from '../src/modules/patients/index.ts';
 import { bearer, tokenFor } from './helpers/auth.ts';
-import { patientKeySecret } from './helpers/context.ts';
 import { certify, makeHospital, makeHospitalClient, makeItem, makeResult, makeScope } from './helpers/factories.ts';
 
 let ctx: TestContext;
@@ -177,26 +167,6 @@ describe('the queue kept lean', () => {
   });
 });
 
-describe('one aggregator at a time, across instances (PostgreSQL)', () => {
-  it.skipIf(!usingPostgres)('an instance that finds another counting gives up at once, holding no connection waiting', async () => {
-    const other = new pg.Client({ connectionString: ctx.databaseUrl! });
-    await other.connect();
-    try {
-      await other.query('begin');
-      await other.query('select pg_advisory_xact_lock(730100712)');
-      expect(await drainIfFree(ctx.db)).toBeNull();
-      const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(
-        ctx.db,
-      );
-      expect(waiting.rows[0].n).toBe(0);
-      await other.query('commit');
-      expect(await drainIfFree(ctx.db)).toEqual(expect.any(Number));
-    } finally {
-      await other.end();
-    }
-  });
-});
-
 describe('flows per issuer, month and year', () => {
   it('keeps each issuer’s month and year of flows as one row of arrays equal to the pairs counted', async () => {
     const scope = await makeScope(ctx.db);
@@ -268,33 +238,5 @@ describe('flows per issuer, month and year', () => {
     expect(counted.filter((r) => r.row.endsWith(' {2,1} {4000,2000}'))).toHaveLength(2); // its month and its year
     await rebuildAggregates(ctx.db);
     expect(await packed()).toEqual(counted);
-  });
-});
-
-describe('listening for changes (PostgreSQL)', () => {
-  it.skipIf(!usingPostgres)('reconnects after its connection is cut, and says when it may have missed announcements', async () => {
-    const states: boolean[] = [];
-    const heard: string[] = [];
-    const stop = await ctx.database.listen(
-      'test_channel',
-      (payload) => heard.push(payload),
-      (listening) => states.push(listening),
-    );
-    try {
-      expect(states).toEqual([true]);
-      const listener = async () =>
-        (
-          await sql<{
-            pid: number;
-          }>`select pid from pg_stat_activity where datname = current_database() and query = 'listen "test_channel"'`.execute(ctx.db)
-        ).rows;
-      const [first] = await listener();
-      await sql`select pg_terminate_backend(${first.pid})`.execute(ctx.db);
-      await vi.waitFor(() => expect(states).toEqual([true, false, true]), { timeout: 5_000 });
-      await sql`select pg_notify('test_channel', 'after the cut')`.execute(ctx.db);
-      await vi.waitFor(() => expect(heard).toEqual(['after the cut']), { timeout: 2_000 });
-    } finally {
-      await stop();
-    }
   });
 });

@@ -1,44 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { declineReasonSystem, suggestionUuid } from '../src/modules/cds-hooks/index.ts';
-import { generateResidentId, patientKey, residentIdSystem } from '../src/modules/patients/index.ts';
+import { residentIdSystem } from '../src/modules/patients/index.ts';
 import { itemCodeSystem } from '../src/modules/registry/index.ts';
 import { catchUp } from '../src/modules/reports/index.ts';
 import { auditedRequest } from './helpers/audit.ts';
 import { adminToken, bearer } from './helpers/auth.ts';
 import { cdsJwt, orderSelect, orderSign, registerCdsClient, specFeedback, specResponse, type CdsClient } from './helpers/cds-hooks.ts';
-import { createTestContext, patientKeySecret, type TestContext } from './helpers/context.ts';
-import { certify, makeHospital, makeItem, makeResult, makeScope } from './helpers/factories.ts';
+import { ago, client, ct, ctx, idNumber, issuer, key, now, receiver, xray, useCdsHooksWorld } from './helpers/cds-hooks-world.ts';
+import { makeHospital, makeResult } from './helpers/factories.ts';
 
-let ctx: TestContext;
-const now = new Date('2026-11-30T02:00:00Z');
-const ago = (days: number) => new Date(now.getTime() - days * 86_400_000);
-
-let receiver: string;
-let issuer: string;
-let client: CdsClient;
-let ct: string;
-let xray: string;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ctx.clock.set(now);
-  receiver = await makeHospital(ctx.db, { city: 'Ningbo', priceTier: 'T2' });
-  issuer = await makeHospital(ctx.db, { name: 'Hangzhou First' });
-  await certify(ctx.db, { hospitalId: issuer, scopeId: await makeScope(ctx.db, { level: 'national' }) });
-  ct = await makeItem(ctx.db, { name: 'CT chest', category: 'ct', prices: { T1: 320, T2: 280 }, minutesSaved: 60, radiationMsv: 7 });
-  xray = await makeItem(ctx.db, { name: 'Chest X-ray', category: 'xray', prices: { T2: 60 }, minutesSaved: 30, radiationMsv: 0.1 });
-  client = await registerCdsClient(ctx.app, receiver);
-});
-afterAll(() => ctx.close());
-
-let idNumber: string;
-let key: string;
-let seq = 100;
-beforeEach(() => {
-  idNumber = generateResidentId('19700101', '330106', String(seq++));
-  key = patientKey(patientKeySecret, 'resident_id', idNumber);
-});
+/** CDS Hooks feedback: a card's outcome as a recognition or a reasoned decline (test/helpers/cds-hooks-world.ts). */
+useCdsHooksWorld();
 
 const url = (serviceId: string, path = '') => `${ctx.config.publicUrl}/cds-services/${serviceId}${path}`;
 
