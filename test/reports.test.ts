@@ -135,6 +135,45 @@ describe('savings report', () => {
     expect((await ctx.app.inject({ url: '/v1/reports/savings?from=2020-01-01&to=2026-11-20', headers: admin })).statusCode).toBe(400);
   });
 
+  it('counts the recognition rate on the check’s day, by issuer for one hospital as for all', async () => {
+    // Two Ningbo checks at 23:30 on 1 December in Shanghai, recognised after midnight; a third after midnight, undecided.
+    const recognised = (c: Map<string, string[]>) => [{ resultId: c.get(ct)![0], action: 'recognized' }];
+    const late = [
+      await scenario('ningbo', 5, new Date('2026-12-01T15:30:00Z'), [ct], recognised),
+      await scenario('ningbo', 6, new Date('2026-12-01T15:30:00Z'), [ct], recognised),
+    ];
+    await scenario('ningbo', 7, new Date('2026-12-01T16:20:00Z'), [ct], () => []);
+    ctx.clock.set('2026-12-01T16:30:00Z');
+    for (const { checkId, decisions } of late) {
+      const decided = await ctx.app.inject({
+        method: 'POST',
+        url: `/v1/recognition-checks/${checkId}/decisions`,
+        headers: hospitals.ningbo.auth,
+        payload: { decisions },
+      });
+      expect(decided.statusCode).toBe(201);
+    }
+    await catchUp(ctx.db);
+    ctx.clock.set('2026-12-03T04:00:00Z');
+    const byIssuer = async (day: string, query: string, headers = admin) =>
+      (await ctx.app.inject({ url: `/v1/reports/savings?from=${day}&to=${day}&groupBy=issuing-hospital${query}`, headers })).json();
+    for (const [day, rate, recognitions] of [
+      ['2026-12-01', 1, 0],
+      ['2026-12-02', 0, 2],
+    ] as const) {
+      // Every receiver, from the roll-ups; one receiver, for an administrator and for the hospital itself, from the fine aggregates.
+      const answers = [
+        await byIssuer(day, ''),
+        await byIssuer(day, `&hospitalId=${hospitals.ningbo.id}`),
+        await byIssuer(day, '', hospitals.ningbo.auth),
+      ];
+      for (const { rows, totals } of answers) {
+        expect(rows).toEqual([expect.objectContaining({ key: hospitals.issuer.id, recognitionRate: rate, recognitions })]);
+        expect(totals).toMatchObject({ recognitionRate: rate, recognitions });
+      }
+    }
+  });
+
   it('keeps aggregates equal to a recount from the log', async () => {
     const tables = [
       'agg_check_items',

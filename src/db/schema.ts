@@ -108,6 +108,10 @@ export interface AggIssuerCandidates {
   item_code: string;
   local_day: string;
   receiving_hospital_id: string;
+  /**
+   * Of those check items, how many recognised a result of the issuer (counted on the check's day): the recognition rate's numerator by issuer
+   */
+  recognized: Generated<number>;
   with_recognizable: Generated<number>;
 }
 

@@ -106,6 +106,15 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     on conflict (local_day, receiving_hospital_id, item_code) do update set recognized = agg_check_items.recognized + excluded.recognized`.execute(
     trx,
   );
+  // And per issuer: the check items that recognised one of its results, against those it had a recognisable candidate for.
+  await sql`
+    insert into agg_issuer_candidates (local_day, issuing_hospital_id, receiving_hospital_id, item_code, recognized)
+    select ${decisionCheckDay}, d.issuing_hospital_id, d.receiving_hospital_id, d.item_code, count(*)
+    from ${decisions} d
+    where d.action = 'recognized'
+    group by 1, 2, 3, 4
+    on conflict (local_day, issuing_hospital_id, receiving_hospital_id, item_code) do update set
+      recognized = agg_issuer_candidates.recognized + excluded.recognized`.execute(trx);
   await sql`
     insert into agg_decisions (local_day, receiving_hospital_id, issuing_hospital_id, item_code, same_hospital,
                                recognitions, declines, flagged_declines, yuan, minutes, radiation_msv)

@@ -41,7 +41,7 @@ export interface CheckFigures {
   label: string;
   checks: number;
   with_recognizable: number;
-  recognized: number | null;
+  recognized: number;
 }
 export interface DecisionFigures {
   key: string;
@@ -77,12 +77,10 @@ export async function savingsFigures(db: Database, groupBy: SavingsGrouping | 't
   const patients = sql<PatientFigures>`
     select ${key} as key, ${label} as label, count(distinct (a.local_day, a.patient_hash)) as patients
     from agg_recognized_patients a ${joins(byIssuer)} where ${where(filter)} and not a.same_hospital group by 1, 2`;
-  // The issuer's view of checks comes from the per-issuer candidate counts.
-  const checks = byIssuer
-    ? sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, null as recognized
-        from agg_issuer_candidates a ${joins(true)} where ${where(filter)} group by 1, 2`
-    : sql<CheckFigures>`select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized
-        from agg_check_items a ${joins(false)} where ${where(filter)} group by 1, 2`;
+  // The issuer's view of checks comes from the per-issuer candidate counts; both count recognitions on the check's day.
+  const checks = sql<CheckFigures>`
+    select ${key} as key, ${label} as label, sum(a.check_items) as checks, sum(a.with_recognizable) as with_recognizable, sum(a.recognized) as recognized
+    from ${sql.table(byIssuer ? 'agg_issuer_candidates' : 'agg_check_items')} a ${joins(byIssuer)} where ${where(filter)} group by 1, 2`;
   const decisions = sql<DecisionFigures>`
     select ${key} as key, ${label} as label,
       coalesce(sum(a.recognitions) filter (where not a.same_hospital), 0) as recognitions,

@@ -25,7 +25,10 @@ const figures = {
   recognitions: z.number().int().describe('Mutual (inter-hospital) recognitions'),
   declines: z.number().int(),
   flaggedDeclines: z.number().int().describe('Declines of a recognisable result with no advisory: for review'),
-  recognitionRate: z.number().nullable().describe('Checked items with a recognition / checked items with a recognisable candidate'),
+  recognitionRate: z
+    .number()
+    .nullable()
+    .describe("Checked items with a recognition / checked items with a recognisable candidate, both counted on the check's day"),
   yuan: z.number(),
   minutes: z.number(),
   radiationMsv: z.number(),

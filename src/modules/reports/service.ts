@@ -41,8 +41,6 @@ type Figures = Awaited<ReturnType<typeof repo.savingsFigures>>;
 function toRow(key: string, label: string, c?: repo.CheckFigures, d?: repo.DecisionFigures, p?: repo.PatientFigures) {
   const recognitions = d?.recognitions ?? 0;
   const withRecognizable = c?.with_recognizable ?? 0;
-  // Per issuer, a check item was recognised when one of the issuer's results was (one per item).
-  const recognised = c?.recognized ?? recognitions + (d?.own_recognitions ?? 0);
   const minutes = d?.minutes ?? 0;
   const patients = p?.patients ?? 0;
   return {
@@ -53,7 +51,7 @@ function toRow(key: string, label: string, c?: repo.CheckFigures, d?: repo.Decis
     recognitions,
     declines: d?.declines ?? 0,
     flaggedDeclines: d?.flagged ?? 0,
-    recognitionRate: ratio(recognised, withRecognizable),
+    recognitionRate: ratio(c?.recognized ?? 0, withRecognizable),
     yuan: money(d?.yuan ?? 0),
     minutes,
     radiationMsv: dose(d?.msv ?? 0),
