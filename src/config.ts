@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { DatabaseOptions } from './db/database.ts';
@@ -9,6 +10,36 @@ import type { DatabaseOptions } from './db/database.ts';
 const durationSeconds = z.coerce.number().int().positive();
 const milliseconds = (fallback: number, max = 600_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(10_000_000).default(fallback);
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts beside addresses and CIDRs. */
+const proxyRangeNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: `true`, `false`, or the proxies' addresses, CIDRs and range names, comma-separated.
+ * Fastify 5 trusts no proxy when given a hop count (it cannot tell a proxy from a client that sends
+ * enough hops), so every request would seem to come from the proxy: one client's failures would lock
+ * out all the others. A number is refused rather than taken so.
+ */
+function trustedProxiesProblems(value: string | undefined, ctx: z.RefinementCtx) {
+  if (value === undefined || value === 'true' || value === 'false') return;
+  if (/^\d+$/.test(value)) {
+    ctx.addIssue({ code: 'custom', message: "a hop count trusts no proxy in Fastify 5: name the proxies' addresses or CIDRs, or true" });
+    return;
+  }
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const valid =
+      proxyRangeNames.has(entry) ||
+      (version !== 0 && rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)));
+    if (!valid)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not an address, a CIDR or one of loopback, linklocal, uniquelocal`,
+      });
+  }
+}
 
 const environment = z.object({
   // Its one effect: development lets webhooks reach plain http and private addresses (a receiver on this machine).
@@ -50,7 +81,7 @@ const environment = z.object({
   RATE_LIMIT_TOKEN_PER_ADDRESS: perMinute(60),
   AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
   AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  TRUST_PROXY: z.string().optional(),
+  TRUST_PROXY: z.string().optional().superRefine(trustedProxiesProblems),
   AUDIT_UNUSUAL_PATIENTS_PER_DAY: z.coerce.number().int().min(1).default(1_000),
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
     .number()
@@ -171,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: e.REQUEST_BODY_TIMEOUT_MS,
       maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
-      trustProxy: e.TRUST_PROXY === undefined ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+      trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
     },
     rateLimits: {
       perClient: e.RATE_LIMIT_PER_CLIENT,

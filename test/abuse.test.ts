@@ -72,6 +72,32 @@ describe('rate limits', () => {
   });
 });
 
+describe('behind a proxy (TRUST_PROXY)', () => {
+  it('counts each client address the named proxy forwards, and ignores what another peer claims', async () => {
+    const proxied = await createTestContext({ TRUST_PROXY: '10.0.0.5', RATE_LIMIT_TOKEN_PER_ADDRESS: '3' });
+    try {
+      const own = await makeHospitalClient(proxied.db, await makeHospital(proxied.db));
+      const request = (peer: string, forwardedFor: string) =>
+        proxied.app.inject({
+          method: 'POST',
+          url: '/v1/oauth/token',
+          remoteAddress: peer,
+          headers: { ...form, 'x-forwarded-for': forwardedFor, authorization: basic(own.clientId, own.clientSecret) },
+          payload: 'grant_type=client_credentials',
+        });
+      for (let i = 0; i < 3; i += 1) expect((await request('10.0.0.5', '198.51.100.66')).statusCode).toBe(200);
+      expect((await request('10.0.0.5', '198.51.100.66')).statusCode).toBe(429);
+      // Another client behind the same proxy has its own budget.
+      expect((await request('10.0.0.5', '203.0.113.9')).statusCode).toBe(200);
+      // A peer that is not the proxy is counted as itself, whatever it forwards.
+      for (let i = 0; i < 3; i += 1) expect((await request('10.7.0.1', `203.0.113.${20 + i}`)).statusCode).toBe(200);
+      expect((await request('10.7.0.1', '203.0.113.30')).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
 describe('access tokens', () => {
   it('accepts only a JWT that says it is an access token (typ at+jwt, RFC 9068)', async () => {
     const now = Math.floor(Date.now() / 1000);

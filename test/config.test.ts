@@ -93,6 +93,23 @@ describe('loadConfig', () => {
     });
   });
 
+  it("takes TRUST_PROXY as true, false or the proxies' addresses, and refuses a hop count", () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16, ::1/128, loopback' }).http.trustProxy).toBe(
+      '10.0.0.5, 10.1.0.0/16, ::1/128, loopback',
+    );
+    // Fastify 5 trusts no proxy given a hop count: every client would look like the proxy.
+    expect(problemsOf({ TRUST_PROXY: '1' })).toEqual([
+      "TRUST_PROXY: a hop count trusts no proxy in Fastify 5: name the proxies' addresses or CIDRs, or true",
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33,proxy.internal' })).toEqual([
+      'TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR or one of loopback, linklocal, uniquelocal',
+      'TRUST_PROXY: "proxy.internal" is not an address, a CIDR or one of loopback, linklocal, uniquelocal',
+    ]);
+  });
+
   it('lists every problem of a bad environment at once', () => {
     const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', ACCESS_TOKEN_TTL: '-5', PATIENT_KEY_SECRET: 'short' });
     expect(problems).toHaveLength(4);
