@@ -165,6 +165,19 @@ describe('failed client authentications', () => {
     expect((await token(clientId, clientSecret, '10.20.30.40')).statusCode).toBe(200);
   });
 
+  it('records a claimed id no client could have (a NUL in it) as an unknown client, without the id', async () => {
+    const response = await token('adm\u0000in', 'whatever-secret-0123');
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toBe('invalid_client');
+    expect(await auditedRequest(locking.db, requestIdOf(response))).toMatchObject({
+      action: 'auth.token',
+      outcome: 'refused',
+      outcome_detail: 'invalid_client',
+      client_id: null,
+      query: { claimedClientId: null },
+    });
+  });
+
   it('records the claimed id of an unknown client, without a client', async () => {
     const response = await token('no-such-client', 'whatever-secret-0123');
     expect(response.statusCode).toBe(401);

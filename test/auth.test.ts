@@ -139,11 +139,15 @@ describe('client authentication at the token endpoint', () => {
     expectOAuthError(await requestToken({ grant_type: 'client_credentials' }), 401, 'invalid_client');
   });
 
-  it('refuses malformed Basic credentials as invalid_client, not a server error', async () => {
+  it('refuses malformed credentials as invalid_client, not a server error', async () => {
     const noColon = `Basic ${Buffer.from('just-an-id').toString('base64')}`;
     expectOAuthError(await requestToken({ grant_type: 'client_credentials' }, { authorization: noColon }), 401, 'invalid_client');
     const badEscape = `Basic ${Buffer.from(`${hospitalClient.clientId}:100%`).toString('base64')}`;
     expectOAuthError(await requestToken({ grant_type: 'client_credentials' }, { authorization: badEscape }), 401, 'invalid_client');
+    // A client id no client could have, which PostgreSQL would refuse to compare (a NUL), by either method.
+    const nul = `Basic ${Buffer.from('adm%00in:secret').toString('base64')}`;
+    expectOAuthError(await requestToken({ grant_type: 'client_credentials' }, { authorization: nul }), 401, 'invalid_client');
+    expectOAuthError(await withAssertion(await assertionFor({ ...jwtClient, clientId: 'a\u0000b' })), 401, 'invalid_client');
   });
 
   it('refuses two authentication methods at once', async () => {

@@ -122,6 +122,9 @@ describe('CDS client authentication', () => {
       await post(await signed({ iss: 'no-such-client' })),
       /not the CDS issuer or the id of a hospital client registered with a JWKS/,
     );
+    // An issuer no client could have registered (a NUL in it) is unknown too, not a request the database refuses.
+    for (const iss of ['no-such\u0000client', 'https://ehr.example/\u0000'])
+      await refused(await post(await signed({ iss })), /not the CDS issuer/);
     const secretClient = await makeHospitalClient(ctx.db, hospital, ['recognition']);
     await refused(await post(await signed({ iss: secretClient.clientId })), /registered with a JWKS/);
     const hmac = await new SignJWT({})

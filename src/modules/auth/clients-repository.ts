@@ -16,12 +16,22 @@ const clientColumns = [
   'disabled_at',
 ] as const;
 
-export function findClient(db: Database, clientId: string): Promise<ClientRow | undefined> {
+/**
+ * The lookups take what a caller claims (a Basic user name, a JWT's iss): one that no client could
+ * have is unknown without asking the database, which refuses some of them (a NUL) with an error.
+ * Client ids are registry identifiers, or the administrator's `[A-Za-z0-9._-]{3,64}`.
+ */
+export const isClientIdForm = (claimed: string) => /^[A-Za-z0-9._-]{1,64}$/.test(claimed);
+const controlCharacter = /[\u0000-\u001f\u007f]/;
+
+export async function findClient(db: Database, clientId: string): Promise<ClientRow | undefined> {
+  if (!isClientIdForm(clientId)) return undefined;
   return db.selectFrom('clients').select(clientColumns).where('client_id', '=', clientId).executeTakeFirst();
 }
 
 /** The client whose CDS Hooks JWTs carry this `iss`, when it is not a client id. */
 export async function findClientIdByCdsIssuer(db: Database, issuer: string): Promise<string | undefined> {
+  if (controlCharacter.test(issuer)) return undefined;
   const row = await db.selectFrom('clients').select('client_id').where('cds_issuer', '=', issuer).executeTakeFirst();
   return row?.client_id;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import type { Database } from '../../db/database.ts';
-import { claimAssertionId, findClient, type ClientRow } from './clients-repository.ts';
+import { claimAssertionId, findClient, isClientIdForm, type ClientRow } from './clients-repository.ts';
 import type { SigningKey } from './keys.ts';
 import type { AuditTrail, RequestOrigin } from '../audit/index.ts';
 import type { Lockout } from './lockout.ts';
@@ -121,7 +121,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       clientId: client?.client_id ?? null,
       hospitalId: client?.hospital_id ?? null,
       query: {
-        claimedClientId: claimed && /^[A-Za-z0-9._-]{1,64}$/.test(claimed) ? claimed : null,
+        claimedClientId: claimed && isClientIdForm(claimed) ? claimed : null,
         method: request.clientAssertion ? 'private_key_jwt' : request.basic ? 'client_secret_basic' : 'client_secret_post',
       },
       origin: request.origin,
