@@ -64,6 +64,12 @@ describe('refused attempts', () => {
         { action: 'recognition.decision', outcome_detail: '403 forbidden', client_id: world.issuerClient.clientId, check_id: checkId },
       ],
       [
+        'a decision on a check id that is no uuid',
+        () => decide(world.receiverClient.token, '-'.repeat(36)),
+        400,
+        { action: 'recognition.decision', outcome_detail: '400 validation', client_id: world.receiverClient.clientId, check_id: null },
+      ],
+      [
         'an audit search by a hospital',
         () => post(ctx, '/v1/audit-events/search', { patient: resident(patient) }, world.receiverClient.token),
         403,

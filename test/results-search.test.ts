@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // The patient search: a hospital's doctor reads one patient's results from every hospital, for treatment only.
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,9 +105,16 @@ describe('POST /v1/results/search', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(['S-CT-NEW', 'S-LAB', 'S-CT-OLD']);
-    const forged = await searchResults(ctx.app, world.tokenA, { ...base(), cursor: Buffer.from('2026-01-01/x').toString('base64url') });
-    expect(forged.statusCode).toBe(400);
-    expect(forged.json().errors[0].field).toBe('cursor');
+    // Forged cursors: a wrong shape, an id that is no uuid, a time that is no time; each refused before the database reads it.
+    for (const position of [
+      '2026-01-01/x',
+      `2026-01-01T00:00:00.000000Z/${'-'.repeat(36)}`,
+      `2026-13-45T25:00:00.000000Z/${randomUUID()}`,
+    ]) {
+      const forged = await searchResults(ctx.app, world.tokenA, { ...base(), cursor: Buffer.from(position).toString('base64url') });
+      expect(forged.statusCode, position).toBe(400);
+      expect(forged.json().errors[0].field).toBe('cursor');
+    }
     expect((await searchResults(ctx.app, world.tokenA, { ...base(), limit: 101 })).statusCode).toBe(400);
   });
 

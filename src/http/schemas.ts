@@ -65,6 +65,9 @@ export const instant = z.iso
   }, 'must lie between the years 1900 and 9999')
   .transform((value) => new Date(value));
 
+/** A UUID in any case, as z.uuid() takes it: for ids read from cursors and paths, before the database reads them as uuid. */
+export const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Registry identifiers: hospitals, scopes, items, local codes, clients. */
 export const identifier = z
   .string()

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database } from '../db/database.ts';
+import { uuidShape } from '../http/schemas.ts';
 import type { RefusalSubject } from '../errors.ts';
 import type { AuditTrail } from '../modules/audit/index.ts';
 import { derivePatientKey } from '../modules/patients/index.ts';
@@ -89,7 +90,7 @@ async function accessAudit(app: FastifyInstance, { db, clock, audit, patientKeyS
         ? derivePatientKey({ idType: patient.idType as 'passport', idNumber }, patientKeySecret, clock())
         : null;
     const params = asRecord(request.params);
-    const checkId = typeof params.checkId === 'string' && /^[0-9a-f-]{36}$/i.test(params.checkId) ? params.checkId : null;
+    const checkId = typeof params.checkId === 'string' && uuidShape.test(params.checkId) ? params.checkId : null;
     try {
       await audit.record(db, {
         action,

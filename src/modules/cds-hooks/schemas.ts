@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { line, text } from '../../http/schemas.ts';
+import { line, text, uuidShape } from '../../http/schemas.ts';
 import { decisionView } from '../recognition/index.ts';
 import { cdsHooks, cdsServiceIds } from './definitions.ts';
 
@@ -106,8 +106,6 @@ export const cdsCard = z
   .meta({ id: 'CdsCard' });
 
 export const cardsResponse = z.object({ cards: z.array(cdsCard) }).meta({ id: 'CdsHooksResponse' });
-
-const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const feedbackEntry = z.looseObject({
   card: z.string().regex(uuidShape, 'is not a card uuid this service issued'),

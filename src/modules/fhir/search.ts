@@ -4,7 +4,7 @@ import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medp
 import { Forbidden, ProblemError, type FieldError } from '../../errors.ts';
 import { actingHospital, smartPermits, type Actor } from '../auth/index.ts';
 import { identityFromFhirIdentifiers } from '../patients/index.ts';
-import { itemCodeSystem, localCodeSystemPrefix, loincSystem, type RegistrySnapshot } from '../registry/index.ts';
+import { itemCodeSystem, localCodeSystem, loincSystem, type RegistrySnapshot } from '../registry/index.ts';
 import type { ResultService } from '../results/index.ts';
 import { errorIssue, FhirIssues, issue, outcome } from './outcome.ts';
 import { imagingItemCodes, toDiagnosticReport, toImagingStudy, type ResourceContext } from './resources.ts';
@@ -36,9 +36,16 @@ export function sinceOf(value: string, parameter: string): Date {
   const timed = /^(ge|gt)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))$/.exec(value);
   if (timed) {
     const at = new Date(timed[2]);
-    if (Number.isNaN(at.getTime())) throw refuse(`${parameter}: ${value} is not a date-time`, parameter);
+    // JavaScript reads 31 February as 3 March: the day must be one of its month's.
+    const [y, m, d] = timed[2].slice(0, 10).split('-').map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d));
     const precision = timed[4] ? 1 : timed[3] ? 1000 : 60_000;
-    return timed[1] === 'gt' ? new Date(at.getTime() + precision) : at;
+    const since = timed[1] === 'gt' ? new Date(at.getTime() + precision) : at;
+    // The years the service stores (1900-9999), in UTC: an offset can carry the last day of 9999 into 10000.
+    const year = since.getUTCFullYear();
+    if (Number.isNaN(at.getTime()) || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d || year < 1900 || year > 9999)
+      throw refuse(`${parameter}: ${value} is not a date-time between the years 1900 and 9999`, parameter);
+    return since;
   }
   if (!match)
     throw refuse(
@@ -60,7 +67,7 @@ export function sinceOf(value: string, parameter: string): Date {
   return new Date(start.getTime() - 8 * 3_600_000);
 }
 
-/** The catalogue items a `code` token names: a catalogue code, LOINC code or local code (any system when none is given). */
+/** The catalogue items a `code` token names: a catalogue code, LOINC code or the caller's own local code (any of them when no system is given). */
 function itemCodesOf(token: string, registry: RegistrySnapshot, hospitalId: string): string[] {
   const bar = token.indexOf('|');
   const system = bar < 0 ? null : token.slice(0, bar);
@@ -70,9 +77,10 @@ function itemCodesOf(token: string, registry: RegistrySnapshot, hospitalId: stri
   if (system === null || system === loincSystem) {
     for (const item of registry.items.values()) if (item.loinc?.includes(code)) found.add(item.code);
   }
-  const localHospital =
-    system === null ? hospitalId : system.startsWith(localCodeSystemPrefix) ? system.slice(localCodeSystemPrefix.length) : null;
-  const mapped = localHospital === null ? undefined : registry.codeMaps.get(`${localHospital}\u0000${code}`);
+  // Only the caller's own local codes: another hospital's code map is its own to read (403 on the REST API),
+  // so a code in its system names nothing here either, whether it maps it or not.
+  const mapped =
+    system === null || system === localCodeSystem(hospitalId) ? registry.codeMaps.get(`${hospitalId}\u0000${code}`) : undefined;
   if (mapped) found.add(mapped);
   return [...found];
 }

@@ -1,4 +1,5 @@
 import { invalidFields } from '../../http/validation.ts';
+import { instant, uuidShape } from '../../http/schemas.ts';
 import type { Database } from '../../db/database.ts';
 import { Forbidden, NotFound, type FieldError } from '../../errors.ts';
 import { actingHospital } from '../auth/index.ts';
@@ -41,8 +42,9 @@ function encodeSearchCursor(position: { performedAt: string; id: string }): stri
 
 function decodeSearchCursor(cursor: string | undefined): { performedAt: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/(.{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  // Both parts go to the database as a timestamp and a uuid: a forged one must be refused here, not there.
+  if (!match || !instant.safeParse(match[1]).success || !uuidShape.test(match[2])) {
     const error = { field: 'cursor', message: 'is not a cursor this service issued' };
     throw invalidFields([error]);
   }
