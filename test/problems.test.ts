@@ -139,6 +139,16 @@ describe('problem+json', () => {
       payload: '<patient/>',
     });
     expectProblem(response, 415, 'unsupported-media-type');
+    // And on the service's own routes, as their OpenAPI operations declare (the test context checks every answer against them).
+    const admin = bearer(await adminToken(ctx.app));
+    for (const [method, url] of [
+      ['PUT', '/v1/hospitals/H-1'],
+      ['POST', '/v1/reports/what-if'],
+    ] as const) {
+      const xml = await ctx.app.inject({ method, url, headers: { ...admin, 'content-type': 'application/xml' }, payload: '<x/>' });
+      expectProblem(xml, 415, 'unsupported-media-type');
+      expectProblem(await ctx.app.inject({ method, url, headers: admin, payload: 'x' }), 415, 'unsupported-media-type');
+    }
   });
 
   it('500 without leaking internals, logged with the request id', async () => {

@@ -54,7 +54,7 @@ export function shapeRoute(input: TransformInput) {
   // Refusals any such route can answer, whether or not its handler names them.
   if (hasInput && !oauth) responses[400] ??= errorRef;
   if (schema.body && !oauth) responses[413] ??= errorRef;
-  if (schema.body && config.fhir) responses[415] ??= errorRef;
+  if (schema.body && !oauth) responses[415] ??= errorRef;
   if (!config.neverShed && !oauth) responses[429] ??= errorRef;
   if (!oauth) responses[500] ??= errorRef;
   if (!oauth) responses[503] ??= errorRef;
