@@ -3,6 +3,9 @@
  * Reports, audit volumes, the demo and the engine's explanations all use these.
  */
 export const DAY_MS = 86_400_000;
+
+/** The start of the second an instant (epoch milliseconds) falls in: the rules' windows are counted to the second. */
+export const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 /** YYYY-MM-DD in Asia/Shanghai; null for an unusable time. */

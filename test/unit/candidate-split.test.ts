@@ -50,11 +50,16 @@ describe("candidateResultsOf: the shared candidate read split by check, as the e
     expect(split[0].results[0]).not.toHaveProperty('patientKey');
   });
 
-  it('keeps a result performed exactly at the start of the look-back, and drops one a millisecond before', () => {
-    const split = candidateResultsOf([{ patientKey: 'p1', now: new Date('2026-11-02T00:00:00Z'), lookbackDays: 1 }], {
+  it('keeps a result performed in the first second of the look-back, and drops one a millisecond before it', () => {
+    // Counted to the second: at 00:00:00.700, a day's look-back starts at 00:00:00.000 the day before.
+    const split = candidateResultsOf([{ patientKey: 'p1', now: new Date('2026-11-02T00:00:00.700Z'), lookbackDays: 1 }], {
       registry_version: 1,
-      results: [row('p1', 'in', '2026-11-01T00:00:00.000+00:00'), row('p1', 'out', '2026-10-31T23:59:59.999+00:00')],
+      results: [
+        row('p1', 'in', '2026-11-01T00:00:00.000+00:00'),
+        row('p1', 'in-too', '2026-11-01T00:00:00.300+00:00'),
+        row('p1', 'out', '2026-10-31T23:59:59.999+00:00'),
+      ],
     });
-    expect(split[0].results.map((r) => r.id)).toEqual(['in']);
+    expect(split[0].results.map((r) => r.id).sort()).toEqual(['in', 'in-too']);
   });
 });

@@ -194,9 +194,14 @@ describe('gate: validity window', () => {
     expect(judge(makeFacts(), end).outcome).toBe('RECOGNIZABLE');
   });
 
-  it('expires one second (and one millisecond) after the window', () => {
+  it('counts the window to the second: valid through its last second, expired from the next', () => {
+    expect(judge(makeFacts(), new Date(end.getTime() + 999)).outcome).toBe('RECOGNIZABLE');
     expect(judge(makeFacts(), new Date(end.getTime() + SECOND_MS)).reasons).toEqual(['NR_EXPIRED']);
-    expect(judge(makeFacts(), new Date(end.getTime() + 1)).reasons).toEqual(['NR_EXPIRED']);
+    // Performed at .900 of a second: at .950 of that second thirty days on, the result is in its last second still.
+    const fractional = makeFacts({ result: { performedAt: new Date(PERFORMED_AT.getTime() + 900) } });
+    expect(judge(fractional, new Date(end.getTime() + 950)).outcome).toBe('RECOGNIZABLE');
+    expect(judge(fractional).validUntil).toEqual(end);
+    expect(judge(fractional, new Date(end.getTime() + SECOND_MS)).reasons).toEqual(['NR_EXPIRED']);
   });
 
   it('uses each item its own window (ultrasound 7 days)', () => {
@@ -209,7 +214,7 @@ describe('gate: validity window', () => {
     const reportedAt = daysAfter(PERFORMED_AT, 2);
     const fallback = makeFacts({ result: { performedAt: new Date(Number.NaN), reportedAt } });
     expect(judge(fallback, daysAfter(PERFORMED_AT, 32)).outcome).toBe('RECOGNIZABLE');
-    expect(judge(fallback, new Date(daysAfter(PERFORMED_AT, 32).getTime() + 1)).reasons).toEqual(['NR_EXPIRED']);
+    expect(judge(fallback, new Date(daysAfter(PERFORMED_AT, 32).getTime() + SECOND_MS)).reasons).toEqual(['NR_EXPIRED']);
     const none = makeFacts({ result: { performedAt: new Date(Number.NaN), reportedAt: null } });
     expect(judge(none).reasons).toContain('NR_EXPIRED');
     expect(judge(none).validUntil).toBeUndefined();

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { DAY_MS, wholeSecond } from '../../calendar.ts';
 import type { DB } from '../../db/schema.ts';
 import { registryVersionQuery } from '../registry/index.ts';
 import type { ReportStatus, ResultFacts } from '../rules/index.ts';
@@ -106,7 +107,8 @@ export function candidateResultsOf(
   });
 }
 
-const windowStart = (lookup: CandidateLookup) => lookup.now.getTime() - lookup.lookbackDays * 86_400_000;
+/** The look-back's first instant, inclusive and to the second: a result of exactly `lookbackDays` ago, in that second, is a candidate. */
+const windowStart = (lookup: CandidateLookup) => wholeSecond(lookup.now.getTime()) - lookup.lookbackDays * DAY_MS;
 
 /** A candidate's facts with its performed_at in epoch milliseconds. */
 interface TimedFacts {

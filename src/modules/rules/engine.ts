@@ -1,6 +1,6 @@
 // The rules engine: decide(ruleSet, facts, now) is a pure function. No I/O, no clock reads, no imports
 // outside this folder, so every decision can be replayed and explained from its inputs.
-import { DAY_MS } from '../../calendar.ts';
+import { DAY_MS, wholeSecond } from '../../calendar.ts';
 import { certificationGate, scopeHoldsItem } from './certification.ts';
 import { declineCodes, finalReportStatuses, ionisingCategories, isImagingCategory, tierRank, withdrawnReportStatuses } from './codes.ts';
 import type { Category, DeclineCode, ReportStatus } from './codes.ts';
@@ -42,14 +42,18 @@ export function referenceTime(result: Pick<ResultFacts, 'performedAt' | 'reporte
   return null;
 }
 
-/** The last instant (inclusive, to the millisecond) at which the result is within the item's window. */
+/**
+ * The last second (inclusive) in which the result is within the item's window: the window is counted
+ * to the second, so a result performed at 02:00:00.900 is still valid at 02:00:00.950 thirty days on.
+ * Returned as that second's start.
+ */
 export function validUntil(
   result: Pick<ResultFacts, 'performedAt' | 'reportedAt'>,
   item: Pick<CatalogueItem, 'validityDays'>,
 ): Date | null {
   const start = referenceTime(result);
   if (start === null) return null;
-  const end = start.getTime() + item.validityDays * DAY_MS;
+  const end = wholeSecond(start.getTime() + item.validityDays * DAY_MS);
   return Number.isFinite(end) ? new Date(end) : null;
 }
 
@@ -161,8 +165,8 @@ function validityGate({ result, requestedItem }: DecisionFacts, now: Date): Gate
     return { gate: 'validity', passed: false, code: 'NR_EXPIRED', detail: 'no usable performedAt' };
   }
   const window = `${requestedItem.validityDays}-day window ending ${until.toISOString()}`;
-  // Inclusive: a result is still valid at exactly performedAt + validityDays.
-  if (now.getTime() <= until.getTime()) return { gate: 'validity', passed: true, detail: `within ${window}` };
+  // Inclusive, to the second: a result is still valid in the second of performedAt + validityDays.
+  if (wholeSecond(now.getTime()) <= until.getTime()) return { gate: 'validity', passed: true, detail: `within ${window}` };
   return { gate: 'validity', passed: false, code: 'NR_EXPIRED', detail: `outside ${window}` };
 }
 

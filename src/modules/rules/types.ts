@@ -152,6 +152,6 @@ export interface Decision {
   /** What recognising would save; reported for every outcome, the caller logs it only when recognised. */
   savings: Savings;
   ruleSetVersion?: number;
-  /** Last instant (inclusive) at which the result is within its window; absent without a usable time. */
+  /** The last second (inclusive, its start) in which the result is within its window; absent without a usable time. */
   validUntil?: Date;
 }
