@@ -20,19 +20,13 @@ const issuerCandidates = async () =>
 
 describe('the issuer’s recognitions on the check’s day (migration 20261208000000)', () => {
   it('are filled from the decisions counted, and the aggregator counts those still queued', async () => {
-    const { scenario, ct, hospitals } = world;
+    const { scenario, ct } = world;
     // A check at 23:30 in Shanghai recognised after midnight, both still queued when the migration runs.
     const late = await scenario('ningbo', 8, new Date('2026-12-01T15:30:00Z'), [ct], (c) => [
       { resultId: c.get(ct)![0], action: 'recognized' },
     ]);
     ctx.clock.set('2026-12-01T16:30:00Z');
-    const decided = await ctx.app.inject({
-      method: 'POST',
-      url: `/v1/recognition-checks/${late.checkId}/decisions`,
-      headers: hospitals.ningbo.auth,
-      payload: { decisions: late.decisions },
-    });
-    expect(decided.statusCode).toBe(201);
+    expect((await world.sendDecisions('ningbo', late)).statusCode).toBe(201);
 
     const db = ctx.db as unknown as Kysely<unknown>;
     await issuerRecognized.down(db);

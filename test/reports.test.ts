@@ -12,10 +12,11 @@ let admin: Record<string, string>;
 let hospitals: ReportsWorld['hospitals'];
 let ct: string;
 let scenario: ReportsWorld['scenario'];
+let sendDecisions: ReportsWorld['sendDecisions'];
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  ({ admin, hospitals, ct, scenario } = await reportsWorld(ctx));
+  ({ admin, hospitals, ct, scenario, sendDecisions } = await reportsWorld(ctx));
 });
 afterAll(() => ctx.close());
 
@@ -144,15 +145,7 @@ describe('savings report', () => {
     ];
     await scenario('ningbo', 7, new Date('2026-12-01T16:20:00Z'), [ct], () => []);
     ctx.clock.set('2026-12-01T16:30:00Z');
-    for (const { checkId, decisions } of late) {
-      const decided = await ctx.app.inject({
-        method: 'POST',
-        url: `/v1/recognition-checks/${checkId}/decisions`,
-        headers: hospitals.ningbo.auth,
-        payload: { decisions },
-      });
-      expect(decided.statusCode).toBe(201);
-    }
+    for (const run of late) expect((await sendDecisions('ningbo', run)).statusCode).toBe(201);
     await catchUp(ctx.db);
     ctx.clock.set('2026-12-03T04:00:00Z');
     const byIssuer = async (day: string, query: string, headers = admin) =>

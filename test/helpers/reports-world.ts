@@ -79,18 +79,21 @@ export async function reportsWorld(ctx: TestContext) {
     return { checkId: body.checkId as string, decisions };
   }
 
+  /** Sends a scenario's decisions as `receiver` (not asserted: concurrent senders check their answers together). */
+  const sendDecisions = (receiver: string, run: { checkId: string; decisions: object[] }) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: `/v1/recognition-checks/${run.checkId}/decisions`,
+      headers: hospitals[receiver].auth,
+      payload: { decisions: run.decisions },
+    });
+
   // Ningbo: two checks either side of Shanghai midnight, recognising CT and CBC, then declining one.
   const first = await scenario('ningbo', 1, beforeMidnight, [ct, cbc], (c) => [
     { resultId: c.get(ct)![0], action: 'recognized' },
     { resultId: c.get(cbc)![0], action: 'recognized' },
   ]);
-  const decided = await ctx.app.inject({
-    method: 'POST',
-    url: `/v1/recognition-checks/${first.checkId}/decisions`,
-    headers: hospitals.ningbo.auth,
-    payload: { decisions: first.decisions },
-  });
-  expect(decided.statusCode).toBe(201);
+  expect((await sendDecisions('ningbo', first)).statusCode).toBe(201);
   const runs = [
     await scenario('ningbo', 2, afterMidnight, [ct], (c) => [
       { resultId: c.get(ct)![0], action: 'declined', reasonCode: 'D8_NO_REFERENCE_VALUE' },
@@ -103,19 +106,10 @@ export async function reportsWorld(ctx: TestContext) {
   ];
   // The rest arrive concurrently, after midnight.
   const receivers = ['ningbo', 'wenzhou', 'wenzhou'];
-  const responses = await Promise.all(
-    runs.map((run, i) =>
-      ctx.app.inject({
-        method: 'POST',
-        url: `/v1/recognition-checks/${run.checkId}/decisions`,
-        headers: hospitals[receivers[i]].auth,
-        payload: { decisions: run.decisions },
-      }),
-    ),
-  );
+  const responses = await Promise.all(runs.map((run, i) => sendDecisions(receivers[i], run)));
   expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201]);
   // Reports read what the aggregator has counted; a test context runs no aggregator, so count now.
   await catchUp(ctx.db);
   ctx.clock.set('2026-11-22T04:00:00Z');
-  return { admin, hospitals, ct, cbc, scenario };
+  return { admin, hospitals, ct, cbc, scenario, sendDecisions };
 }
