@@ -16,7 +16,7 @@ import { createFhirService } from './modules/fhir/index.ts';
 import { createRecallReportService, createRecallService } from './modules/recalls/index.ts';
 import { createCheckService, createDecisionService, recognisedBy } from './modules/recognition/index.ts';
 import { createRegistryService, createRegistrySnapshots } from './modules/registry/index.ts';
-import { createReportService, createWhatIfService } from './modules/reports/index.ts';
+import { createReportService, createWhatIfService, recountRollupValues } from './modules/reports/index.ts';
 import { createResultService } from './modules/results/index.ts';
 import { createSettingsService } from './modules/settings/index.ts';
 import { createWebhookService, targetPolicy } from './modules/webhooks/index.ts';
@@ -73,7 +73,7 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
     }),
     publicKeys: () => trustedPublicKeys(db, clock(), config.auth.accessTokenTtlSeconds),
     clientAdmin: createClientService({ db, clock, onChange: clients.forget }),
-    registry: createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent }),
+    registry: createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent, onRegroup: recountRollupValues }),
     settings: createSettingsService({ db, clock }),
     results,
     fhir: createFhirService({ db, results, snapshots: registry, issuer }),

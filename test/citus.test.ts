@@ -166,6 +166,10 @@ describe.skipIf(!citusUrl)('on a Citus cluster', () => {
     const report = await ctx.app.inject({ url: '/v1/reports/savings?from=2026-11-25&to=2026-11-26&groupBy=day', headers: admin });
     expect(report.statusCode).toBe(200);
     expect(report.json().totals).toMatchObject({ checks: 1, checksWithRecognizable: 1, recognitions: 1, yuan: 280, patients: 1 });
+    // A corrected city: its roll-up rows recounted on the coordinator, with the registry's copy locked there.
+    expect((await put('/v1/hospitals/CT-RECEIVER', { ...hospital, name: 'Ningbo Second', city: 'Zhoushan' })).statusCode).toBe(200);
+    const byCity = await ctx.app.inject({ url: '/v1/reports/savings?from=2026-11-25&to=2026-11-26&groupBy=city', headers: admin });
+    expect(byCity.json().rows).toEqual([expect.objectContaining({ key: 'Zhoushan', recognitions: 1, yuan: 280 })]);
   });
 
   it('judges the next check with a registry change made through any copy of the registry', async () => {

@@ -8,6 +8,7 @@ import type { DB } from '../../db/schema.ts';
 import type { AuditTrail } from '../../modules/audit/index.ts';
 import { hospitalScopes, type Actor } from '../../modules/auth/index.ts';
 import { createRecallService } from '../../modules/recalls/index.ts';
+import { recountRollupValues } from '../../modules/reports/index.ts';
 import {
   createCheckService,
   createDecisionService,
@@ -68,7 +69,7 @@ export async function playHistory({ db, prepared, audit, patientKeySecret }: His
   const results = createResultService({ db, clock, patientKeySecret, audit, onChange: recalls.onResultChanges, recognisedBy });
   const checks = createCheckService({ db, prepared, registry: snapshots, clock, patientKeySecret, audit });
   const decisions = createDecisionService({ db, clock, audit, registry: snapshots });
-  const registry = createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent });
+  const registry = createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent, onRegroup: recountRollupValues });
   const summary: HistorySummary = {
     days: plan.days.length,
     patients: plan.patients.length,

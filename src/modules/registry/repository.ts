@@ -52,8 +52,14 @@ export async function upsertHospital(db: Executor, hospital: HospitalValues, now
   return { row: rest, created };
 }
 
-export function findHospital(db: Executor, id: string): Promise<HospitalRow | undefined> {
-  return db.selectFrom('hospitals').select(hospitalColumns).where('id', '=', id).executeTakeFirst();
+/** The hospital, locked for the transaction when `forUpdate` (a change that reads it first waits for another). */
+export function findHospital(db: Executor, id: string, forUpdate = false): Promise<HospitalRow | undefined> {
+  return db
+    .selectFrom('hospitals')
+    .select(hospitalColumns)
+    .where('id', '=', id)
+    .$if(forUpdate, (q) => q.forUpdate())
+    .executeTakeFirst();
 }
 
 export function listHospitals(
@@ -134,8 +140,14 @@ export function listItems(db: Executor, category?: string): Promise<ItemRow[]> {
   return query.execute();
 }
 
-export function findItem(db: Executor, code: string): Promise<ItemRow | undefined> {
-  return db.selectFrom('items').select(itemColumns).where('code', '=', code).executeTakeFirst();
+/** The item, locked for the transaction when `forUpdate`. */
+export function findItem(db: Executor, code: string, forUpdate = false): Promise<ItemRow | undefined> {
+  return db
+    .selectFrom('items')
+    .select(itemColumns)
+    .where('code', '=', code)
+    .$if(forUpdate, (q) => q.forUpdate())
+    .executeTakeFirst();
 }
 
 export async function existingItemCodes(db: Executor, codes: readonly string[]): Promise<Set<string>> {

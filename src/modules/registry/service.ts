@@ -13,6 +13,11 @@ export interface RegistryDeps {
   clock: () => Date;
   /** Told of every certification event inside the transaction that records it. */
   onCertification: (tx: Transaction<DB>, event: CertificationRecorded) => Promise<void>;
+  /**
+   * Told, inside the transaction that changes it, when a hospital's city or an item's category
+   * changes: the reports group by them (the old value and the new one).
+   */
+  onRegroup: (tx: Transaction<DB>, dimension: 'city' | 'category', values: string[]) => Promise<void>;
 }
 
 const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
@@ -23,7 +28,7 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-export function createRegistryService({ db, clock, onCertification }: RegistryDeps) {
+export function createRegistryService({ db, clock, onCertification, onRegroup }: RegistryDeps) {
   async function hospitalOrThrow(id: string) {
     const row = await repo.findHospital(db, id);
     if (!row) throw new NotFound(`Hospital ${id} is not registered`);
@@ -40,20 +45,25 @@ export function createRegistryService({ db, clock, onCertification }: RegistryDe
 
   return {
     async putHospital(id: string, body: z.infer<typeof hospitalBody>) {
-      const { row, created } = await repo.upsertHospital(
-        db,
-        {
-          id,
-          name: body.name,
-          tier: body.tier,
-          grade: body.grade ?? null,
-          province: body.province,
-          city: body.city,
-          county: body.county ?? null,
-          price_tier: body.priceTier ?? null,
-        },
-        clock(),
-      );
+      const { row, created } = await db.transaction().execute(async (tx) => {
+        const before = await repo.findHospital(tx, id, true);
+        const upserted = await repo.upsertHospital(
+          tx,
+          {
+            id,
+            name: body.name,
+            tier: body.tier,
+            grade: body.grade ?? null,
+            province: body.province,
+            city: body.city,
+            county: body.county ?? null,
+            price_tier: body.priceTier ?? null,
+          },
+          clock(),
+        );
+        if (before && before.city !== upserted.row.city) await onRegroup(tx, 'city', [before.city, upserted.row.city]);
+        return upserted;
+      });
       return { created, hospital: (await withMemberships([row]))[0] };
     },
 
@@ -111,23 +121,28 @@ export function createRegistryService({ db, clock, onCertification }: RegistryDe
       if (body.analytes && body.category !== 'lab') {
         throw new BadRequest('Only lab items list analytes', [{ field: 'analytes', message: 'are only for category lab' }]);
       }
-      const { row, created } = await repo.upsertItem(
-        db,
-        {
-          code,
-          name: body.name,
-          name_zh: body.nameZh ?? null,
-          category: body.category,
-          validity_days: body.validityDays,
-          negative_list: body.negativeList ?? false,
-          analytes: body.analytes ?? null,
-          prices: body.prices,
-          minutes_saved: body.minutesSaved,
-          radiation_msv: body.radiationMsv ?? null,
-          loinc: body.loinc ?? null,
-        },
-        clock(),
-      );
+      const { row, created } = await db.transaction().execute(async (tx) => {
+        const before = await repo.findItem(tx, code, true);
+        const upserted = await repo.upsertItem(
+          tx,
+          {
+            code,
+            name: body.name,
+            name_zh: body.nameZh ?? null,
+            category: body.category,
+            validity_days: body.validityDays,
+            negative_list: body.negativeList ?? false,
+            analytes: body.analytes ?? null,
+            prices: body.prices,
+            minutes_saved: body.minutesSaved,
+            radiation_msv: body.radiationMsv ?? null,
+            loinc: body.loinc ?? null,
+          },
+          clock(),
+        );
+        if (before && before.category !== upserted.row.category) await onRegroup(tx, 'category', [before.category, upserted.row.category]);
+        return upserted;
+      });
       return { created, item: itemView(row) };
     },
 

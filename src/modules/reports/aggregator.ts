@@ -41,7 +41,8 @@ export const aggregateTables = [
  */
 export const drainSteps = { first: 5_000, most: 80_000 } as const;
 
-async function takeAggregatorLock(trx: Transaction<DB>): Promise<true> {
+/** The aggregator's lock, waited for: whoever holds it is the only one writing the aggregates until its commit. */
+export async function takeAggregatorLock(trx: Transaction<DB>): Promise<true> {
   await sql`select pg_advisory_xact_lock(${aggregatorLock})`.execute(trx);
   return true;
 }

@@ -4,6 +4,7 @@
  */
 export { catchUp, queueLag, rebuildAggregates, startAggregator, vacuumAggregates, vacuumQueue } from './aggregator.ts';
 export { enqueueCheckValues, enqueueChecksFrom, enqueueDecisions } from './queue.ts';
+export { recountRollupValues } from './regroup.ts';
 export { reportRoutes } from './routes.ts';
 export { createReportService, reportPeriod, type ReportService } from './service.ts';
 export { createWhatIfService, type WhatIfService } from './what-if.ts';
