@@ -107,12 +107,26 @@ describe('registering an endpoint', () => {
     expect(hidden.json().errors[0].field).toBe('description');
   });
 
-  it('keeps to ten endpoints per hospital', async () => {
+  it('keeps to ten enabled endpoints per hospital, registered at once or not; a disabled one frees its place', async () => {
     const hospital = await makeHospital(ctx.db);
-    for (let i = 0; i < 10; i += 1) await registered(admin, { hospitalId: hospital, url: publicUrl });
-    const eleventh = await register(admin, { hospitalId: hospital, url: publicUrl });
-    expect(eleventh.statusCode).toBe(409);
-    expect(eleventh.json().type).toMatch(/too-many-endpoints$/);
+    const registrations = await Promise.all(Array.from({ length: 14 }, () => register(admin, { hospitalId: hospital, url: publicUrl })));
+    expect(registrations.map((r) => r.statusCode).sort()).toEqual([...Array(10).fill(201), ...Array(4).fill(409)]);
+    expect(registrations.find((r) => r.statusCode === 409)!.json().type).toMatch(/too-many-endpoints$/);
+    const first = registrations.find((r) => r.statusCode === 201)!.json<{ id: string }>();
+    const patch = (enabled: boolean) =>
+      ctx.app.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${first.id}`, headers: bearer(admin), payload: { enabled } });
+    expect((await patch(false)).statusCode).toBe(200);
+    const another = await registered(admin, { hospitalId: hospital, url: publicUrl });
+    // All ten places taken again: the disabled one cannot come back, until another goes.
+    expect((await patch(true)).statusCode).toBe(409);
+    await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhook-endpoints/${another.id}`,
+      headers: bearer(admin),
+      payload: { enabled: false },
+    });
+    expect((await patch(true)).statusCode).toBe(200);
+    expect((await patch(true)).statusCode).toBe(200);
   });
 });
 

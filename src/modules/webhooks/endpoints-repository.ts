@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { DB, WebhookEndpoints } from '../../db/schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -34,11 +34,22 @@ export function listEndpoints(db: Executor, hospitalId: string | undefined): Pro
   return query.orderBy('id').execute();
 }
 
-export async function countEndpoints(db: Executor, hospitalId: string): Promise<number> {
+/**
+ * Takes the hospital's endpoint places until the transaction ends: two registrations (or enablings)
+ * at once count one after the other, so they cannot both take the last place.
+ */
+export async function lockEndpointPlaces(trx: Transaction<DB>, hospitalId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`webhook-endpoints/${hospitalId}`}, 0))`.execute(trx);
+}
+
+/** The hospital's enabled endpoints, but for `except`: the places taken (a disabled endpoint is sent nothing). */
+export async function countEnabledEndpoints(db: Executor, hospitalId: string, except?: string): Promise<number> {
   const row = await db
     .selectFrom('webhook_endpoints')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('hospital_id', '=', hospitalId)
+    .where('enabled', '=', true)
+    .$if(except !== undefined, (q) => q.where('id', '<>', except!))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -31,7 +31,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }> 
       summary: 'Register a webhook endpoint; its signing secret is shown once',
       description:
         'Events of the hospital (recall.created) are POSTed to the URL as Standard Webhooks: a JSON envelope {type, timestamp, data} with ' +
-        'webhook-id, webhook-timestamp and webhook-signature headers, retried with back-off until a 2xx. At most 10 endpoints per hospital.',
+        'webhook-id, webhook-timestamp and webhook-signature headers, retried with back-off until a 2xx. At most 10 enabled endpoints per hospital.',
       body: endpointRegistration,
       response: { 201: endpointWithSecret, ...problemResponses },
     },

@@ -1,10 +1,20 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import { Conflict, NotFound } from '../../errors.ts';
 import { invalidFields } from '../../http/validation.ts';
 import { actingHospital, assertHospital, type Actor } from '../auth/index.ts';
 import { findHospital } from '../registry/index.ts';
 import { findDelivery, listDeliveries, requeueFailedDelivery, type DeliveryRow } from './deliveries-repository.ts';
-import { countEndpoints, findEndpoint, insertEndpoint, listEndpoints, updateEndpoint, type EndpointRow } from './endpoints-repository.ts';
+import {
+  countEnabledEndpoints,
+  findEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  lockEndpointPlaces,
+  updateEndpoint,
+  type EndpointRow,
+} from './endpoints-repository.ts';
 import type { DeliveryListQuery, DeliveryView, EndpointChange, EndpointListQuery, EndpointRegistration, EndpointView } from './schemas.ts';
 import { createSecretBox, generateSigningSecret } from './secrets.ts';
 import { checkTarget, urlProblem, type TargetPolicy } from './targets.ts';
@@ -94,6 +104,16 @@ export function createWebhookService({ db, clock, patientKeySecret, targets }: W
     return row;
   }
 
+  /** One of the hospital's places for an enabled endpoint, held until the transaction ends; 409 when all are taken. */
+  async function takePlace(trx: Transaction<DB>, hospitalId: string, except?: string) {
+    await lockEndpointPlaces(trx, hospitalId);
+    if ((await countEnabledEndpoints(trx, hospitalId, except)) >= maxEndpointsPerHospital)
+      throw new Conflict(
+        `Hospital ${hospitalId} has ${maxEndpointsPerHospital} enabled webhook endpoints already: change or disable one`,
+        'too-many-endpoints',
+      );
+  }
+
   /** The hospital a request acts for: an administrator names it, a hospital client is its own. */
   function hospitalOf(actor: Actor, named: string | undefined): string {
     if (named !== undefined) {
@@ -110,21 +130,19 @@ export function createWebhookService({ db, clock, patientKeySecret, targets }: W
       const hospitalId = hospitalOf(actor, input.hospitalId);
       if (!(await findHospital(db, hospitalId))) throw invalidFields([{ field: 'hospitalId', message: 'is not a registered hospital' }]);
       await checkUrl(input.url);
-      if ((await countEndpoints(db, hospitalId)) >= maxEndpointsPerHospital)
-        throw new Conflict(
-          `Hospital ${hospitalId} has ${maxEndpointsPerHospital} webhook endpoints already: change or disable one`,
-          'too-many-endpoints',
-        );
       const secret = generateSigningSecret();
       const now = clock();
-      const row = await insertEndpoint(db, {
-        hospital_id: hospitalId,
-        url: input.url,
-        description: input.description ?? null,
-        secret_sealed: secrets.seal(secret),
-        created_at: now,
-        updated_at: now,
-        created_by: actor.clientId,
+      const row = await db.transaction().execute(async (trx) => {
+        await takePlace(trx, hospitalId);
+        return insertEndpoint(trx, {
+          hospital_id: hospitalId,
+          url: input.url,
+          description: input.description ?? null,
+          secret_sealed: secrets.seal(secret),
+          created_at: now,
+          updated_at: now,
+          created_by: actor.clientId,
+        });
       });
       return { ...endpointView(row, now), secret };
     },
@@ -141,14 +159,18 @@ export function createWebhookService({ db, clock, patientKeySecret, targets }: W
     },
 
     async change(actor: Actor, endpointId: string, change: EndpointChange) {
-      await ownEndpoint(actor, endpointId);
+      const current = await ownEndpoint(actor, endpointId);
       if (change.url !== undefined) await checkUrl(change.url);
       const now = clock();
-      const row = await updateEndpoint(db, endpointId, {
-        ...(change.url !== undefined ? { url: change.url } : {}),
-        ...(change.description !== undefined ? { description: change.description } : {}),
-        ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
-        updated_at: now,
+      const row = await db.transaction().execute(async (trx) => {
+        // Enabling takes a place again; the endpoint itself is not counted, so enabling it twice at once is one place.
+        if (change.enabled === true) await takePlace(trx, current.hospital_id, endpointId);
+        return updateEndpoint(trx, endpointId, {
+          ...(change.url !== undefined ? { url: change.url } : {}),
+          ...(change.description !== undefined ? { description: change.description } : {}),
+          ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+          updated_at: now,
+        });
       });
       return endpointView(row!, now);
     },
