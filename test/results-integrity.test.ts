@@ -208,6 +208,31 @@ describe('concurrency', () => {
     expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(new Set(versions.map((v) => v.patient_key))).toEqual(new Set([rows[0].patient_key]));
   });
+  it('reads a result and its history whole while its patient is corrected: never missing, never half moved', async () => {
+    const patients = [patientId(), patientId()];
+    expect((await putResult(ctx.app, world.tokenA, 'CT-READ-MOVE', ctSubmission(patients[0], world.ct))).statusCode).toBe(201);
+    const corrections = (async () => {
+      for (let i = 1; i <= 20; i += 1) {
+        const moved = await putResult(ctx.app, world.tokenA, 'CT-READ-MOVE', ctSubmission(patients[i % 2], world.ct));
+        expect(moved.statusCode).toBe(200);
+      }
+    })();
+    const problems: string[] = [];
+    const reader = async () => {
+      for (let i = 0; i < 30; i += 1) {
+        const auth = { authorization: `Bearer ${world.tokenA}` };
+        const [history, read] = await Promise.all([
+          ctx.app.inject({ url: '/v1/results/CT-READ-MOVE/history', headers: auth }),
+          ctx.app.inject({ url: '/v1/results/CT-READ-MOVE', headers: auth }),
+        ]);
+        if (read.statusCode !== 200) problems.push(`read ${read.statusCode}`);
+        if (history.statusCode !== 200) problems.push(`history ${history.statusCode}`);
+        else if (history.json().versions.length !== history.json().currentVersion) problems.push('history without all its versions');
+      }
+    };
+    await Promise.all([reader(), reader(), corrections]);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('patient identity at rest and in logs', () => {

@@ -46,12 +46,16 @@ export async function insertNewResults(db: Executor, rows: readonly Omit<NewResu
     .execute();
 }
 
-/** Where a hospital's results are, by accession number; `lock` holds the accessions (FOR UPDATE, in accession order). */
+/**
+ * Where a hospital's results are, by accession number, in accession order; `lock` holds the accessions
+ * for the transaction: `update` for a submission that writes them, `share` for a read of several
+ * statements that must not see a submission (a patient's correction, which moves the result) halfway.
+ */
 export async function findAccessions(
   db: Executor,
   hospitalId: string,
   accessionNos: readonly string[],
-  { lock = false } = {},
+  { lock }: { lock?: 'update' | 'share' } = {},
 ): Promise<ResultPlace[]> {
   if (accessionNos.length === 0) return [];
   const query = db
@@ -60,7 +64,7 @@ export async function findAccessions(
     .where('issuing_hospital_id', '=', hospitalId)
     .where('accession_no', '=', (eb) => eb.fn.any(eb.val([...accessionNos])))
     .orderBy('accession_no');
-  return (lock ? query.forUpdate() : query).execute();
+  return (lock === 'update' ? query.forUpdate() : lock === 'share' ? query.forShare() : query).execute();
 }
 
 /**

@@ -92,9 +92,14 @@ export async function insertResultVersions(db: Executor, versions: NewResultVers
   await db.insertInto('result_versions').values(versions).execute();
 }
 
-/** One of a hospital's results by accession number: its accession says where it is, then it is read there. */
-export async function findResult(db: Executor, hospitalId: string, accessionNo: string) {
-  const [place] = await findAccessions(db, hospitalId, [accessionNo]);
+/**
+ * One of a hospital's results by accession number: its accession says where it is, then it is read
+ * there. The accession is held (FOR SHARE) until the caller's transaction ends, so a correction that
+ * moves the result to another patient key waits, or is waited for: the caller's later statements (its
+ * versions) find it where the accession said, never half moved.
+ */
+export async function findResult(db: Transaction<DB>, hospitalId: string, accessionNo: string) {
+  const [place] = await findAccessions(db, hospitalId, [accessionNo], { lock: 'share' });
   if (!place) return undefined;
   return db
     .selectFrom('results')

@@ -40,7 +40,7 @@ export function createResultWriter(onChange: ResultChangeListener) {
       tx,
       issuer,
       sorted.filter((p) => !claimedNos.has(p.accessionNo)).map((p) => p.accessionNo),
-      { lock: true },
+      { lock: 'update' },
     );
     const moves = existing
       .filter((e) => e.patient_key !== byAccession.get(e.accession_no)!.content.patientKey)
