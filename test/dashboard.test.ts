@@ -21,6 +21,7 @@ describe('GET /dashboard', () => {
     expect(response.headers['content-security-policy']).toBe(dashboardCsp);
     expect(dashboardCsp).toContain("script-src 'self';");
     expect(dashboardCsp).toContain("frame-ancestors 'none'");
+    expect(dashboardCsp).toContain("base-uri 'none'; form-action 'self'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.body).toContain('<script type="module" src="/dashboard/assets/app.js">');
     expect(response.body).toContain('/dashboard/assets/chart.umd.js');

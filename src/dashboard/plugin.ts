@@ -12,9 +12,10 @@ import { NotFound } from '../errors.ts';
  * the page, its script and styles, and Chart.js from node_modules.
  */
 
-// No inline script or style anywhere, so the page runs under the strictest useful policy.
+// No inline script or style anywhere, so the page runs under the strictest useful policy; base-uri and
+// form-action are not covered by default-src, so an injected <base> or form could not redirect the page.
 export const dashboardCsp =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 // chart.js exports only its ESM/CJS entry points; the UMD bundle sits beside them in dist/.
