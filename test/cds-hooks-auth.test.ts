@@ -103,6 +103,8 @@ describe('CDS client authentication', () => {
   it('refuses a JWT addressed to another URL (the discovery URL or another service)', async () => {
     await refused(await post(await signed({ aud: `${ctx.config.publicUrl}/cds-services` })), /aud must be the URL called/);
     await refused(await post(await signed({ aud: `${ctx.config.publicUrl}/cds-services/mutual-recognition-order-select` })), /aud/);
+    // The URL called and nothing else: a JWT also addressed to another service could be replayed there.
+    await refused(await post(await signed({ aud: [serviceUrl, 'https://other.example/cds-services/x'] })), /aud must be the URL called/);
   });
 
   it('refuses an expired JWT, one that lives longer than five minutes, and one issued in the future', async () => {
@@ -142,9 +144,12 @@ describe('CDS client authentication', () => {
     expect(header).toBeTruthy();
   });
 
-  it('refuses a typ header other than JWT, whatever its JSON type', async () => {
+  it('refuses a typ header other than JWT, whatever its JSON type, or none, and a JWT that names no key (kid)', async () => {
     await refused(await post(await signed({ typ: 'at+jwt' })), /typ header must be JWT/);
     await refused(await post(await signed({ typ: 5 })), /typ header must be JWT/);
+    // CDS Hooks 2.0 requires both header parameters.
+    await refused(await post(await signed({ typ: null })), /typ header must be JWT/);
+    await refused(await post(await signed({ kid: null })), /kid/);
   });
 
   it('refuses a disabled client', async () => {

@@ -41,7 +41,7 @@ describe('a service call', () => {
     expect(await checksOf()).toEqual([]);
   });
 
-  it('is 412 without a patient identity, and 400 for a wrong hook, another patient or an invalid resident ID', async () => {
+  it('is 412 without a patient identity, and 400 for a wrong hook, a hookInstance that is no UUID, another patient or an invalid resident ID', async () => {
     const order = serviceRequest('ct-1', { system: itemCodeSystem, code: ct });
     const missing = await call(orderSign, hookRequest('order-sign', [order], { patient: null }));
     expect(missing.statusCode).toBe(412);
@@ -51,6 +51,9 @@ describe('a service call', () => {
     const wrongHook = await call(orderSelect, hookRequest('order-sign', [order]));
     expect(wrongHook.statusCode).toBe(400);
     expect(wrongHook.json().errors).toEqual([{ field: 'hook', message: `must be order-select for ${orderSelect}` }]);
+    const notUuid = await call(orderSign, { ...hookRequest('order-sign', [order]), hookInstance: 'call-1' });
+    expect(notUuid.statusCode).toBe(400);
+    expect(notUuid.json().errors.map((e: { field: string }) => e.field)).toEqual(['hookInstance']);
 
     const otherPatient = await call(orderSign, hookRequest('order-sign', [{ ...order, subject: { reference: 'Patient/somebody-else' } }]));
     expect(otherPatient.json().errors).toEqual([

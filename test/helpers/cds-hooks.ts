@@ -84,7 +84,7 @@ export const specResponse = z.strictObject({ cards: z.array(card), systemActions
 
 export const specRequest = z.strictObject({
   hook: text,
-  hookInstance: text,
+  hookInstance: z.uuid(),
   fhirServer: z.url().optional(),
   fhirAuthorization: z
     .strictObject({ access_token: text, token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: text, subject: text })
@@ -170,9 +170,10 @@ export interface JwtOptions {
   lifetimeSeconds?: number;
   iat?: number;
   key?: CryptoKey;
-  kid?: string;
+  /** The header's kid: the client's key's unless given; null leaves it out. */
+  kid?: string | null;
   alg?: string;
-  /** The header's typ: JWT unless given (any JSON value, to test what a careless client sends). */
+  /** The header's typ: JWT unless given (any JSON value, to test what a careless client sends); null leaves it out. */
   typ?: unknown;
 }
 
@@ -180,7 +181,11 @@ export interface JwtOptions {
 export function cdsJwt(client: CdsClient, options: JwtOptions): Promise<string> {
   const now = Math.floor(options.now.getTime() / 1000);
   return new SignJWT({ tenant: 'tenant-1' })
-    .setProtectedHeader({ alg: options.alg ?? 'ES384', typ: (options.typ ?? 'JWT') as string, kid: options.kid ?? client.kid })
+    .setProtectedHeader({
+      alg: options.alg ?? 'ES384',
+      ...(options.typ === null ? {} : { typ: (options.typ ?? 'JWT') as string }),
+      ...(options.kid === null ? {} : { kid: options.kid ?? client.kid }),
+    })
     .setIssuer(options.iss ?? client.issuer ?? client.clientId)
     .setAudience(options.aud)
     .setIssuedAt(options.iat ?? now)

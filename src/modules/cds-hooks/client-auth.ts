@@ -107,8 +107,14 @@ export function createCdsClientAuth({ db, clock, clients }: CdsClientAuthDeps) {
         if (error instanceof joseErrors.JOSEError) throw failure(error, audiences);
         throw error;
       }
-      if (protectedHeader.typ !== undefined && (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT')) {
+      // CDS Hooks 2.0 requires typ JWT and the key's kid in the header, and an aud of the service called:
+      // a JWT addressed to other services as well could be replayed there.
+      if (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT') {
         throw new CdsClientUnauthorized('The JWT’s typ header must be JWT');
+      }
+      if (typeof protectedHeader.kid !== 'string') throw new CdsClientUnauthorized('The JWT’s header must name its key (kid)');
+      if ([payload.aud].flat().some((aud) => !audiences.includes(aud!))) {
+        throw new CdsClientUnauthorized(`The JWT's aud must be the URL called: ${audiences[0]}`);
       }
       const seconds = now.getTime() / 1000;
       if (payload.exp! - seconds > maxLifetimeSeconds) throw new CdsClientUnauthorized('The JWT must expire within five minutes');

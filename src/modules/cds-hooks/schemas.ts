@@ -41,7 +41,7 @@ export const cdsServiceParams = z.object({ id: z.enum(cdsServiceIds).describe('T
 export const cdsRequest = z
   .looseObject({
     hook: z.enum(cdsHooks).describe('Must be the hook the service is for'),
-    hookInstance: line(128),
+    hookInstance: z.uuid().describe('A UUID for this call, as the specification requires'),
     fhirServer: uri.optional().describe('Ignored: the service reads nothing from the CDS client'),
     fhirAuthorization: z.looseObject({}).optional().describe('Ignored: the service never calls the CDS client back'),
     context: z.looseObject({
