@@ -216,6 +216,38 @@ describe('POST /fhir/r4 batch', () => {
     expect(forDelete.status).toBe('400 Bad Request');
   });
 
+  it("takes each method's request URL as FHIR defines it, and a conditional update by the report's own identifier only", async () => {
+    const withRequest = (accessionNo: string, method: 'POST' | 'PUT', url: string) => {
+      const bundle = resultsBundle('batch', { idNumber: residentId(), cbc: cbcReport(accessionNo) });
+      bundle.entry![1].request = { method, url };
+      return bundle;
+    };
+    const answers: [string, string][] = [
+      ['PUT', 'DiagnosticReport?identifier=urn:oid:1.2.36.146.595.217.0.1|CBC-1201'],
+      ['PUT', 'DiagnosticReport/cbc-1202'],
+      ['PUT', 'DiagnosticReport?identifier=urn:oid:1.2.36.146.595.217.0.1|OTHER'],
+      ['PUT', 'DiagnosticReport?_id=cbc-1204'],
+      ['POST', 'DiagnosticReport/cbc-1205'],
+    ];
+    const statuses = [];
+    for (const [i, [method, url]] of answers.entries()) {
+      const [, forReport] = responses(await client.batch({ body: withRequest(`CBC-120${i + 1}`, method as 'POST' | 'PUT', url) }));
+      statuses.push(forReport.status);
+    }
+    expect(statuses).toEqual(['201 Created', '201 Created', '400 Bad Request', '400 Bad Request', '400 Bad Request']);
+    // The refused conditional update stored nothing under either identifier.
+    expect(await stored('CBC-1203')).toBeUndefined();
+  });
+
+  it('refuses a Bundle two of whose entries share a fullUrl, naming the second (bdl-7)', async () => {
+    const bundle = resultsBundle('batch', { idNumber: residentId(), cbc: cbcReport('CBC-1301') });
+    bundle.entry!.push({ fullUrl: bundle.entry![0].fullUrl, resource: patient(residentId()), request: { method: 'POST', url: 'Patient' } });
+    const { status, data } = await failure(client.batch({ body: bundle }));
+    expect(status).toBe(400);
+    expect(data.issue[0].expression).toEqual(['Bundle.entry[2].fullUrl']);
+    expect(await stored('CBC-1301')).toBeUndefined();
+  });
+
   it('accepts a Patient given by identifier, bundled Observations and application/json', async () => {
     const idNumber = residentId();
     const report = cbcReport('CBC-1103', {

@@ -53,9 +53,8 @@ export function entryIssues(entry: BundleEntry): OperationOutcomeIssue[] {
     const accepted = 'DiagnosticReport, Observation, ImagingStudy and Patient';
     return [errorIssue(`${String(type)} is not accepted: a Bundle here holds ${accepted} entries`, `${at}.resource`, 'not-supported')];
   }
-  if (!new RegExp(`^${type}([/?].*)?$`).test(entry.url ?? '')) {
-    return [errorIssue(`request.url must name ${type} (e.g. ${type})`, `${at}.request.url`)];
-  }
+  const urlProblem = requestUrlProblem(entry, type);
+  if (urlProblem) return [urlProblem];
   const conditions = (['ifNoneExist', 'ifMatch', 'ifModifiedSince', 'ifNoneMatch'] as const).filter((c) => entry[c] !== undefined);
   if (conditions.length > 0) {
     const text = `${conditions.join(', ')} is not supported: reports are matched by their identifier (a resubmission is a new version or no change)`;
@@ -76,6 +75,55 @@ export function entryIssues(entry: BundleEntry): OperationOutcomeIssue[] {
   return validationIssues(entry.resource)
     .filter((i) => i.severity === 'error' || i.severity === 'fatal')
     .map((i) => ({ ...i, expression: i.expression?.map((e) => e.replace(/^[A-Za-z]+/, entry.path)) }));
+}
+
+/**
+ * The request URL FHIR gives each method: a create (POST) names the type alone; an update (PUT) the
+ * type, the type and an id, or the type and a search by identifier (a conditional update). Reports
+ * are matched by their own identifier whatever the URL says, so a condition must name that identifier:
+ * another one, or any other search, would be ignored, and is refused instead.
+ */
+function requestUrlProblem(entry: BundleEntry, type: string): OperationOutcomeIssue | null {
+  const where = `Bundle.entry[${entry.index}].request.url`;
+  const url = entry.url ?? '';
+  if (entry.method === 'POST') return url === type ? null : errorIssue(`request.url of a POST must be ${type}`, where);
+  const [path, query] = url.split('?', 2) as [string, string | undefined];
+  if (path !== type && !new RegExp(`^${type}/[A-Za-z0-9.-]{1,64}$`).test(path)) {
+    return errorIssue(`request.url of a PUT must be ${type}, ${type}/[id] or ${type}?identifier=[system|value]`, where);
+  }
+  if (query === undefined) return null;
+  const conditions = [...new URLSearchParams(query)];
+  const named = conditions.length === 1 && conditions[0][0] === 'identifier' ? conditions[0][1] : null;
+  const own = ((entry.resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? []).flatMap((i) =>
+    i.value === undefined ? [] : [i.value, `${i.system ?? ''}|${i.value}`],
+  );
+  if (named !== null && own.includes(named)) return null;
+  return errorIssue(
+    named === null
+      ? 'A conditional update here may search by identifier alone: a resource is matched by its own identifier'
+      : `request.url names identifier ${named}, which is not the resource's own: it is matched by its own identifier`,
+    where,
+    'not-supported',
+  );
+}
+
+/** fullUrl names one entry (bdl-7): a reference to a fullUrl two entries share would depend on their order. */
+export function repeatedFullUrls(entries: readonly BundleEntry[]): OperationOutcomeIssue[] {
+  const first = new Map<string, number>();
+  const issues: OperationOutcomeIssue[] = [];
+  for (const entry of entries) {
+    if (entry.fullUrl === undefined) continue;
+    const earlier = first.get(entry.fullUrl);
+    if (earlier === undefined) first.set(entry.fullUrl, entry.index);
+    else
+      issues.push(
+        errorIssue(
+          `fullUrl ${entry.fullUrl} is already Bundle.entry[${earlier}]'s: each entry needs its own`,
+          `Bundle.entry[${entry.index}].fullUrl`,
+        ),
+      );
+  }
+  return issues;
 }
 
 export type Resolved<T extends Resource> = Located<T> | { issue: OperationOutcomeIssue };

@@ -6,7 +6,7 @@ import type { Bundle, BundleEntry as FhirBundleEntry, DiagnosticReport, Operatio
 import { actingHospital, smartPermits, type Actor, type SmartPermission } from '../auth/index.ts';
 import type { RegistrySnapshot } from '../registry/index.ts';
 import type { ResultService } from '../results/index.ts';
-import { createResolver, entryIssues, type BundleEntry, type Located } from './bundle.ts';
+import { createResolver, entryIssues, repeatedFullUrls, type BundleEntry, type Located } from './bundle.ts';
 import { errorIssue, FhirIssues, issue, outcome } from './outcome.ts';
 import type { BundleRequest } from './schemas.ts';
 import { isResource, reportToItem, type MappedReport } from './to-result.ts';
@@ -39,6 +39,8 @@ export function createTransactions({ results, registry }: TransactionDeps) {
       ifModifiedSince: e.request?.ifModifiedSince,
       ifNoneMatch: e.request?.ifNoneMatch,
     }));
+    const repeated = repeatedFullUrls(entries);
+    if (repeated.length > 0) throw new FhirIssues(400, 'Two entries of the Bundle share a fullUrl', repeated);
     const refused = new Map<number, Refusal>();
     for (const entry of entries) {
       // Validation takes about a millisecond a report: a large Bundle lets other requests in as it goes.
