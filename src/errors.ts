@@ -11,6 +11,8 @@ export interface FieldError {
 export interface RefusalSubject {
   patientKey: string;
   resultIds?: string[];
+  /** The recognition check the refused request was about, when its path does not name it (CDS Hooks feedback). */
+  checkId?: string;
 }
 
 export class ProblemError extends Error {

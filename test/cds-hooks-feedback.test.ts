@@ -132,6 +132,15 @@ describe('feedback', () => {
     const contradiction = await feedback([accepted(card.uuid!)]);
     expect(contradiction.statusCode).toBe(409);
     expect(contradiction.json()).toMatchObject({ type: expect.stringMatching(/decision-conflict$/), cards: [card.uuid] });
+    // Refused, and audited under the check's patient, the check and the result, as on the REST API.
+    const [checked] = await ctx.db.selectFrom('recognition_decisions').select('check_id').where('result_id', '=', resultId).execute();
+    expect(await auditedRequest(ctx.db, String(contradiction.headers['x-request-id']))).toMatchObject({
+      action: 'recognition.decision',
+      outcome: 'refused',
+      patient_key: key,
+      check_id: checked.check_id,
+      result_ids: [resultId],
+    });
 
     // Cards of two checks: the first check's are decided before the second's is refused, and the refusal says so.
     const [later] = await cardsFor([ct]);

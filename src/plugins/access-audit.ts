@@ -104,7 +104,7 @@ async function accessAudit(app: FastifyInstance, { db, clock, audit, patientKeyS
         purpose: shortText(body.purpose),
         patientKey: request.problemSubject?.patientKey ?? (typeof key === 'string' ? key : null),
         resultIds: request.problemSubject?.resultIds,
-        checkId,
+        checkId: request.problemSubject?.checkId ?? checkId,
         query: asked({ ...params, ...body }) as Record<string, unknown>,
         origin: requestOrigin(request),
       });

@@ -122,7 +122,7 @@ export function createFeedback({ db, decisions }: FeedbackDeps) {
             ...error.extensions,
             cards: list.map(({ card }) => card.id),
             recordedCards: [...outcomes.keys()],
-          });
+          }).about(error.subject);
         }
         throw error;
       }

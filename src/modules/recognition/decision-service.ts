@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
-import { BadRequest, Conflict, Forbidden, NotFound, type FieldError } from '../../errors.ts';
+import { BadRequest, Conflict, Forbidden, NotFound, ProblemError, type FieldError } from '../../errors.ts';
 import type { Actor } from '../auth/index.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { rememberAnswer, type IdempotentRequest } from '../idempotency/index.ts';
@@ -124,95 +124,101 @@ export function createDecisionService({ db, clock, audit, registry: snapshots }:
     return db.transaction().execute(async (trx) => {
       const check = await lockCheck(trx, checkId);
       if (!check) throw new NotFound(`Recognition check ${checkId} does not exist`);
-      if (check.receiverId !== actor.hospitalId)
-        throw new Forbidden('Only the hospital that made the check may decide on it').about({ patientKey: check.patientKey });
-      const now = clock();
-      const answers: ({ existing: DecisionRow } | { fresh: NewDecision })[] = [];
-      const key = (itemCode: string, resultId: string) => `${itemCode}/${resultId}`;
-      const decided = new Map<string, DecisionRow>(check.decisions.map((row) => [key(row.item_code, row.result_id), row]));
-      const named = new Set<string>();
-      const recognisedItems = new Set(check.decisions.filter((d) => d.action === 'recognized').map((d) => d.item_code));
-      decisions.forEach((d, index) => {
-        const candidate = candidateFor(check, d, index);
-        const candidateKey = key(candidate.itemCode, candidate.resultId);
-        if (named.has(candidateKey)) {
-          throw new BadRequest('A candidate is named twice in this request', [
-            { field: `decisions.${index}.resultId`, message: 'is already decided earlier in this request' },
-          ]);
-        }
-        named.add(candidateKey);
-        const prior = decided.get(candidateKey);
-        if (prior) {
-          // Only the very same decision is a repeat; anything else contradicts the log.
-          const same =
-            prior.action === d.action && prior.reason_code === (d.reasonCode ?? null) && prior.reason_text === (d.reasonText ?? null);
-          if (!same)
-            throw new Conflict(
-              `Result ${candidate.resultId} was already ${prior.action}${prior.reason_code ? ` (${prior.reason_code})` : ''} in this check`,
-              'decision-conflict',
-            );
-          answers.push({ existing: prior });
-          return;
-        }
-        if (d.action === 'recognized') {
-          const refusal = recognitionRefusal(candidate, recognisedItems);
-          if (refusal) throw new Conflict(`Result ${candidate.resultId} cannot be recognised: ${refusal.reason}`, refusal.code);
-          recognisedItems.add(candidate.itemCode);
-        }
-        const recognised = d.action === 'recognized';
-        answers.push({
-          fresh: {
-            checkId,
-            itemCode: candidate.itemCode,
-            resultId: candidate.resultId,
-            receiverId: check.receiverId,
-            issuerId: candidate.issuingHospitalId,
-            clientId: actor.clientId,
-            practitionerId: practitionerId ?? check.practitionerId,
-            action: d.action,
-            reasonCode: d.reasonCode ?? null,
-            reasonText: d.reasonText ?? null,
-            flagged: !recognised && declineFlagged(candidate),
-            yuan: recognised ? candidate.yuan : 0,
-            minutes: recognised ? candidate.minutes : 0,
-            radiationMsv: recognised ? candidate.radiationMsv : 0,
-            ruleSetVersion: check.ruleSetVersion,
-            decidedAt: now,
-          },
+      // Every refusal from here on is about the check's patient and the results named: audited so.
+      const subject = { patientKey: check.patientKey, resultIds: [...new Set(decisions.map((d) => d.resultId))], checkId };
+      try {
+        if (check.receiverId !== actor.hospitalId) throw new Forbidden('Only the hospital that made the check may decide on it');
+        const now = clock();
+        const answers: ({ existing: DecisionRow } | { fresh: NewDecision })[] = [];
+        const key = (itemCode: string, resultId: string) => `${itemCode}/${resultId}`;
+        const decided = new Map<string, DecisionRow>(check.decisions.map((row) => [key(row.item_code, row.result_id), row]));
+        const named = new Set<string>();
+        const recognisedItems = new Set(check.decisions.filter((d) => d.action === 'recognized').map((d) => d.item_code));
+        decisions.forEach((d, index) => {
+          const candidate = candidateFor(check, d, index);
+          const candidateKey = key(candidate.itemCode, candidate.resultId);
+          if (named.has(candidateKey)) {
+            throw new BadRequest('A candidate is named twice in this request', [
+              { field: `decisions.${index}.resultId`, message: 'is already decided earlier in this request' },
+            ]);
+          }
+          named.add(candidateKey);
+          const prior = decided.get(candidateKey);
+          if (prior) {
+            // Only the very same decision is a repeat; anything else contradicts the log.
+            const same =
+              prior.action === d.action && prior.reason_code === (d.reasonCode ?? null) && prior.reason_text === (d.reasonText ?? null);
+            if (!same)
+              throw new Conflict(
+                `Result ${candidate.resultId} was already ${prior.action}${prior.reason_code ? ` (${prior.reason_code})` : ''} in this check`,
+                'decision-conflict',
+              );
+            answers.push({ existing: prior });
+            return;
+          }
+          if (d.action === 'recognized') {
+            const refusal = recognitionRefusal(candidate, recognisedItems);
+            if (refusal) throw new Conflict(`Result ${candidate.resultId} cannot be recognised: ${refusal.reason}`, refusal.code);
+            recognisedItems.add(candidate.itemCode);
+          }
+          const recognised = d.action === 'recognized';
+          answers.push({
+            fresh: {
+              checkId,
+              itemCode: candidate.itemCode,
+              resultId: candidate.resultId,
+              receiverId: check.receiverId,
+              issuerId: candidate.issuingHospitalId,
+              clientId: actor.clientId,
+              practitionerId: practitionerId ?? check.practitionerId,
+              action: d.action,
+              reasonCode: d.reasonCode ?? null,
+              reasonText: d.reasonText ?? null,
+              flagged: !recognised && declineFlagged(candidate),
+              yuan: recognised ? candidate.yuan : 0,
+              minutes: recognised ? candidate.minutes : 0,
+              radiationMsv: recognised ? candidate.radiationMsv : 0,
+              ruleSetVersion: check.ruleSetVersion,
+              decidedAt: now,
+            },
+          });
         });
-      });
-      const fresh = answers.flatMap((a) => ('fresh' in a ? [a.fresh] : []));
-      const recognitions = fresh.filter((d) => d.action === 'recognized');
-      if ((await judgeRecognitionsAgain(trx, registry, check, recognitions, now)) === 'stale') return 'stale' as const;
-      const inserted = await insertDecisions(trx, fresh);
-      // Deciding acts on a patient's result: audited with the decisions, in their transaction.
-      await audit.record(trx, {
-        action: 'recognition.decision',
-        outcome: 'success',
-        at: now,
-        clientId: actor.clientId,
-        hospitalId: actor.hospitalId,
-        practitionerId: practitionerId ?? check.practitionerId,
-        purpose: 'treatment',
-        patientKey: check.patientKey,
-        checkId,
-        resultIds: [...new Set(decisions.map((d) => d.resultId))],
-        query: { decisions: decisions.map((d) => ({ resultId: d.resultId, action: d.action, reasonCode: d.reasonCode ?? null })) },
-        origin: actor.origin,
-      });
-      let next = 0;
-      const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
-      const answer = { created: inserted.length > 0, decisions: rows.map(decisionView) };
-      if (idempotency) {
-        const response = { decisions: answer.decisions };
-        await rememberAnswer(trx, idempotency.clientId, idempotency.key, {
-          requestHash: idempotency.requestHash,
-          statusCode: answer.created ? 201 : 200,
-          response,
-          createdAt: now,
+        const fresh = answers.flatMap((a) => ('fresh' in a ? [a.fresh] : []));
+        const recognitions = fresh.filter((d) => d.action === 'recognized');
+        if ((await judgeRecognitionsAgain(trx, registry, check, recognitions, now)) === 'stale') return 'stale' as const;
+        const inserted = await insertDecisions(trx, fresh);
+        // Deciding acts on a patient's result: audited with the decisions, in their transaction.
+        await audit.record(trx, {
+          action: 'recognition.decision',
+          outcome: 'success',
+          at: now,
+          clientId: actor.clientId,
+          hospitalId: actor.hospitalId,
+          practitionerId: practitionerId ?? check.practitionerId,
+          purpose: 'treatment',
+          patientKey: check.patientKey,
+          checkId,
+          resultIds: [...new Set(decisions.map((d) => d.resultId))],
+          query: { decisions: decisions.map((d) => ({ resultId: d.resultId, action: d.action, reasonCode: d.reasonCode ?? null })) },
+          origin: actor.origin,
         });
+        let next = 0;
+        const rows = answers.map((a) => ('existing' in a ? a.existing : inserted[next++]));
+        const answer = { created: inserted.length > 0, decisions: rows.map(decisionView) };
+        if (idempotency) {
+          const response = { decisions: answer.decisions };
+          await rememberAnswer(trx, idempotency.clientId, idempotency.key, {
+            requestHash: idempotency.requestHash,
+            statusCode: answer.created ? 201 : 200,
+            response,
+            createdAt: now,
+          });
+        }
+        return answer;
+      } catch (error) {
+        if (error instanceof ProblemError && !error.subject) error.about(subject);
+        throw error;
       }
-      return answer;
     });
   }
 }
