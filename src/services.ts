@@ -76,7 +76,7 @@ export function createServices({ config, database, clock, keys, metrics }: Servi
     registry: createRegistryService({ db, clock, onCertification: recalls.onCertificationEvent, onRegroup: recountRollupValues }),
     settings: createSettingsService({ db, clock }),
     results,
-    fhir: createFhirService({ db, results, snapshots: registry, issuer }),
+    fhir: createFhirService({ results, snapshots: registry, issuer }),
     auditLog: createAuditService({ db, clock, patientKeySecret, audit, unusualPatientsPerDay: config.audit.unusualPatientsPerDay }),
     checks,
     decisions,

@@ -22,7 +22,7 @@ import {
   ultrasound,
   useCdsHooksWorld,
 } from './helpers/cds-hooks-world.ts';
-import { makeResult } from './helpers/factories.ts';
+import { makeItem, makeResult } from './helpers/factories.ts';
 
 /** The CDS Hooks services: discovery, and the cards a call answers (test/helpers/cds-hooks-world.ts). */
 useCdsHooksWorld();
@@ -139,5 +139,15 @@ describe('a service call', () => {
     expect(byExtension.suggestions![0].label).toBe('采用该结果，撤销本次申请');
     const [english] = await cardsOf(await call(orderSign, body, { 'accept-language': 'en-GB' }));
     expect(english.overrideReasons![0].display).toBe("The patient's condition has changed.");
+  });
+
+  it('knows a catalogue item added since its last call, also one written to the database by another hand', async () => {
+    await cardsOf(await call(orderSign, hookRequest('order-sign', [serviceRequest('ct-1', { system: itemCodeSystem, code: ct })])));
+    const mri = await makeItem(ctx.db, { name: 'MRI brain', category: 'mri', prices: { T2: 600 }, radiationMsv: null });
+    await makeResult(ctx.db, { hospitalId: issuer, patientKey: key, itemCode: mri, kind: 'images', performedAt: ago(4) });
+    const cards = await cardsOf(
+      await call(orderSign, hookRequest('order-sign', [serviceRequest('mri-1', { system: itemCodeSystem, code: mri })])),
+    );
+    expect(cards.map((c) => c.suggestions?.[0].actions?.[0].resourceId)).toEqual(['ServiceRequest/mri-1']);
   });
 });

@@ -242,6 +242,26 @@ describe('what-if', () => {
   });
 });
 
+describe('what-if on the registry as it stands', () => {
+  it('knows an item and a rule setting changed since its last replay', async () => {
+    const whatIf = (draft: object) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/v1/reports/what-if',
+        headers: admin,
+        payload: { from: '2026-11-20', to: '2026-11-21', draft },
+      });
+    expect((await whatIf({})).statusCode).toBe(200);
+    const item = { name: 'MRI knee', category: 'mri', validityDays: 30, prices: { T1: 500 }, minutesSaved: 60 };
+    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/items/MRI-KNEE-WI', headers: admin, payload: item })).statusCode).toBe(201);
+    const settings = await ctx.app.inject({ method: 'PUT', url: '/v1/settings/rules', headers: admin, payload: { lookbackDays: 300 } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const replay = await whatIf({ items: { 'MRI-KNEE-WI': { validityDays: 14 } } });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.json().ruleSetVersion).toBe(settings.json().version);
+  });
+});
+
 describe('freshness', () => {
   it('reads without writing: what the aggregator has not counted yet is left out, and said so', async () => {
     const before = (await savings('groupBy=day')).json();

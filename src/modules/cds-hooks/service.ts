@@ -68,7 +68,7 @@ export function createCdsHooksService(deps: CdsHooksDeps) {
       if (request.hook !== service.hook) throw invalidFields([{ field: 'hook', message: `must be ${service.hook} for ${service.id}` }]);
       const hospitalId = actingHospital(actor);
       const practitionerId = practitionerIdOf(request.context.userId);
-      const orders = draftOrdersOf(service.hook, request.context, await deps.registry.current(), hospitalId);
+      const orders = draftOrdersOf(service.hook, request.context, await deps.registry.fresh(), hospitalId);
       if (orders.length === 0) return { cards: [] };
       const { identity, field } = patientOf(request, orders);
       // Validated here too, so a bad identifier is named where the request carried it.
@@ -79,7 +79,7 @@ export function createCdsHooksService(deps: CdsHooksDeps) {
         throw invalidFields([{ field: 'context.draftOrders', message: `names more than ${maxItems} exam items` }]);
 
       const check = await deps.checks.check(actor, { practitionerId, patient: identity, items, purpose: 'treatment' }, locale);
-      const registry = await deps.registry.current();
+      const registry = await deps.registry.fresh();
       const shown = check.items.flatMap(({ itemCode, candidates }) => {
         const item = registry.items.get(itemCode) ?? orders.find((o) => o.item.code === itemCode)?.item;
         if (!item) return [];

@@ -44,8 +44,19 @@ export function createRegistrySnapshots(db: Database) {
     );
     return loading;
   };
+  const current = () => held ?? load();
   return {
-    current: () => held ?? load(),
+    current,
+    /**
+     * The registry as it stands: the snapshot held, read again when the database has a newer version
+     * (one query for the version). For readers outside a check's or a decision's transaction, which
+     * hold the version themselves: a change made by another instance, or in the database, is seen at once.
+     */
+    async fresh(): Promise<RegistrySnapshot> {
+      const snapshot = await current();
+      const { version } = await registryVersionQuery(db).executeTakeFirstOrThrow();
+      return version > snapshot.version ? this.newerThan(snapshot.version) : snapshot;
+    },
     async newerThan(version: number): Promise<RegistrySnapshot> {
       let pending = held ?? load();
       let latest = await pending;

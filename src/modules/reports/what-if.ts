@@ -36,7 +36,7 @@ export function createWhatIfService({ db, registry }: { db: Database; registry: 
           { field: 'to', message: 'must be 0-366 days after from' },
         ]);
       // The engine's facts come from the one loader the checks use: the registry snapshot.
-      const facts = await registry.current();
+      const facts = await registry.fresh();
       const current = facts.ruleSet;
       const draftRules: RuleSet = { ...current, tierDirection: request.draft.tierDirection ?? current.tierDirection };
       const catalogue = facts.items;
