@@ -166,6 +166,14 @@ describe('items and code maps', () => {
     expect(response.json().errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['validityDays', 'prices']));
     const analytes = await ctx.app.inject({ method: 'PUT', url: '/v1/items/X', headers: admin, payload: { ...ct, analytes: ['ALT'] } });
     expect(analytes.json().errors).toEqual([{ field: 'analytes', message: 'are only for category lab' }]);
+    // A LOINC code with a wrong check digit, or one listed twice (which would no longer name the item), and an analyte twice.
+    const lab = { ...ct, category: 'lab', analytes: ['NA', 'NA'], loinc: ['4548-5', '2345-7', '2345-7'] };
+    const codes = await ctx.app.inject({ method: 'PUT', url: '/v1/items/X', headers: admin, payload: lab });
+    expect(codes.json().errors).toEqual([
+      { field: 'analytes', message: 'lists a code twice' },
+      { field: 'loinc.0', message: 'has a wrong check digit' },
+      { field: 'loinc', message: 'lists a code twice' },
+    ]);
   });
 
   it('maps local codes, readable and writable by the hospital itself (and administrators) only', async () => {

@@ -90,6 +90,19 @@ export const scope = z
 
 export const itemParams = z.object({ itemCode: identifier });
 
+const distinct = (codes: string[]) => new Set(codes).size === codes.length;
+
+/** LOINC's check digit: the mod-10 (Luhn) digit of the number before the hyphen. */
+export function loincCheckDigitHolds(code: string): boolean {
+  const [number, check] = code.split('-');
+  let sum = 0;
+  [...number].reverse().forEach((digit, i) => {
+    const doubled = Number(digit) * (i % 2 === 0 ? 2 : 1);
+    sum += doubled > 9 ? doubled - 9 : doubled;
+  });
+  return (10 - (sum % 10)) % 10 === Number(check);
+}
+
 export const itemBody = z
   .object({
     name: line(200),
@@ -101,6 +114,7 @@ export const itemBody = z
       .array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/))
       .min(1)
       .max(200)
+      .refine(distinct, 'lists a code twice')
       .optional()
       .describe('Lab analyte codes the item reports'),
     prices: z
@@ -108,9 +122,16 @@ export const itemBody = z
       .refine((p) => Object.keys(p).length > 0, 'needs at least one price tier'),
     minutesSaved: z.number().int().min(0).max(10_000),
     radiationMsv: z.number().nonnegative().max(1000).optional(),
+    // A code listed twice would name the item twice, and a code no one item lists alone names none (itemForCodings).
     loinc: z
-      .array(z.string().regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4'))
+      .array(
+        z
+          .string()
+          .regex(/^\d{1,7}-\d$/, 'must be a LOINC code like 4548-4')
+          .refine(loincCheckDigitHolds, 'has a wrong check digit'),
+      )
       .max(50)
+      .refine(distinct, 'lists a code twice')
       .optional(),
   })
   .strict()
