@@ -45,6 +45,9 @@ describe('hospitals', () => {
     expect(second.json()).toMatchObject({ hospitals: [{ id: 'P-3' }], nextCursor: null });
     const tertiary = await ctx.app.inject({ url: '/v1/hospitals?city=Pagetown&tier=tertiary', headers: admin });
     expect(tertiary.json().hospitals).toEqual([]);
+    // A cursor of another listing (a recall's id) is not a position in this one.
+    const foreign = Buffer.from('0198d1a2-0000-7000-8000-000000000000').toString('base64url');
+    expect((await ctx.app.inject({ url: `/v1/hospitals?cursor=${foreign}`, headers: admin })).statusCode).toBe(400);
   });
 
   it('rejects a malformed hospital with every offending field', async () => {

@@ -20,11 +20,11 @@ export interface RegistryDeps {
   onRegroup: (tx: Transaction<DB>, dimension: 'city' | 'category', values: string[]) => Promise<void>;
 }
 
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+// The hospital listing's cursor names its listing, so one another listing issued (a recall's id) is refused, not read as a hospital id.
+const encodeCursor = (id: string) => Buffer.from(`hospitals/${id}`, 'utf8').toString('base64url');
 function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
-    throw new BadRequest('The cursor is not one this service issued', [{ field: 'cursor', message: 'is invalid' }]);
+  const id = /^hospitals\/([A-Za-z0-9._-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1];
+  if (!id) throw new BadRequest('The cursor is not one this service issued', [{ field: 'cursor', message: 'is invalid' }]);
   return id;
 }
 
