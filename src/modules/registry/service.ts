@@ -43,27 +43,46 @@ export function createRegistryService({ db, clock, onCertification, onRegroup }:
     return rows.map((row) => hospitalView(row, memberships.get(row.id) ?? []));
   }
 
+  /**
+   * An upsert, in a transaction with the row it replaces (locked): when the value the reports group by
+   * changes (a hospital's city, an item's category), they are told in the same transaction.
+   */
+  async function upsertRegrouping<Row>(
+    dimension: 'city' | 'category',
+    find: (tx: Transaction<DB>) => Promise<Row | undefined>,
+    upsert: (tx: Transaction<DB>) => Promise<{ row: Row; created: boolean }>,
+    valueOf: (row: Row) => string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const before = await find(tx);
+      const upserted = await upsert(tx);
+      if (before && valueOf(before) !== valueOf(upserted.row)) await onRegroup(tx, dimension, [valueOf(before), valueOf(upserted.row)]);
+      return upserted;
+    });
+  }
+
   return {
     async putHospital(id: string, body: z.infer<typeof hospitalBody>) {
-      const { row, created } = await db.transaction().execute(async (tx) => {
-        const before = await repo.findHospital(tx, id, true);
-        const upserted = await repo.upsertHospital(
-          tx,
-          {
-            id,
-            name: body.name,
-            tier: body.tier,
-            grade: body.grade ?? null,
-            province: body.province,
-            city: body.city,
-            county: body.county ?? null,
-            price_tier: body.priceTier ?? null,
-          },
-          clock(),
-        );
-        if (before && before.city !== upserted.row.city) await onRegroup(tx, 'city', [before.city, upserted.row.city]);
-        return upserted;
-      });
+      const { row, created } = await upsertRegrouping(
+        'city',
+        (tx) => repo.findHospital(tx, id, true),
+        (tx) =>
+          repo.upsertHospital(
+            tx,
+            {
+              id,
+              name: body.name,
+              tier: body.tier,
+              grade: body.grade ?? null,
+              province: body.province,
+              city: body.city,
+              county: body.county ?? null,
+              price_tier: body.priceTier ?? null,
+            },
+            clock(),
+          ),
+        (hospital) => hospital.city,
+      );
       return { created, hospital: (await withMemberships([row]))[0] };
     },
 
@@ -121,28 +140,29 @@ export function createRegistryService({ db, clock, onCertification, onRegroup }:
       if (body.analytes && body.category !== 'lab') {
         throw new BadRequest('Only lab items list analytes', [{ field: 'analytes', message: 'are only for category lab' }]);
       }
-      const { row, created } = await db.transaction().execute(async (tx) => {
-        const before = await repo.findItem(tx, code, true);
-        const upserted = await repo.upsertItem(
-          tx,
-          {
-            code,
-            name: body.name,
-            name_zh: body.nameZh ?? null,
-            category: body.category,
-            validity_days: body.validityDays,
-            negative_list: body.negativeList ?? false,
-            analytes: body.analytes ?? null,
-            prices: body.prices,
-            minutes_saved: body.minutesSaved,
-            radiation_msv: body.radiationMsv ?? null,
-            loinc: body.loinc ?? null,
-          },
-          clock(),
-        );
-        if (before && before.category !== upserted.row.category) await onRegroup(tx, 'category', [before.category, upserted.row.category]);
-        return upserted;
-      });
+      const { row, created } = await upsertRegrouping(
+        'category',
+        (tx) => repo.findItem(tx, code, true),
+        (tx) =>
+          repo.upsertItem(
+            tx,
+            {
+              code,
+              name: body.name,
+              name_zh: body.nameZh ?? null,
+              category: body.category,
+              validity_days: body.validityDays,
+              negative_list: body.negativeList ?? false,
+              analytes: body.analytes ?? null,
+              prices: body.prices,
+              minutes_saved: body.minutesSaved,
+              radiation_msv: body.radiationMsv ?? null,
+              loinc: body.loinc ?? null,
+            },
+            clock(),
+          ),
+        (item) => item.category,
+      );
       return { created, item: itemView(row) };
     },
 
