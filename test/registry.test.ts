@@ -177,6 +177,14 @@ describe('items and code maps', () => {
       { field: 'loinc.0', message: 'has a wrong check digit' },
       { field: 'loinc', message: 'lists a code twice' },
     ]);
+    // A LOINC code another item lists would name neither: refused, naming the other item; its own codes again are fine.
+    const glucose = { ...ct, category: 'lab', loinc: ['2345-7'] };
+    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/items/GLU-A', headers: admin, payload: glucose })).statusCode).toBe(201);
+    expect((await ctx.app.inject({ method: 'PUT', url: '/v1/items/GLU-A', headers: admin, payload: glucose })).statusCode).toBe(200);
+    const second = await ctx.app.inject({ method: 'PUT', url: '/v1/items/GLU-B', headers: admin, payload: glucose });
+    expect(second.json().errors).toEqual([
+      { field: 'loinc', message: 'lists codes other items list: 2345-7 (GLU-A); a LOINC code names one item' },
+    ]);
   });
 
   it('maps local codes, readable and writable by the hospital itself (and administrators) only', async () => {
@@ -266,6 +274,16 @@ describe('certifications', () => {
       payload: { scopeId: 'NOPE', status: 'active', effectiveFrom: '2026-01-01T00:00:00Z' },
     });
     expect(unknown.json().errors).toEqual([{ field: 'scopeId', message: 'is not a registered scope' }]);
+    // An item the scope does not hold: its certification there could never take effect.
+    const [held, other] = [await makeItem(ctx.db), await makeItem(ctx.db)];
+    const scopeId = await makeScope(ctx.db, { level: 'national', items: [held] });
+    const outside = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/hospitals/${hospitalId}/certifications`,
+      headers: admin,
+      payload: { scopeId, itemCode: other, status: 'active', effectiveFrom: '2026-01-01T00:00:00Z' },
+    });
+    expect(outside.json().errors).toEqual([{ field: 'itemCode', message: `is not one of scope ${scopeId}'s items` }]);
     expect(
       (
         await ctx.app.inject({

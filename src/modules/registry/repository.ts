@@ -140,6 +140,19 @@ export function listItems(db: Executor, category?: string): Promise<ItemRow[]> {
   return query.execute();
 }
 
+/** The items but `except` that list any of these LOINC codes, a row per (code, item). */
+export async function itemsListingLoinc(
+  db: Executor,
+  loinc: readonly string[],
+  except: string,
+): Promise<{ code: string; loinc: string }[]> {
+  const { rows } = await sql<{ code: string; loinc: string }>`
+    select i.code, l.code as loinc from items i cross join lateral unnest(i.loinc) as l(code)
+    where i.code <> ${except} and l.code = any(${[...loinc]}::text[])
+    order by 2, 1`.execute(db);
+  return rows;
+}
+
 /** The item, locked for the transaction when `forUpdate`. */
 export function findItem(db: Executor, code: string, forUpdate = false): Promise<ItemRow | undefined> {
   return db

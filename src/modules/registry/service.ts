@@ -140,6 +140,14 @@ export function createRegistryService({ db, clock, onCertification, onRegroup }:
       if (body.analytes && body.category !== 'lab') {
         throw new BadRequest('Only lab items list analytes', [{ field: 'analytes', message: 'are only for category lab' }]);
       }
+      // A LOINC code names an item only when exactly one lists it: a second would silently unname the first.
+      const taken = body.loinc ? await repo.itemsListingLoinc(db, body.loinc, code) : [];
+      if (taken.length > 0) {
+        const named = taken.map((t) => `${t.loinc} (${t.code})`).join(', ');
+        throw new BadRequest('Another item lists a LOINC code of this one', [
+          { field: 'loinc', message: `lists codes other items list: ${named}; a LOINC code names one item` },
+        ]);
+      }
       const { row, created } = await upsertRegrouping(
         'category',
         (tx) => repo.findItem(tx, code, true),
@@ -194,9 +202,13 @@ export function createRegistryService({ db, clock, onCertification, onRegroup }:
     async addCertification(hospitalId: string, body: z.infer<typeof certificationBody>, recordedBy: string) {
       await hospitalOrThrow(hospitalId);
       const errors = [];
-      if (!(await repo.findScope(db, body.scopeId))) errors.push({ field: 'scopeId', message: 'is not a registered scope' });
+      const scope = await repo.findScope(db, body.scopeId);
+      if (!scope) errors.push({ field: 'scopeId', message: 'is not a registered scope' });
       if (body.itemCode && !(await repo.findItem(db, body.itemCode)))
         errors.push({ field: 'itemCode', message: 'is not a catalogue item' });
+      // An item's certification in a scope that does not hold the item could never take effect.
+      else if (body.itemCode && scope?.items && !scope.items.includes(body.itemCode))
+        errors.push({ field: 'itemCode', message: `is not one of scope ${body.scopeId}'s items` });
       if (errors.length > 0) throw new BadRequest('The certification names an unknown scope or item', errors);
       // The event and whatever it causes (recalls of recognitions it makes no longer recognisable) commit together.
       const row = await db.transaction().execute(async (tx) => {
