@@ -79,7 +79,8 @@ export function createCdsHooksService(deps: CdsHooksDeps) {
         throw invalidFields([{ field: 'context.draftOrders', message: `names more than ${maxItems} exam items` }]);
 
       const check = await deps.checks.check(actor, { practitionerId, patient: identity, items, purpose: 'treatment' }, locale);
-      const registry = await deps.registry.fresh();
+      // The check has just brought the snapshot held up to the registry it was judged with.
+      const registry = await deps.registry.current();
       const shown = check.items.flatMap(({ itemCode, candidates }) => {
         const item = registry.items.get(itemCode) ?? orders.find((o) => o.item.code === itemCode)?.item;
         if (!item) return [];

@@ -45,8 +45,19 @@ export function createRegistrySnapshots(db: Database) {
     return loading;
   };
   const current = () => held ?? load();
+  async function newerThan(version: number): Promise<RegistrySnapshot> {
+    let pending = held ?? load();
+    let latest = await pending;
+    while (latest.version <= version) {
+      // Share a read another caller has started since; otherwise read the registry now.
+      pending = held && held !== pending ? held : load();
+      latest = await pending;
+    }
+    return latest;
+  }
   return {
     current,
+    newerThan,
     /**
      * The registry as it stands: the snapshot held, read again when the database has a newer version
      * (one query for the version). For readers outside a check's or a decision's transaction, which
@@ -55,17 +66,7 @@ export function createRegistrySnapshots(db: Database) {
     async fresh(): Promise<RegistrySnapshot> {
       const snapshot = await current();
       const { version } = await registryVersionQuery(db).executeTakeFirstOrThrow();
-      return version > snapshot.version ? this.newerThan(snapshot.version) : snapshot;
-    },
-    async newerThan(version: number): Promise<RegistrySnapshot> {
-      let pending = held ?? load();
-      let latest = await pending;
-      while (latest.version <= version) {
-        // Share a read another caller has started since; otherwise read the registry now.
-        pending = held && held !== pending ? held : load();
-        latest = await pending;
-      }
-      return latest;
+      return version > snapshot.version ? newerThan(snapshot.version) : snapshot;
     },
   };
 }

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.ts';
 import { shanghaiDaySql } from '../../db/sql.ts';
 import { flowListsSql, patientHashSql } from './aggregates.ts';
 import { rollupDimensions } from './dimensions.ts';
-import { addToRollups, alongDimensions, checkFigures, decisionFigures } from './rollups.ts';
+import { addToRollups, alongDimensions, checkFigures, decisionFigures, decisionFigureValues } from './rollups.ts';
 
 /**
  * The report aggregates of a part of the log, in set-based SQL: the checks and decisions named by
@@ -202,12 +202,14 @@ export async function countDecisions(trx: Transaction<DB>, part: LogPart): Promi
     alongDimensions(
       decisionFigures,
       sql`
-    select ${decisionDay} as local_day, ${side}, 0 as recognized, (d.action = 'recognized' and not same)::int as recognitions,
-           (d.action = 'declined')::int as declines, d.flagged::int as flagged_declines,
-           case when same then 0 else d.yuan end as yuan, case when same then 0 else d.minutes end as minutes,
-           case when same then 0 else d.radiation_msv end as radiation_msv, (d.action = 'recognized' and same)::int as own_recognitions,
-           case when same then d.yuan else 0 end as own_yuan, case when same then d.minutes else 0 end as own_minutes,
-           case when same then d.radiation_msv else 0 end as own_radiation_msv
+    select ${decisionDay} as local_day, ${side}, 0 as recognized, ${decisionFigureValues(sql`same`, {
+      recognitions: sql`(d.action = 'recognized')::int`,
+      declines: sql`(d.action = 'declined')::int`,
+      flagged: sql`d.flagged::int`,
+      yuan: sql`d.yuan`,
+      minutes: sql`d.minutes`,
+      msv: sql`d.radiation_msv`,
+    })}
     from ${decided}
     union all
     select ${decisionCheckDay}, ${side}, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { takeAggregatorLock } from './aggregator.ts';
-import { rollupFigureColumns } from './rollups.ts';
+import { decisionFigureValues, rollupFigureColumns } from './rollups.ts';
 
 /**
  * A hospital's city and an item's category are registry data that can change (a correction, a
@@ -47,12 +47,14 @@ export async function recountRollupValues(trx: Transaction<DB>, dimension: Regro
              0 as own_recognitions, 0 as own_yuan, 0 as own_minutes, 0 as own_radiation_msv, 0 as patients
       from ${withValue('agg_check_items', value, list)}
       union all
-      select a.local_day, ${value}, 0, 0, 0,
-             case when a.same_hospital then 0 else a.recognitions end, a.declines, a.flagged_declines,
-             case when a.same_hospital then 0 else a.yuan end, case when a.same_hospital then 0 else a.minutes end,
-             case when a.same_hospital then 0 else a.radiation_msv end,
-             case when a.same_hospital then a.recognitions else 0 end, case when a.same_hospital then a.yuan else 0 end,
-             case when a.same_hospital then a.minutes else 0 end, case when a.same_hospital then a.radiation_msv else 0 end, 0
+      select a.local_day, ${value}, 0, 0, 0, ${decisionFigureValues(sql`a.same_hospital`, {
+        recognitions: sql`a.recognitions`,
+        declines: sql`a.declines`,
+        flagged: sql`a.flagged_declines`,
+        yuan: sql`a.yuan`,
+        minutes: sql`a.minutes`,
+        msv: sql`a.radiation_msv`,
+      })}, 0
       from ${withValue('agg_decisions', value, list)}
       union all
       select p.local_day, p.dim_value, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1

@@ -25,6 +25,26 @@ export const decisionFigures = [
   'own_minutes',
   'own_radiation_msv',
 ] as const;
+/**
+ * The decision figures of a roll-up event, named as `decisionFigures` (but `recognized`, counted on
+ * the check's day apart), from what was decided: one decision, or a fine aggregate's sums. A recognition of
+ * the receiver's own result (`same`) counts apart from mutual recognition, its savings with it.
+ */
+export function decisionFigureValues(
+  same: RawBuilder<unknown>,
+  decided: { recognitions: RawBuilder<unknown>; declines: RawBuilder<unknown>; flagged: RawBuilder<unknown> } & Record<
+    'yuan' | 'minutes' | 'msv',
+    RawBuilder<unknown>
+  >,
+): RawBuilder<unknown> {
+  const mutual = (value: RawBuilder<unknown>) => sql`case when ${same} then 0 else ${value} end`;
+  const own = (value: RawBuilder<unknown>) => sql`case when ${same} then ${value} else 0 end`;
+  return sql`${mutual(decided.recognitions)} as recognitions, ${decided.declines} as declines, ${decided.flagged} as flagged_declines,
+    ${mutual(decided.yuan)} as yuan, ${mutual(decided.minutes)} as minutes, ${mutual(decided.msv)} as radiation_msv,
+    ${own(decided.recognitions)} as own_recognitions, ${own(decided.yuan)} as own_yuan, ${own(decided.minutes)} as own_minutes,
+    ${own(decided.msv)} as own_radiation_msv`;
+}
+
 /** The figures of a roll-up row (agg_rollup, agg_rollup_months): the checks', the decisions', and the patients recognised. */
 export const rollupFigureColumns = [...checkFigures, ...decisionFigures, 'patients'] as const;
 export type Figure = (typeof rollupFigureColumns)[number];
